@@ -1,0 +1,84 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Dependency direction (DESIGN.md §2):
+//   run-executor → Coordinator → Execution → TradingClient → KalshiWire → Markets
+//                             ├→ DataClient ───────────────┘
+//                             └→ Config → KalshiWire, Markets
+//   ExchangeSim → KalshiWire, Markets   (CLI and tests only; product code never imports it)
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "prediction-executor",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "run-executor", targets: ["RunExecutor"]),
+        .library(name: "Markets", targets: ["Markets"]),
+        .library(name: "Config", targets: ["Config"]),
+        .library(name: "KalshiWire", targets: ["KalshiWire"]),
+        .library(name: "DataClient", targets: ["DataClient"]),
+        .library(name: "TradingClient", targets: ["TradingClient"]),
+        .library(name: "Execution", targets: ["Execution"]),
+        .library(name: "Coordinator", targets: ["Coordinator"]),
+        .library(name: "ExchangeSim", targets: ["ExchangeSim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(name: "Markets", swiftSettings: strict),
+        .target(
+            name: "KalshiWire",
+            dependencies: [
+                "Markets",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "Config", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
+        .target(name: "DataClient", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
+        .target(name: "TradingClient", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
+        .target(name: "Execution", dependencies: ["Markets", "TradingClient", "DataClient"], swiftSettings: strict),
+        .target(
+            name: "Coordinator",
+            dependencies: [
+                "Markets", "Config", "DataClient", "TradingClient", "Execution",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "ExchangeSim", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
+        .executableTarget(
+            name: "RunExecutor",
+            dependencies: [
+                "Config", "Coordinator", "ExchangeSim", "Markets",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "MarketsTests", dependencies: ["Markets"], swiftSettings: strict),
+        .testTarget(
+            name: "KalshiWireTests",
+            dependencies: ["KalshiWire", "Markets"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ConfigTests",
+            dependencies: ["Config", "KalshiWire", "Markets"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "DataClientTests", dependencies: ["DataClient", "Markets"], swiftSettings: strict),
+        .testTarget(name: "TradingClientTests", dependencies: ["TradingClient", "KalshiWire", "Markets"], swiftSettings: strict),
+        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Markets"], swiftSettings: strict),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Config", "Markets"], swiftSettings: strict),
+        .testTarget(name: "ExchangeSimTests", dependencies: ["ExchangeSim", "Markets"], swiftSettings: strict),
+        .testTarget(name: "RunExecutorTests", dependencies: ["RunExecutor"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,83 @@
+/// Exact decimal-string ⇄ scaled-integer conversion shared by `Dollars` (6 places) and `Contracts` (2).
+///
+/// Accepted: an optional `-` (when allowed), one or more ASCII digits, optionally `.` and one or more
+/// digits. Digits beyond `scale` are accepted only when they are zeros ("0.560000000" is exact); anything
+/// else (exponents, `NaN`, signs like `+`, spaces, a bare `-` or `.`) is an error naming the input.
+enum FixedPointParser {
+    static func parse(_ text: String, scale: Int, allowNegative: Bool, kind: String) throws(FixedPointError) -> Int64 {
+        func fail(_ reason: FixedPointError.Reason) -> FixedPointError {
+            FixedPointError(kind: kind, input: text, reason: reason)
+        }
+        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty else { throw fail(.empty) }
+
+        var index = 0
+        var negative = false
+        if bytes[0] == UInt8(ascii: "-") {
+            guard allowNegative else { throw fail(.negativeNotAllowed) }
+            negative = true
+            index = 1
+        }
+
+        var value: Int64 = 0
+        var integerDigits = 0
+        var fractionDigits = 0
+        var sawPoint = false
+        var significantFraction = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: ".") {
+                guard !sawPoint, integerDigits > 0 else {
+                    throw fail(integerDigits == 0 ? .missingDigits : .unexpectedCharacter(".", offset: index))
+                }
+                sawPoint = true
+            } else if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                let digit = Int64(byte - UInt8(ascii: "0"))
+                if !sawPoint {
+                    integerDigits += 1
+                    let (shifted, o1) = value.multipliedReportingOverflow(by: 10)
+                    let (added, o2) = shifted.addingReportingOverflow(digit)
+                    guard !o1, !o2 else { throw fail(.overflow) }
+                    value = added
+                } else {
+                    fractionDigits += 1
+                    if fractionDigits <= scale {
+                        let (shifted, o1) = value.multipliedReportingOverflow(by: 10)
+                        let (added, o2) = shifted.addingReportingOverflow(digit)
+                        guard !o1, !o2 else { throw fail(.overflow) }
+                        value = added
+                        significantFraction = fractionDigits
+                    } else if digit != 0 {
+                        throw fail(.tooManyDecimals(maximum: scale))
+                    }
+                }
+            } else {
+                let scalar = String(decoding: [byte], as: UTF8.self).first ?? "?"
+                throw fail(.unexpectedCharacter(byte < 0x80 ? scalar : "?", offset: index))
+            }
+            index += 1
+        }
+        guard integerDigits > 0 else { throw fail(.missingDigits) }
+        guard !sawPoint || fractionDigits > 0 else { throw fail(.missingDigits) }
+
+        for _ in significantFraction..<scale {
+            let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
+            guard !overflow else { throw fail(.overflow) }
+            value = shifted
+        }
+        return negative ? -value : value
+    }
+
+    /// Formats `value / 10^scale` with at least `minimumDecimals` places and trailing zeros trimmed beyond.
+    static func format(_ value: Int64, scale: Int, minimumDecimals: Int) -> String {
+        let magnitude = value.magnitude
+        var divisor: UInt64 = 1
+        for _ in 0..<scale { divisor *= 10 }
+        let whole = magnitude / divisor
+        var fraction = String(magnitude % divisor)
+        fraction = String(repeating: "0", count: scale - fraction.count) + fraction
+        while fraction.count > minimumDecimals, fraction.last == "0" { fraction.removeLast() }
+        let sign = value < 0 ? "-" : ""
+        return fraction.isEmpty ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
+    }
+}
