@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "Execution", targets: ["Execution"]),
         .library(name: "Coordinator", targets: ["Coordinator"]),
         .library(name: "ExchangeSim", targets: ["ExchangeSim"]),
+        .library(name: "ExecutorTesting", targets: ["ExecutorTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -62,16 +63,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Fixtures, keys and helpers shared by every test target.
+        .target(name: "ExecutorTesting", resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "MarketsTests", dependencies: ["Markets"], swiftSettings: strict),
         .testTarget(
             name: "KalshiWireTests",
-            dependencies: ["KalshiWire", "Markets"],
-            resources: [.copy("Fixtures")],
+            dependencies: ["KalshiWire", "Markets", "ExecutorTesting"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "ConfigTests",
-            dependencies: ["Config", "KalshiWire", "Markets"],
+            dependencies: ["Config", "KalshiWire", "Markets", "ExecutorTesting"],
             swiftSettings: strict
         ),
         .testTarget(name: "DataClientTests", dependencies: ["DataClient", "Markets"], swiftSettings: strict),
@@ -79,6 +81,6 @@ let package = Package(
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Markets"], swiftSettings: strict),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Config", "Markets"], swiftSettings: strict),
         .testTarget(name: "ExchangeSimTests", dependencies: ["ExchangeSim", "Markets"], swiftSettings: strict),
-        .testTarget(name: "RunExecutorTests", dependencies: ["RunExecutor"], swiftSettings: strict),
+        .testTarget(name: "RunExecutorTests", dependencies: ["RunExecutor", "ExecutorTesting"], swiftSettings: strict),
     ]
 )

@@ -1,30 +1,7 @@
+import ExecutorTesting
 import Foundation
 import Testing
 @testable import KalshiWire
-
-/// The signing vectors of `shared/vectors/kalshi-auth.json`, made by Python `cryptography` (a test key,
-/// never a real account), copied into this target's fixtures so the suite runs from a clean clone.
-struct AuthVectors: Decodable {
-    struct Case: Decodable {
-        let timestamp_ms: String
-        let method: String
-        let path: String
-        let message: String
-        let signature_b64: String
-        let valid: Bool
-        let why: String?
-    }
-    let key_id: String
-    let private_key_pkcs1_pem: String
-    let private_key_pkcs8_pem: String
-    let public_key_pem: String
-    let cases: [Case]
-
-    static func load() throws -> AuthVectors {
-        let url = try #require(Bundle.module.url(forResource: "kalshi-auth-vectors", withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(AuthVectors.self, from: Data(contentsOf: url))
-    }
-}
 
 @Suite("RSA-PSS request signing")
 struct SignerTests {

@@ -1,0 +1,206 @@
+import Foundation
+import KalshiWire
+import Markets
+
+/// A validated configuration and how it was arrived at.
+public struct ConfigReport: Sendable {
+    public let config: V3Config
+    /// Every variable read, in order, with its effective value (secrets redacted) and origin.
+    public let settings: [EffectiveSetting]
+    /// Things that are allowed but worth a look (printed by `config check`, logged at start-up).
+    public let warnings: [String]
+    /// No variable was set at all: `run-executor` will run the embedded simulator default.
+    public let isEmbeddedDefault: Bool
+}
+
+extension V3Config {
+    /// Builds and validates the configuration, reporting every problem at once.
+    public static func load(_ environment: ConfigEnvironment) throws(ConfigError) -> ConfigReport {
+        var reader = VariableReader(environment)
+        var warnings: [String] = []
+        var config = V3Config()
+
+        config.environment = reader.choice("ENVIRONMENT", default: .paper)
+        let live = config.environment == .live
+        config.paperTrading = reader.bool("PAPER_TRADING", default: !live)
+        if live, config.paperTrading {
+            reader.problem("PAPER_TRADING", "must be false (or unset) with ENVIRONMENT=live; use ENVIRONMENT=paper to paper-trade")
+        }
+        config.tradingProfile = reader.string("TRADING_PROFILE")
+
+        // Trading venue.
+        let defaultAPI = URL(string: live ? KalshiHosts.productionAPI : KalshiHosts.demoAPI)!
+        let defaultWS = URL(string: live ? KalshiHosts.productionWebSocket : KalshiHosts.demoWebSocket)!
+        config.trading.apiURL = reader.url("KALSHI_API_URL", schemes: ["https", "http"], default: defaultAPI) ?? defaultAPI
+        config.trading.webSocketURL = reader.url("KALSHI_WS_URL", schemes: ["wss", "ws"], default: defaultWS) ?? defaultWS
+        if !live {
+            for (name, url) in [("KALSHI_API_URL", config.trading.apiURL), ("KALSHI_WS_URL", config.trading.webSocketURL)]
+            where KalshiHosts.isProduction(url) {
+                reader.problem(name, """
+                    \(url.host ?? "") is a production trading host, refused with ENVIRONMENT=paper \
+                    (trade on the demo host \(KalshiHosts.demoAPI), and take production market data with \
+                    V3_HYBRID_MODE=true and KALSHI_DATA_*)
+                    """)
+            }
+        } else if !config.trading.isProduction {
+            warnings.append("ENVIRONMENT=live but the trading host \(config.trading.apiURL.host ?? "") is not a Kalshi production host")
+        }
+
+        config.hybridMode = reader.bool("V3_HYBRID_MODE", default: false)
+        // With no configuration at all the embedded simulator is the venue and brings its own keys.
+        let tradingNeedsKey = !environment.isEmpty && (config.sendsOrders || !config.hybridMode)
+        let tradingWhy = config.sendsOrders
+            ? "to send orders (\(config.executionMode.rawValue) mode)"
+            : "to read market data from the trading venue (or set V3_HYBRID_MODE=true with KALSHI_DATA_*)"
+        config.trading.credentials = reader.credentials(prefix: "KALSHI_", required: tradingNeedsKey, why: tradingWhy, warnings: &warnings)
+
+        // Market-data venue.
+        let dataVariables = ["KALSHI_DATA_API_URL", "KALSHI_DATA_WS_URL", "KALSHI_DATA_API_KEY_ID",
+                             "KALSHI_DATA_PRIVATE_KEY_CONTENT", "KALSHI_DATA_PRIVATE_KEY_PATH"]
+        if config.hybridMode {
+            let why = "when V3_HYBRID_MODE=true (the production market-data venue)"
+            let api = reader.url("KALSHI_DATA_API_URL", schemes: ["https", "http"], default: nil)
+            if api == nil, !reader.isSet("KALSHI_DATA_API_URL") {
+                reader.problem("KALSHI_DATA_API_URL", "required \(why), e.g. \(KalshiHosts.productionAPI)")
+            }
+            let ws = reader.url("KALSHI_DATA_WS_URL", schemes: ["wss", "ws"], default: nil)
+            if ws == nil, !reader.isSet("KALSHI_DATA_WS_URL") {
+                reader.problem("KALSHI_DATA_WS_URL", "required \(why), e.g. \(KalshiHosts.productionWebSocket)")
+            }
+            let credentials = reader.credentials(prefix: "KALSHI_DATA_", required: true, why: why, warnings: &warnings)
+            if let api, let ws {
+                config.data = KalshiVenueConfig(apiURL: api, webSocketURL: ws, credentials: credentials)
+                if !config.data.isProduction {
+                    warnings.append("V3_HYBRID_MODE=true but the market-data host \(api.host ?? "") is not a Kalshi production host")
+                }
+                if config.data.apiURL.host == config.trading.apiURL.host {
+                    warnings.append("V3_HYBRID_MODE=true but data and trading use the same host \(api.host ?? "")")
+                }
+            }
+        } else {
+            let ignored = dataVariables.filter(reader.isSet)
+            if !ignored.isEmpty {
+                warnings.append("V3_HYBRID_MODE is not true, so \(ignored.joined(separator: ", ")) \(ignored.count == 1 ? "is" : "are") ignored")
+            }
+            config.data = config.trading
+        }
+
+        // Risk limits (non-negative; zero disables trading through that limit).
+        let base = RiskLimits()
+        config.risk = RiskLimits(
+            maxPositionSize: reader.contracts("MAX_POSITION_SIZE", default: base.maxPositionSize),
+            maxRiskPerTrade: reader.dollars("MAX_RISK_PER_TRADE", default: base.maxRiskPerTrade),
+            maxDailyLoss: reader.dollars("MAX_DAILY_LOSS", default: base.maxDailyLoss),
+            maxDailyTrades: reader.integer("MAX_DAILY_TRADES", default: base.maxDailyTrades, range: 0...1_000_000),
+            maxDailyVolume: reader.contracts("MAX_DAILY_VOLUME", default: base.maxDailyVolume),
+            maxPositionPerEvent: reader.contracts("MAX_POSITION_PER_EVENT", default: base.maxPositionPerEvent),
+            maxOrdersPerMinute: reader.integer("MAX_ORDERS_PER_MINUTE", default: base.maxOrdersPerMinute, range: 0...1_000_000),
+            minTimeBetweenOrders: .milliseconds(reader.integer("MIN_TIME_BETWEEN_ORDERS_MS", default: 100, range: 0...86_400_000, unit: " ms")),
+            maxConsecutiveLosses: reader.integer("MAX_CONSECUTIVE_LOSSES", default: base.maxConsecutiveLosses, range: 0...1_000_000))
+
+        config.loop.cycleInterval = .milliseconds(reader.integer("CYCLE_INTERVAL_MS", default: 1_000, range: 1...3_600_000, unit: " ms"))
+        config.loop.maxSignalsPerCycle = reader.integer("MAX_SIGNALS_PER_CYCLE", default: 3, range: 1...100_000)
+
+        config.controllerPlatforms = reader.platforms("CONTROLLER_PLATFORMS")
+        config.controllerURL = reader.url("WEBSOCKET_URL", schemes: ["wss", "ws"], default: nil)
+
+        config.journalPath = reader.string("JOURNAL_PATH") ?? {
+            reader.record("JOURNAL_PATH", config.journalPath)
+            return config.journalPath
+        }()
+        config.paper.fillModel = reader.choice("PAPER_FILL_MODEL", default: .book)
+        config.paper.seed = reader.unsigned64("PAPER_SEED")
+        config.paper.startingCash = reader.dollars("PAPER_STARTING_CASH", default: config.paper.startingCash)
+        config.fillDetection = reader.choice("FILL_DETECTION", default: .websocket)
+        config.orderTimeout = .seconds(reader.integer("ORDER_TIMEOUT_SECONDS", default: 30, range: 1...86_400, unit: " s"))
+        config.rateTier = reader.choice("KALSHI_RATE_TIER", default: .basic)
+        config.admin.port = reader.integer("ADMIN_PORT", default: config.admin.port, range: 1...65_535)
+        config.admin.tokenFile = reader.string("ADMIN_TOKEN_FILE") ?? {
+            reader.record("ADMIN_TOKEN_FILE", config.admin.tokenFile)
+            return config.admin.tokenFile
+        }()
+
+        guard reader.problems.isEmpty else { throw ConfigError(problems: reader.problems) }
+        return ConfigReport(config: config, settings: reader.settings, warnings: warnings, isEmbeddedDefault: environment.isEmpty)
+    }
+}
+
+extension VariableReader {
+    /// `CONTROLLER_PLATFORMS`: comma-separated `kalshi`, `polymarket`/`poly`, any case, spaces allowed.
+    /// Every unknown word is reported; none is silently dropped.
+    mutating func platforms(_ name: String) -> Set<Platform> {
+        guard let value = raw(name) else { record(name, "(none)"); return [] }
+        var platforms: Set<Platform> = []
+        var unknown: [String] = []
+        for word in value.split(separator: ",", omittingEmptySubsequences: false) {
+            let trimmed = word.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            if let platform = Platform(word: trimmed) { platforms.insert(platform) } else { unknown.append(trimmed) }
+        }
+        if !unknown.isEmpty {
+            problem(name, "unknown platform\(unknown.count == 1 ? "" : "s") \(unknown.map(Self.quoted).joined(separator: ", ")) (known: kalshi, polymarket, poly)")
+        }
+        record(name, platforms.map(\.rawValue).sorted().joined(separator: ","))
+        return platforms
+    }
+
+    /// Reads `<prefix>API_KEY_ID` and `<prefix>PRIVATE_KEY_CONTENT` or `<prefix>PRIVATE_KEY_PATH`.
+    /// Messages never include the key material or more than four characters of the key id.
+    mutating func credentials(prefix: String, required: Bool, why: String, warnings: inout [String]) -> KalshiCredentials? {
+        let idName = prefix + "API_KEY_ID"
+        let contentName = prefix + "PRIVATE_KEY_CONTENT"
+        let pathName = prefix + "PRIVATE_KEY_PATH"
+        let rawID = raw(idName)
+        let content = raw(contentName)
+        let path = raw(pathName)
+        let keyID = rawID.flatMap(KalshiKeyID.init)
+        record(idName, keyID?.redacted ?? (rawID == nil ? "(unset)" : "(invalid)"))
+        record(contentName, content == nil ? "(unset)" : "(set, redacted)")
+        record(pathName, path ?? "(unset)")
+
+        if rawID != nil, keyID == nil {
+            problem(idName, "is not a valid key id (it must not contain spaces or line breaks)")
+        }
+
+        var key: KalshiPrivateKey?
+        if content != nil, path != nil {
+            problem(contentName, "set either \(contentName) or \(pathName), not both")
+        } else if let content {
+            do { key = try KalshiPrivateKey(pem: content) } catch { problem(contentName, error.description) }
+        } else if let path {
+            key = loadKeyFile(pathName, path: path, warnings: &warnings)
+        }
+
+        let keyGiven = content != nil || path != nil
+        if rawID == nil, required || keyGiven {
+            problem(idName, keyGiven ? "missing: a private key is set without its key id" : "required \(why)")
+        }
+        if !keyGiven, required || rawID != nil {
+            problem("\(contentName) or \(pathName)", rawID != nil && !required ? "missing: \(idName) is set without its private key" : "required \(why)")
+        }
+        guard let keyID, let key else { return nil }
+        return KalshiCredentials(keyID: keyID, privateKey: key)
+    }
+
+    private mutating func loadKeyFile(_ name: String, path: String, warnings: inout [String]) -> KalshiPrivateKey? {
+        let expanded = (path as NSString).expandingTildeInPath
+        guard FileManager.default.fileExists(atPath: expanded) else {
+            problem(name, "\(path): no such file")
+            return nil
+        }
+        guard let data = FileManager.default.contents(atPath: expanded), let pem = String(data: data, encoding: .utf8) else {
+            problem(name, "\(path): cannot be read as text")
+            return nil
+        }
+        if let permissions = (try? FileManager.default.attributesOfItem(atPath: expanded))?[.posixPermissions] as? Int,
+           permissions & 0o077 != 0 {
+            warnings.append("\(name): \(path) is readable by other users (mode \(String(permissions, radix: 8))); chmod 600 it")
+        }
+        do {
+            return try KalshiPrivateKey(pem: pem)
+        } catch {
+            problem(name, "\(path): \(error.description)")
+            return nil
+        }
+    }
+}

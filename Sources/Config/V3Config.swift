@@ -1,0 +1,139 @@
+import Foundation
+import KalshiWire
+import Markets
+
+/// `ENVIRONMENT`: paper (demo account or simulated fills) or live (production, real money).
+public enum TradingEnvironment: String, Sendable, Hashable, CaseIterable {
+    case paper, live
+}
+
+/// How orders are executed, derived from `ENVIRONMENT` and `PAPER_TRADING`.
+public enum ExecutionMode: String, Sendable, Hashable {
+    /// `ENVIRONMENT=paper`, `PAPER_TRADING=true`: fills simulated against the market-data book.
+    case paper
+    /// `ENVIRONMENT=paper`, `PAPER_TRADING=false`: real orders on the Kalshi demo account.
+    case demo
+    /// `ENVIRONMENT=live`: real orders with real money.
+    case live
+}
+
+/// `PAPER_FILL_MODEL`.
+public enum PaperFillModel: String, Sendable, Hashable, CaseIterable {
+    /// Walk the live order book at the moment the simulated latency elapses (default).
+    case book
+    /// The classic probabilistic model (fill 0.85, partial 0.15, slippage…).
+    case random
+}
+
+/// `FILL_DETECTION`.
+public enum FillDetection: String, Sendable, Hashable, CaseIterable {
+    case websocket, polling
+}
+
+/// REST and WebSocket addresses of one Kalshi venue, plus the credentials used there.
+public struct KalshiVenueConfig: Sendable, CustomStringConvertible {
+    public var apiURL: URL
+    public var webSocketURL: URL
+    public var credentials: KalshiCredentials?
+
+    public init(apiURL: URL, webSocketURL: URL, credentials: KalshiCredentials? = nil) {
+        self.apiURL = apiURL
+        self.webSocketURL = webSocketURL
+        self.credentials = credentials
+    }
+
+    public var isProduction: Bool { KalshiHosts.isProduction(apiURL) || KalshiHosts.isProduction(webSocketURL) }
+
+    public var description: String {
+        "\(apiURL.absoluteString) + \(webSocketURL.absoluteString), " + (credentials.map { "\($0)" } ?? "no credentials")
+    }
+}
+
+/// Paper-execution settings.
+public struct PaperSettings: Sendable, Hashable {
+    public var fillModel: PaperFillModel = .book
+    /// `PAPER_SEED`; `nil` picks a seed at start-up and logs it so the run can be reproduced.
+    public var seed: UInt64?
+    public var startingCash: Dollars = Dollars(micros: 10_000 * 1_000_000)
+    public init() {}
+}
+
+/// The trading loop's pace.
+public struct LoopSettings: Sendable, Hashable {
+    public var cycleInterval: Duration = .milliseconds(1_000)
+    public var maxSignalsPerCycle = 3
+    public init() {}
+}
+
+/// The admin HTTP API (status, halt/resume, metrics), bound to 127.0.0.1.
+public struct AdminSettings: Sendable, Hashable {
+    public var port = 8089
+    public var tokenFile = "data/admin.token"
+    public init() {}
+}
+
+/// The whole configuration of a run: built once from the environment, validated, then passed down.
+///
+/// "V3 hybrid" (`V3_HYBRID_MODE=true`) takes market data from one venue (production, `KALSHI_DATA_*`)
+/// and trades on another (the demo account, `KALSHI_*`), with two credential sets. Without it, the
+/// trading venue also serves the market data.
+public struct V3Config: Sendable {
+    public var environment: TradingEnvironment = .paper
+    public var paperTrading = true
+    /// `TRADING_PROFILE`: a free label shown in logs and reports.
+    public var tradingProfile: String?
+    public var trading: KalshiVenueConfig
+    public var hybridMode = false
+    /// The market-data venue: `KALSHI_DATA_*` in hybrid mode, else the trading venue.
+    public var data: KalshiVenueConfig
+    public var risk = RiskLimits()
+    public var loop = LoopSettings()
+    /// `CONTROLLER_PLATFORMS`: platforms this process may execute legs on locally.
+    public var controllerPlatforms: Set<Platform> = []
+    /// `WEBSOCKET_URL`: the controller a remote trader connects to.
+    public var controllerURL: URL?
+    public var journalPath = "data/executor.sqlite"
+    public var paper = PaperSettings()
+    public var fillDetection: FillDetection = .websocket
+    public var orderTimeout: Duration = .seconds(30)
+    public var rateTier: KalshiRateTier = .basic
+    public var admin = AdminSettings()
+
+    /// A paper configuration on the demo hosts, no credentials: the base every parse starts from.
+    public init() {
+        let demo = KalshiVenueConfig(apiURL: URL(string: KalshiHosts.demoAPI)!, webSocketURL: URL(string: KalshiHosts.demoWebSocket)!)
+        trading = demo
+        data = demo
+    }
+
+    public var executionMode: ExecutionMode {
+        switch environment {
+        case .live: .live
+        case .paper: paperTrading ? .paper : .demo
+        }
+    }
+
+    /// Whether orders leave this process for a venue.
+    public var sendsOrders: Bool { executionMode != .paper }
+
+    /// Every variable the program reads (DESIGN.md §5). Only these are taken from the process environment.
+    public static let knownVariables: [String] = [
+        "ENVIRONMENT", "PAPER_TRADING", "TRADING_PROFILE",
+        "KALSHI_API_URL", "KALSHI_WS_URL", "KALSHI_API_KEY_ID", "KALSHI_PRIVATE_KEY_CONTENT", "KALSHI_PRIVATE_KEY_PATH",
+        "V3_HYBRID_MODE", "KALSHI_DATA_API_URL", "KALSHI_DATA_WS_URL", "KALSHI_DATA_API_KEY_ID",
+        "KALSHI_DATA_PRIVATE_KEY_CONTENT", "KALSHI_DATA_PRIVATE_KEY_PATH",
+        "MAX_POSITION_SIZE", "MAX_RISK_PER_TRADE", "MAX_DAILY_LOSS", "MAX_DAILY_TRADES", "MAX_DAILY_VOLUME",
+        "MAX_POSITION_PER_EVENT", "MAX_ORDERS_PER_MINUTE", "MIN_TIME_BETWEEN_ORDERS_MS", "MAX_CONSECUTIVE_LOSSES",
+        "CYCLE_INTERVAL_MS", "MAX_SIGNALS_PER_CYCLE", "CONTROLLER_PLATFORMS", "WEBSOCKET_URL",
+        "JOURNAL_PATH", "PAPER_FILL_MODEL", "PAPER_SEED", "PAPER_STARTING_CASH", "FILL_DETECTION",
+        "ORDER_TIMEOUT_SECONDS", "KALSHI_RATE_TIER", "ADMIN_PORT", "ADMIN_TOKEN_FILE",
+    ]
+
+    /// Variables whose values are secret: never printed, never part of an error message.
+    public static let secretVariables: Set<String> = [
+        "KALSHI_PRIVATE_KEY_CONTENT", "KALSHI_DATA_PRIVATE_KEY_CONTENT",
+    ]
+
+    /// Variables printed shortened to their first four characters.
+    public static let keyIDVariables: Set<String> = ["KALSHI_API_KEY_ID", "KALSHI_DATA_API_KEY_ID"]
+}

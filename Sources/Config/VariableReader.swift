@@ -1,0 +1,154 @@
+import Foundation
+import Markets
+
+/// One line of the effective-configuration report.
+public struct EffectiveSetting: Hashable, Sendable {
+    public let variable: String
+    /// The value as shown: secrets redacted, key ids shortened, `(unset)` where nothing applies.
+    public let display: String
+    public let origin: ConfigOrigin
+}
+
+/// Reads typed values out of the raw variables, collecting a problem for each bad one instead of
+/// stopping at the first, and recording what was used for the report.
+struct VariableReader {
+    let environment: ConfigEnvironment
+    private(set) var problems: [ConfigProblem] = []
+    private(set) var settings: [EffectiveSetting] = []
+
+    init(_ environment: ConfigEnvironment) { self.environment = environment }
+
+    mutating func problem(_ variable: String, _ message: String) {
+        problems.append(ConfigProblem(variable: variable, message: message))
+    }
+
+    /// The raw value, `nil` when unset or blank (an empty `KEY=` in an example file means "not given").
+    func raw(_ name: String) -> String? {
+        guard let value = environment.values[name] else { return nil }
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    func isSet(_ name: String) -> Bool { raw(name) != nil }
+
+    /// Records what a variable resolved to. `display` is already safe to print.
+    mutating func record(_ name: String, _ display: String) {
+        let origin = isSet(name) ? environment.origins[name] ?? .processEnvironment : .defaultValue
+        settings.removeAll { $0.variable == name }
+        settings.append(EffectiveSetting(variable: name, display: display, origin: origin))
+    }
+
+    /// A quoted, shortened rendering of a non-secret bad value for an error message.
+    static func quoted(_ value: String) -> String {
+        "\"" + (value.count > 80 ? String(value.prefix(80)) + "…" : value) + "\""
+    }
+
+    mutating func string(_ name: String) -> String? {
+        let value = raw(name)
+        record(name, value ?? "(unset)")
+        return value
+    }
+
+    mutating func bool(_ name: String, default fallback: Bool) -> Bool {
+        guard let value = raw(name) else { record(name, String(fallback)); return fallback }
+        let parsed: Bool? = switch value.lowercased() {
+        case "true", "1", "yes", "on": true
+        case "false", "0", "no", "off": false
+        default: nil
+        }
+        guard let parsed else {
+            problem(name, "\(Self.quoted(value)) is not a boolean (use true or false)")
+            return fallback
+        }
+        record(name, String(parsed))
+        return parsed
+    }
+
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ name: String, default fallback: T) -> T where T.RawValue == String {
+        guard let value = raw(name) else { record(name, fallback.rawValue); return fallback }
+        guard let parsed = T(rawValue: value.lowercased()) else {
+            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+            problem(name, "\(Self.quoted(value)) is not one of: \(allowed)")
+            return fallback
+        }
+        record(name, parsed.rawValue)
+        return parsed
+    }
+
+    /// A whole number in `range`.
+    mutating func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>, unit: String = "") -> Int {
+        guard let value = raw(name) else { record(name, "\(fallback)\(unit)"); return fallback }
+        guard let parsed = Int(value) else {
+            problem(name, "\(Self.quoted(value)) is not a whole number")
+            return fallback
+        }
+        guard range.contains(parsed) else {
+            let bound = parsed < range.lowerBound ? "at least \(range.lowerBound)" : "at most \(range.upperBound)"
+            problem(name, "\(parsed) is out of range: must be \(bound)\(parsed < 0 && range.lowerBound >= 0 ? " (negative limits are not allowed)" : "")")
+            return fallback
+        }
+        record(name, "\(parsed)\(unit)")
+        return parsed
+    }
+
+    mutating func unsigned64(_ name: String) -> UInt64? {
+        guard let value = raw(name) else { record(name, "(random, logged at start)"); return nil }
+        guard let parsed = UInt64(value) else {
+            problem(name, "\(Self.quoted(value)) is not a non-negative whole number")
+            return nil
+        }
+        record(name, String(parsed))
+        return parsed
+    }
+
+    /// A non-negative number of contracts ("100", "12.50").
+    mutating func contracts(_ name: String, default fallback: Contracts) -> Contracts {
+        guard let value = raw(name) else { record(name, fallback.wireString); return fallback }
+        do {
+            let parsed = try Contracts(parsing: value)
+            guard parsed.hundredths >= 0 else {
+                problem(name, "\(value) is negative (negative limits are not allowed)")
+                return fallback
+            }
+            record(name, parsed.wireString)
+            return parsed
+        } catch {
+            problem(name, "\(Self.quoted(value)) is not a number of contracts (\(error.reason))")
+            return fallback
+        }
+    }
+
+    /// A non-negative dollar amount ("500", "1000.00").
+    mutating func dollars(_ name: String, default fallback: Dollars) -> Dollars {
+        guard let value = raw(name) else { record(name, fallback.description); return fallback }
+        do {
+            let parsed = try Dollars(parsing: value.hasPrefix("$") ? String(value.dropFirst()) : value)
+            guard parsed.micros >= 0 else {
+                problem(name, "\(value) is negative (negative limits are not allowed)")
+                return fallback
+            }
+            record(name, parsed.description)
+            return parsed
+        } catch {
+            problem(name, "\(Self.quoted(value)) is not a dollar amount (\(error.reason))")
+            return fallback
+        }
+    }
+
+    /// A URL with one of `schemes` and a host.
+    mutating func url(_ name: String, schemes: Set<String>, default fallback: URL?) -> URL? {
+        guard let value = raw(name) else {
+            record(name, fallback?.absoluteString ?? "(unset)")
+            return fallback
+        }
+        guard let url = URL(string: value), let scheme = url.scheme?.lowercased(), schemes.contains(scheme),
+              let host = url.host, !host.isEmpty
+        else {
+            let expected = schemes.sorted().map { "\($0)://" }.joined(separator: " or ")
+            problem(name, "\(Self.quoted(value)) is not a valid URL (expected \(expected)HOST/PATH)")
+            return fallback
+        }
+        record(name, url.absoluteString)
+        return url
+    }
+}
