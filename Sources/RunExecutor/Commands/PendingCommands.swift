@@ -1,0 +1,138 @@
+import ArgumentParser
+
+/// Says plainly that a command is not built yet, and which issue brings it; exits 1. No fake output.
+func notYetImplemented(_ command: String, issue: Int?, _ what: String) throws -> Never {
+    let when = issue.map { "it lands with issue #\($0)" } ?? "it is part of the second phase (DESIGN.md §6)"
+    printError("run-executor \(command): not implemented yet — \(when) (\(what)).")
+    throw ExitStatus.failure.exitCode
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the trading loop (the default command).",
+        discussion: """
+            Paper-trades by default. ENVIRONMENT=live asks the operator to type CONFIRM (exit 3 otherwise). \
+            On SIGINT/SIGTERM it stops taking signals, cancels the resting orders it placed, flushes the \
+            journal and prints final stats.
+            """
+    )
+    @OptionGroup var options: ConfigOptions
+    @Option(help: ArgumentHelp("Read JSON-lines signals from a file, or - for stdin.", valueName: "file"))
+    var signals: String?
+    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
+    var duration: Int?
+    @Flag(help: "Skip the typed live confirmation (unattended runs; logged loudly).")
+    var confirmLive = false
+    @Option(help: ArgumentHelp("Journal database path (default JOURNAL_PATH or data/executor.sqlite).", valueName: "path"))
+    var journal: String?
+
+    func run() async throws {
+        try notYetImplemented("run", issue: 6, "coordinator and the main trading loop")
+    }
+}
+
+struct Order: AsyncParsableCommand {
+    enum Intent: String, ExpressibleByArgument, CaseIterable {
+        case buyYes = "buy-yes", buyNo = "buy-no", sellYes = "sell-yes", sellNo = "sell-no"
+    }
+    enum TimeInForce: String, ExpressibleByArgument, CaseIterable {
+        case ioc, fok, gtc
+    }
+
+    static let configuration = CommandConfiguration(
+        abstract: "Place one manual order through the breaker, journal and executor.",
+        discussion: "Example: run-executor order buy-yes KXNFL-26JAN11-BUF --count 10 --price 0.52 --tif ioc"
+    )
+    @OptionGroup var options: ConfigOptions
+    @Argument(help: "buy-yes, buy-no, sell-yes or sell-no.") var intent: Intent
+    @Argument(help: "Kalshi market ticker.") var ticker: String
+    @Option(help: "Contracts (fixed-point, e.g. 10 or 2.5).") var count: String
+    @Option(help: "Limit price in dollars of the traded outcome (e.g. 0.52).") var price: String
+    @Option(help: "Time in force: ioc, fok or gtc.") var tif: TimeInForce = .ioc
+
+    func run() async throws {
+        try notYetImplemented("order", issue: 6, "manual orders through breaker, journal and executor")
+    }
+}
+
+struct CancelAll: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cancel-all", abstract: "Cancel every resting order on the trading venue.")
+    @OptionGroup var options: ConfigOptions
+    func run() async throws { try notYetImplemented("cancel-all", issue: 6, "venue account commands") }
+}
+
+struct Positions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show positions on the trading venue.")
+    @OptionGroup var options: ConfigOptions
+    @Flag(help: "Machine-readable output.") var json = false
+    func run() async throws { try notYetImplemented("positions", issue: 6, "venue account commands") }
+}
+
+struct Balance: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the trading account's balance.")
+    @OptionGroup var options: ConfigOptions
+    func run() async throws { try notYetImplemented("balance", issue: 6, "venue account commands") }
+}
+
+struct Orders: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List orders on the trading venue.")
+    @OptionGroup var options: ConfigOptions
+    func run() async throws { try notYetImplemented("orders", issue: 6, "venue account commands") }
+}
+
+struct Report: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print P&L, orders and fills, fill rate and latency percentiles from the journal.")
+    @Option(help: ArgumentHelp("Journal database path.", valueName: "path")) var journal: String?
+    @Flag(help: "Machine-readable output.") var json = false
+    func run() async throws { try notYetImplemented("report", issue: 5, "the SQLite journal") }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a running executor's state (admin API).")
+    @Flag(help: "Machine-readable output.") var json = false
+    func run() async throws { try notYetImplemented("status", issue: 6, "the admin API") }
+}
+
+struct Halt: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Halt a running executor: no new orders until resume (persisted across restarts).")
+    @Option(help: "Why, recorded in the journal.") var reason: String
+    func run() async throws { try notYetImplemented("halt", issue: 6, "the admin API") }
+}
+
+struct Resume: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Resume a halted executor.")
+    func run() async throws { try notYetImplemented("resume", issue: 6, "the admin API") }
+}
+
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stream top of book (and trades) as JSON lines.",
+        discussion: "Each line: ticker, yes_bid, yes_bid_size, yes_ask, yes_ask_size, seq, stale.")
+    @OptionGroup var options: ConfigOptions
+    @Argument(help: "Market tickers.") var tickers: [String]
+    @Flag(help: "Also print public trades.") var trades = false
+    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var duration: Int?
+    func run() async throws { try notYetImplemented("watch", issue: 4, "the Kalshi WebSocket and local order books") }
+}
+
+struct Sim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the Kalshi-compatible exchange simulator on 127.0.0.1.",
+        discussion: "--key-id ID --public-key PEM (repeatable) registers existing keys; without them it generates key pairs.")
+    @Option(help: "TCP port on 127.0.0.1.") var port: Int = 8088
+    @Option(help: "Seed for the synthetic market activity.") var seed: UInt64 = 1
+    @Option(name: .customLong("key-id"), help: "Register this API key id (repeatable, paired with --public-key).")
+    var keyIDs: [String] = []
+    @Option(name: .customLong("public-key"), help: "PEM file of the public key for the matching --key-id.")
+    var publicKeys: [String] = []
+    func run() async throws { try notYetImplemented("sim", issue: 3, "the exchange simulator's REST side") }
+}
+
+struct Trader: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run as a remote trader connected to a controller.")
+    @OptionGroup var options: ConfigOptions
+    @Option(help: "Platform this trader executes on (kalshi or polymarket).") var platform: String
+    func run() async throws { try notYetImplemented("trader", issue: nil, "remote traders") }
+}

@@ -1,0 +1,109 @@
+import ExecutorTesting
+import Foundation
+import Testing
+
+/// `run-executor` exactly as a user runs it: the built binary, its exit codes and output.
+@Suite("run-executor config check and the command tree")
+struct ConfigCheckCLITests {
+    static let root = CLIProcess.packageRoot(from: #filePath)
+
+    @Test("the hybrid example reports exactly the four missing secrets and exits 2")
+    func hybridExampleMissingSecrets() throws {
+        let result = try CLIProcess.run(["config", "check", "--env-file", "env-examples/.env.hybrid.example"], workingDirectory: Self.root)
+        #expect(result.status == 2)
+        let problems = result.stderr.split(separator: "\n").filter { $0.hasPrefix("  - ") }
+        #expect(problems.map { String($0.dropFirst(4).prefix { $0 != ":" }) } == [
+            "KALSHI_API_KEY_ID", "KALSHI_PRIVATE_KEY_CONTENT or KALSHI_PRIVATE_KEY_PATH",
+            "KALSHI_DATA_API_KEY_ID", "KALSHI_DATA_PRIVATE_KEY_CONTENT or KALSHI_DATA_PRIVATE_KEY_PATH",
+        ])
+    }
+
+    @Test("every example names only its missing credentials", arguments: [".env.paper.example", ".env.live.example"])
+    func examples(file: String) throws {
+        let result = try CLIProcess.run(["config", "check", "--env-file", "env-examples/\(file)"], workingDirectory: Self.root)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("KALSHI_API_KEY_ID: required"))
+        #expect(result.stderr.contains("configuration has 2 problems"))
+    }
+
+    @Test("a complete hybrid profile exits 0 and prints no secret; the environment overrides the file")
+    func completeProfile() throws {
+        let vectors = try AuthVectors.load()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let keyPath = try dir.write("demo.pem", vectors.private_key_pkcs1_pem)
+        var text = try String(contentsOfFile: Self.root + "/env-examples/.env.hybrid.example", encoding: .utf8)
+        text = text.replacingOccurrences(of: "KALSHI_API_KEY_ID=\n", with: "KALSHI_API_KEY_ID=a952bcbe-ec3b-4b5b-b8f9-11dae589608c\n")
+        text = text.replacingOccurrences(of: "KALSHI_PRIVATE_KEY_PATH=\n", with: "KALSHI_PRIVATE_KEY_PATH=\(keyPath)\n")
+        text = text.replacingOccurrences(of: "KALSHI_DATA_API_KEY_ID=\n", with: "KALSHI_DATA_API_KEY_ID=prod7777-1111-2222\n")
+        let escaped = vectors.private_key_pkcs8_pem.replacingOccurrences(of: "\n", with: "\\n")
+        text = text.replacingOccurrences(of: "KALSHI_DATA_PRIVATE_KEY_CONTENT=\n", with: "KALSHI_DATA_PRIVATE_KEY_CONTENT=\"\(escaped)\"\n")
+        try dir.write(".env.hybrid", text)
+
+        let result = try CLIProcess.run(["config", "check", "--profile", "hybrid"], environment: ["MAX_DAILY_TRADES": "12"], workingDirectory: dir.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Configuration OK."))
+        #expect(result.stdout.contains("DEMO"))
+        #expect(result.stdout.contains("PRODUCTION"))
+        #expect(result.stdout.contains("MAX_DAILY_TRADES                 12  (environment)"))
+        let all = result.stdout + result.stderr
+        #expect(!all.contains("bcbe-ec3b") && !all.contains("1111-2222"))
+        for line in vectors.private_key_pkcs8_pem.split(separator: "\n").dropFirst().dropLast() {
+            #expect(!all.contains(line))
+        }
+    }
+
+    @Test("no configuration at all describes the embedded default and exits 0")
+    func embeddedDefault() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let result = try CLIProcess.run(["config", "check"], workingDirectory: dir.path)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("embedded"))
+    }
+
+    @Test("a production trading host in paper mode is a configuration error")
+    func paperProduction() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("p.env", "ENVIRONMENT=paper\nKALSHI_API_URL=https://api.elections.kalshi.com/trade-api/v2\n")
+        let result = try CLIProcess.run(["config", "check", "--env-file", "p.env"], workingDirectory: dir.path)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("KALSHI_API_URL: api.elections.kalshi.com is a production trading host"))
+    }
+
+    @Test("usage and load errors exit 2", arguments: [
+        ["config", "check", "--profile", "a", "--env-file", "b"],
+        ["config", "check", "--profile", "missing"],
+        ["config", "check", "--env-file", "nope.env"],
+    ])
+    func usageErrors(arguments: [String]) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        #expect(try CLIProcess.run(arguments, workingDirectory: dir.path).status == 2)
+    }
+
+    @Test("every command has help", arguments: [
+        [], ["run"], ["config"], ["config", "check"], ["order"], ["cancel-all"], ["positions"], ["balance"], ["orders"],
+        ["report"], ["status"], ["halt"], ["resume"], ["watch"], ["sim"], ["trader"],
+    ])
+    func help(command: [String]) throws {
+        let result = try CLIProcess.run(command + ["--help"], workingDirectory: Self.root)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE"))
+    }
+
+    @Test("commands of later issues say so plainly and exit 1", arguments: [
+        [], ["run"], ["order", "buy-yes", "KX-1", "--count", "1", "--price", "0.5"], ["cancel-all"], ["positions"],
+        ["balance"], ["orders"], ["report"], ["status"], ["halt", "--reason", "x"], ["resume"], ["watch", "KX-1"], ["sim"],
+        ["trader", "--platform", "kalshi"],
+    ])
+    func pending(command: [String]) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let result = try CLIProcess.run(command, workingDirectory: dir.path)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("not implemented yet"))
+        #expect(result.stdout.isEmpty)
+    }
+}
