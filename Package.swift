@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "DataClientTests", dependencies: ["DataClient", "Markets"], swiftSettings: strict),
         .testTarget(name: "TradingClientTests", dependencies: ["TradingClient", "KalshiWire", "Markets"], swiftSettings: strict),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Markets"], swiftSettings: strict),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Config", "Markets"], swiftSettings: strict),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Config", "Markets", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(name: "ExchangeSimTests", dependencies: ["ExchangeSim", "Markets"], swiftSettings: strict),
         .testTarget(name: "RunExecutorTests", dependencies: ["RunExecutor", "ExecutorTesting"], swiftSettings: strict),
     ]
