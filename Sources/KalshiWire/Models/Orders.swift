@@ -115,3 +115,219 @@ public struct KalshiErrorBody: Hashable, Sendable, Codable {
         self.details = details
     }
 }
+
+/// `DELETE /portfolio/events/orders/{id}` → `CancelOrderV2Response`.
+public struct CancelOrderV2Response: Hashable, Sendable, Codable {
+    public var orderID: String
+    public var clientOrderID: String?
+    /// The remaining count at cancel time.
+    public var reducedBy: Contracts
+    public var tsMs: Int64
+
+    public init(orderID: String, clientOrderID: String?, reducedBy: Contracts, tsMs: Int64) {
+        self.orderID = orderID
+        self.clientOrderID = clientOrderID
+        self.reducedBy = reducedBy
+        self.tsMs = tsMs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case orderID = "order_id"
+        case clientOrderID = "client_order_id"
+        case reducedBy = "reduced_by"
+        case tsMs = "ts_ms"
+    }
+}
+
+/// `POST /portfolio/events/orders/{id}/amend` body. `count` = already filled + desired remaining.
+public struct AmendOrderV2Request: Hashable, Sendable, Codable {
+    public var ticker: String
+    public var side: BookSide
+    public var price: Price
+    public var count: Contracts
+    public var clientOrderID: String?
+    public var updatedClientOrderID: String?
+    public var exchangeIndex: Int?
+
+    public init(ticker: String, side: BookSide, price: Price, count: Contracts, clientOrderID: String? = nil,
+                updatedClientOrderID: String? = nil, exchangeIndex: Int? = nil) {
+        self.ticker = ticker
+        self.side = side
+        self.price = price
+        self.count = count
+        self.clientOrderID = clientOrderID
+        self.updatedClientOrderID = updatedClientOrderID
+        self.exchangeIndex = exchangeIndex
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ticker, side, price, count
+        case clientOrderID = "client_order_id"
+        case updatedClientOrderID = "updated_client_order_id"
+        case exchangeIndex = "exchange_index"
+    }
+}
+
+public struct AmendOrderV2Response: Hashable, Sendable, Codable {
+    public var orderID: String
+    public var clientOrderID: String?
+    public var remainingCount: Contracts?
+    public var fillCount: Contracts?
+    public var averageFillPrice: Dollars?
+    public var averageFeePaid: Dollars?
+    public var tsMs: Int64
+
+    public init(orderID: String, clientOrderID: String?, remainingCount: Contracts?, fillCount: Contracts?, tsMs: Int64) {
+        self.orderID = orderID
+        self.clientOrderID = clientOrderID
+        self.remainingCount = remainingCount
+        self.fillCount = fillCount
+        self.tsMs = tsMs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case orderID = "order_id"
+        case clientOrderID = "client_order_id"
+        case remainingCount = "remaining_count"
+        case fillCount = "fill_count"
+        case averageFillPrice = "average_fill_price"
+        case averageFeePaid = "average_fee_paid"
+        case tsMs = "ts_ms"
+    }
+}
+
+/// `POST /portfolio/events/orders/{id}/decrease`: exactly one of `reduce_by`, `reduce_to`.
+public struct DecreaseOrderV2Request: Hashable, Sendable, Codable {
+    public var reduceBy: Contracts?
+    public var reduceTo: Contracts?
+    public var marketTicker: String?
+    public var exchangeIndex: Int?
+
+    public init(reduceBy: Contracts? = nil, reduceTo: Contracts? = nil, marketTicker: String?) {
+        self.reduceBy = reduceBy
+        self.reduceTo = reduceTo
+        self.marketTicker = marketTicker
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case reduceBy = "reduce_by"
+        case reduceTo = "reduce_to"
+        case marketTicker = "market_ticker"
+        case exchangeIndex = "exchange_index"
+    }
+}
+
+public struct DecreaseOrderV2Response: Hashable, Sendable, Codable {
+    public var orderID: String
+    public var clientOrderID: String?
+    public var remainingCount: Contracts
+    public var tsMs: Int64
+
+    public init(orderID: String, clientOrderID: String?, remainingCount: Contracts, tsMs: Int64) {
+        self.orderID = orderID
+        self.clientOrderID = clientOrderID
+        self.remainingCount = remainingCount
+        self.tsMs = tsMs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case orderID = "order_id"
+        case clientOrderID = "client_order_id"
+        case remainingCount = "remaining_count"
+        case tsMs = "ts_ms"
+    }
+}
+
+public struct BatchCreateOrdersV2Request: Hashable, Sendable, Codable {
+    public var orders: [CreateOrderV2Request]
+    public init(orders: [CreateOrderV2Request]) { self.orders = orders }
+}
+
+/// One result of a batch create: an order or an error, inside a 2xx response.
+public struct BatchCreateOrderV2Result: Hashable, Sendable, Codable {
+    public var orderID: String?
+    public var clientOrderID: String?
+    public var fillCount: Contracts?
+    public var remainingCount: Contracts?
+    public var averageFillPrice: Dollars?
+    public var averageFeePaid: Dollars?
+    public var tsMs: Int64?
+    public var error: KalshiErrorBody?
+
+    public init(orderID: String?, clientOrderID: String?, fillCount: Contracts?, remainingCount: Contracts?,
+                averageFillPrice: Dollars?, averageFeePaid: Dollars?, tsMs: Int64?, error: KalshiErrorBody?) {
+        self.orderID = orderID
+        self.clientOrderID = clientOrderID
+        self.fillCount = fillCount
+        self.remainingCount = remainingCount
+        self.averageFillPrice = averageFillPrice
+        self.averageFeePaid = averageFeePaid
+        self.tsMs = tsMs
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case error
+        case orderID = "order_id"
+        case clientOrderID = "client_order_id"
+        case fillCount = "fill_count"
+        case remainingCount = "remaining_count"
+        case averageFillPrice = "average_fill_price"
+        case averageFeePaid = "average_fee_paid"
+        case tsMs = "ts_ms"
+    }
+}
+
+public struct BatchCreateOrdersV2Response: Hashable, Sendable, Codable {
+    public var orders: [BatchCreateOrderV2Result]
+    public init(orders: [BatchCreateOrderV2Result]) { self.orders = orders }
+}
+
+public struct BatchCancelOrderV2Item: Hashable, Sendable, Codable {
+    public var orderID: String
+    public var marketTicker: String?
+    public var exchangeIndex: Int?
+    public init(orderID: String, marketTicker: String?) {
+        self.orderID = orderID
+        self.marketTicker = marketTicker
+    }
+    enum CodingKeys: String, CodingKey {
+        case orderID = "order_id"
+        case marketTicker = "market_ticker"
+        case exchangeIndex = "exchange_index"
+    }
+}
+
+public struct BatchCancelOrdersV2Request: Hashable, Sendable, Codable {
+    public var orders: [BatchCancelOrderV2Item]
+    public init(orders: [BatchCancelOrderV2Item]) { self.orders = orders }
+}
+
+public struct BatchCancelOrderV2Result: Hashable, Sendable, Codable {
+    public var orderID: String
+    public var clientOrderID: String?
+    public var reducedBy: Contracts
+    public var tsMs: Int64?
+    public var error: KalshiErrorBody?
+
+    public init(orderID: String, clientOrderID: String?, reducedBy: Contracts, tsMs: Int64?, error: KalshiErrorBody?) {
+        self.orderID = orderID
+        self.clientOrderID = clientOrderID
+        self.reducedBy = reducedBy
+        self.tsMs = tsMs
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case error
+        case orderID = "order_id"
+        case clientOrderID = "client_order_id"
+        case reducedBy = "reduced_by"
+        case tsMs = "ts_ms"
+    }
+}
+
+public struct BatchCancelOrdersV2Response: Hashable, Sendable, Codable {
+    public var orders: [BatchCancelOrderV2Result]
+    public init(orders: [BatchCancelOrderV2Result]) { self.orders = orders }
+}
