@@ -81,7 +81,12 @@ let package = Package(
             swiftSettings: strict
         ),
         // Fixtures, keys and helpers shared by every test target.
-        .target(name: "ExecutorTesting", resources: [.copy("Fixtures")], swiftSettings: strict),
+        .target(
+            name: "ExecutorTesting",
+            dependencies: ["KalshiWire", "ExchangeSim", "Markets"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "MarketsTests", dependencies: ["Markets"], swiftSettings: strict),
         .testTarget(
             name: "KalshiWireTests",
@@ -93,11 +98,11 @@ let package = Package(
             dependencies: ["Config", "KalshiWire", "Markets", "ExecutorTesting"],
             swiftSettings: strict
         ),
-        .testTarget(name: "DataClientTests", dependencies: ["DataClient", "Markets"], swiftSettings: strict),
-        .testTarget(name: "TradingClientTests", dependencies: ["TradingClient", "KalshiWire", "Markets"], swiftSettings: strict),
+        .testTarget(name: "DataClientTests", dependencies: ["DataClient", "Markets", "KalshiWire", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
+        .testTarget(name: "TradingClientTests", dependencies: ["TradingClient", "KalshiWire", "Markets", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Markets"], swiftSettings: strict),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Config", "Markets", "ExecutorTesting"], swiftSettings: strict),
-        .testTarget(name: "ExchangeSimTests", dependencies: ["ExchangeSim", "Markets"], swiftSettings: strict),
+        .testTarget(name: "ExchangeSimTests", dependencies: ["ExchangeSim", "Markets", "KalshiWire", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(name: "RunExecutorTests", dependencies: ["RunExecutor", "ExecutorTesting"], swiftSettings: strict),
     ]
 )

@@ -49,3 +49,15 @@ public struct TemporaryDirectory: Sendable {
 
     public func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
+
+/// One JSON instance per Kalshi response schema (the spec's example, or one synthesised from the schema
+/// by `scripts/gen-spec-examples.py`).
+public enum SpecExamples {
+    public static func load() throws -> [String: Data] {
+        guard let url = Bundle.module.url(forResource: "kalshi-spec-examples", withExtension: "json", subdirectory: "Fixtures") else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] ?? [:]
+        return try object.mapValues { try JSONSerialization.data(withJSONObject: $0) }
+    }
+}

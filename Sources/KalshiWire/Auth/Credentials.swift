@@ -49,6 +49,16 @@ public struct KalshiPrivateKey: Sendable, CustomStringConvertible, CustomDebugSt
         }
     }
 
+    private init(key: _RSA.Signing.PrivateKey) { self.key = key }
+
+    /// A fresh RSA-2048 key (the simulator's generated accounts, tests).
+    public static func generate() throws -> KalshiPrivateKey {
+        KalshiPrivateKey(key: try _RSA.Signing.PrivateKey(keySize: .bits2048))
+    }
+
+    /// The key in PKCS#8 PEM, for writing a key file (mode 0600). Handle as a secret.
+    public var pkcs8PEM: String { key.pkcs8PEMRepresentation }
+
     public var keySizeInBits: Int { key.keySizeInBits }
     /// The matching public key in `BEGIN PUBLIC KEY` PEM form (not secret).
     public var publicKeyPEM: String { key.publicKey.pemRepresentation }

@@ -65,6 +65,12 @@ public final class KalshiTransport: Sendable {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
     }
 
+    /// A transport dropped without `shutdown()` still releases its connections: AHC keeps itself alive
+    /// while shutting down, so starting the shutdown here is safe (a second shutdown is a no-op error).
+    deinit {
+        client.shutdown().whenComplete { _ in }
+    }
+
     /// Opens a connection before the first real request, so the first order does not pay the handshake.
     public func warmUp() async {
         _ = try? await perform(KalshiRequest(.get, "/exchange/status"))

@@ -1,0 +1,77 @@
+import Synchronization
+
+/// Faults the simulator injects on one endpoint (route name such as `POST /portfolio/events/orders`).
+public struct SimFaultRule: Sendable, Hashable {
+    /// Added before the request is handled.
+    public var latency: Duration = .zero
+    /// Probability (0–1) of answering 500.
+    public var serverErrorRate: Double = 0
+    /// Whether a 500 is returned after the request was applied (the client cannot tell).
+    public var serverErrorAfterApplying = false
+    /// The next N requests are applied, then the connection is closed without a response.
+    public var dropAfterAccept = 0
+    /// The next N requests answer 429 without being applied.
+    public var rateLimitBurst = 0
+    /// The next N requests are applied, then answered 200 with a body that is not JSON.
+    public var malformedBody = 0
+    /// The next N requests are answered 503 without being applied.
+    public var unavailable = 0
+
+    public init() {}
+}
+
+/// What the router should do with one request after consulting the faults.
+enum SimFaultAction: Sendable, Equatable {
+    case proceed
+    case rateLimit
+    case unavailable
+    case serverError(afterApplying: Bool)
+    case dropAfterApplying
+    case malformedAfterApplying
+}
+
+/// Per-endpoint fault rules with a seeded generator, so a fault schedule reproduces for a seed.
+public final class SimFaults: Sendable {
+    private struct State {
+        var rules: [String: SimFaultRule] = [:]
+        var random: SplitMix64
+    }
+    private let state: Mutex<State>
+
+    public init(seed: UInt64 = 1) { state = Mutex(State(random: SplitMix64(seed: seed))) }
+
+    public func set(_ route: String, _ rule: SimFaultRule) { state.withLock { $0.rules[route] = rule } }
+    public func clear() { state.withLock { $0.rules.removeAll() } }
+
+    func latency(for route: String) -> Duration { state.withLock { $0.rules[route]?.latency ?? .zero } }
+
+    func action(for route: String) -> SimFaultAction {
+        state.withLock { state in
+            guard var rule = state.rules[route] else { return .proceed }
+            defer { state.rules[route] = rule }
+            if rule.rateLimitBurst > 0 { rule.rateLimitBurst -= 1; return .rateLimit }
+            if rule.unavailable > 0 { rule.unavailable -= 1; return .unavailable }
+            if rule.dropAfterAccept > 0 { rule.dropAfterAccept -= 1; return .dropAfterApplying }
+            if rule.malformedBody > 0 { rule.malformedBody -= 1; return .malformedAfterApplying }
+            if rule.serverErrorRate > 0, state.random.nextUnit() < rule.serverErrorRate {
+                return .serverError(afterApplying: rule.serverErrorAfterApplying)
+            }
+            return .proceed
+        }
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64): identical sequences for identical seeds.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    public mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}

@@ -1,0 +1,52 @@
+import ExchangeSim
+import Foundation
+import KalshiWire
+import Markets
+
+/// A simulator on 127.0.0.1 with registered test accounts, and clients wired to it.
+public struct SimFixture: Sendable {
+    public let server: SimServer
+    /// The main account: the test key of the signing vectors.
+    public let credentials: KalshiCredentials
+    /// A second, independent account (a counterparty).
+    public let counterparty: KalshiCredentials
+
+    public var exchange: SimExchange { server.exchange }
+    public var faults: SimFaults { server.faults }
+
+    /// Starts a simulator with two registered accounts.
+    public static func start(_ configuration: SimExchange.Configuration = SimExchange.Configuration(),
+                             tier: KalshiRateTier = .basic, timestampWindow: Duration = .seconds(30)) async throws -> SimFixture {
+        let vectors = try AuthVectors.load()
+        let main = KalshiCredentials(keyID: KalshiKeyID(vectors.key_id)!, privateKey: try KalshiPrivateKey(pem: vectors.private_key_pkcs1_pem))
+        let other = KalshiCredentials(keyID: KalshiKeyID("counterparty-0001")!, privateKey: try Self.counterpartyKey())
+        let keys = SimKeyRegistry(timestampWindow: timestampWindow)
+        try keys.register(keyID: main.keyID.rawValue, publicKeyPEM: vectors.public_key_pem)
+        try keys.register(keyID: other.keyID.rawValue, publicKeyPEM: other.privateKey.publicKeyPEM)
+        let server = try await SimServer.start(exchange: SimExchange(configuration: configuration), keys: keys, tier: tier)
+        return SimFixture(server: server, credentials: main, counterparty: other)
+    }
+
+    /// One generated key shared by all tests of a process (RSA generation is slow).
+    private static func counterpartyKey() throws -> KalshiPrivateKey {
+        try sharedCounterparty.get()
+    }
+    private static let sharedCounterparty = Result { try KalshiPrivateKey.generate() }
+
+    /// A transport to the simulator for `credentials` (default: the main account).
+    public func transport(_ credentials: KalshiCredentials? = nil, tier: KalshiRateTier = .basic, anonymous: Bool = false,
+                          configure: (inout KalshiTransport.Configuration) -> Void = { _ in }) -> KalshiTransport {
+        var configuration = KalshiTransport.Configuration(baseURL: server.baseURL, credentials: anonymous ? nil : (credentials ?? self.credentials))
+        configuration.tier = tier
+        configuration.retryBaseDelay = .milliseconds(5)
+        configuration.retryMaxDelay = .milliseconds(20)
+        configure(&configuration)
+        return KalshiTransport(configuration)
+    }
+
+    public func stop() async { await server.stop() }
+}
+
+/// Literal helpers for tests.
+public func price(_ text: String) -> Price { (try? Price(parsing: text)) ?? Price(micros: 500_000)! }
+public func contracts(_ text: String) -> Contracts { (try? Contracts(parsing: text)) ?? .zero }
