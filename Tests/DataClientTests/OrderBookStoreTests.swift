@@ -1,21 +1,20 @@
+import ExecutorTesting
 import Markets
 import Testing
 @testable import DataClient
 
-func price(_ text: String) throws -> Price { try Price(parsing: text) }
-func count(_ text: String) throws -> Contracts { try Contracts(parsing: text) }
 
 @Suite("Local order books served only while in sequence")
 struct OrderBookStoreTests {
     static func snapshot(_ ticker: String) throws -> OrderBook {
-        try OrderBook(ticker: ticker, yesBids: [BookLevel(price: price("0.40"), size: count("10"))],
-                      noBids: [BookLevel(price: price("0.55"), size: count("5"))])
+        try OrderBook(ticker: ticker, yesBids: [BookLevel(price: price("0.40"), size: contracts("10"))],
+                      noBids: [BookLevel(price: price("0.55"), size: contracts("5"))])
     }
 
     @Test("delta before snapshot is ignored safely")
     func deltaBeforeSnapshot() async throws {
         let store = OrderBookStore()
-        let outcome = await store.applyDelta(ticker: "A", side: .yes, price: try price("0.4"), delta: try count("1"), sid: 1, seq: 1)
+        let outcome = await store.applyDelta(ticker: "A", side: .yes, price: price("0.4"), delta: contracts("1"), sid: 1, seq: 1)
         #expect(outcome == .ignored)
         #expect(await store.book("A") == .unknown)
     }
@@ -24,11 +23,11 @@ struct OrderBookStoreTests {
     func snapshotThenDeltas() async throws {
         let store = OrderBookStore()
         await store.applySnapshot(try Self.snapshot("A"), sid: 1, seq: 1)
-        #expect(await store.applyDelta(ticker: "A", side: .yes, price: try price("0.42"), delta: try count("3"), sid: 1, seq: 2) == .applied)
-        #expect(await store.book("A").freshBook?.bestBid(.yes)?.price == (try price("0.42")))
-        #expect(await store.applyDelta(ticker: "A", side: .yes, price: try price("0.42"), delta: try count("-3"), sid: 1, seq: 3) == .applied)
+        #expect(await store.applyDelta(ticker: "A", side: .yes, price: price("0.42"), delta: contracts("3"), sid: 1, seq: 2) == .applied)
+        #expect(await store.book("A").freshBook?.bestBid(.yes)?.price == (price("0.42")))
+        #expect(await store.applyDelta(ticker: "A", side: .yes, price: price("0.42"), delta: contracts("-3"), sid: 1, seq: 3) == .applied)
         let book = try #require(await store.book("A").freshBook)
-        #expect(book.bestBid(.yes) == BookLevel(price: try price("0.40"), size: try count("10")))
+        #expect(book.bestBid(.yes) == BookLevel(price: price("0.40"), size: contracts("10")))
         #expect(await store.book("A") == .fresh(book, seq: 3))
     }
 
@@ -38,13 +37,13 @@ struct OrderBookStoreTests {
         await store.applySnapshot(try Self.snapshot("A"), sid: 7, seq: 1)
         await store.applySnapshot(try Self.snapshot("B"), sid: 7, seq: 2)
         await store.applySnapshot(try Self.snapshot("C"), sid: 8, seq: 1)
-        let outcome = await store.applyDelta(ticker: "A", side: .no, price: try price("0.55"), delta: try count("1"), sid: 7, seq: 4)
+        let outcome = await store.applyDelta(ticker: "A", side: .no, price: price("0.55"), delta: contracts("1"), sid: 7, seq: 4)
         #expect(outcome == .gap(expected: 3, received: 4, staleTickers: ["A", "B"]))
         #expect(await store.book("A") == .stale)
         #expect(await store.book("B") == .stale)
         #expect(await store.book("C").freshBook != nil, "other subscriptions are unaffected")
         // Deltas while stale are ignored; the snapshot restores service.
-        #expect(await store.applyDelta(ticker: "A", side: .no, price: try price("0.55"), delta: try count("1"), sid: 7, seq: 5) == .ignored)
+        #expect(await store.applyDelta(ticker: "A", side: .no, price: price("0.55"), delta: contracts("1"), sid: 7, seq: 5) == .ignored)
         await store.applySnapshot(try Self.snapshot("A"), sid: 7, seq: 6)
         #expect(await store.book("A").freshBook == (try Self.snapshot("A")))
         #expect(await store.staleTickers() == ["B"])
@@ -54,7 +53,7 @@ struct OrderBookStoreTests {
     func inconsistent() async throws {
         let store = OrderBookStore()
         await store.applySnapshot(try Self.snapshot("A"), sid: 1, seq: 1)
-        let outcome = await store.applyDelta(ticker: "A", side: .yes, price: try price("0.40"), delta: try count("-11"), sid: 1, seq: 2)
+        let outcome = await store.applyDelta(ticker: "A", side: .yes, price: price("0.40"), delta: contracts("-11"), sid: 1, seq: 2)
         guard case .inconsistent(ticker: "A", reason: _) = outcome else {
             Issue.record("expected inconsistent, got \(outcome)")
             return
