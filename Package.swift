@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "RunExecutor",
             dependencies: [
-                "Config", "Coordinator", "ExchangeSim", "Markets",
+                "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -103,6 +103,6 @@ let package = Package(
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Markets"], swiftSettings: strict),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Config", "Markets", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(name: "ExchangeSimTests", dependencies: ["ExchangeSim", "Markets", "KalshiWire", "ExecutorTesting"], swiftSettings: strict),
-        .testTarget(name: "RunExecutorTests", dependencies: ["RunExecutor", "ExecutorTesting"], swiftSettings: strict),
+        .testTarget(name: "RunExecutorTests", dependencies: ["RunExecutor", "ExecutorTesting", "KalshiWire"], swiftSettings: strict),
     ]
 )

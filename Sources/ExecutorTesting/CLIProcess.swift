@@ -59,3 +59,73 @@ public enum CLIProcess {
         return FileManager.default.currentDirectoryPath
     }
 }
+
+/// A long-running `run-executor` (the simulator, a trading run) whose output a test reads line by line.
+public final class RunningCLI: @unchecked Sendable {
+    // @unchecked: `Process` is not Sendable; it is only touched under `lock` or before `launch` returns.
+    private let process: Process
+    private let lock = NSLock()
+    private var lines: [String] = []
+    private var partial = Data()
+
+    private init(process: Process) { self.process = process }
+
+    /// Starts `run-executor arguments…` in `workingDirectory`.
+    public static func launch(_ arguments: [String], environment: [String: String] = [:], workingDirectory: String) throws -> RunningCLI {
+        let process = Process()
+        process.executableURL = try CLIProcess.binary()
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
+        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        process.standardInput = FileHandle.nullDevice
+        let running = RunningCLI(process: process)
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            running.append(data)
+        }
+        try process.run()
+        return running
+    }
+
+    private func append(_ data: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        partial.append(data)
+        while let newline = partial.firstIndex(of: 0x0A) {
+            lines.append(String(decoding: partial[partial.startIndex..<newline], as: UTF8.self))
+            partial.removeSubrange(partial.startIndex...newline)
+        }
+    }
+
+    /// Every complete line printed so far.
+    public var output: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
+    }
+
+    /// Waits (polling every 20 ms, at most `timeout`) for a line containing `text`.
+    public func waitForLine(containing text: String, timeout: Duration = .seconds(30)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let line = output.first(where: { $0.contains(text) }) { return line }
+            if !process.isRunning, let line = output.first(where: { $0.contains(text) }) { return line }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "no line containing \"\(text)\"; output: \(output.suffix(20))"])
+    }
+
+    /// Sends a signal (SIGTERM by default) and waits for the exit status.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM) async -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        return process.terminationStatus
+    }
+}

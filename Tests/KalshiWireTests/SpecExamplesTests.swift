@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Every response model decodes the spec's payloads")
 struct SpecExamplesTests {
-    static let models: [(String, any Decodable.Type)] = [
+    static var models: [(String, any Decodable.Type)] { [
         ("GetMarketsResponse", GetMarketsResponse.self), ("GetMarketResponse", GetMarketResponse.self),
         ("GetEventsResponse", GetEventsResponse.self), ("GetEventResponse", GetEventResponse.self),
         ("GetTradesResponse", GetTradesResponse.self), ("GetMarketOrderbookResponse", GetMarketOrderbookResponse.self),
@@ -17,7 +17,7 @@ struct SpecExamplesTests {
         ("AmendOrderV2Response", AmendOrderV2Response.self), ("DecreaseOrderV2Response", DecreaseOrderV2Response.self),
         ("BatchCreateOrdersV2Response", BatchCreateOrdersV2Response.self),
         ("BatchCancelOrdersV2Response", BatchCancelOrdersV2Response.self), ("ErrorResponse", KalshiErrorBody.self),
-    ]
+    ] }
 
     @Test("decode", arguments: models.map(\.0))
     func decode(schema: String) throws {

@@ -117,19 +117,6 @@ struct Watch: AsyncParsableCommand {
     func run() async throws { try notYetImplemented("watch", issue: 4, "the Kalshi WebSocket and local order books") }
 }
 
-struct Sim: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Run the Kalshi-compatible exchange simulator on 127.0.0.1.",
-        discussion: "--key-id ID --public-key PEM (repeatable) registers existing keys; without them it generates key pairs.")
-    @Option(help: "TCP port on 127.0.0.1.") var port: Int = 8088
-    @Option(help: "Seed for the synthetic market activity.") var seed: UInt64 = 1
-    @Option(name: .customLong("key-id"), help: "Register this API key id (repeatable, paired with --public-key).")
-    var keyIDs: [String] = []
-    @Option(name: .customLong("public-key"), help: "PEM file of the public key for the matching --key-id.")
-    var publicKeys: [String] = []
-    func run() async throws { try notYetImplemented("sim", issue: 3, "the exchange simulator's REST side") }
-}
-
 struct Trader: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run as a remote trader connected to a controller.")
     @OptionGroup var options: ConfigOptions

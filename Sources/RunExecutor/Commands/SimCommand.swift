@@ -1,0 +1,136 @@
+import ArgumentParser
+import ExchangeSim
+import Foundation
+import KalshiWire
+import Markets
+
+struct Sim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the Kalshi-compatible exchange simulator on 127.0.0.1.",
+        discussion: """
+            Serves Kalshi REST under http://127.0.0.1:PORT/trade-api/v2 with signature checks, a matching \
+            engine, Kalshi's rate limits and seeded synthetic market activity. Register a trader's existing \
+            key with --key-id ID --public-key PEM (repeatable, in pairs; PEM is a file or the PEM text), the \
+            way a Kalshi account registers an API key. Without them, two key pairs are generated and their \
+            private keys written (mode 0600) under --keys-dir. Any client that signs correctly can trade.
+            """
+    )
+
+    @Option(help: "TCP port on 127.0.0.1 (0 picks a free port).") var port: Int = 8088
+    @Option(help: "Seed for the synthetic market activity.") var seed: UInt64 = 1
+    @Option(name: .customLong("key-id"), help: "Register this API key id (repeatable, paired with --public-key).")
+    var keyIDs: [String] = []
+    @Option(name: .customLong("public-key"), help: "Public key PEM (a file path or the PEM text) for the matching --key-id.")
+    var publicKeys: [String] = []
+    @Option(name: .customLong("keys-dir"), help: "Where generated private keys are written.") var keysDirectory = "data/sim-keys"
+    @Option(name: .customLong("activity-ms"), help: "Milliseconds between synthetic actions (0 = no activity).") var activityMilliseconds = 250
+    @Option(help: "Rate-limit tier the simulator enforces.") var tier: String = "basic"
+    @Option(name: .customLong("starting-balance"), help: "Dollars each account starts with.") var startingBalance = "100000"
+    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var duration: Int?
+
+    func validate() throws {
+        guard keyIDs.count == publicKeys.count else {
+            throw ValidationError("--key-id and --public-key come in pairs (got \(keyIDs.count) ids and \(publicKeys.count) keys)")
+        }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port \(port) is not a TCP port") }
+        guard KalshiRateTier(rawValue: tier.lowercased()) != nil else {
+            throw ValidationError("--tier \(tier): one of \(KalshiRateTier.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let balance = try? Dollars(parsing: startingBalance), balance.micros >= 0 else {
+            throw ValidationError("--starting-balance \(startingBalance) is not a dollar amount")
+        }
+        guard activityMilliseconds >= 0 else { throw ValidationError("--activity-ms must be ≥ 0") }
+    }
+
+    func run() async throws {
+        let keys = SimKeyRegistry()
+        var generated: [(id: String, path: String)] = []
+        if keyIDs.isEmpty {
+            generated = try generateKeys(into: keys)
+        } else {
+            for (id, key) in zip(keyIDs, publicKeys) {
+                let pem = key.hasPrefix("-----BEGIN") ? key : try String(contentsOfFile: key, encoding: .utf8)
+                do { try keys.register(keyID: id, publicKeyPEM: pem) } catch {
+                    printError("--public-key for \(id): \(error)")
+                    throw ExitStatus.configuration.exitCode
+                }
+            }
+        }
+        var configuration = SimExchange.Configuration()
+        configuration.startingBalance = (try? Dollars(parsing: startingBalance)) ?? configuration.startingBalance
+        let exchange = SimExchange(configuration: configuration)
+        let activity = SyntheticActivity(exchange: exchange, seed: seed)
+        await activity.seedBooks()
+        let server: SimServer
+        do {
+            server = try await SimServer.start(exchange: exchange, keys: keys, port: port, tier: KalshiRateTier(rawValue: tier.lowercased()) ?? .basic)
+        } catch {
+            printError("sim: cannot listen on 127.0.0.1:\(port): \(error)")
+            throw ExitStatus.failure.exitCode
+        }
+
+        print("Kalshi simulator listening on \(server.baseURL.absoluteString) (seed \(seed), \(keys.registeredKeyIDs.count) key(s))")
+        print("Markets: " + SimCatalog.standard().map(\.ticker).joined(separator: ", "))
+        for key in generated {
+            print("Generated key \(key.id): private key \(key.path)")
+        }
+        if let first = generated.first {
+            print("\nTo trade on it (demo mode), put these in a .env file:")
+            print("  ENVIRONMENT=paper\n  PAPER_TRADING=false\n  KALSHI_API_URL=\(server.baseURL.absoluteString)")
+            print("  KALSHI_WS_URL=\(server.webSocketURL.absoluteString)\n  KALSHI_API_KEY_ID=\(first.id)\n  KALSHI_PRIVATE_KEY_PATH=\(first.path)")
+        }
+        flushStandardOutput()
+
+        let activityTask = Task {
+            if activityMilliseconds > 0 { await activity.run(every: .milliseconds(activityMilliseconds), clock: ContinuousClock()) }
+        }
+        await waitForShutdown(duration: duration)
+        activityTask.cancel()
+        await server.stop()
+        print("Simulator stopped.")
+    }
+
+    private func generateKeys(into keys: SimKeyRegistry) throws -> [(id: String, path: String)] {
+        try FileManager.default.createDirectory(atPath: keysDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        var written: [(String, String)] = []
+        for role in ["trader", "counterparty"] {
+            let key = try KalshiPrivateKey.generate()
+            let id = "sim-\(role)-" + UUID().uuidString.lowercased().prefix(8)
+            let path = (keysDirectory as NSString).appendingPathComponent("\(id).pem")
+            guard FileManager.default.createFile(atPath: path, contents: Data(key.pkcs8PEM.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw ValidationError("cannot write \(path)")
+            }
+            try keys.register(keyID: id, publicKeyPEM: key.publicKeyPEM)
+            written.append((id, path))
+        }
+        return written
+    }
+}
+
+/// Returns on SIGINT or SIGTERM, or after `duration` seconds.
+func waitForShutdown(duration: Int?) async {
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    let (stream, continuation) = AsyncStream<Void>.makeStream()
+    let sources = [SIGINT, SIGTERM].map { number in
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { continuation.yield() }
+        source.resume()
+        return source
+    }
+    let timer = Task {
+        if let duration {
+            try? await Task.sleep(for: .seconds(duration))
+            continuation.yield()
+        }
+    }
+    for await _ in stream { break }
+    timer.cancel()
+    sources.forEach { $0.cancel() }
+}
+
+/// Flushes buffered standard output (so a supervising process sees lines as they are printed).
+func flushStandardOutput() {
+    fflush(nil)  // all C output streams; avoids touching the non-Sendable `stdout` global
+}
