@@ -19,11 +19,13 @@ struct SignerTests {
         }
     }
 
-    @Test("PKCS#1 and PKCS#8 keys both sign what the verifier accepts", arguments: [false, true])
-    func signAndVerify(pkcs8: Bool) throws {
+    @Test("PKCS#1 and PKCS#8 keys, OpenSSL and BoringSSL, all sign what the verifier accepts",
+          arguments: [false, true], KalshiSigner.Backend.allCases)
+    func signAndVerify(pkcs8: Bool, backend: KalshiSigner.Backend) throws {
         let vectors = try AuthVectors.load()
         let key = try KalshiPrivateKey(pem: pkcs8 ? vectors.private_key_pkcs8_pem : vectors.private_key_pkcs1_pem)
-        let signer = KalshiSigner(credentials: KalshiCredentials(keyID: try #require(KalshiKeyID(vectors.key_id)), privateKey: key))
+        let signer = KalshiSigner(credentials: KalshiCredentials(keyID: try #require(KalshiKeyID(vectors.key_id)), privateKey: key), backend: backend)
+        #expect(signer.backend == backend, "the OpenSSL path is available")
         let headers = try signer.headers(method: "post", path: "/trade-api/v2/portfolio/events/orders?x=1", timestampMilliseconds: 1_763_700_000_000)
         #expect(headers.key == vectors.key_id)
         #expect(headers.timestamp == "1763700000000")
@@ -33,6 +35,21 @@ struct SignerTests {
         #expect(!verifier.isValid(signatureBase64: headers.signature, message: "1763700000000POST/trade-api/v2/portfolio/events/orders?x=1"))
         #expect(headers.pairs.map(\.name) == ["KALSHI-ACCESS-KEY", "KALSHI-ACCESS-TIMESTAMP", "KALSHI-ACCESS-SIGNATURE"])
         #expect(key.publicKeyPEM.contains("BEGIN PUBLIC KEY"))
+    }
+
+    @Test("the independent verifier (Python cryptography's vectors) and our signatures agree across backends")
+    func crossBackend() throws {
+        let vectors = try AuthVectors.load()
+        let key = try KalshiPrivateKey(pem: vectors.private_key_pkcs1_pem)
+        let credentials = KalshiCredentials(keyID: try #require(KalshiKeyID(vectors.key_id)), privateKey: key)
+        let verifier = try KalshiSignatureVerifier(publicKeyPEM: vectors.public_key_pem)
+        for vector in vectors.cases where vector.valid {
+            for backend in KalshiSigner.Backend.allCases {
+                let signature = try KalshiSigner(credentials: credentials, backend: backend).signature(for: vector.message)
+                #expect(verifier.isValid(signatureBase64: signature, message: vector.message), "\(backend) \(vector.path)")
+                #expect(signature != vector.signature_b64, "PSS is randomised")
+            }
+        }
     }
 
     @Test("malformed base64 is simply invalid")

@@ -31,6 +31,8 @@ public struct KalshiKeyError: Error, Hashable, Sendable, CustomStringConvertible
 /// PKCS#8 (`BEGIN PRIVATE KEY`) PEM. Its text forms are always redacted.
 public struct KalshiPrivateKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     let key: _RSA.Signing.PrivateKey
+    /// The same key prepared for the system OpenSSL (the fast signing path), when available.
+    let openSSL: OpenSSLRSASigner?
 
     /// Loads the key. Errors describe the problem without echoing any of the input.
     public init(pem: String) throws(KalshiKeyError) {
@@ -47,9 +49,13 @@ public struct KalshiPrivateKey: Sendable, CustomStringConvertible, CustomDebugSt
         guard key.keySizeInBits >= 2048 else {
             throw KalshiKeyError("RSA key is \(key.keySizeInBits) bits; Kalshi keys are at least 2048 bits")
         }
+        openSSL = OpenSSLRSASigner(der: key.pkcs8DERRepresentation)
     }
 
-    private init(key: _RSA.Signing.PrivateKey) { self.key = key }
+    private init(key: _RSA.Signing.PrivateKey) {
+        self.key = key
+        openSSL = OpenSSLRSASigner(der: key.pkcs8DERRepresentation)
+    }
 
     /// A fresh RSA-2048 key (the simulator's generated accounts, tests).
     public static func generate() throws -> KalshiPrivateKey {

@@ -25,9 +25,32 @@ public struct KalshiAuthHeaders: Hashable, Sendable {
 /// `path` is the URL path from the root (it starts with `/trade-api/v2` or `/trade-api/ws/v2`); any query
 /// string is removed before signing, as Kalshi requires.
 public struct KalshiSigner: Sendable {
-    public let credentials: KalshiCredentials
+    /// Which RSA implementation signs. Both produce signatures Kalshi accepts (verified against the
+    /// independent vectors); OpenSSL is about twice as fast on this machine class.
+    public enum Backend: String, Sendable, CaseIterable {
+        /// The system OpenSSL through `CRSASigner` (default when the key loads there).
+        case openSSL
+        /// swift-crypto's bundled BoringSSL.
+        case boringSSL
+    }
 
-    public init(credentials: KalshiCredentials) { self.credentials = credentials }
+    public let credentials: KalshiCredentials
+    public let backend: Backend
+
+    public init(credentials: KalshiCredentials, backend: Backend = .openSSL) {
+        self.credentials = credentials
+        self.backend = credentials.privateKey.openSSL == nil ? .boringSSL : backend
+    }
+
+    /// Signs `message` and returns the standard base64 signature.
+    public func signature(for message: String) throws -> String {
+        let data = Data(message.utf8)
+        if backend == .openSSL, let openSSL = credentials.privateKey.openSSL {
+            guard let signature = openSSL.sign(data) else { throw KalshiKeyError("OpenSSL signing failed") }
+            return signature.base64EncodedString()
+        }
+        return try credentials.privateKey.key.signature(for: data, padding: .PSS).rawRepresentation.base64EncodedString()
+    }
 
     /// The exact text that is signed.
     public static func message(timestampMilliseconds: Int64, method: String, path: String) -> String {
@@ -42,11 +65,10 @@ public struct KalshiSigner: Sendable {
     /// Signs one request at the given time (Unix milliseconds).
     public func headers(method: String, path: String, timestampMilliseconds: Int64) throws -> KalshiAuthHeaders {
         let message = Self.message(timestampMilliseconds: timestampMilliseconds, method: method, path: path)
-        let signature = try credentials.privateKey.key.signature(for: Data(message.utf8), padding: .PSS)
         return KalshiAuthHeaders(
             key: credentials.keyID.rawValue,
             timestamp: String(timestampMilliseconds),
-            signature: signature.rawRepresentation.base64EncodedString())
+            signature: try signature(for: message))
     }
 }
 

@@ -20,6 +20,8 @@ public final class KalshiTransport: Sendable {
         public var baseURL: URL
         public var credentials: KalshiCredentials?
         public var tier: KalshiRateTier = .basic
+        /// RSA implementation for request signatures.
+        public var signingBackend: KalshiSigner.Backend = .openSSL
         public var requestTimeout: Duration = .seconds(10)
         public var connectTimeout: Duration = .seconds(3)
         /// Attempts for a read before giving up (1 = no retry).
@@ -48,7 +50,7 @@ public final class KalshiTransport: Sendable {
     public init(_ configuration: Configuration, logger: Logger = Logger(label: "kalshi.transport")) {
         self.configuration = configuration
         self.logger = logger
-        signer = configuration.credentials.map(KalshiSigner.init)
+        signer = configuration.credentials.map { KalshiSigner(credentials: $0, backend: configuration.signingBackend) }
         limiter = KalshiRateLimiter(tier: configuration.tier, clock: ContinuousClock())
         var path = configuration.baseURL.path
         while path.hasSuffix("/") { path.removeLast() }
