@@ -104,14 +104,15 @@ final class SimRouter: Sendable {
     let exchange: SimExchange
     let keys: SimKeyRegistry
     let faults: SimFaults
-    let limits: SimRateLimits
+    /// `nil` when rate limits are off (benchmarks).
+    let limits: SimRateLimits?
     let routes: [SimRoute]
 
-    init(exchange: SimExchange, keys: SimKeyRegistry, faults: SimFaults, tier: KalshiRateTier) {
+    init(exchange: SimExchange, keys: SimKeyRegistry, faults: SimFaults, tier: KalshiRateTier, rateLimits: Bool = true) {
         self.exchange = exchange
         self.keys = keys
         self.faults = faults
-        limits = SimRateLimits(tier: tier)
+        limits = rateLimits ? SimRateLimits(tier: tier) : nil
         routes = SimRoutes.all
     }
 
@@ -150,7 +151,7 @@ final class SimRouter: Sendable {
             return Self.error(SimError(401, "unauthorized", "authentication required", details: "missing KALSHI-ACCESS-* headers"))
         }
         let call = SimCall(exchange: exchange, account: account, params: params, query: request.query, body: request.body)
-        guard limits.take(route.cost(call), from: route.bucket, key: account ?? "anonymous") else { return Self.tooManyRequests }
+        if let limits, !limits.take(route.cost(call), from: route.bucket, key: account ?? "anonymous") { return Self.tooManyRequests }
 
         let action = faults.action(for: route.name)
         switch action {

@@ -32,9 +32,9 @@ public final class SimServer: Sendable {
     /// Binds 127.0.0.1 (`port` 0 picks a free port) and starts serving.
     public static func start(
         exchange: SimExchange, keys: SimKeyRegistry = SimKeyRegistry(), faults: SimFaults = SimFaults(),
-        port: Int = 0, tier: KalshiRateTier = .basic, logger: Logger = Logger(label: "sim.http")
+        port: Int = 0, tier: KalshiRateTier = .basic, rateLimits: Bool = true, logger: Logger = Logger(label: "sim.http")
     ) async throws -> SimServer {
-        let router = SimRouter(exchange: exchange, keys: keys, faults: faults, tier: tier)
+        let router = SimRouter(exchange: exchange, keys: keys, faults: faults, tier: tier, rateLimits: rateLimits)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

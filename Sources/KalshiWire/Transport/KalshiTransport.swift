@@ -20,6 +20,9 @@ public final class KalshiTransport: Sendable {
         public var baseURL: URL
         public var credentials: KalshiCredentials?
         public var tier: KalshiRateTier = .basic
+        /// Client-side token buckets. Turn off only against a local simulator with its limits off
+        /// (benchmarks); against Kalshi the limiter is what keeps bursts from earning 429s.
+        public var clientRateLimit = true
         /// RSA implementation for request signatures.
         public var signingBackend: KalshiSigner.Backend = .openSSL
         public var requestTimeout: Duration = .seconds(10)
@@ -133,8 +136,10 @@ public final class KalshiTransport: Sendable {
         let method = request.method.rawValue
         func fail(_ kind: KalshiAPIError.Kind) -> KalshiAPIError { KalshiAPIError(kind, method: method, path: request.path) }
 
-        do { try await limiter.acquire(request.cost, from: request.bucket) } catch {
-            throw fail(.notSent(reason: "cancelled while waiting for the rate limiter"))
+        if configuration.clientRateLimit {
+            do { try await limiter.acquire(request.cost, from: request.bucket) } catch {
+                throw fail(.notSent(reason: "cancelled while waiting for the rate limiter"))
+            }
         }
         let fullPath = basePath + request.path
         let query = request.queryString

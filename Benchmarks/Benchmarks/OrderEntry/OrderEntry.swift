@@ -1,0 +1,87 @@
+import Benchmark
+import ExchangeSim
+import ExecutorTesting
+import Foundation
+import KalshiWire
+import Markets
+import Synchronization
+import TradingClient
+
+/// The simulator and client shared by the loopback benchmark (created in its setup hook).
+final class LoopbackState: Sendable {
+    let server: SimServer
+    let client: KalshiTradingClient
+    let counter = Atomic<Int>(0)
+
+    init(server: SimServer, client: KalshiTradingClient) {
+        self.server = server
+        self.client = client
+    }
+}
+
+let loopback = Mutex<LoopbackState?>(nil)
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],
+        timeUnits: .microseconds,
+        warmupIterations: 20,
+        maxDuration: .seconds(5),
+        maxIterations: 5_000)
+
+    guard let vectors = try? AuthVectors.load(), let keyID = KalshiKeyID(vectors.key_id),
+          let key = try? KalshiPrivateKey(pem: vectors.private_key_pkcs1_pem) else { return }
+    let credentials = KalshiCredentials(keyID: keyID, privateKey: key)
+    let message = "1763700000000POST/trade-api/v2/portfolio/events/orders"
+
+    for backend in KalshiSigner.Backend.allCases {
+        let signer = KalshiSigner(credentials: credentials, backend: backend)
+        Benchmark("RSA-2048 PSS sign (\(backend.rawValue))") { benchmark in
+            for _ in benchmark.scaledIterations { blackHole(try signer.signature(for: message)) }
+        }
+    }
+
+    // Everything the client does for one order except the network: check and map the intent, encode the
+    // JSON body, sign the request.
+    let builder = OrderRequestBuilder(venue: TradingVenue(apiURL: URL(string: KalshiHosts.demoAPI)!, allowsProduction: false))
+    let signer = KalshiSigner(credentials: credentials)
+    let encoder = KalshiJSON.encoder()
+    Benchmark("create order: check + map + encode + sign (no I/O)") { benchmark in
+        for index in benchmark.scaledIterations {
+            let intent = OrderIntent(ticker: "KXNFL-26JAN11-BUF", action: .buy, side: .no, price: Price(micros: 530_000)!,
+                                     count: Contracts(hundredths: 1_000), timeInForce: .immediateOrCancel, clientOrderID: "bench-\(index)")
+            let request = try builder.request(for: intent, grid: .linearCent)
+            blackHole(try encoder.encode(request))
+            blackHole(try signer.headers(method: "POST", path: "/trade-api/v2/portfolio/events/orders", timestampMilliseconds: 1_763_700_000_000))
+        }
+    }
+
+    // The full path on loopback: the above plus HTTP over a kept-alive connection to the in-process
+    // simulator, which matches the order (an IOC far from the book: it cancels at once) and answers.
+    Benchmark("create order: sign + encode + send to simulator (loopback round trip)", configuration: .init(
+        metrics: [.wallClock, .cpuTotal, .throughput], timeUnits: .microseconds, warmupIterations: 50,
+        maxDuration: .seconds(10), maxIterations: 5_000)) { benchmark in
+        guard let state = loopback.withLock({ $0 }) else { return }
+        for _ in benchmark.scaledIterations {
+            let n = state.counter.add(1, ordering: .relaxed).newValue
+            let intent = OrderIntent(ticker: "KXNFL-26JAN11-BUF", action: .buy, side: .yes, price: Price(micros: 10_000)!,
+                                     count: Contracts(hundredths: 100), timeInForce: .immediateOrCancel, clientOrderID: "loop-\(n)")
+            blackHole(try await state.client.createOrder(intent, grid: .linearCent))
+        }
+    } setup: {
+        let keys = SimKeyRegistry()
+        try keys.register(keyID: vectors.key_id, publicKeyPEM: vectors.public_key_pem)
+        let server = try await SimServer.start(exchange: SimExchange(), keys: keys, rateLimits: false)
+        var configuration = KalshiTransport.Configuration(baseURL: server.baseURL, credentials: credentials)
+        configuration.clientRateLimit = false
+        let transport = KalshiTransport(configuration)
+        await transport.warmUp()
+        let client = try KalshiTradingClient(transport: transport, allowsProduction: false)
+        loopback.withLock { $0 = LoopbackState(server: server, client: client) }
+    } teardown: {
+        if let state = loopback.withLock({ $0 }) {
+            try await state.client.shutdown()
+            await state.server.stop()
+        }
+    }
+}
