@@ -125,6 +125,11 @@ public final class KalshiDataClient: Sendable {
         }
     }
 
+    /// A series and its fee rules.
+    public func series(_ ticker: String) async throws(KalshiAPIError) -> KalshiSeries {
+        try await transport.send(KalshiRequest(.get, "/series/" + KalshiRequest.segment(ticker)), as: GetSeriesResponse.self).series
+    }
+
     public func exchangeStatus() async throws(KalshiAPIError) -> ExchangeStatus {
         try await transport.send(KalshiRequest(.get, "/exchange/status"), as: ExchangeStatus.self)
     }

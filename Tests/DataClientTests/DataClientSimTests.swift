@@ -74,6 +74,9 @@ struct DataClientSimTests {
         let event = try await anonymous.event("KXHIGHNY-26JAN11")
         #expect(event.event.markets?.count == 3)
         #expect(try await anonymous.exchangeStatus().tradingActive)
+        let series = try await anonymous.series("KXBTC")
+        #expect(series.feeType == "quadratic")
+        #expect(series.exchangeIndex == 2)
     }
 
     @Test("authentication: an unknown key and a stale timestamp are 401 with Kalshi's error body")

@@ -140,6 +140,30 @@ extension SimExchange {
         return .success(GetEventResponse(event: top, markets: event.markets))
     }
 
+    func wireSeries() -> [KalshiSeries] {
+        var seen: [String] = []
+        var specs: [String: SimMarketSpec] = [:]
+        for ticker in tickers {
+            guard let spec = markets[ticker]?.spec, specs[spec.seriesTicker] == nil else { continue }
+            seen.append(spec.seriesTicker)
+            specs[spec.seriesTicker] = spec
+        }
+        return seen.compactMap { ticker in
+            guard let spec = specs[ticker] else { return nil }
+            var series = KalshiSeries(ticker: ticker, frequency: "daily", title: ticker, category: "simulated",
+                                      feeType: "quadratic", feeMultiplier: 1)
+            series.exchangeIndex = spec.exchangeIndex
+            return series
+        }
+    }
+
+    public func series(_ ticker: String) -> Result<GetSeriesResponse, SimError> {
+        guard let series = wireSeries().first(where: { $0.ticker == ticker }) else { return .failure(.notFound("series \(ticker)")) }
+        return .success(GetSeriesResponse(series: series))
+    }
+
+    public func seriesList() -> GetSeriesListResponse { GetSeriesListResponse(series: wireSeries()) }
+
     // MARK: Portfolio
 
     public func orders(account accountID: String, ticker: String?, status: String?, cursor: String?, limit: Int) -> Result<GetOrdersResponse, SimError> {

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Faults the simulator injects on one endpoint (route name such as `POST /portfolio/events/orders`).
@@ -74,4 +75,59 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
     /// Uniform in [0, 1).
     public mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
+
+/// A `--fault` argument could not be understood.
+public struct SimFaultSpecError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
+extension SimFaultRule {
+    /// Parses `latency_ms:20,error_rate:0.05,error_after_apply:true,drop:1,rate_limit:3,malformed:1,unavailable:2`.
+    public init(parsing spec: String) throws(SimFaultSpecError) {
+        self.init()
+        for item in spec.split(separator: ",") {
+            let pair = item.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2 else { throw SimFaultSpecError(description: "\"\(item)\": expected key:value") }
+            let (key, value) = (pair[0], pair[1])
+            func count() throws(SimFaultSpecError) -> Int {
+                guard let n = Int(value), n >= 0 else { throw SimFaultSpecError(description: "\(key): \"\(value)\" is not a count ≥ 0") }
+                return n
+            }
+            switch key {
+            case "latency_ms": latency = .milliseconds(try count())
+            case "error_rate":
+                guard let rate = Double(value), (0...1).contains(rate) else {
+                    throw SimFaultSpecError(description: "error_rate: \"\(value)\" is not a probability in 0...1")
+                }
+                serverErrorRate = rate
+            case "error_after_apply":
+                guard let flag = Bool(value) else { throw SimFaultSpecError(description: "error_after_apply: \"\(value)\" is not true/false") }
+                serverErrorAfterApplying = flag
+            case "drop": dropAfterAccept = try count()
+            case "rate_limit": rateLimitBurst = try count()
+            case "malformed": malformedBody = try count()
+            case "unavailable": unavailable = try count()
+            default:
+                throw SimFaultSpecError(description: "unknown fault \"\(key)\" (latency_ms, error_rate, error_after_apply, drop, rate_limit, malformed, unavailable)")
+            }
+        }
+    }
+}
+
+extension SimFaults {
+    /// Route names a fault can target, e.g. `POST /portfolio/events/orders`.
+    public static var routeNames: [String] { SimRoutes.all.map(\.name) }
+
+    /// Applies `ROUTE=SPEC` (as given to `run-executor sim --fault`).
+    public func apply(argument: String) throws(SimFaultSpecError) {
+        guard let equals = argument.firstIndex(of: "=") else {
+            throw SimFaultSpecError(description: "\"\(argument)\": expected ROUTE=SPEC, e.g. \"POST /portfolio/events/orders=drop:1\"")
+        }
+        let route = argument[..<equals].trimmingCharacters(in: .whitespaces)
+        guard Self.routeNames.contains(route) else {
+            throw SimFaultSpecError(description: "unknown route \"\(route)\"; routes: \(Self.routeNames.joined(separator: "; "))")
+        }
+        set(route, try SimFaultRule(parsing: String(argument[argument.index(after: equals)...])))
+    }
 }

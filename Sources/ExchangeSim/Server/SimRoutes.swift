@@ -65,6 +65,12 @@ enum SimRoutes {
                                                         cursor: call.value("cursor"), limit: limit))
             }
         },
+        route("GET", "series") { call in
+            SimRouter.json(200, await call.exchange.seriesList())
+        },
+        route("GET", "series/{series_ticker}") { call in
+            reply(await call.exchange.series(call.params["series_ticker"] ?? ""))
+        },
         route("GET", "events/{event_ticker}") { call in
             reply(await call.exchange.event(call.params["event_ticker"] ?? "", withNestedMarkets: call.value("with_nested_markets") == "true"))
         },

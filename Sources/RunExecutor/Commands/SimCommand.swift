@@ -27,6 +27,10 @@ struct Sim: AsyncParsableCommand {
     @Option(help: "Rate-limit tier the simulator enforces.") var tier: String = "basic"
     @Option(name: .customLong("starting-balance"), help: "Dollars each account starts with.") var startingBalance = "100000"
     @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var duration: Int?
+    @Option(name: .customLong("fault"), help: ArgumentHelp(
+        "Inject faults on one endpoint (repeatable): 'ROUTE=SPEC', e.g. 'POST /portfolio/events/orders=drop:1,latency_ms:20'. "
+            + "SPEC keys: latency_ms, error_rate, error_after_apply, drop, rate_limit, malformed, unavailable.", valueName: "route=spec"))
+    var faults: [String] = []
 
     func validate() throws {
         guard keyIDs.count == publicKeys.count else {
@@ -59,11 +63,18 @@ struct Sim: AsyncParsableCommand {
         var configuration = SimExchange.Configuration()
         configuration.startingBalance = (try? Dollars(parsing: startingBalance)) ?? configuration.startingBalance
         let exchange = SimExchange(configuration: configuration)
+        let faultRules = SimFaults(seed: seed)
+        for fault in faults {
+            do { try faultRules.apply(argument: fault) } catch {
+                printError("--fault: \(error)")
+                throw ExitStatus.configuration.exitCode
+            }
+        }
         let activity = SyntheticActivity(exchange: exchange, seed: seed)
         await activity.seedBooks()
         let server: SimServer
         do {
-            server = try await SimServer.start(exchange: exchange, keys: keys, port: port, tier: KalshiRateTier(rawValue: tier.lowercased()) ?? .basic)
+            server = try await SimServer.start(exchange: exchange, keys: keys, faults: faultRules, port: port, tier: KalshiRateTier(rawValue: tier.lowercased()) ?? .basic)
         } catch {
             printError("sim: cannot listen on 127.0.0.1:\(port): \(error)")
             throw ExitStatus.failure.exitCode
