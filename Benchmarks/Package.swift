@@ -1,5 +1,10 @@
 // swift-tools-version: 6.2
+import Foundation
 import PackageDescription
+
+// SwiftPM names a path dependency after its directory, so the root package's identity is whatever the
+// checkout is called.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 // Benchmarks live in their own package so CI's test build does not compile the benchmark harness.
 // Run from this directory:   swift package --disable-sandbox benchmark
@@ -15,11 +20,11 @@ let package = Package(
             name: "OrderEntry",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "KalshiWire", package: "prediction-executor"),
-                .product(name: "TradingClient", package: "prediction-executor"),
-                .product(name: "ExchangeSim", package: "prediction-executor"),
-                .product(name: "ExecutorTesting", package: "prediction-executor"),
-                .product(name: "Markets", package: "prediction-executor"),
+                .product(name: "KalshiWire", package: root),
+                .product(name: "TradingClient", package: root),
+                .product(name: "ExchangeSim", package: root),
+                .product(name: "ExecutorTesting", package: root),
+                .product(name: "Markets", package: root),
             ],
             path: "Benchmarks/OrderEntry",
             swiftSettings: [.swiftLanguageMode(.v6)],

@@ -103,34 +103,33 @@ struct VariableReader {
 
     /// A non-negative number of contracts ("100", "12.50").
     mutating func contracts(_ name: String, default fallback: Contracts) -> Contracts {
-        guard let value = raw(name) else { record(name, fallback.wireString); return fallback }
-        do {
-            let parsed = try Contracts(parsing: value)
-            guard parsed.hundredths >= 0 else {
-                problem(name, "\(value) is negative (negative limits are not allowed)")
-                return fallback
-            }
-            record(name, parsed.wireString)
-            return parsed
-        } catch {
-            problem(name, "\(Self.quoted(value)) is not a number of contracts (\(error.reason))")
-            return fallback
+        nonNegative(name, default: fallback, what: "a number of contracts", display: \.wireString,
+                    isNegative: { $0.hundredths < 0 }, parse: { text throws(FixedPointError) in try Contracts(parsing: text) })
+    }
+
+    /// A non-negative dollar amount ("500", "1000.00", "$75").
+    mutating func dollars(_ name: String, default fallback: Dollars) -> Dollars {
+        nonNegative(name, default: fallback, what: "a dollar amount", display: \.description, isNegative: { $0.micros < 0 }) {
+            text throws(FixedPointError) in try Dollars(parsing: text.hasPrefix("$") ? String(text.dropFirst()) : text)
         }
     }
 
-    /// A non-negative dollar amount ("500", "1000.00").
-    mutating func dollars(_ name: String, default fallback: Dollars) -> Dollars {
-        guard let value = raw(name) else { record(name, fallback.description); return fallback }
+    /// Reads one exact fixed-point limit, reporting a malformed or negative value against `name`.
+    private mutating func nonNegative<T>(
+        _ name: String, default fallback: T, what: String, display: (T) -> String, isNegative: (T) -> Bool,
+        parse: (String) throws(FixedPointError) -> T
+    ) -> T {
+        guard let value = raw(name) else { record(name, display(fallback)); return fallback }
         do {
-            let parsed = try Dollars(parsing: value.hasPrefix("$") ? String(value.dropFirst()) : value)
-            guard parsed.micros >= 0 else {
+            let parsed = try parse(value)
+            guard !isNegative(parsed) else {
                 problem(name, "\(value) is negative (negative limits are not allowed)")
                 return fallback
             }
-            record(name, parsed.description)
+            record(name, display(parsed))
             return parsed
         } catch {
-            problem(name, "\(Self.quoted(value)) is not a dollar amount (\(error.reason))")
+            problem(name, "\(Self.quoted(value)) is not \(what) (\(error.reason))")
             return fallback
         }
     }
