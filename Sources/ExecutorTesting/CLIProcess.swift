@@ -70,6 +70,11 @@ public final class RunningCLI: @unchecked Sendable {
 
     private init(process: Process) { self.process = process }
 
+    /// A test that fails before `stop()` must not leave the process running.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     /// Starts `run-executor arguments…` in `workingDirectory`.
     public static func launch(_ arguments: [String], environment: [String: String] = [:], workingDirectory: String) throws -> RunningCLI {
         let process = Process()
