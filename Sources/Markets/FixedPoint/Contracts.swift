@@ -25,6 +25,11 @@ public struct Contracts: Hashable, Comparable, Sendable {
         hundredths = try FixedPointParser.parse(text, scale: Self.decimals, allowNegative: true, kind: "FixedPointCount")
     }
 
+    /// Parses the wire form from raw UTF-8 bytes (the WebSocket fast path).
+    public init(utf8 bytes: UnsafeRawBufferPointer) throws(FixedPointError) {
+        hundredths = try FixedPointParser.parse(bytes: bytes, scale: Self.decimals, allowNegative: true, kind: "FixedPointCount")
+    }
+
     /// The wire form, always two decimals: "10.00".
     public var wireString: String {
         FixedPointParser.format(hundredths, scale: Self.decimals, minimumDecimals: Self.decimals)

@@ -33,6 +33,11 @@ public struct Dollars: Hashable, Comparable, Sendable {
         micros = try FixedPointParser.parse(text, scale: Self.decimals, allowNegative: true, kind: "FixedPointDollars")
     }
 
+    /// Parses the wire form from raw UTF-8 bytes (the WebSocket fast path).
+    public init(utf8 bytes: UnsafeRawBufferPointer) throws(FixedPointError) {
+        micros = try FixedPointParser.parse(bytes: bytes, scale: Self.decimals, allowNegative: true, kind: "FixedPointDollars")
+    }
+
     /// The wire form: at least two decimals, trailing zeros trimmed beyond ("0.56", "0.005", "500.00").
     public var wireString: String {
         FixedPointParser.format(micros, scale: Self.decimals, minimumDecimals: 2)

@@ -5,10 +5,20 @@
 /// else (exponents, `NaN`, signs like `+`, spaces, a bare `-` or `.`) is an error naming the input.
 enum FixedPointParser {
     static func parse(_ text: String, scale: Int, allowNegative: Bool, kind: String) throws(FixedPointError) -> Int64 {
-        func fail(_ reason: FixedPointError.Reason) -> FixedPointError {
-            FixedPointError(kind: kind, input: text, reason: reason)
+        var text = text
+        let result = text.withUTF8 { bytes in
+            Result { () throws(FixedPointError) -> Int64 in
+                try parse(bytes: UnsafeRawBufferPointer(bytes), scale: scale, allowNegative: allowNegative, kind: kind)
+            }
         }
-        let bytes = Array(text.utf8)
+        return try result.get()
+    }
+
+    /// The same grammar over raw UTF-8 bytes (no allocation unless the input is invalid).
+    static func parse(bytes: UnsafeRawBufferPointer, scale: Int, allowNegative: Bool, kind: String) throws(FixedPointError) -> Int64 {
+        func fail(_ reason: FixedPointError.Reason) -> FixedPointError {
+            FixedPointError(kind: kind, input: String(decoding: bytes, as: UTF8.self), reason: reason)
+        }
         guard !bytes.isEmpty else { throw fail(.empty) }
 
         var index = 0

@@ -27,6 +27,8 @@ struct Sim: AsyncParsableCommand {
     @Option(help: "Rate-limit tier the simulator enforces.") var tier: String = "basic"
     @Option(name: .customLong("starting-balance"), help: "Dollars each account starts with.") var startingBalance = "100000"
     @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var duration: Int?
+    @Flag(name: .customLong("no-rate-limits"), help: "Do not enforce Kalshi's rate limits (benchmarks only).")
+    var noRateLimits = false
     @Option(name: .customLong("fault"), help: ArgumentHelp(
         "Inject faults on one endpoint (repeatable): 'ROUTE=SPEC', e.g. 'POST /portfolio/events/orders=drop:1,latency_ms:20'. "
             + "SPEC keys: latency_ms, error_rate, error_after_apply, drop, rate_limit, malformed, unavailable.", valueName: "route=spec"))
@@ -74,7 +76,8 @@ struct Sim: AsyncParsableCommand {
         await activity.seedBooks()
         let server: SimServer
         do {
-            server = try await SimServer.start(exchange: exchange, keys: keys, faults: faultRules, port: port, tier: KalshiRateTier(rawValue: tier.lowercased()) ?? .basic)
+            server = try await SimServer.start(exchange: exchange, keys: keys, faults: faultRules, port: port,
+                                             tier: KalshiRateTier(rawValue: tier.lowercased()) ?? .basic, rateLimits: !noRateLimits)
         } catch {
             printError("sim: cannot listen on 127.0.0.1:\(port): \(error)")
             throw ExitStatus.failure.exitCode

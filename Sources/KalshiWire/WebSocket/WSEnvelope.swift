@@ -1,0 +1,144 @@
+import Foundation
+
+/// One `list_subscriptions` entry.
+public struct WSSubscriptionInfo: Sendable, Hashable, Codable {
+    public var channel: String
+    public var sid: Int
+    public init(channel: String, sid: Int) {
+        self.channel = channel
+        self.sid = sid
+    }
+}
+
+/// Everything the Kalshi WebSocket server sends that this project understands.
+public enum WSInbound: Sendable, Hashable {
+    case subscribed(id: Int?, channel: String, sid: Int)
+    case unsubscribed(id: Int?, sid: Int)
+    case ok(id: Int?, sid: Int?, marketTickers: [String]?)
+    case subscriptions(id: Int?, [WSSubscriptionInfo])
+    case error(id: Int?, sid: Int?, code: Int, message: String)
+    case snapshot(sid: Int, seq: Int64, id: Int?, WSOrderbookSnapshot)
+    case delta(sid: Int, seq: Int64, WSOrderbookDelta)
+    case ticker(sid: Int, WSTicker)
+    case trade(sid: Int, seq: Int64?, WSTrade)
+    case fill(sid: Int, WSFill)
+    case userOrder(sid: Int, WSUserOrder)
+    case marketPosition(sid: Int, WSMarketPosition)
+    case lifecycle(sid: Int, seq: Int64?, WSMarketLifecycle)
+    /// A well-formed message of a type this project does not use.
+    case other(type: String)
+}
+
+/// A frame that is not a valid Kalshi message (counted, logged, and skipped).
+public struct WSDecodingError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let description: String
+}
+
+extension WSInbound {
+    private struct Head: Decodable {
+        let type: String
+        let id: Int?
+        let sid: Int?
+        let seq: Int64?
+    }
+
+    private struct Body<T: Decodable>: Decodable { let msg: T }
+
+    private struct SubscribedMsg: Decodable {
+        let channel: String
+        let sid: Int
+    }
+
+    private struct ErrorMsg: Decodable {
+        let code: Int
+        let msg: String?
+    }
+
+    private struct OkMsg: Decodable {
+        let marketTickers: [String]?
+        enum CodingKeys: String, CodingKey { case marketTickers = "market_tickers" }
+    }
+
+    /// Decodes one text frame.
+    public static func decode(_ data: Data) throws(WSDecodingError) -> WSInbound {
+        let decoder = JSONDecoder()
+        do {
+            // Hot path first: order book deltas are most of the traffic.
+            if let delta = WSFastDelta.parse(data) { return delta }
+            let head = try decoder.decode(Head.self, from: data)
+            func body<T: Decodable>(_ type: T.Type) throws -> T { try decoder.decode(Body<T>.self, from: data).msg }
+            func require<T>(_ value: T?, _ field: String) throws -> T {
+                guard let value else { throw WSDecodingError(description: "\(head.type): missing \(field)") }
+                return value
+            }
+            switch head.type {
+            case "subscribed":
+                let msg = try body(SubscribedMsg.self)
+                return .subscribed(id: head.id, channel: msg.channel, sid: msg.sid)
+            case "unsubscribed":
+                return .unsubscribed(id: head.id, sid: try require(head.sid, "sid"))
+            case "ok":
+                if let list = try? body([WSSubscriptionInfo].self) { return .subscriptions(id: head.id, list) }
+                return .ok(id: head.id, sid: head.sid, marketTickers: (try? body(OkMsg.self))?.marketTickers)
+            case "error":
+                let msg = try body(ErrorMsg.self)
+                return .error(id: head.id, sid: head.sid, code: msg.code, message: msg.msg ?? "")
+            case "orderbook_snapshot":
+                return .snapshot(sid: try require(head.sid, "sid"), seq: try require(head.seq, "seq"), id: head.id, try body(WSOrderbookSnapshot.self))
+            case "orderbook_delta":
+                return .delta(sid: try require(head.sid, "sid"), seq: try require(head.seq, "seq"), try body(WSOrderbookDelta.self))
+            case "ticker": return .ticker(sid: try require(head.sid, "sid"), try body(WSTicker.self))
+            case "trade": return .trade(sid: try require(head.sid, "sid"), seq: head.seq, try body(WSTrade.self))
+            case "fill": return .fill(sid: try require(head.sid, "sid"), try body(WSFill.self))
+            case "user_order": return .userOrder(sid: try require(head.sid, "sid"), try body(WSUserOrder.self))
+            case "market_position": return .marketPosition(sid: try require(head.sid, "sid"), try body(WSMarketPosition.self))
+            case "market_lifecycle_v2": return .lifecycle(sid: try require(head.sid, "sid"), seq: head.seq, try body(WSMarketLifecycle.self))
+            default: return .other(type: head.type)
+            }
+        } catch let error as WSDecodingError {
+            throw error
+        } catch {
+            throw WSDecodingError(description: KalshiJSON.describe(error))
+        }
+    }
+}
+
+/// Server → client encoding, used by the simulator: `{"type", "id"?, "sid"?, "seq"?, "msg"?}`.
+public enum WSOutbound {
+    private struct Envelope<T: Encodable>: Encodable {
+        let type: String
+        let id: Int?
+        let sid: Int?
+        let seq: Int64?
+        let msg: T?
+    }
+
+    private struct NoBody: Encodable {}
+
+    public static func encode<T: Encodable>(_ type: String, id: Int? = nil, sid: Int? = nil, seq: Int64? = nil, msg: T?) -> Data {
+        (try? KalshiJSON.encoder().encode(Envelope(type: type, id: id, sid: sid, seq: seq, msg: msg))) ?? Data()
+    }
+
+    public static func subscribed(id: Int?, channel: WSChannel, sid: Int) -> Data {
+        encode("subscribed", id: id, msg: WSSubscriptionInfo(channel: channel.rawValue, sid: sid))
+    }
+
+    public static func unsubscribed(id: Int?, sid: Int, seq: Int64?) -> Data {
+        encode("unsubscribed", id: id, sid: sid, seq: seq, msg: NoBody?.none)
+    }
+
+    public static func error(id: Int?, sid: Int? = nil, code: Int, message: String) -> Data {
+        struct Body: Encodable { let code: Int; let msg: String }
+        return encode("error", id: id, sid: sid, msg: Body(code: code, msg: message))
+    }
+
+    public static func ok(id: Int?, sid: Int?, marketTickers: [String]) -> Data {
+        struct Body: Encodable {
+            let marketTickers: [String]
+            enum CodingKeys: String, CodingKey { case marketTickers = "market_tickers" }
+        }
+        return encode("ok", id: id, sid: sid, msg: Body(marketTickers: marketTickers))
+    }
+
+    public static func subscriptions(id: Int?, _ list: [WSSubscriptionInfo]) -> Data { encode("ok", id: id, msg: list) }
+}
