@@ -50,3 +50,27 @@ public struct SimFixture: Sendable {
 /// Literal helpers for tests.
 public func price(_ text: String) -> Price { (try? Price(parsing: text)) ?? Price(micros: 500_000)! }
 public func contracts(_ text: String) -> Contracts { (try? Contracts(parsing: text)) ?? .zero }
+
+extension SimFixture {
+    /// A WebSocket client to the simulator with test-speed backoff and silence detection.
+    public func webSocket(_ credentials: KalshiCredentials? = nil, anonymous: Bool = false,
+                          configure: (inout KalshiWebSocket.Configuration) -> Void = { _ in }) -> KalshiWebSocket {
+        var configuration = KalshiWebSocket.Configuration(url: server.webSocketURL, credentials: anonymous ? nil : (credentials ?? self.credentials))
+        configuration.backoffBase = .milliseconds(20)
+        configuration.backoffMax = .milliseconds(200)
+        configuration.silenceTimeout = .seconds(2)
+        configuration.commandTimeout = .seconds(5)
+        configure(&configuration)
+        return KalshiWebSocket(configuration)
+    }
+}
+
+/// Polls `condition` (every 5 ms, up to `timeout`) — waiting for an outcome, never racing a fixed sleep.
+public func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return await condition()
+}

@@ -35,7 +35,7 @@ struct RateLimiterTests {
     @Test("the limiter makes the 11th write at Basic wait on the clock, not in real time")
     func limiterWaits() async throws {
         let clock = ManualClock()
-        let limiter = KalshiRateLimiter(tier: .basic, clock: clock, safetyFactorPercent: 100)
+        let limiter = KalshiRateLimiter(tier: .basic, clock: clock, safetyFactorPercent: 100, burstPercent: 100)
         for _ in 0..<10 { try await limiter.acquire(10, from: .write) }
         let eleventh = Task { try await limiter.acquire(10, from: .write) }
         await clock.waitForSleepers(1)
@@ -44,6 +44,19 @@ struct RateLimiterTests {
         // Reads have their own bucket.
         try await limiter.acquire(10, from: .read)
         #expect(clock.sleeperCount == 0)
+    }
+
+    @Test("by default the client holds half the exchange's burst: 5 writes at once at Basic, then 95 tokens/s")
+    func defaultBurst() async throws {
+        let clock = ManualClock()
+        let limiter = KalshiRateLimiter(tier: .basic, clock: clock)
+        for _ in 0..<5 { try await limiter.acquire(10, from: .write) }
+        let sixth = Task { try await limiter.acquire(10, from: .write) }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .milliseconds(105))  // 10 tokens at 95/s = 105.3 ms
+        #expect(clock.sleeperCount == 1, "not yet")
+        clock.advance(by: .milliseconds(1))
+        try await sixth.value
     }
 
     @Test("tiers carry Kalshi's budgets")

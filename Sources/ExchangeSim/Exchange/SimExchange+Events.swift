@@ -12,6 +12,8 @@ public enum SimEvent: Sendable {
     case trade(KalshiTrade)
     /// A market's book after a change.
     case book(ticker: String, OrderBook)
+    /// A market lifecycle event (`market_lifecycle_v2`).
+    case lifecycle(WSMarketLifecycle)
 }
 
 extension SimExchange {
@@ -26,6 +28,42 @@ extension SimExchange {
 
     func publish(_ event: SimEvent) {
         for listener in listeners.values { listener(event) }
+    }
+
+    /// A market's current position for an account, as the `market_positions` channel reports it.
+    public func position(account: String, ticker: String) -> WSMarketPosition {
+        let held = accounts[account]?.positions[ticker] ?? SimPosition()
+        return WSMarketPosition(marketTicker: ticker, position: held.contracts, cost: held.costBasis,
+                                realizedPnl: held.realizedPnl, feesPaid: held.feesPaid)
+    }
+
+    /// Replaces a market's price grid (Kalshi's `price_level_structure_updated`). Resting orders stay.
+    public func updatePriceGrid(_ ticker: String, grid: PriceGrid, structure: String) {
+        guard markets[ticker] != nil else { return }
+        markets[ticker]?.spec.grid = grid
+        markets[ticker]?.spec.structure = structure
+        publish(.lifecycle(WSMarketLifecycle(eventType: "price_level_structure_updated", marketTicker: ticker,
+                                             priceLevelStructure: structure, priceRanges: grid.ranges.map(PriceRangeWire.init))))
+    }
+
+    /// Moves a market through its lifecycle: `deactivated` (paused), `activated`, `determined` with a
+    /// result, or `settled`. Trading stops unless the market is active; resting orders are cancelled on
+    /// determination, as on Kalshi after close.
+    public func lifecycle(_ ticker: String, event: String, result: String? = nil) {
+        guard markets[ticker] != nil else { return }
+        switch event {
+        case "deactivated": markets[ticker]?.spec.status = "inactive"
+        case "activated": markets[ticker]?.spec.status = "active"
+        case "determined":
+            markets[ticker]?.spec.status = "determined"
+            for record in orders.values where record.ticker == ticker && record.status == .resting {
+                _ = cancelOrder(account: record.account, orderID: record.orderID)
+            }
+        case "settled": markets[ticker]?.spec.status = "finalized"
+        default: break
+        }
+        publish(.lifecycle(WSMarketLifecycle(eventType: event, marketTicker: ticker, result: result,
+                                             isDeactivated: event == "deactivated" ? true : nil)))
     }
 
     func publishBook(_ ticker: String) {

@@ -100,6 +100,7 @@ struct SimRoute: Sendable {
 /// Dispatches requests: latency and fault rules, authentication, rate limits, then the route.
 final class SimRouter: Sendable {
     static let prefix = "/trade-api/v2"
+    static let webSocketPath = "/trade-api/ws/v2"
 
     let exchange: SimExchange
     let keys: SimKeyRegistry
@@ -128,6 +129,15 @@ final class SimRouter: Sendable {
     static let tooManyRequests = SimReply.respond(status: 429, body: Data(#"{"error":"too many requests"}"#.utf8))
 
     func handle(_ request: SimHTTPRequest) async -> SimReply {
+        if request.path == Self.webSocketPath {
+            // A WebSocket upgrade that was refused lands here: say why.
+            let nowMs = await exchange.nowMs
+            switch keys.authenticate(headers: request.headers, method: request.method, path: request.path, nowMs: nowMs) {
+            case let .failure(error): return Self.error(error)
+            case .success(nil): return Self.error(SimError(401, "unauthorized", "authentication required", details: "missing KALSHI-ACCESS-* headers"))
+            case .success: return Self.error(SimError(400, "bad_request", "expected a WebSocket upgrade"))
+            }
+        }
         guard request.path.hasPrefix(Self.prefix) else { return Self.error(SimError(404, "not_found", "no such path")) }
         let segments = request.path.dropFirst(Self.prefix.count).split(separator: "/", omittingEmptySubsequences: true)
         var matched: (SimRoute, [String: String])?

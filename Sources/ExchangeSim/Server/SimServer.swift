@@ -1,9 +1,18 @@
 import Foundation
 import KalshiWire
 import Logging
+import Markets
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOWebSocket
+import Synchronization
+
+/// What an accepted connection turned into.
+enum SimConnection: Sendable {
+    case http(NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>)
+    case webSocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, account: String)
+}
 
 /// The simulator's listening socket on 127.0.0.1: Kalshi REST under `/trade-api/v2`.
 ///
@@ -13,17 +22,23 @@ public final class SimServer: Sendable {
     public let exchange: SimExchange
     public let keys: SimKeyRegistry
     public let faults: SimFaults
+    /// One-shot faults for WebSocket sessions.
+    public let webSocketFaults: SimWSFaults
     public let port: Int
+    private let sessions: SimSessionRegistry
     private let channel: any Channel
     private let task: Task<Void, Never>
 
     public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)\(SimRouter.prefix)")! }
     public var webSocketURL: URL { URL(string: "ws://127.0.0.1:\(port)/trade-api/ws/v2")! }
 
-    private init(exchange: SimExchange, keys: SimKeyRegistry, faults: SimFaults, port: Int, channel: any Channel, task: Task<Void, Never>) {
+    private init(exchange: SimExchange, keys: SimKeyRegistry, faults: SimFaults, webSocketFaults: SimWSFaults, sessions: SimSessionRegistry,
+                 port: Int, channel: any Channel, task: Task<Void, Never>) {
         self.exchange = exchange
         self.keys = keys
         self.faults = faults
+        self.webSocketFaults = webSocketFaults
+        self.sessions = sessions
         self.port = port
         self.channel = channel
         self.task = task
@@ -32,17 +47,48 @@ public final class SimServer: Sendable {
     /// Binds 127.0.0.1 (`port` 0 picks a free port) and starts serving.
     public static func start(
         exchange: SimExchange, keys: SimKeyRegistry = SimKeyRegistry(), faults: SimFaults = SimFaults(),
-        port: Int = 0, tier: KalshiRateTier = .basic, rateLimits: Bool = true, logger: Logger = Logger(label: "sim.http")
+        port: Int = 0, tier: KalshiRateTier = .basic, rateLimits: Bool = true, webSocketFaults: SimWSFaults = SimWSFaults(),
+        pingInterval: Duration = .seconds(10), logger: Logger = Logger(label: "sim.http")
     ) async throws -> SimServer {
         let router = SimRouter(exchange: exchange, keys: keys, faults: faults, tier: tier, rateLimits: rateLimits)
+        let now = exchange.configuration.now
+        let authenticate: @Sendable (HTTPRequestHead) -> String? = { head in
+            let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
+            guard path == SimRouter.webSocketPath else { return nil }
+            var headers: [String: String] = [:]
+            for (name, value) in head.headers { headers[name.lowercased()] = value }
+            guard case let .success(account?) = keys.authenticate(headers: headers, method: "GET", path: path, nowMs: now()) else { return nil }
+            return account
+        }
+        let sessions = SimSessionRegistry()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                    let upgrader = NIOTypedWebSocketServerUpgrader<SimConnection>(
+                        maxFrameSize: 1 << 24,
+                        shouldUpgrade: { channel, head in
+                            if authenticate(head) != nil { return channel.eventLoop.makeSucceededFuture(HTTPHeaders()) }
+                            // Refused: answer here. Letting NIO fall back to HTTP loses the request
+                            // (swift-nio issue #2632) and the client would wait forever.
+                            return refuseUpgrade(channel: channel, head: head, keys: keys, now: now)
+                        },
+                        upgradePipelineHandler: { channel, head in
+                            channel.eventLoop.makeCompletedFuture {
+                                let ws = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel)
+                                return SimConnection.webSocket(ws, account: authenticate(head) ?? "")
+                            }
+                        })
+                    let configuration = NIOUpgradableHTTPServerPipelineConfiguration(upgradeConfiguration: .init(
+                        upgraders: [upgrader],
+                        notUpgradingCompletionHandler: { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                SimConnection.http(try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel))
+                            }
+                        }))
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
                 }
             }
         let boundPort = server.channel.localAddress?.port ?? port
@@ -51,8 +97,18 @@ public final class SimServer: Sendable {
                 try await server.executeThenClose { connections in
                     await withDiscardingTaskGroup { group in
                         do {
-                            for try await connection in connections {
-                                group.addTask { await serve(connection, router: router, logger: logger) }
+                            for try await upgrade in connections {
+                                group.addTask {
+                                    switch try? await upgrade.get() {
+                                    case let .http(connection):
+                                        await serve(connection, router: router, logger: logger)
+                                    case let .webSocket(connection, account):
+                                        await serveWebSocket(connection, account: account, exchange: exchange, faults: webSocketFaults,
+                                                             sessions: sessions, pingInterval: pingInterval, logger: logger)
+                                    case nil:
+                                        break
+                                    }
+                                }
                             }
                         } catch {
                             logger.debug("accept loop ended: \(error)")
@@ -64,7 +120,8 @@ public final class SimServer: Sendable {
                 logger.debug("server closed: \(error)")
             }
         }
-        return SimServer(exchange: exchange, keys: keys, faults: faults, port: boundPort, channel: server.channel, task: task)
+        return SimServer(exchange: exchange, keys: keys, faults: faults, webSocketFaults: webSocketFaults, sessions: sessions,
+                         port: boundPort, channel: server.channel, task: task)
     }
 
     /// Stops listening and closes every connection.
@@ -114,6 +171,92 @@ public final class SimServer: Sendable {
         }
     }
 
+    /// Writes Kalshi's 401 (or 404 for another path) for a refused WebSocket upgrade, then closes.
+    private static func refuseUpgrade(channel: any Channel, head: HTTPRequestHead, keys: SimKeyRegistry,
+                                      now: @Sendable () -> Int64) -> EventLoopFuture<HTTPHeaders?> {
+        let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
+        var headers: [String: String] = [:]
+        for (name, value) in head.headers { headers[name.lowercased()] = value }
+        let error: SimError
+        if path != SimRouter.webSocketPath {
+            error = SimError(404, "not_found", "no WebSocket endpoint at \(path)")
+        } else if case let .failure(refusal) = keys.authenticate(headers: headers, method: "GET", path: path, nowMs: now()) {
+            error = refusal
+        } else {
+            error = SimError(401, "unauthorized", "authentication required", details: "missing KALSHI-ACCESS-* headers")
+        }
+        let body = (try? KalshiJSON.encoder().encode(error.body)) ?? Data()
+        var responseHeaders = HTTPHeaders()
+        responseHeaders.add(name: "Content-Type", value: "application/json")
+        responseHeaders.add(name: "Content-Length", value: String(body.count))
+        responseHeaders.add(name: "Connection", value: "close")
+        let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: error.status), headers: responseHeaders)
+        channel.write(HTTPServerResponsePart.head(responseHead), promise: nil)
+        channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
+        return channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+            .flatMap { channel.close() }
+            .map { nil }
+    }
+
+    private static func serveWebSocket(
+        _ connection: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, account: String, exchange: SimExchange, faults: SimWSFaults,
+        sessions: SimSessionRegistry, pingInterval: Duration, logger: Logger
+    ) async {
+        let channel = connection.channel
+        try? await connection.executeThenClose { inbound, outbound in
+            let session = SimWSSession(exchange: exchange, account: account, faults: faults, outbound: outbound, channel: channel, logger: logger)
+            let (events, continuation) = AsyncStream<SimEvent>.makeStream()
+            let token = await exchange.addListener { continuation.yield($0) }
+            sessions.add(session)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { for await event in events { await session.handle(event) } }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: pingInterval)
+                        if !Task.isCancelled { await session.ping() }
+                    }
+                }
+                do {
+                    reading: for try await frame in inbound {
+                        switch frame.opcode {
+                        case .text:
+                            await session.handleText(String(buffer: frame.unmaskedData))
+                        case .ping:
+                            await session.sendFrame(.pong, Data(frame.unmaskedData.readableBytesView))
+                        case .connectionClose:
+                            await session.sendFrame(.connectionClose, Data(frame.unmaskedData.readableBytesView))
+                            break reading
+                        default:
+                            continue
+                        }
+                    }
+                } catch {
+                    logger.trace("websocket ended: \(error)")
+                }
+                group.cancelAll()
+            }
+            continuation.finish()
+            sessions.remove(session)
+            await exchange.removeListener(token)
+        }
+    }
+
+    /// For each live order-book subscription of every session: the book its client should now hold for
+    /// `ticker`, and the last `seq` sent.
+    public func sentBooks(ticker: String) async -> [(sid: Int, seq: Int64, book: OrderBook?)] {
+        var result: [(Int, Int64, OrderBook?)] = []
+        for session in sessions.all {
+            for sid in await session.subscriptionIDs(channel: .orderbookDelta) {
+                let sent = await session.sentBook(sid: sid, ticker: ticker)
+                result.append((sid, sent.seq, sent.book))
+            }
+        }
+        return result
+    }
+
+    /// Open WebSocket sessions.
+    public var webSocketSessionCount: Int { sessions.all.count }
+
     private static func makeRequest(_ head: HTTPRequestHead, body: ByteBuffer) -> SimHTTPRequest {
         let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = parts.first.map(String.init) ?? "/"
@@ -130,4 +273,12 @@ public final class SimServer: Sendable {
         for (name, value) in head.headers { headers[name.lowercased()] = value }
         return SimHTTPRequest(method: head.method.rawValue, path: path, query: query, headers: headers, body: Data(body.readableBytesView))
     }
+}
+
+/// Live WebSocket sessions (for tests and diagnostics).
+final class SimSessionRegistry: Sendable {
+    private let sessions = Mutex<[ObjectIdentifier: SimWSSession]>([:])
+    func add(_ session: SimWSSession) { sessions.withLock { $0[ObjectIdentifier(session)] = session } }
+    func remove(_ session: SimWSSession) { _ = sessions.withLock { $0.removeValue(forKey: ObjectIdentifier(session)) } }
+    var all: [SimWSSession] { sessions.withLock { Array($0.values) } }
 }

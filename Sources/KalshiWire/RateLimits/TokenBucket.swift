@@ -76,19 +76,26 @@ public struct TokenBucket<C: Clock>: Sendable where C.Duration == Duration {
     }
 }
 
-/// Client-side limiter with Kalshi's read and write buckets for a tier. By default it runs at 95 % of
-/// the tier's rate, so a client never outruns the exchange's own bucket even with clock skew.
+/// Client-side limiter with Kalshi's read and write buckets for a tier.
+///
+/// It refills at 95 % of the tier's rate and holds at most half of the exchange's one-second burst. The
+/// client paces when requests *leave*; the exchange counts when they *arrive*, and network or scheduling
+/// jitter can bunch arrivals (a slow first connection lets several paced requests land together). The
+/// unused half of the exchange's bucket absorbs that bunching, so paced traffic never earns a 429.
 public actor KalshiRateLimiter<C: Clock> where C.Duration == Duration {
     private let clock: C
     private var read: TokenBucket<C>
     private var write: TokenBucket<C>
 
-    public init(tier: KalshiRateTier, clock: C, safetyFactorPercent: Int = 95, burstSeconds: Int = 1) {
+    public init(tier: KalshiRateTier, clock: C, safetyFactorPercent: Int = 95, burstPercent: Int = 50) {
         self.clock = clock
         let readRate = max(1, tier.readTokensPerSecond * safetyFactorPercent / 100)
         let writeRate = max(1, tier.writeTokensPerSecond * safetyFactorPercent / 100)
-        read = TokenBucket(refillPerSecond: readRate, capacity: readRate * burstSeconds, now: clock.now)
-        write = TokenBucket(refillPerSecond: writeRate, capacity: writeRate * burstSeconds, now: clock.now)
+        // A bucket must hold at least one default-cost request.
+        let readBurst = max(KalshiEndpointCost.standard, tier.readTokensPerSecond * burstPercent / 100)
+        let writeBurst = max(KalshiEndpointCost.standard, tier.writeTokensPerSecond * burstPercent / 100)
+        read = TokenBucket(refillPerSecond: readRate, capacity: readBurst, now: clock.now)
+        write = TokenBucket(refillPerSecond: writeRate, capacity: writeBurst, now: clock.now)
     }
 
     /// Waits until `cost` tokens of `bucket` are available, then returns.

@@ -1,0 +1,156 @@
+import Foundation
+import KalshiWire
+import Logging
+import Markets
+
+/// What live market data tells its consumers.
+public enum MarketUpdate: Sendable {
+    /// A book changed (or became stale or fresh again).
+    case book(ticker: String, ServedBook)
+    case trade(WSTrade)
+    case ticker(WSTicker)
+    case lifecycle(WSMarketLifecycle)
+    case connection(KalshiWebSocket.State)
+}
+
+/// Counters for operators and tests.
+public struct MarketDataCounters: Sendable, Hashable {
+    public var gaps = 0
+    public var inconsistentDeltas = 0
+    public var resnapshots = 0
+    public var terminalErrors = 0
+    public var malformedFrames = 0
+}
+
+/// Live order books and market streams from one WebSocket connection.
+///
+/// Books are served only while provably in sequence (`OrderBookStore`): a sequence gap, a delta that
+/// cannot apply, a terminal channel error or a lost connection makes them stale, and they are served again
+/// only after a fresh snapshot. A stale book is never used for trading or paper fills.
+public actor LiveMarketData: MarketDataSource {
+    public let socket: KalshiWebSocket
+    public let store = OrderBookStore()
+    /// Subscribe with `use_yes_price: true` (NO side on the YES scale); either way books are identical.
+    public let useYesPrice: Bool
+    public nonisolated let updates: AsyncStream<MarketUpdate>
+    private let continuation: AsyncStream<MarketUpdate>.Continuation
+    private var consumer: Task<Void, Never>?
+    private var bookSubscription: Int?
+    private var extraSubscriptions: [WSChannel: Int] = [:]
+    public private(set) var counters = MarketDataCounters()
+    private let logger: Logger
+
+    public init(socket: KalshiWebSocket, useYesPrice: Bool = true, logger: Logger = Logger(label: "kalshi.marketdata")) {
+        self.socket = socket
+        self.useYesPrice = useYesPrice
+        self.logger = logger
+        (updates, continuation) = AsyncStream<MarketUpdate>.makeStream()
+    }
+
+    /// Starts the connection and the processing of its messages.
+    public func start() async {
+        guard consumer == nil else { return }
+        let events = socket.events
+        consumer = Task {
+            for await event in events { await self.handle(event) }
+            self.finish()
+        }
+        await socket.start()
+    }
+
+    public func stop() async {
+        await socket.stop()
+        await consumer?.value
+        consumer = nil
+    }
+
+    private func finish() { continuation.finish() }
+
+    /// Streams order books for `tickers` (adding to any already watched).
+    public func watchBooks(_ tickers: [String]) async throws {
+        if let bookSubscription {
+            try await socket.updateMarkets(bookSubscription, add: tickers)
+        } else {
+            bookSubscription = try await socket.subscribe(.orderbookDelta, tickers: tickers, useYesPrice: useYesPrice)
+        }
+    }
+
+    /// Stops streaming the books of `tickers` and forgets them.
+    public func unwatchBooks(_ tickers: [String]) async throws {
+        guard let bookSubscription else { return }
+        try await socket.updateMarkets(bookSubscription, remove: tickers)
+        for ticker in tickers { await store.remove(ticker) }
+    }
+
+    /// Also streams `channel` (`trade`, `ticker`, `market_lifecycle_v2`), optionally filtered.
+    public func watch(_ channel: WSChannel, tickers: [String]? = nil) async throws {
+        guard extraSubscriptions[channel] == nil else { return }
+        extraSubscriptions[channel] = try await socket.subscribe(channel, tickers: tickers)
+    }
+
+    public func book(_ ticker: String) async -> ServedBook { await store.book(ticker) }
+
+    // MARK: Messages
+
+    private func handle(_ event: KalshiWebSocket.Event) async {
+        switch event {
+        case let .state(state):
+            if state != .connected { await store.markAllStale() }
+            continuation.yield(.connection(state))
+        case .malformed:
+            counters.malformedFrames += 1
+        case .resubscribed:
+            break
+        case let .message(message):
+            await handle(message)
+        }
+    }
+
+    private func handle(_ message: WSInbound) async {
+        switch message {
+        case let .snapshot(sid, seq, _, body):
+            do {
+                let book = try body.orderBook(yesPriceScale: await socket.usesYesPrice(sid: sid))
+                await store.applySnapshot(book, sid: sid, seq: seq)
+                continuation.yield(.book(ticker: book.ticker, await store.book(book.ticker)))
+            } catch {
+                logger.error("unusable snapshot for \(body.marketTicker): \(error)")
+                counters.inconsistentDeltas += 1
+            }
+        case let .delta(sid, seq, delta):
+            let yesScale = await socket.usesYesPrice(sid: sid)
+            let price = delta.side == .no && yesScale ? delta.priceDollars.complement : delta.priceDollars
+            let outcome = await store.applyDelta(ticker: delta.marketTicker, side: delta.side, price: price, delta: delta.deltaFP, sid: sid, seq: seq)
+            switch outcome {
+            case .applied:
+                continuation.yield(.book(ticker: delta.marketTicker, await store.book(delta.marketTicker)))
+            case .ignored:
+                break
+            case let .gap(expected, received, stale):
+                counters.gaps += 1
+                logger.warning("sequence gap on sid \(sid): expected \(expected), got \(received); resynchronising \(stale.count) book(s)")
+                for ticker in stale { continuation.yield(.book(ticker: ticker, .stale)) }
+                counters.resnapshots += stale.count
+                await socket.requestSnapshots(sid: sid, tickers: stale)
+            case let .inconsistent(ticker, reason):
+                counters.inconsistentDeltas += 1
+                logger.warning("delta cannot apply to \(ticker) (\(reason)); resynchronising")
+                continuation.yield(.book(ticker: ticker, .stale))
+                counters.resnapshots += 1
+                await socket.requestSnapshots(sid: sid, tickers: [ticker])
+            }
+        case let .error(_, sid?, code, _) where WSErrorCode.isTerminal(code):
+            counters.terminalErrors += 1
+            for ticker in await store.markStale(sid: sid) { continuation.yield(.book(ticker: ticker, .stale)) }
+        case let .trade(_, _, trade):
+            continuation.yield(.trade(trade))
+        case let .ticker(_, ticker):
+            continuation.yield(.ticker(ticker))
+        case let .lifecycle(_, _, event):
+            if ["determined", "settled"].contains(event.eventType) { await store.remove(event.marketTicker) }
+            continuation.yield(.lifecycle(event))
+        default:
+            break
+        }
+    }
+}
