@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "RunExecutor",
             dependencies: [
-                "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire",
+                "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

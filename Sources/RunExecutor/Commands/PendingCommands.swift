@@ -106,17 +106,6 @@ struct Resume: AsyncParsableCommand {
     func run() async throws { try notYetImplemented("resume", issue: 6, "the admin API") }
 }
 
-struct Watch: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Stream top of book (and trades) as JSON lines.",
-        discussion: "Each line: ticker, yes_bid, yes_bid_size, yes_ask, yes_ask_size, seq, stale.")
-    @OptionGroup var options: ConfigOptions
-    @Argument(help: "Market tickers.") var tickers: [String]
-    @Flag(help: "Also print public trades.") var trades = false
-    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var duration: Int?
-    func run() async throws { try notYetImplemented("watch", issue: 4, "the Kalshi WebSocket and local order books") }
-}
-
 struct Trader: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run as a remote trader connected to a controller.")
     @OptionGroup var options: ConfigOptions

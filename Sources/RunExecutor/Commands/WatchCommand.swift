@@ -1,0 +1,127 @@
+import ArgumentParser
+import Config
+import DataClient
+import ExchangeSim
+import Foundation
+import KalshiWire
+import Markets
+
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stream top of book (and trades) as JSON lines.",
+        discussion: """
+            One line per change: ticker, yes_bid, yes_bid_size, yes_ask, yes_ask_size (Kalshi fixed-point \
+            strings, null when a side is empty), seq and stale (true while the book waits for a resync; a \
+            stale book prints no prices). With --trades, public trades too. Uses the market-data venue of \
+            the configuration (--profile/--env-file/.env); with no configuration at all, an embedded \
+            simulator with synthetic activity.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+    @Argument(help: "Market tickers.") var tickers: [String]
+    @Flag(help: "Also print public trades.") var trades = false
+    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var duration: Int?
+    @Option(help: "Seed of the embedded simulator's activity (no configuration only).") var seed: UInt64 = 1
+
+    func validate() throws {
+        guard !tickers.isEmpty else { throw ValidationError("name at least one market ticker") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+    }
+
+    func run() async throws {
+        let report = try options.loadReport()
+        var embedded: (server: SimServer, activity: Task<Void, Never>)?
+        let venue: KalshiWebSocket.Configuration
+        if report.isEmbeddedDefault {
+            let started = try await EmbeddedVenue.start(seed: seed)
+            embedded = (started.server, started.activity)
+            venue = KalshiWebSocket.Configuration(url: started.server.webSocketURL, credentials: started.credentials)
+        } else {
+            venue = KalshiWebSocket.Configuration(url: report.config.data.webSocketURL, credentials: report.config.data.credentials)
+        }
+        let data = LiveMarketData(socket: KalshiWebSocket(venue))
+        await data.start()
+        do {
+            try await data.watchBooks(tickers)
+            if trades { try await data.watch(.trade, tickers: tickers) }
+        } catch {
+            printError("watch: \(error)")
+            await data.stop()
+            if let embedded { embedded.activity.cancel(); await embedded.server.stop() }
+            throw ExitStatus.failure.exitCode
+        }
+        let printer = Task {
+            var last: [String: String] = [:]
+            for await update in data.updates {
+                switch update {
+                case let .book(ticker, served):
+                    let line = WatchLine.book(ticker: ticker, served)
+                    if last[ticker] != line.key {
+                        last[ticker] = line.key
+                        print(line.json)
+                        flushStandardOutput()
+                    }
+                case let .trade(trade) where trades:
+                    print(WatchLine.trade(trade))
+                    flushStandardOutput()
+                default:
+                    continue
+                }
+            }
+        }
+        await waitForShutdown(duration: duration)
+        await data.stop()
+        printer.cancel()
+        if let embedded {
+            embedded.activity.cancel()
+            await embedded.server.stop()
+        }
+    }
+}
+
+/// JSON lines of `watch`, with explicit nulls and a stable key order.
+enum WatchLine {
+    static func quoted(_ text: String?) -> String {
+        guard let text else { return "null" }
+        return String(decoding: (try? JSONEncoder().encode(text)) ?? Data("null".utf8), as: UTF8.self)
+    }
+
+    /// The line, and the part that must change for a new line to be printed (top of book and staleness).
+    static func book(ticker: String, _ served: ServedBook) -> (json: String, key: String) {
+        var bid: BookLevel?, ask: BookLevel?, seq: String = "null", stale = true
+        if case let .fresh(book, sequence) = served {
+            bid = book.bestBid(.yes)
+            ask = book.bestAsk(.yes)
+            seq = String(sequence)
+            stale = false
+        }
+        let top = "\"yes_bid\":\(quoted(bid?.price.wireString)),\"yes_bid_size\":\(quoted(bid?.size.wireString)),"
+            + "\"yes_ask\":\(quoted(ask?.price.wireString)),\"yes_ask_size\":\(quoted(ask?.size.wireString))"
+        let json = "{\"type\":\"book\",\"ticker\":\(quoted(ticker)),\(top),\"seq\":\(seq),\"stale\":\(stale)}"
+        return (json, top + "|\(stale)")
+    }
+
+    static func trade(_ trade: WSTrade) -> String {
+        "{\"type\":\"trade\",\"ticker\":\(quoted(trade.marketTicker)),\"trade_id\":\(quoted(trade.tradeID)),"
+            + "\"yes_price\":\(quoted(trade.yesPriceDollars.wireString)),\"count\":\(quoted(trade.countFP.wireString)),"
+            + "\"taker_book_side\":\(quoted(trade.takerBookSide.rawValue)),\"ts_ms\":\(trade.tsMs.map(String.init) ?? "null")}"
+    }
+}
+
+/// The in-process simulator used when there is no configuration: market data and (later) the demo
+/// trading venue, with a generated key and seeded synthetic activity.
+enum EmbeddedVenue {
+    static func start(seed: UInt64, activityInterval: Duration = .milliseconds(100)) async throws
+        -> (server: SimServer, credentials: KalshiCredentials, activity: Task<Void, Never>) {
+        let key = try KalshiPrivateKey.generate()
+        guard let keyID = KalshiKeyID("embedded-trader") else { throw ExitStatus.failure.exitCode }
+        let keys = SimKeyRegistry()
+        try keys.register(keyID: keyID.rawValue, publicKeyPEM: key.publicKeyPEM)
+        let exchange = SimExchange()
+        let activity = SyntheticActivity(exchange: exchange, seed: seed)
+        await activity.seedBooks()
+        let server = try await SimServer.start(exchange: exchange, keys: keys)
+        let task = Task { await activity.run(every: activityInterval, clock: ContinuousClock()) }
+        return (server, KalshiCredentials(keyID: keyID, privateKey: key), task)
+    }
+}
