@@ -30,5 +30,17 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "MarketData",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "KalshiWire", package: root),
+                .product(name: "DataClient", package: root),
+                .product(name: "Markets", package: root),
+            ],
+            path: "Benchmarks/MarketData",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -38,6 +38,9 @@ public actor LiveMarketData: MarketDataSource {
     private var bookSubscription: Int?
     private var extraSubscriptions: [WSChannel: Int] = [:]
     public private(set) var counters = MarketDataCounters()
+    /// Price grids replaced by `price_level_structure_updated`, and markets that stopped trading.
+    private var grids: [String: PriceGrid] = [:]
+    private var halted: [String: String] = [:]
     private let logger: Logger
 
     public init(socket: KalshiWebSocket, useYesPrice: Bool = true, logger: Logger = Logger(label: "kalshi.marketdata")) {
@@ -89,6 +92,13 @@ public actor LiveMarketData: MarketDataSource {
     }
 
     public func book(_ ticker: String) async -> ServedBook { await store.book(ticker) }
+
+    /// The market's price grid as last announced on the lifecycle channel, or `nil` if it never changed
+    /// since discovery (use the REST `price_ranges` then).
+    public func announcedGrid(_ ticker: String) -> PriceGrid? { grids[ticker] }
+
+    /// Why a market is not trading (`deactivated`, `determined`, `settled`), or `nil` if it is.
+    public func haltReason(_ ticker: String) -> String? { halted[ticker] }
 
     // MARK: Messages
 
@@ -147,7 +157,23 @@ public actor LiveMarketData: MarketDataSource {
         case let .ticker(_, ticker):
             continuation.yield(.ticker(ticker))
         case let .lifecycle(_, _, event):
-            if ["determined", "settled"].contains(event.eventType) { await store.remove(event.marketTicker) }
+            switch event.eventType {
+            case "price_level_structure_updated":
+                if let ranges = event.priceRanges {
+                    do { grids[event.marketTicker] = try PriceGrid(wire: ranges) } catch {
+                        logger.error("unusable price_ranges for \(event.marketTicker): \(error)")
+                    }
+                }
+            case "deactivated":
+                halted[event.marketTicker] = "deactivated"
+            case "activated":
+                halted[event.marketTicker] = nil
+            case "determined", "settled":
+                halted[event.marketTicker] = event.eventType
+                await store.remove(event.marketTicker)
+            default:
+                break
+            }
             continuation.yield(.lifecycle(event))
         default:
             break

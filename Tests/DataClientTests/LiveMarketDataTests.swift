@@ -215,6 +215,9 @@ struct LiveMarketDataTests {
         await sim.exchange.updatePriceGrid(Self.tickers[0], grid: .deciCent, structure: "deci_cent")
         await sim.exchange.lifecycle(Self.tickers[0], event: "determined", result: "yes")
         #expect(await received.value == ["price_level_structure_updated", "determined"])
+        #expect(await data.announcedGrid(Self.tickers[0]) == .deciCent, "the new grid replaces the old one")
+        #expect(await data.haltReason(Self.tickers[0]) == "determined")
+        #expect(await data.book(Self.tickers[0]) == .unknown, "a determined market's book is dropped")
         await data.stop()
     }
 }
