@@ -2,7 +2,7 @@
 ///
 /// Signed, because positions (+ YES, − NO) and book deltas are. Order counts must be positive; that is
 /// checked where an order is built, not here.
-public struct Contracts: Hashable, Comparable, Sendable {
+public struct Contracts: CheckedFixedPointArithmetic {
     /// Hundredths per contract.
     public static let scale: Int64 = 100
     static let decimals = 2
@@ -10,6 +10,8 @@ public struct Contracts: Hashable, Comparable, Sendable {
     public let hundredths: Int64
 
     public init(hundredths: Int64) { self.hundredths = hundredths }
+    public init(scaledValue: Int64) { hundredths = scaledValue }
+    public var scaledValue: Int64 { hundredths }
 
     public static let zero = Contracts(hundredths: 0)
 
@@ -41,33 +43,9 @@ public struct Contracts: Hashable, Comparable, Sendable {
 
     /// The count in whole contracts when it has no fractional part.
     public var exactWhole: Int64? { hundredths % Self.scale == 0 ? hundredths / Self.scale : nil }
-
-    public func adding(_ other: Contracts) throws(ArithmeticOverflowError) -> Contracts {
-        let (sum, overflow) = hundredths.addingReportingOverflow(other.hundredths)
-        guard !overflow else { throw ArithmeticOverflowError(operation: "\(self) + \(other)") }
-        return Contracts(hundredths: sum)
-    }
-
-    public func subtracting(_ other: Contracts) throws(ArithmeticOverflowError) -> Contracts {
-        let (difference, overflow) = hundredths.subtractingReportingOverflow(other.hundredths)
-        guard !overflow else { throw ArithmeticOverflowError(operation: "\(self) - \(other)") }
-        return Contracts(hundredths: difference)
-    }
-
-    public static func < (lhs: Contracts, rhs: Contracts) -> Bool { lhs.hundredths < rhs.hundredths }
 }
 
 extension Contracts: CustomStringConvertible {
     public var description: String { wireString }
 }
 
-extension Contracts: Codable {
-    public init(from decoder: any Decoder) throws {
-        self = try Contracts(parsing: FixedPointCoding.decodeText(from: decoder))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(wireString)
-    }
-}

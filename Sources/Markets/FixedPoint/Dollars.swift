@@ -2,7 +2,7 @@
 ///
 /// Signed: balances, P&L and exposures can be negative. Arithmetic is checked and throws
 /// `ArithmeticOverflowError` instead of trapping or wrapping.
-public struct Dollars: Hashable, Comparable, Sendable {
+public struct Dollars: CheckedFixedPointArithmetic {
     /// Micro-dollars per dollar.
     public static let scale: Int64 = 1_000_000
     static let decimals = 6
@@ -10,6 +10,8 @@ public struct Dollars: Hashable, Comparable, Sendable {
     public let micros: Int64
 
     public init(micros: Int64) { self.micros = micros }
+    public init(scaledValue: Int64) { micros = scaledValue }
+    public var scaledValue: Int64 { micros }
 
     public static let zero = Dollars(micros: 0)
     public static let one = Dollars(micros: scale)
@@ -46,18 +48,6 @@ public struct Dollars: Hashable, Comparable, Sendable {
     /// The amount in whole cents if it is exact, else `nil`.
     public var exactCents: Int64? { micros % 10_000 == 0 ? micros / 10_000 : nil }
 
-    public func adding(_ other: Dollars) throws(ArithmeticOverflowError) -> Dollars {
-        let (sum, overflow) = micros.addingReportingOverflow(other.micros)
-        guard !overflow else { throw ArithmeticOverflowError(operation: "\(self) + \(other)") }
-        return Dollars(micros: sum)
-    }
-
-    public func subtracting(_ other: Dollars) throws(ArithmeticOverflowError) -> Dollars {
-        let (difference, overflow) = micros.subtractingReportingOverflow(other.micros)
-        guard !overflow else { throw ArithmeticOverflowError(operation: "\(self) - \(other)") }
-        return Dollars(micros: difference)
-    }
-
     public func multiplied(by factor: Int64) throws(ArithmeticOverflowError) -> Dollars {
         let (product, overflow) = micros.multipliedReportingOverflow(by: factor)
         guard !overflow else { throw ArithmeticOverflowError(operation: "\(self) × \(factor)") }
@@ -70,8 +60,6 @@ public struct Dollars: Hashable, Comparable, Sendable {
     public func roundedToCents(_ direction: RoundingDirection) -> Dollars {
         Dollars(micros: FixedMath.round(micros, toMultipleOf: 10_000, direction))
     }
-
-    public static func < (lhs: Dollars, rhs: Dollars) -> Bool { lhs.micros < rhs.micros }
 }
 
 extension Dollars: CustomStringConvertible {
@@ -79,20 +67,6 @@ extension Dollars: CustomStringConvertible {
     public var description: String {
         let text = wireString
         return text.hasPrefix("-") ? "-$" + text.dropFirst() : "$" + text
-    }
-}
-
-extension Dollars: Codable {
-    /// Decodes the documented string form, and also a JSON number (some Kalshi WebSocket fields arrive as
-    /// numbers); a number is converted through its exact decimal text, never through `Double` arithmetic.
-    public init(from decoder: any Decoder) throws {
-        let text = try FixedPointCoding.decodeText(from: decoder)
-        self = try Dollars(parsing: text)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(wireString)
     }
 }
 

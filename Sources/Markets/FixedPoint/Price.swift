@@ -1,6 +1,6 @@
 /// A contract price strictly between $0 and $1, in micro-dollars. Kalshi and Polymarket both quote in
 /// this range; $0 and $1 are never valid order or book prices. Constructing one proves the range.
-public struct Price: Hashable, Comparable, Sendable {
+public struct Price: FixedPointNumber {
     public let micros: Int64
 
     /// Fails unless `0 < micros < 1_000_000`.
@@ -35,6 +35,7 @@ public struct Price: Hashable, Comparable, Sendable {
     }
 
     public var dollars: Dollars { Dollars(micros: micros) }
+    public var scaledValue: Int64 { micros }
     public var wireString: String { dollars.wireString }
     public var exactCents: Int64? { dollars.exactCents }
 
@@ -50,21 +51,9 @@ public struct Price: Hashable, Comparable, Sendable {
     }
 
     init(unchecked micros: Int64) { self.micros = micros }
-
-    public static func < (lhs: Price, rhs: Price) -> Bool { lhs.micros < rhs.micros }
 }
 
 extension Price: CustomStringConvertible {
     public var description: String { "$" + wireString }
 }
 
-extension Price: Codable {
-    public init(from decoder: any Decoder) throws {
-        self = try Price(parsing: FixedPointCoding.decodeText(from: decoder))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(wireString)
-    }
-}
