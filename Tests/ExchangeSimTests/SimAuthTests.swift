@@ -64,3 +64,20 @@ struct SimAuthTests {
         #expect(Self.status(await stale.handle(publicRead)) == 200)
     }
 }
+
+@Suite("Simulator request validation")
+struct SimRequestValidationTests {
+    @Test("a malformed or out-of-range query parameter is a 400 naming it", arguments: [
+        ("/trade-api/v2/markets", "limit", "abc"), ("/trade-api/v2/markets", "limit", "0"),
+        ("/trade-api/v2/markets/KXNFL-26JAN11-BUF/orderbook", "depth", "x"), ("/trade-api/v2/events", "limit", "500"),
+    ])
+    func badQuery(path: String, name: String, value: String) async throws {
+        let router = SimRouter(exchange: SimExchange(), keys: SimKeyRegistry(), faults: SimFaults(), tier: .prestige)
+        let reply = await router.handle(SimHTTPRequest(method: "GET", path: path, query: [(name: name, value: value)], headers: [:], body: Data()))
+        guard case let .respond(status, body) = reply else { Issue.record("no response"); return }
+        #expect(status == 400)
+        let error = try KalshiJSON.decoder().decode(KalshiErrorBody.self, from: body)
+        #expect(error.code == "invalid_parameters")
+        #expect(error.details?.contains(name) == true)
+    }
+}

@@ -20,6 +20,15 @@ enum SimRoutes {
                  bucket: bucket ?? (method == "GET" ? .read : .write), cost: cost, handler: handler)
     }
 
+    /// Parses an integer query parameter (answering 400 when it is not one), then replies with `body`'s result.
+    static func withInteger<T: Encodable>(_ call: SimCall, _ name: String, default fallback: Int,
+                                          _ body: (Int) async -> Result<T, SimError>) async -> Reply {
+        switch call.integer(name, default: fallback) {
+        case let .failure(error): SimRouter.json(error.status, error.body)
+        case let .success(value): reply(await body(value))
+        }
+    }
+
     /// The authenticated account (routes with `auth: true` always have one).
     static func account(_ call: SimCall) -> String { call.account ?? "anonymous" }
 
@@ -30,39 +39,32 @@ enum SimRoutes {
             SimRouter.json(200, ExchangeStatus(exchangeActive: true, tradingActive: true))
         },
         route("GET", "markets/trades") { call in
-            switch call.integer("limit", default: 100) {
-            case let .failure(error): return reply(Result<GetTradesResponse, SimError>.failure(error))
-            case let .success(limit):
-                return reply(await call.exchange.trades(ticker: call.value("ticker"), cursor: call.value("cursor"), limit: limit))
+            await withInteger(call, "limit", default: 100) { limit in
+                await call.exchange.trades(ticker: call.value("ticker"), cursor: call.value("cursor"), limit: limit)
             }
         },
         route("GET", "markets/orderbooks") { call in
             reply(await call.exchange.orderbooks(call.values("tickers")))
         },
         route("GET", "markets") { call in
-            switch call.integer("limit", default: 100) {
-            case let .failure(error): return reply(Result<GetMarketsResponse, SimError>.failure(error))
-            case let .success(limit):
-                return reply(await call.exchange.listMarkets(
+            await withInteger(call, "limit", default: 100) { limit in
+                await call.exchange.listMarkets(
                     status: call.value("status"), eventTicker: call.value("event_ticker"), seriesTicker: call.value("series_ticker"),
-                    tickers: call.values("tickers"), cursor: call.value("cursor"), limit: limit))
+                    tickers: call.values("tickers"), cursor: call.value("cursor"), limit: limit)
             }
         },
         route("GET", "markets/{ticker}") { call in
             reply(await call.exchange.market(call.params["ticker"] ?? ""))
         },
         route("GET", "markets/{ticker}/orderbook") { call in
-            switch call.integer("depth", default: 0) {
-            case let .failure(error): return reply(Result<GetMarketOrderbookResponse, SimError>.failure(error))
-            case let .success(depth): return reply(await call.exchange.orderbook(call.params["ticker"] ?? "", depth: depth))
+            await withInteger(call, "depth", default: 0) { depth in
+                await call.exchange.orderbook(call.params["ticker"] ?? "", depth: depth)
             }
         },
         route("GET", "events") { call in
-            switch call.integer("limit", default: 200) {
-            case let .failure(error): return reply(Result<GetEventsResponse, SimError>.failure(error))
-            case let .success(limit):
-                return reply(await call.exchange.events(withNestedMarkets: call.value("with_nested_markets") == "true",
-                                                        cursor: call.value("cursor"), limit: limit))
+            await withInteger(call, "limit", default: 200) { limit in
+                await call.exchange.events(withNestedMarkets: call.value("with_nested_markets") == "true",
+                                                        cursor: call.value("cursor"), limit: limit)
             }
         },
         route("GET", "series") { call in
@@ -149,29 +151,23 @@ enum SimRoutes {
 
     static let portfolio: [SimRoute] = [
         route("GET", "portfolio/orders", auth: true) { call in
-            switch call.integer("limit", default: 100) {
-            case let .failure(error): return reply(Result<GetOrdersResponse, SimError>.failure(error))
-            case let .success(limit):
-                return reply(await call.exchange.orders(account: account(call), ticker: call.value("ticker"), status: call.value("status"),
-                                                        cursor: call.value("cursor"), limit: limit))
+            await withInteger(call, "limit", default: 100) { limit in
+                await call.exchange.orders(account: account(call), ticker: call.value("ticker"), status: call.value("status"),
+                                                        cursor: call.value("cursor"), limit: limit)
             }
         },
         route("GET", "portfolio/orders/{order_id}", auth: true, cost: { _ in KalshiEndpointCost.singleOrderRead }) { call in
             reply(await call.exchange.order(account: account(call), orderID: call.params["order_id"] ?? ""))
         },
         route("GET", "portfolio/fills", auth: true) { call in
-            switch call.integer("limit", default: 100) {
-            case let .failure(error): return reply(Result<GetFillsResponse, SimError>.failure(error))
-            case let .success(limit):
-                return reply(await call.exchange.fills(account: account(call), ticker: call.value("ticker"), orderID: call.value("order_id"),
-                                                       cursor: call.value("cursor"), limit: limit))
+            await withInteger(call, "limit", default: 100) { limit in
+                await call.exchange.fills(account: account(call), ticker: call.value("ticker"), orderID: call.value("order_id"),
+                                                       cursor: call.value("cursor"), limit: limit)
             }
         },
         route("GET", "portfolio/positions", auth: true) { call in
-            switch call.integer("limit", default: 100) {
-            case let .failure(error): return reply(Result<GetPositionsResponse, SimError>.failure(error))
-            case let .success(limit):
-                return reply(await call.exchange.positions(account: account(call), ticker: call.value("ticker"), cursor: call.value("cursor"), limit: limit))
+            await withInteger(call, "limit", default: 100) { limit in
+                await call.exchange.positions(account: account(call), ticker: call.value("ticker"), cursor: call.value("cursor"), limit: limit)
             }
         },
         route("GET", "portfolio/balance", auth: true) { call in
