@@ -1,0 +1,274 @@
+import Markets
+
+/// What the breaker needs to know about an order before it is sent.
+public struct BreakerOrder: Sendable, Hashable {
+    public var ticker: String
+    public var eventTicker: String
+    /// Signed change the order would make to the market position if filled (+ YES, − NO).
+    public var positionChange: Contracts
+    /// Money at risk if filled (what a buyer pays).
+    public var risk: Dollars
+
+    public init(ticker: String, eventTicker: String, positionChange: Contracts, risk: Dollars) {
+        self.ticker = ticker
+        self.eventTicker = eventTicker
+        self.positionChange = positionChange
+        self.risk = risk
+    }
+
+    public var contracts: Contracts { positionChange.magnitude }
+}
+
+/// Limits beyond `RiskLimits` that the breaker enforces.
+public struct BreakerSettings: Sendable, Hashable {
+    public var limits: RiskLimits
+    /// Sum of absolute positions across all markets.
+    public var maxTotalPosition: Contracts
+    /// Consecutive execution errors that open the breaker.
+    public var maxConsecutiveErrors: Int
+    /// How long the breaker stays open before allowing one trial order.
+    public var cooldown: Duration
+
+    public init(limits: RiskLimits = RiskLimits(), maxTotalPosition: Contracts = Contracts(hundredths: 1_000 * 100),
+                maxConsecutiveErrors: Int = 3, cooldown: Duration = .seconds(60)) {
+        self.limits = limits
+        self.maxTotalPosition = maxTotalPosition
+        self.maxConsecutiveErrors = maxConsecutiveErrors
+        self.cooldown = cooldown
+    }
+}
+
+/// The breaker's durable part: what must survive a restart (a manual halt above all) and the day's
+/// counters, so a restarted executor neither forgets a halt nor resets its daily limits.
+public struct BreakerSnapshot: Sendable, Hashable, Codable {
+    public var haltReason: String?
+    /// Days since 1970-01-01 (UTC) the counters belong to.
+    public var day: Int64
+    public var tradesToday: Int
+    public var volumeToday: Contracts
+    public var realizedToday: Dollars
+    public var consecutiveLosses: Int
+}
+
+/// The circuit breaker in front of every executor. A value type owned by the execution actor, so a
+/// check is plain arithmetic (no locks, no actor hop). Time is injected as Unix milliseconds.
+///
+/// States: closed (normal); open after `maxConsecutiveErrors` errors, for `cooldown`; then half-open,
+/// where one trial order may go: success closes, failure re-opens. A manual halt overrides everything
+/// and is only lifted by `resume()`; it survives daily rollover and (through `snapshot`) restarts.
+public struct CircuitBreaker: Sendable {
+    public enum State: Sendable, Hashable {
+        case closed
+        case open(untilMs: Int64, reason: String)
+        case halfOpen(trialInFlight: Bool)
+    }
+
+    public let settings: BreakerSettings
+    public private(set) var state: State = .closed
+    public private(set) var haltReason: String?
+    private var day: Int64 = 0
+    public private(set) var tradesToday = 0
+    public private(set) var volumeToday = Contracts.zero
+    /// Realised P&L of the day (losses negative).
+    public private(set) var realizedToday = Dollars.zero
+    public private(set) var consecutiveLosses = 0
+    public private(set) var consecutiveErrors = 0
+    private var recentOrdersMs: [Int64] = []
+    private var lastOrderMs: Int64?
+    private var blacklist: [String: Int64] = [:]
+    private var marketPositions: [String: Contracts] = [:]
+    private var marketEvents: [String: String] = [:]
+    /// Denials by code, for metrics.
+    public private(set) var denials: [BreakerDenial.Code: Int] = [:]
+
+    public init(settings: BreakerSettings = BreakerSettings(), restoring snapshot: BreakerSnapshot? = nil, nowMs: Int64) {
+        self.settings = settings
+        day = Self.utcDay(nowMs)
+        if let snapshot {
+            haltReason = snapshot.haltReason
+            if snapshot.day == day {
+                tradesToday = snapshot.tradesToday
+                volumeToday = snapshot.volumeToday
+                realizedToday = snapshot.realizedToday
+                consecutiveLosses = snapshot.consecutiveLosses
+            }
+        }
+    }
+
+    static func utcDay(_ ms: Int64) -> Int64 { ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000 }
+
+    public var snapshot: BreakerSnapshot {
+        BreakerSnapshot(haltReason: haltReason, day: day, tradesToday: tradesToday, volumeToday: volumeToday,
+                        realizedToday: realizedToday, consecutiveLosses: consecutiveLosses)
+    }
+
+    // MARK: Checking
+
+    /// Resets the daily counters at 00:00 UTC (a manual halt stays).
+    private mutating func rollover(_ nowMs: Int64) {
+        let today = Self.utcDay(nowMs)
+        guard today != day else { return }
+        day = today
+        tradesToday = 0
+        volumeToday = .zero
+        realizedToday = .zero
+        consecutiveLosses = 0
+    }
+
+    private func absolute(_ value: Contracts) -> Int64 { value.hundredths < 0 ? -value.hundredths : value.hundredths }
+
+    /// Whether `order` may be sent now. Nothing is counted until `recordSubmitted`.
+    public mutating func check(_ order: BreakerOrder, nowMs: Int64) -> Result<Void, BreakerDenial> {
+        rollover(nowMs)
+        let result = evaluate(order, nowMs: nowMs)
+        if case let .failure(denial) = result { denials[denial.code, default: 0] += 1 }
+        return result
+    }
+
+    private mutating func evaluate(_ order: BreakerOrder, nowMs: Int64) -> Result<Void, BreakerDenial> {
+        let limits = settings.limits
+        func deny(_ code: BreakerDenial.Code, _ context: [(String, String)]) -> Result<Void, BreakerDenial> {
+            .failure(BreakerDenial(code, context.map { (key: $0.0, value: $0.1) }))
+        }
+        if let haltReason { return deny(.manualHalt, [("reason", haltReason)]) }
+        switch state {
+        case let .open(untilMs, reason):
+            if nowMs < untilMs { return deny(.breakerOpen, [("reason", reason), ("retry_in_ms", String(untilMs - nowMs))]) }
+            state = .halfOpen(trialInFlight: false)
+        case .halfOpen(trialInFlight: true):
+            return deny(.halfOpenTrialInFlight, [])
+        case .closed, .halfOpen(trialInFlight: false):
+            break
+        }
+        if let until = blacklist[order.ticker] {
+            if nowMs < until { return deny(.marketBlacklisted, [("ticker", order.ticker), ("until_ms", String(until))]) }
+            blacklist[order.ticker] = nil
+        }
+        if order.contracts > limits.maxPositionSize {
+            return deny(.positionSizeExceedsLimit, [("contracts", order.contracts.wireString), ("limit", limits.maxPositionSize.wireString)])
+        }
+        if order.risk > limits.maxRiskPerTrade {
+            return deny(.riskPerTradeExceedsLimit, [("risk", order.risk.wireString), ("limit", limits.maxRiskPerTrade.wireString)])
+        }
+        if realizedToday.micros < 0, -realizedToday.micros >= limits.maxDailyLoss.micros {
+            return deny(.dailyLossLimitReached, [("loss", realizedToday.negated.wireString), ("limit", limits.maxDailyLoss.wireString)])
+        }
+        if tradesToday >= limits.maxDailyTrades {
+            return deny(.dailyTradeLimitReached, [("trades", String(tradesToday)), ("limit", String(limits.maxDailyTrades))])
+        }
+        let volume = volumeToday.hundredths + order.contracts.hundredths
+        if volume > limits.maxDailyVolume.hundredths {
+            return deny(.dailyVolumeExceedsLimit, [("volume", Contracts(hundredths: volume).wireString), ("limit", limits.maxDailyVolume.wireString)])
+        }
+        let current = marketPositions[order.ticker] ?? .zero
+        let after = current.hundredths + order.positionChange.hundredths
+        let afterMagnitude = after < 0 ? -after : after
+        // Reducing a position is always allowed by the position caps.
+        let increases = afterMagnitude > absolute(current)
+        if increases, afterMagnitude > limits.maxPositionSize.hundredths {
+            return deny(.marketPositionExceedsLimit, [("ticker", order.ticker), ("position", Contracts(hundredths: after).wireString),
+                                                      ("limit", limits.maxPositionSize.wireString)])
+        }
+        if increases {
+            let growth = afterMagnitude - absolute(current)
+            var eventTotal: Int64 = growth
+            var total: Int64 = growth
+            for (ticker, position) in marketPositions {
+                let size = absolute(position)
+                total += size
+                if marketEvents[ticker] == order.eventTicker { eventTotal += size }
+            }
+            if eventTotal > limits.maxPositionPerEvent.hundredths {
+                return deny(.eventPositionExceedsLimit, [("event", order.eventTicker), ("position", Contracts(hundredths: eventTotal).wireString),
+                                                         ("limit", limits.maxPositionPerEvent.wireString)])
+            }
+            if total > settings.maxTotalPosition.hundredths {
+                return deny(.totalPositionExceedsLimit, [("position", Contracts(hundredths: total).wireString),
+                                                         ("limit", settings.maxTotalPosition.wireString)])
+            }
+        }
+        let windowStart = nowMs - 60_000
+        let inWindow = recentOrdersMs.reduce(0) { $0 + ($1 > windowStart ? 1 : 0) }
+        if inWindow >= limits.maxOrdersPerMinute {
+            return deny(.orderRateExceeded, [("orders_last_minute", String(inWindow)), ("limit", String(limits.maxOrdersPerMinute))])
+        }
+        if let last = lastOrderMs {
+            let gap = nowMs - last
+            let minimum = Self.milliseconds(limits.minTimeBetweenOrders)
+            if gap < minimum { return deny(.minimumGapNotElapsed, [("elapsed_ms", String(max(gap, 0))), ("limit_ms", String(minimum))]) }
+        }
+        if limits.maxConsecutiveLosses > 0, consecutiveLosses >= limits.maxConsecutiveLosses {
+            return deny(.consecutiveLossesReached, [("losses", String(consecutiveLosses)), ("limit", String(limits.maxConsecutiveLosses))])
+        }
+        return .success(())
+    }
+
+    // MARK: Recording
+
+    /// An order that passed `check` is being sent.
+    public mutating func recordSubmitted(_ order: BreakerOrder, nowMs: Int64) {
+        rollover(nowMs)
+        tradesToday += 1
+        volumeToday = Contracts(hundredths: volumeToday.hundredths + order.contracts.hundredths)
+        lastOrderMs = nowMs
+        recentOrdersMs.append(nowMs)
+        if recentOrdersMs.count > max(settings.limits.maxOrdersPerMinute, 1) { recentOrdersMs.removeFirst(recentOrdersMs.count - settings.limits.maxOrdersPerMinute) }
+        if case .halfOpen = state { state = .halfOpen(trialInFlight: true) }
+    }
+
+    /// A fill changed a market position.
+    public mutating func recordFill(ticker: String, eventTicker: String, positionChange: Contracts) {
+        marketEvents[ticker] = eventTicker
+        let position = (marketPositions[ticker]?.hundredths ?? 0) + positionChange.hundredths
+        marketPositions[ticker] = position == 0 ? nil : Contracts(hundredths: position)
+    }
+
+    /// Sets a market position outright (start-up, reconciliation).
+    public mutating func setPosition(ticker: String, eventTicker: String, position: Contracts) {
+        marketEvents[ticker] = eventTicker
+        marketPositions[ticker] = position.hundredths == 0 ? nil : position
+    }
+
+    /// A trade's realised result: losses count towards the daily loss and the losing streak.
+    public mutating func recordResult(_ pnl: Dollars, nowMs: Int64) {
+        rollover(nowMs)
+        realizedToday = Dollars(micros: realizedToday.micros + pnl.micros)
+        consecutiveLosses = pnl.micros < 0 ? consecutiveLosses + 1 : 0
+    }
+
+    /// An execution error (venue rejection for a technical reason, ambiguous outcome, overfill…).
+    public mutating func recordError(_ reason: String, nowMs: Int64) {
+        consecutiveErrors += 1
+        if case .halfOpen = state {
+            state = .open(untilMs: nowMs + Self.milliseconds(settings.cooldown), reason: "trial failed: \(reason)")
+        } else if consecutiveErrors >= settings.maxConsecutiveErrors {
+            state = .open(untilMs: nowMs + Self.milliseconds(settings.cooldown), reason: "\(consecutiveErrors) consecutive errors, last: \(reason)")
+        }
+    }
+
+    /// Opens the breaker at once (an overfill or another condition that needs a human look).
+    public mutating func trip(_ reason: String, nowMs: Int64) {
+        state = .open(untilMs: nowMs + Self.milliseconds(settings.cooldown), reason: reason)
+    }
+
+    /// An order completed without error: a half-open trial closes the breaker.
+    public mutating func recordSuccess() {
+        consecutiveErrors = 0
+        if case .halfOpen = state { state = .closed }
+    }
+
+    /// Halts all new orders until `resume()`.
+    public mutating func halt(reason: String) { haltReason = reason.isEmpty ? "manual halt" : reason }
+
+    public mutating func resume() {
+        haltReason = nil
+        consecutiveLosses = 0
+    }
+
+    /// Refuses orders in `ticker` until `untilMs`.
+    public mutating func blacklist(_ ticker: String, untilMs: Int64) { blacklist[ticker] = untilMs }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,167 @@
+import ExecutorTesting
+import Markets
+import Testing
+@testable import Execution
+
+@Suite("Circuit breaker")
+struct CircuitBreakerTests {
+    static let t0: Int64 = 1_795_000_000_000  // 2026-11-18 UTC, mid-day
+
+    static func order(_ ticker: String = "KXNFL-26JAN11-BUF", event: String = "KXNFL-26JAN11", _ count: String = "10", risk: String = "5") -> BreakerOrder {
+        BreakerOrder(ticker: ticker, eventTicker: event, positionChange: contracts(count), risk: (try? Dollars(parsing: risk)) ?? .zero)
+    }
+
+    /// A breaker with generous limits except those a test sets.
+    static func breaker(_ adjust: (inout BreakerSettings) -> Void = { _ in }) -> CircuitBreaker {
+        var settings = BreakerSettings(limits: RiskLimits(
+            maxPositionSize: contracts("100"), maxRiskPerTrade: (try? Dollars(parsing: "500")) ?? .zero,
+            maxDailyLoss: (try? Dollars(parsing: "1000")) ?? .zero, maxDailyTrades: 1_000, maxDailyVolume: contracts("100000"),
+            maxPositionPerEvent: contracts("500"), maxOrdersPerMinute: 1_000, minTimeBetweenOrders: .zero, maxConsecutiveLosses: 5),
+            maxTotalPosition: contracts("1000"))
+        adjust(&settings)
+        return CircuitBreaker(settings: settings, nowMs: t0)
+    }
+
+    /// Submits `order` and applies it as filled.
+    static func fill(_ breaker: inout CircuitBreaker, _ order: BreakerOrder, at ms: Int64) {
+        breaker.recordSubmitted(order, nowMs: ms)
+        breaker.recordFill(ticker: order.ticker, eventTicker: order.eventTicker, positionChange: order.positionChange)
+    }
+
+    static func allowed(_ result: Result<Void, BreakerDenial>) -> Bool {
+        if case .success = result { return true }
+        return false
+    }
+
+    static func code(_ result: Result<Void, BreakerDenial>) -> BreakerDenial.Code? {
+        if case let .failure(denial) = result { return denial.code }
+        return nil
+    }
+
+    @Test("TS-18 position size: stable code and key=value context")
+    func positionSize() {
+        var b = Self.breaker()
+        let result = b.check(Self.order("KX-1", "150"), nowMs: Self.t0)
+        guard case let .failure(denial) = result else { Issue.record("allowed"); return }
+        #expect(denial.description == "POSITION_SIZE_EXCEEDS_LIMIT: contracts=150.00 limit=100.00")
+        #expect(b.denials[.positionSizeExceedsLimit] == 1)
+    }
+
+    @Test("TS-18 risk per trade, daily loss, daily trades, daily volume")
+    func dailyLimits() {
+        var b = Self.breaker()
+        #expect(Self.code(b.check(Self.order(risk: "500.01"), nowMs: Self.t0)) == .riskPerTradeExceedsLimit)
+        b.recordResult((try? Dollars(parsing: "-1000")) ?? .zero, nowMs: Self.t0)
+        #expect(Self.code(b.check(Self.order(), nowMs: Self.t0)) == .dailyLossLimitReached)
+
+        var trades = Self.breaker { $0.limits.maxDailyTrades = 2 }
+        Self.fill(&trades, Self.order("A", "1"), at: Self.t0)
+        Self.fill(&trades, Self.order("B", "1"), at: Self.t0)
+        #expect(Self.code(trades.check(Self.order("C", "1"), nowMs: Self.t0)) == .dailyTradeLimitReached)
+
+        var volume = Self.breaker { $0.limits.maxDailyVolume = contracts("15") }
+        Self.fill(&volume, Self.order("A", "10"), at: Self.t0)
+        #expect(Self.code(volume.check(Self.order("B", "6"), nowMs: Self.t0)) == .dailyVolumeExceedsLimit)
+        #expect(Self.allowed(volume.check(Self.order("B", "5"), nowMs: Self.t0)))
+    }
+
+    @Test("TS-18 per market, per event and total positions; reducing is always allowed")
+    func positions() {
+        var b = Self.breaker { $0.limits.maxPositionPerEvent = contracts("150"); $0.maxTotalPosition = contracts("250") }
+        Self.fill(&b, Self.order("A", event: "E1", "90"), at: Self.t0)
+        #expect(Self.code(b.check(Self.order("A", event: "E1", "20"), nowMs: Self.t0)) == .marketPositionExceedsLimit)
+        #expect(Self.allowed(b.check(Self.order("A", event: "E1", "-50"), nowMs: Self.t0)), "reducing passes")
+        Self.fill(&b, Self.order("B", event: "E1", "50"), at: Self.t0)
+        #expect(Self.code(b.check(Self.order("C", event: "E1", "20"), nowMs: Self.t0)) == .eventPositionExceedsLimit)
+        Self.fill(&b, Self.order("D", event: "E2", "100"), at: Self.t0)
+        #expect(Self.code(b.check(Self.order("F", event: "E3", "20"), nowMs: Self.t0)) == .totalPositionExceedsLimit)
+    }
+
+    @Test("TS-18 orders per minute and minimum gap")
+    func pacing() {
+        var rate = Self.breaker { $0.limits.maxOrdersPerMinute = 3 }
+        for i in 0..<3 { Self.fill(&rate, Self.order("M\(i)", "1"), at: Self.t0 + Int64(i) * 1_000) }
+        #expect(Self.code(rate.check(Self.order("X", "1"), nowMs: Self.t0 + 30_000)) == .orderRateExceeded)
+        #expect(Self.allowed(rate.check(Self.order("X", "1"), nowMs: Self.t0 + 60_001)))
+
+        var gap = Self.breaker { $0.limits.minTimeBetweenOrders = .milliseconds(100) }
+        Self.fill(&gap, Self.order("A", "1"), at: Self.t0)
+        #expect(Self.code(gap.check(Self.order("B", "1"), nowMs: Self.t0 + 99)) == .minimumGapNotElapsed)
+        #expect(Self.allowed(gap.check(Self.order("B", "1"), nowMs: Self.t0 + 100)))
+    }
+
+    @Test("TS-18 consecutive losses; a win resets the streak")
+    func losses() {
+        var b = Self.breaker { $0.limits.maxConsecutiveLosses = 2 }
+        b.recordResult((try? Dollars(parsing: "-1")) ?? .zero, nowMs: Self.t0)
+        b.recordResult((try? Dollars(parsing: "2")) ?? .zero, nowMs: Self.t0)
+        b.recordResult((try? Dollars(parsing: "-1")) ?? .zero, nowMs: Self.t0)
+        #expect(Self.allowed(b.check(Self.order(), nowMs: Self.t0)))
+        b.recordResult((try? Dollars(parsing: "-1")) ?? .zero, nowMs: Self.t0)
+        #expect(Self.code(b.check(Self.order(), nowMs: Self.t0)) == .consecutiveLossesReached)
+    }
+
+    @Test("blacklist until a time")
+    func blacklist() {
+        var b = Self.breaker()
+        b.blacklist("KX-BAD", untilMs: Self.t0 + 300_000)
+        #expect(Self.code(b.check(Self.order("KX-BAD", "1"), nowMs: Self.t0 + 299_999)) == .marketBlacklisted)
+        #expect(Self.allowed(b.check(Self.order("KX-BAD", "1"), nowMs: Self.t0 + 300_000)))
+    }
+
+    @Test("TS-19 a manual halt survives a restart (through the snapshot) until resume")
+    func haltSurvivesRestart() {
+        var b = Self.breaker()
+        b.halt(reason: "desk says stop")
+        let restarted = b.snapshot
+        var again = CircuitBreaker(settings: b.settings, restoring: restarted, nowMs: Self.t0 + 3_600_000)
+        guard case let .failure(denial) = again.check(Self.order(), nowMs: Self.t0 + 3_600_000) else { Issue.record("allowed"); return }
+        #expect(denial.description == "MANUAL_HALT: reason=desk says stop")
+        again.resume()
+        #expect(Self.allowed(again.check(Self.order(), nowMs: Self.t0 + 3_600_000)))
+    }
+
+    @Test("TS-20 daily counters reset at 00:00 UTC; a manual halt does not")
+    func rollover() {
+        var b = Self.breaker { $0.limits.maxDailyTrades = 1 }
+        let midnight = (Self.t0 / 86_400_000 + 1) * 86_400_000
+        Self.fill(&b, Self.order("A", "1"), at: midnight - 1)
+        #expect(Self.code(b.check(Self.order("B", "1"), nowMs: midnight - 1)) == .dailyTradeLimitReached)
+        #expect(Self.allowed(b.check(Self.order("B", "1"), nowMs: midnight)))
+        #expect(b.tradesToday == 0)
+        b.halt(reason: "x")
+        #expect(Self.code(b.check(Self.order("C", "1"), nowMs: midnight + 86_400_000)) == .manualHalt)
+        // Restoring yesterday's snapshot today keeps the halt but not yesterday's counters.
+        var restored = CircuitBreaker(settings: b.settings, restoring: b.snapshot, nowMs: midnight + 2 * 86_400_000)
+        #expect(restored.haltReason == "x" && restored.tradesToday == 0)
+        restored.resume()
+    }
+
+    @Test("TS-21 consecutive errors open the breaker; after the cooldown one trial; success closes, failure reopens")
+    func cooldownAndHalfOpen() {
+        var b = Self.breaker { $0.maxConsecutiveErrors = 2; $0.cooldown = .seconds(60) }
+        b.recordError("timeout", nowMs: Self.t0)
+        #expect(Self.allowed(b.check(Self.order(), nowMs: Self.t0)))
+        b.recordError("timeout", nowMs: Self.t0)
+        #expect(Self.code(b.check(Self.order(), nowMs: Self.t0 + 59_999)) == .breakerOpen)
+        #expect(Self.allowed(b.check(Self.order(), nowMs: Self.t0 + 60_000)), "one trial after the cooldown")
+        b.recordSubmitted(Self.order(), nowMs: Self.t0 + 60_000)
+        #expect(Self.code(b.check(Self.order("B", "1"), nowMs: Self.t0 + 60_001)) == .halfOpenTrialInFlight)
+        b.recordError("5xx", nowMs: Self.t0 + 60_500)
+        #expect(Self.code(b.check(Self.order(), nowMs: Self.t0 + 61_000)) == .breakerOpen, "a failed trial reopens")
+        #expect(Self.allowed(b.check(Self.order(), nowMs: Self.t0 + 120_500)))
+        b.recordSubmitted(Self.order(), nowMs: Self.t0 + 120_500)
+        b.recordSuccess()
+        #expect(b.state == .closed)
+        #expect(Self.allowed(b.check(Self.order("B", "1"), nowMs: Self.t0 + 120_600)))
+    }
+
+    @Test("TS-16 an overfill trips the breaker at once")
+    func trip() {
+        var b = Self.breaker()
+        b.trip("overfill on order c-9", nowMs: Self.t0)
+        guard case let .failure(denial) = b.check(Self.order(), nowMs: Self.t0 + 1) else { Issue.record("allowed"); return }
+        #expect(denial.code == .breakerOpen)
+        #expect(denial.description.contains("overfill on order c-9"))
+    }
+}
