@@ -24,6 +24,7 @@ let package = Package(
                 .product(name: "TradingClient", package: root),
                 .product(name: "ExchangeSim", package: root),
                 .product(name: "ExecutorTesting", package: root),
+                .product(name: "Execution", package: root),
                 .product(name: "Markets", package: root),
             ],
             path: "Benchmarks/OrderEntry",

@@ -2,6 +2,7 @@ import Benchmark
 #if canImport(Glibc)
 import Glibc
 #endif
+import Execution
 import ExchangeSim
 import ExecutorTesting
 import Foundation
@@ -52,6 +53,19 @@ let benchmarks: @Sendable () -> Void = {
         Benchmark("RSA-2048 PSS sign (\(backend.rawValue))") { benchmark in
             for _ in benchmark.scaledIterations { blackHole(try signer.signature(for: message)) }
         }
+    }
+
+    // The circuit breaker's check of one order against every limit, with 50 open positions.
+    Benchmark("circuit breaker check (all limits, 50 open positions)", configuration: .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal], timeUnits: .nanoseconds, maxDuration: .seconds(3), maxIterations: 1_000_000)) { benchmark in
+        var breaker = CircuitBreaker(nowMs: 1_795_000_000_000)
+        for market in 0..<50 {
+            breaker.setPosition(ticker: "KXM-\(market)", eventTicker: "KXE-\(market % 5)", position: Contracts(hundredths: 300))
+        }
+        let order = BreakerOrder(ticker: "KXM-7", eventTicker: "KXE-2", positionChange: Contracts(hundredths: 1_000), risk: Dollars(micros: 5_000_000))
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(breaker.check(order, nowMs: 1_795_000_000_000)) }
+        benchmark.stopMeasurement()
     }
 
     // Everything the client does for one order except the network: check and map the intent, encode the
