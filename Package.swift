@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(name: "Markets", swiftSettings: strict),
@@ -55,7 +56,11 @@ let package = Package(
         .target(name: "Config", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
         .target(name: "DataClient", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
         .target(name: "TradingClient", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
-        .target(name: "Execution", dependencies: ["Markets", "TradingClient", "DataClient"], swiftSettings: strict),
+        .target(
+            name: "Execution",
+            dependencies: ["Markets", "TradingClient", "DataClient", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         .target(
             name: "Coordinator",
             dependencies: [

@@ -1,0 +1,283 @@
+import Foundation
+import GRDB
+import Markets
+
+/// One order as the journal holds it. Written (pending) before the request leaves the process.
+public struct JournalOrder: Sendable, Hashable {
+    public var clientOrderID: String
+    public var signalID: String?
+    public var ticker: String
+    public var action: OrderAction
+    public var side: OutcomeSide
+    /// Limit of the traded outcome.
+    public var limitPrice: Price
+    public var requested: Contracts
+    public var state: OrderState
+    /// `paper`, `demo` or `live`.
+    public var mode: String
+    public var venueOrderID: String?
+    public var filled: Contracts
+    public var createdNanoseconds: Int64
+    public var errorCode: String?
+    public var retryCount: Int
+
+    public init(clientOrderID: String, signalID: String?, ticker: String, action: OrderAction, side: OutcomeSide, limitPrice: Price,
+                requested: Contracts, mode: String, createdNanoseconds: Int64) {
+        self.clientOrderID = clientOrderID
+        self.signalID = signalID
+        self.ticker = ticker
+        self.action = action
+        self.side = side
+        self.limitPrice = limitPrice
+        self.requested = requested
+        state = .pending
+        self.mode = mode
+        venueOrderID = nil
+        filled = .zero
+        self.createdNanoseconds = createdNanoseconds
+        errorCode = nil
+        retryCount = 0
+    }
+}
+
+/// A fill as journaled; `fillID` is unique (Kalshi `fill_id`/`trade_id`).
+public struct JournalFill: Sendable, Hashable {
+    public var fillID: String
+    public var clientOrderID: String
+    public var ticker: String
+    public var count: Contracts
+    public var price: Price
+    public var fee: Dollars
+    public var role: LiquidityRole
+    public var nanoseconds: Int64
+
+    public init(fillID: String, clientOrderID: String, ticker: String, count: Contracts, price: Price, fee: Dollars,
+                role: LiquidityRole, nanoseconds: Int64) {
+        self.fillID = fillID
+        self.clientOrderID = clientOrderID
+        self.ticker = ticker
+        self.count = count
+        self.price = price
+        self.fee = fee
+        self.role = role
+        self.nanoseconds = nanoseconds
+    }
+}
+
+/// The durable record of a run in SQLite (WAL): signals, orders, append-only order events, fills
+/// (unique fill id), positions, breaker state and denials. Every write is its own transaction and is
+/// committed when the call returns, so "write, then send" means the order exists on disk first.
+public final class Journal: Sendable {
+    private let database: DatabasePool
+    public let path: String
+
+    /// Opens (creating directories and tables as needed) the journal at `path`.
+    public init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        var configuration = GRDB.Configuration()
+        configuration.busyMode = .timeout(5)
+        database = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(database)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE signals (signal_id TEXT PRIMARY KEY, received_ns INTEGER NOT NULL, payload TEXT NOT NULL,
+                    should_trade INTEGER NOT NULL, status TEXT NOT NULL);
+                CREATE TABLE orders (client_order_id TEXT PRIMARY KEY, signal_id TEXT, ticker TEXT NOT NULL, action TEXT NOT NULL,
+                    side TEXT NOT NULL, limit_price_micros INTEGER NOT NULL, requested_hundredths INTEGER NOT NULL,
+                    state TEXT NOT NULL, mode TEXT NOT NULL, venue_order_id TEXT, filled_hundredths INTEGER NOT NULL DEFAULT 0,
+                    created_ns INTEGER NOT NULL, updated_ns INTEGER NOT NULL, error_code TEXT, retry_count INTEGER NOT NULL DEFAULT 0);
+                CREATE INDEX orders_state ON orders(state);
+                CREATE TABLE order_events (id INTEGER PRIMARY KEY AUTOINCREMENT, client_order_id TEXT NOT NULL REFERENCES orders(client_order_id),
+                    ts_ns INTEGER NOT NULL, event TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');
+                CREATE TABLE fills (fill_id TEXT PRIMARY KEY, client_order_id TEXT NOT NULL, ticker TEXT NOT NULL,
+                    count_hundredths INTEGER NOT NULL, price_micros INTEGER NOT NULL, fee_micros INTEGER NOT NULL, role TEXT NOT NULL,
+                    ts_ns INTEGER NOT NULL);
+                CREATE INDEX fills_order ON fills(client_order_id);
+                CREATE TABLE positions (ticker TEXT PRIMARY KEY, event_ticker TEXT NOT NULL, position_hundredths INTEGER NOT NULL,
+                    updated_ns INTEGER NOT NULL);
+                CREATE TABLE breaker_state (id INTEGER PRIMARY KEY CHECK (id = 1), snapshot TEXT NOT NULL, updated_ns INTEGER NOT NULL);
+                CREATE TABLE denials (id INTEGER PRIMARY KEY AUTOINCREMENT, ts_ns INTEGER NOT NULL, code TEXT NOT NULL,
+                    context TEXT NOT NULL, ticker TEXT);
+                -- Append-only: events are never edited or removed.
+                CREATE TRIGGER order_events_no_update BEFORE UPDATE ON order_events BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END;
+                CREATE TRIGGER order_events_no_delete BEFORE DELETE ON order_events BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END;
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Orders
+
+    /// Records a new order (state `pending`) and its first event. Returns once committed.
+    public func insert(_ order: JournalOrder) throws {
+        try database.write { db in
+            try db.execute(sql: """
+                INSERT INTO orders (client_order_id, signal_id, ticker, action, side, limit_price_micros, requested_hundredths,
+                    state, mode, venue_order_id, filled_hundredths, created_ns, updated_ns, error_code, retry_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [order.clientOrderID, order.signalID, order.ticker, order.action.rawValue, order.side.rawValue,
+                                 order.limitPrice.micros, order.requested.hundredths, order.state.rawValue, order.mode,
+                                 order.venueOrderID, order.filled.hundredths, order.createdNanoseconds, order.createdNanoseconds,
+                                 order.errorCode, order.retryCount])
+            try Self.appendEvent(db, order.clientOrderID, at: order.createdNanoseconds, "created", detail: "state=pending")
+        }
+    }
+
+    /// Moves an order to `state` (with what changed) and appends the event, in one transaction.
+    public func update(_ clientOrderID: String, state: OrderState, venueOrderID: String? = nil, filled: Contracts? = nil,
+                       errorCode: String? = nil, at nanoseconds: Int64, event: String, detail: String = "") throws {
+        try database.write { db in
+            try db.execute(sql: """
+                UPDATE orders SET state = ?, venue_order_id = COALESCE(?, venue_order_id),
+                    filled_hundredths = COALESCE(?, filled_hundredths), error_code = COALESCE(?, error_code), updated_ns = ?
+                WHERE client_order_id = ?
+                """, arguments: [state.rawValue, venueOrderID, filled?.hundredths, errorCode, nanoseconds, clientOrderID])
+            try Self.appendEvent(db, clientOrderID, at: nanoseconds, event, detail: "state=\(state.rawValue)" + (detail.isEmpty ? "" : " \(detail)"))
+        }
+    }
+
+    private static func appendEvent(_ db: Database, _ clientOrderID: String, at nanoseconds: Int64, _ event: String, detail: String) throws {
+        try db.execute(sql: "INSERT INTO order_events (client_order_id, ts_ns, event, detail) VALUES (?, ?, ?, ?)",
+                       arguments: [clientOrderID, nanoseconds, event, detail])
+    }
+
+    private static func order(_ row: Row) -> JournalOrder? {
+        guard let action = OrderAction(rawValue: row["action"]), let side = OutcomeSide(rawValue: row["side"]),
+              let price = Price(micros: row["limit_price_micros"]), let state = OrderState(rawValue: row["state"]) else { return nil }
+        var order = JournalOrder(clientOrderID: row["client_order_id"], signalID: row["signal_id"], ticker: row["ticker"], action: action,
+                                 side: side, limitPrice: price, requested: Contracts(hundredths: row["requested_hundredths"]),
+                                 mode: row["mode"], createdNanoseconds: row["created_ns"])
+        order.state = state
+        order.venueOrderID = row["venue_order_id"]
+        order.filled = Contracts(hundredths: row["filled_hundredths"])
+        order.errorCode = row["error_code"]
+        order.retryCount = row["retry_count"]
+        return order
+    }
+
+    public func order(_ clientOrderID: String) throws -> JournalOrder? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE client_order_id = ?", arguments: [clientOrderID]).flatMap(Self.order)
+        }
+    }
+
+    /// Orders not yet in a terminal state: what start-up reconciliation must resolve with the venue.
+    public func nonTerminalOrders() throws -> [JournalOrder] {
+        let open = OrderState.allCases.filter { !$0.isTerminal }.map(\.rawValue)
+        return try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE state IN (\(open.map { _ in "?" }.joined(separator: ","))) ORDER BY created_ns",
+                             arguments: StatementArguments(open)).compactMap(Self.order)
+        }
+    }
+
+    /// The order's events, oldest first.
+    public func events(_ clientOrderID: String) throws -> [(event: String, detail: String)] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT event, detail FROM order_events WHERE client_order_id = ? ORDER BY id", arguments: [clientOrderID])
+                .map { (event: $0["event"], detail: $0["detail"]) }
+        }
+    }
+
+    // MARK: Fills
+
+    /// Records a fill once. Returns `false` (and changes nothing) if this fill id is already journaled.
+    @discardableResult
+    public func record(_ fill: JournalFill) throws -> Bool {
+        try database.write { db in
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO fills (fill_id, client_order_id, ticker, count_hundredths, price_micros, fee_micros, role, ts_ns)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [fill.fillID, fill.clientOrderID, fill.ticker, fill.count.hundredths, fill.price.micros,
+                                 fill.fee.micros, fill.role.rawValue, fill.nanoseconds])
+            return db.changesCount == 1
+        }
+    }
+
+    /// Records many fills in one transaction (duplicates ignored); returns how many were new.
+    @discardableResult
+    public func record(_ fills: [JournalFill]) throws -> Int {
+        try database.write { db in
+            let statement = try db.makeStatement(sql: """
+                INSERT OR IGNORE INTO fills (fill_id, client_order_id, ticker, count_hundredths, price_micros, fee_micros, role, ts_ns)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            var inserted = 0
+            for fill in fills {
+                try statement.execute(arguments: [fill.fillID, fill.clientOrderID, fill.ticker, fill.count.hundredths, fill.price.micros,
+                                                  fill.fee.micros, fill.role.rawValue, fill.nanoseconds])
+                inserted += db.changesCount
+            }
+            return inserted
+        }
+    }
+
+    public func fills(_ clientOrderID: String) throws -> [JournalFill] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM fills WHERE client_order_id = ? ORDER BY ts_ns, fill_id", arguments: [clientOrderID]).compactMap { row in
+                guard let price = Price(micros: row["price_micros"]), let role = LiquidityRole(rawValue: row["role"]) else { return nil }
+                return JournalFill(fillID: row["fill_id"], clientOrderID: row["client_order_id"], ticker: row["ticker"],
+                                   count: Contracts(hundredths: row["count_hundredths"]), price: price, fee: Dollars(micros: row["fee_micros"]),
+                                   role: role, nanoseconds: row["ts_ns"])
+            }
+        }
+    }
+
+    // MARK: Positions, breaker, denials
+
+    public func setPosition(ticker: String, eventTicker: String, position: Contracts, at nanoseconds: Int64) throws {
+        try database.write { db in
+            try db.execute(sql: """
+                INSERT INTO positions (ticker, event_ticker, position_hundredths, updated_ns) VALUES (?, ?, ?, ?)
+                ON CONFLICT(ticker) DO UPDATE SET event_ticker = excluded.event_ticker, position_hundredths = excluded.position_hundredths,
+                    updated_ns = excluded.updated_ns
+                """, arguments: [ticker, eventTicker, position.hundredths, nanoseconds])
+        }
+    }
+
+    public func positions() throws -> [String: Contracts] {
+        try database.read { db in
+            var positions: [String: Contracts] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT ticker, position_hundredths FROM positions") {
+                positions[row["ticker"]] = Contracts(hundredths: row["position_hundredths"])
+            }
+            return positions
+        }
+    }
+
+    /// Persists the breaker's durable state (a manual halt above all).
+    public func saveBreaker(_ snapshot: BreakerSnapshot, at nanoseconds: Int64) throws {
+        let json = String(decoding: try JSONEncoder().encode(snapshot), as: UTF8.self)
+        try database.write { db in
+            try db.execute(sql: """
+                INSERT INTO breaker_state (id, snapshot, updated_ns) VALUES (1, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, updated_ns = excluded.updated_ns
+                """, arguments: [json, nanoseconds])
+        }
+    }
+
+    public func loadBreaker() throws -> BreakerSnapshot? {
+        let json: String? = try database.read { db in try String.fetchOne(db, sql: "SELECT snapshot FROM breaker_state WHERE id = 1") }
+        return try json.map { try JSONDecoder().decode(BreakerSnapshot.self, from: Data($0.utf8)) }
+    }
+
+    public func record(_ denial: BreakerDenial, ticker: String?, at nanoseconds: Int64) throws {
+        try database.write { db in
+            try db.execute(sql: "INSERT INTO denials (ts_ns, code, context, ticker) VALUES (?, ?, ?, ?)",
+                           arguments: [nanoseconds, denial.code.description, denial.description, ticker])
+        }
+    }
+
+    public func denialCounts() throws -> [String: Int] {
+        try database.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT code, COUNT(*) AS n FROM denials GROUP BY code") { counts[row["code"]] = row["n"] }
+            return counts
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import ExecutorTesting
+import Foundation
+import Markets
+import Testing
+@testable import Execution
+
+@Suite("SQLite journal")
+struct JournalTests {
+    static func order(_ id: String, at ns: Int64 = 1) -> JournalOrder {
+        JournalOrder(clientOrderID: id, signalID: "s-1", ticker: "KXNFL-26JAN11-BUF", action: .buy, side: .no, limitPrice: price("0.53"),
+                     requested: contracts("10"), mode: "demo", createdNanoseconds: ns)
+    }
+
+    static func fill(_ id: String, order: String, _ count: String = "4") -> JournalFill {
+        JournalFill(fillID: id, clientOrderID: order, ticker: "KXNFL-26JAN11-BUF", count: contracts(count), price: price("0.53"),
+                    fee: Dollars(micros: 20_000), role: .taker, nanoseconds: 2)
+    }
+
+    @Test("TS-22 an order written before sending is there after a crash (reopen without closing), still pending")
+    func crashAfterWrite() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/data/executor.sqlite"
+        do {
+            let journal = try Journal(path: path)
+            try journal.insert(Self.order("c-1"))
+            // The process dies here, before any request: no close, no flush call.
+        }
+        let reopened = try Journal(path: path)
+        let open = try reopened.nonTerminalOrders()
+        #expect(open.map(\.clientOrderID) == ["c-1"])
+        #expect(open.first?.state == .pending)
+        #expect(open.first?.limitPrice == price("0.53") && open.first?.side == .no)
+    }
+
+    @Test("state changes are journaled with an append-only event trail")
+    func events() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(path: dir.path + "/j.sqlite")
+        try journal.insert(Self.order("c-1"))
+        try journal.update("c-1", state: .submitted, at: 2, event: "submit")
+        try journal.update("c-1", state: .resting, venueOrderID: "ord-9", at: 3, event: "ack")
+        try journal.update("c-1", state: .filled, filled: contracts("10"), at: 4, event: "fill", detail: "fill_id=f-1")
+        #expect(try journal.events("c-1").map(\.event) == ["created", "submit", "ack", "fill"])
+        #expect(try journal.order("c-1")?.venueOrderID == "ord-9")
+        #expect(try journal.order("c-1")?.filled == contracts("10"))
+        #expect(try journal.nonTerminalOrders().isEmpty)
+    }
+
+    @Test("TS-15 a fill id is journaled once; batches report how many were new")
+    func uniqueFills() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(path: dir.path + "/j.sqlite")
+        try journal.insert(Self.order("c-1"))
+        #expect(try journal.record(Self.fill("f-1", order: "c-1")))
+        #expect(try !journal.record(Self.fill("f-1", order: "c-1")), "the same fill from REST after the WebSocket")
+        #expect(try journal.record([Self.fill("f-1", order: "c-1"), Self.fill("f-2", order: "c-1", "6")]) == 1)
+        #expect(try journal.fills("c-1").map(\.fillID) == ["f-1", "f-2"])
+    }
+
+    @Test("TS-19 a manual halt persisted in the journal survives a restart")
+    func haltSurvivesRestart() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/j.sqlite"
+        var breaker = CircuitBreaker(nowMs: 1_795_000_000_000)
+        breaker.halt(reason: "operator: news pending")
+        try Journal(path: path).saveBreaker(breaker.snapshot, at: 1)
+        let restored = try #require(try Journal(path: path).loadBreaker())
+        var restarted = CircuitBreaker(restoring: restored, nowMs: 1_795_000_100_000)
+        let order = BreakerOrder(ticker: "KX", eventTicker: "E", positionChange: contracts("1"), risk: Dollars(micros: 10_000))
+        guard case let .failure(denial) = restarted.check(order, nowMs: 1_795_000_100_000) else { Issue.record("allowed after restart"); return }
+        #expect(denial.code == .manualHalt)
+    }
+
+    @Test("denials and positions are recorded")
+    func denialsAndPositions() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(path: dir.path + "/j.sqlite")
+        try journal.record(BreakerDenial(.positionSizeExceedsLimit, [(key: "contracts", value: "150.00")]), ticker: "KX", at: 1)
+        try journal.record(BreakerDenial(.positionSizeExceedsLimit, []), ticker: "KX", at: 2)
+        #expect(try journal.denialCounts() == ["POSITION_SIZE_EXCEEDS_LIMIT": 2])
+        try journal.setPosition(ticker: "KX", eventTicker: "E", position: contracts("-4"), at: 1)
+        try journal.setPosition(ticker: "KX", eventTicker: "E", position: contracts("6"), at: 2)
+        #expect(try journal.positions() == ["KX": contracts("6")])
+    }
+}
