@@ -1,0 +1,69 @@
+import KalshiWire
+import Markets
+
+/// One order to execute on one venue, in the trader's terms.
+public struct ExecutionRequest: Sendable, Hashable {
+    public var clientOrderID: String
+    public var signalID: String?
+    public var ticker: String
+    public var action: OrderAction
+    public var side: OutcomeSide
+    /// Limit price of the traded outcome.
+    public var limit: Price
+    public var count: Contracts
+    public var timeInForce: TimeInForce
+    /// Series of the market (selects the fee coefficient).
+    public var seriesTicker: String
+
+    public init(clientOrderID: String, signalID: String? = nil, ticker: String, seriesTicker: String, action: OrderAction, side: OutcomeSide,
+                limit: Price, count: Contracts, timeInForce: TimeInForce) {
+        self.clientOrderID = clientOrderID
+        self.signalID = signalID
+        self.ticker = ticker
+        self.seriesTicker = seriesTicker
+        self.action = action
+        self.side = side
+        self.limit = limit
+        self.count = count
+        self.timeInForce = timeInForce
+    }
+
+    /// The signed position change if fully filled (+ YES, − NO).
+    public var positionChange: Contracts {
+        let sign: Int64 = (action == .buy) == (side == .yes) ? 1 : -1
+        return Contracts(hundredths: sign * count.hundredths)
+    }
+}
+
+/// What came of an execution.
+public struct ExecutionResult: Sendable, Hashable {
+    public let order: OrderLifecycle
+    /// Cost (buys) or proceeds (sells) of the fills, before fees.
+    public let notional: Dollars
+    public let fees: Dollars
+    /// Volume-weighted fill price of the traded outcome, when anything filled.
+    public let averagePrice: Dollars?
+    /// Why nothing was sent or filled, when that is the outcome.
+    public let rejection: String?
+
+    public init(order: OrderLifecycle, notional: Dollars, fees: Dollars, averagePrice: Dollars?, rejection: String?) {
+        self.order = order
+        self.notional = notional
+        self.fees = fees
+        self.averagePrice = averagePrice
+        self.rejection = rejection
+    }
+}
+
+/// The seam every execution path goes through (paper, demo, live). The circuit breaker sits in front of
+/// every conforming type; nothing reaches a venue without passing it.
+public protocol Executor: Sendable {
+    /// Executes one order and returns when it is done (filled, cancelled, rejected) or resting.
+    func execute(_ request: ExecutionRequest) async -> ExecutionResult
+    /// Cancels every resting order this executor placed; returns how many.
+    func cancelAll() async -> Int
+    /// Orders still working.
+    func openOrders() async -> [OrderLifecycle]
+    /// Positions by market (+ YES, − NO).
+    func positions() async -> [String: Contracts]
+}

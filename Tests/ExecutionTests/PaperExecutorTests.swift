@@ -1,0 +1,127 @@
+import DataClient
+import ExecutorTesting
+import KalshiWire
+import Markets
+import Synchronization
+import Testing
+@testable import Execution
+
+/// A book source a test controls.
+final class FixedBooks: MarketDataSource, Sendable {
+    private let served = Mutex<[String: ServedBook]>([:])
+    func set(_ ticker: String, _ book: ServedBook) { served.withLock { $0[ticker] = book } }
+    func book(_ ticker: String) async -> ServedBook { served.withLock { $0[ticker] ?? .unknown } }
+}
+
+@Suite("Paper executor")
+struct PaperExecutorTests {
+    static let ticker = "KXNFL-26JAN11-BUF"
+
+    static func book(asks: [(String, String)], bids: [(String, String)] = []) -> OrderBook {
+        // YES asks are implied by NO bids at 1 − price.
+        let noBids = asks.map { BookLevel(price: price($0.0).complement, size: contracts($0.1)) }
+        let yesBids = bids.map { BookLevel(price: price($0.0), size: contracts($0.1)) }
+        return (try? OrderBook(ticker: ticker, yesBids: yesBids, noBids: noBids)) ?? OrderBook(ticker: ticker)
+    }
+
+    static func request(_ action: OrderAction = .buy, _ side: OutcomeSide = .yes, _ limit: String, _ count: String,
+                        tif: TimeInForce = .immediateOrCancel, id: String = "p-1") -> ExecutionRequest {
+        ExecutionRequest(clientOrderID: id, ticker: ticker, seriesTicker: "KXNFL", action: action, side: side,
+                         limit: price(limit), count: contracts(count), timeInForce: tif)
+    }
+
+    static func executor(_ books: FixedBooks, _ clock: ManualClock, model: PaperFillModel = .book, seed: UInt64 = 1) -> PaperExecutor<ManualClock> {
+        var settings = PaperExecutor<ManualClock>.Settings()
+        settings.model = model
+        settings.seed = seed
+        settings.latency = .milliseconds(20) ... .milliseconds(20)
+        return PaperExecutor(books: books, clock: clock, settings: settings)
+    }
+
+    /// Runs one execution, advancing the manual clock past the simulated latency.
+    static func run(_ executor: PaperExecutor<ManualClock>, _ clock: ManualClock, _ request: ExecutionRequest,
+                    beforeDeadline: @Sendable () -> Void = {}) async -> ExecutionResult {
+        let task = Task { await executor.execute(request) }
+        await clock.waitForSleepers(1)
+        beforeDeadline()
+        clock.advance(by: .milliseconds(20))
+        return await task.value
+    }
+
+    @Test("TS-27 the book model fills exactly the depth at or better than the limit at the latency deadline")
+    func bookDepth() async {
+        let books = FixedBooks(), clock = ManualClock()
+        books.set(Self.ticker, .fresh(Self.book(asks: [("0.40", "10")]), seq: 1))
+        let executor = Self.executor(books, clock)
+        let result = await Self.run(executor, clock, Self.request(.buy, .yes, "0.42", "40")) {
+            // The book changes while the order is in flight: the deadline's book is the one that counts.
+            books.set(Self.ticker, .fresh(Self.book(asks: [("0.41", "15"), ("0.42", "10"), ("0.43", "50")]), seq: 2))
+        }
+        #expect(result.order.filled == contracts("25"))
+        #expect(result.order.fills.map(\.price) == [price("0.41"), price("0.42")])
+        #expect(result.order.state == .canceled, "IOC remainder cancelled")
+        #expect(result.notional == Dollars(micros: 10_350_000))  // 15 × 0.41 + 10 × 0.42
+        #expect(await executor.positions()[Self.ticker] == contracts("25"))
+        #expect(await executor.cash.micros == 10_000_000_000 - 10_350_000 - result.fees.micros)
+    }
+
+    @Test("TS-28 a stale or missing book is never filled against: rejected with a reason")
+    func staleBook() async {
+        let books = FixedBooks(), clock = ManualClock()
+        books.set(Self.ticker, .stale)
+        let executor = Self.executor(books, clock)
+        let result = await Self.run(executor, clock, Self.request(.buy, .yes, "0.50", "5"))
+        #expect(result.order.state == .rejected)
+        #expect(result.order.filled == .zero)
+        #expect(result.rejection?.contains("stale") == true)
+        let unknown = await Self.run(executor, clock, Self.request(.buy, .yes, "0.50", "5", id: "p-2")) { books.set(Self.ticker, .unknown) }
+        #expect(unknown.rejection?.contains("no order book") == true)
+    }
+
+    @Test("FOK all or nothing; buying NO walks the YES bids; selling reduces the position")
+    func tifAndSides() async {
+        let books = FixedBooks(), clock = ManualClock()
+        books.set(Self.ticker, .fresh(Self.book(asks: [("0.60", "5")], bids: [("0.55", "8")]), seq: 1))
+        let executor = Self.executor(books, clock)
+        let fok = await Self.run(executor, clock, Self.request(.buy, .yes, "0.60", "6", tif: .fillOrKill))
+        #expect(fok.order.filled == .zero && fok.order.state == .canceled)
+        let no = await Self.run(executor, clock, Self.request(.buy, .no, "0.45", "8", id: "p-2"))
+        #expect(no.order.filled == contracts("8"))
+        #expect(no.order.fills.first?.price == price("0.45"), "NO ask = 1 − YES bid 0.55")
+        #expect(await executor.positions()[Self.ticker] == contracts("-8"))
+    }
+
+    @Test("TS-29 a resting GTC paper order fills when public trades cross it")
+    func restingFillsOnTrade() async {
+        let books = FixedBooks(), clock = ManualClock()
+        books.set(Self.ticker, .fresh(Self.book(asks: [("0.60", "5")]), seq: 1))
+        let executor = Self.executor(books, clock)
+        let result = await Self.run(executor, clock, Self.request(.buy, .yes, "0.50", "10", tif: .goodTillCanceled))
+        #expect(result.order.state == .resting)
+        await executor.onTrade(ticker: Self.ticker, yesPrice: price("0.52"), count: contracts("100"))
+        #expect(await executor.openOrders().first?.filled == .zero, "a trade above the bid does not cross it")
+        await executor.onTrade(ticker: Self.ticker, yesPrice: price("0.50"), count: contracts("4"))
+        #expect(await executor.openOrders().first?.filled == contracts("4"))
+        await executor.onTrade(ticker: Self.ticker, yesPrice: price("0.49"), count: contracts("20"))
+        #expect(await executor.openOrders().isEmpty)
+        #expect(await executor.positions()[Self.ticker] == contracts("10"))
+    }
+
+    @Test("TS-30 the random model reproduces for a seed")
+    func seededRandom() async {
+        func fills(seed: UInt64) async -> [String] {
+            let books = FixedBooks(), clock = ManualClock()
+            let executor = Self.executor(books, clock, model: .random(RandomFillParameters()), seed: seed)
+            var out: [String] = []
+            for i in 0..<40 {
+                let result = await Self.run(executor, clock, Self.request(.buy, .yes, "0.50", "10", id: "r-\(i)"))
+                out.append("\(result.order.filled.wireString)@\(result.averagePrice?.wireString ?? "-")")
+            }
+            return out
+        }
+        let a = await fills(seed: 7), b = await fills(seed: 7), c = await fills(seed: 8)
+        #expect(a == b)
+        #expect(a != c)
+        #expect(a.filter { $0.hasPrefix("0.00") }.count < 20, "most orders fill at 0.85")
+    }
+}
