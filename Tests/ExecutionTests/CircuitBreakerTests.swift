@@ -77,6 +77,22 @@ struct CircuitBreakerTests {
         #expect(Self.code(b.check(Self.order("F", event: "E3", "20"), nowMs: Self.t0)) == .totalPositionExceedsLimit)
     }
 
+    @Test("exposure totals stay exact through reductions, flips and reconciliation")
+    func exposureBookkeeping() {
+        var b = Self.breaker { $0.limits.maxPositionPerEvent = contracts("100"); $0.maxTotalPosition = contracts("150") }
+        Self.fill(&b, Self.order("A", event: "E1", "60"), at: Self.t0)
+        Self.fill(&b, Self.order("A", event: "E1", "-90"), at: Self.t0)  // flips to −30 NO
+        Self.fill(&b, Self.order("B", event: "E1", "40"), at: Self.t0)
+        // E1 exposure is |−30| + 40 = 70: 30 more fits, 31 does not.
+        #expect(Self.allowed(b.check(Self.order("C", event: "E1", "30"), nowMs: Self.t0)))
+        #expect(Self.code(b.check(Self.order("C", event: "E1", "31"), nowMs: Self.t0)) == .eventPositionExceedsLimit)
+        // Reconciliation sets positions outright; totals follow.
+        b.setPosition(ticker: "A", eventTicker: "E1", position: .zero)
+        #expect(Self.allowed(b.check(Self.order("C", event: "E1", "60"), nowMs: Self.t0)))
+        b.setPosition(ticker: "Z", eventTicker: "E9", position: contracts("-110"))
+        #expect(Self.code(b.check(Self.order("Y", event: "E8", "1"), nowMs: Self.t0)) == .totalPositionExceedsLimit)
+    }
+
     @Test("TS-18 orders per minute and minimum gap")
     func pacing() {
         var rate = Self.breaker { $0.limits.maxOrdersPerMinute = 3 }

@@ -78,6 +78,9 @@ public struct CircuitBreaker: Sendable {
     private var blacklist: [String: Int64] = [:]
     private var marketPositions: [String: Contracts] = [:]
     private var marketEvents: [String: String] = [:]
+    /// Σ|position| per event and overall, kept up to date so a check is O(1).
+    private var eventExposure: [String: Int64] = [:]
+    private var totalExposure: Int64 = 0
     /// Denials by code, for metrics.
     public private(set) var denials: [BreakerDenial.Code: Int] = [:]
 
@@ -171,13 +174,8 @@ public struct CircuitBreaker: Sendable {
         }
         if increases {
             let growth = afterMagnitude - absolute(current)
-            var eventTotal: Int64 = growth
-            var total: Int64 = growth
-            for (ticker, position) in marketPositions {
-                let size = absolute(position)
-                total += size
-                if marketEvents[ticker] == order.eventTicker { eventTotal += size }
-            }
+            let eventTotal = (eventExposure[order.eventTicker] ?? 0) + growth
+            let total = totalExposure + growth
             if eventTotal > limits.maxPositionPerEvent.hundredths {
                 return deny(.eventPositionExceedsLimit, [("event", order.eventTicker), ("position", Contracts(hundredths: eventTotal).wireString),
                                                          ("limit", limits.maxPositionPerEvent.wireString)])
@@ -218,13 +216,17 @@ public struct CircuitBreaker: Sendable {
 
     /// A fill changed a market position.
     public mutating func recordFill(ticker: String, eventTicker: String, positionChange: Contracts) {
-        marketEvents[ticker] = eventTicker
         let position = (marketPositions[ticker]?.hundredths ?? 0) + positionChange.hundredths
-        marketPositions[ticker] = position == 0 ? nil : Contracts(hundredths: position)
+        setPosition(ticker: ticker, eventTicker: eventTicker, position: Contracts(hundredths: position))
     }
 
-    /// Sets a market position outright (start-up, reconciliation).
+    /// Sets a market position outright (start-up, reconciliation), keeping the exposure totals exact.
     public mutating func setPosition(ticker: String, eventTicker: String, position: Contracts) {
+        let old = absolute(marketPositions[ticker] ?? .zero)
+        if let previousEvent = marketEvents[ticker] { eventExposure[previousEvent, default: 0] -= old }
+        let new = absolute(position)
+        eventExposure[eventTicker, default: 0] += new
+        totalExposure += new - old
         marketEvents[ticker] = eventTicker
         marketPositions[ticker] = position.hundredths == 0 ? nil : position
     }
