@@ -120,7 +120,7 @@ public actor LiveMarketData: MarketDataSource {
         switch message {
         case let .snapshot(sid, seq, _, body):
             do {
-                let book = try body.orderBook(yesPriceScale: await socket.usesYesPrice(sid: sid))
+                let book = try body.orderBook(yesPriceScale: useYesPrice)
                 await store.applySnapshot(book, sid: sid, seq: seq)
                 continuation.yield(.book(ticker: book.ticker, await store.book(book.ticker)))
             } catch {
@@ -128,8 +128,8 @@ public actor LiveMarketData: MarketDataSource {
                 counters.inconsistentDeltas += 1
             }
         case let .delta(sid, seq, delta):
-            let yesScale = await socket.usesYesPrice(sid: sid)
-            let price = delta.side == .no && yesScale ? delta.priceDollars.complement : delta.priceDollars
+            // The book subscription is this type's own, made with `useYesPrice`: no need to ask the socket.
+            let price = delta.side == .no && useYesPrice ? delta.priceDollars.complement : delta.priceDollars
             let outcome = await store.applyDelta(ticker: delta.marketTicker, side: delta.side, price: price, delta: delta.deltaFP, sid: sid, seq: seq)
             switch outcome {
             case .applied:

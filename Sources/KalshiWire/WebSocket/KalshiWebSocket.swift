@@ -284,11 +284,6 @@ public actor KalshiWebSocket {
     /// The server sid currently serving a local subscription.
     public func sid(of localID: Int) -> Int? { subscriptions[localID]?.sid }
 
-    /// Whether a subscription used the YES price scale for the NO side.
-    public func usesYesPrice(sid: Int) -> Bool {
-        subscriptions.values.first { $0.sid == sid }?.useYesPrice ?? false
-    }
-
     // MARK: Inbound
 
     private func receive(_ message: WebSocketMessage) {
