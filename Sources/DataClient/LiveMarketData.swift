@@ -116,13 +116,26 @@ public actor LiveMarketData: MarketDataSource {
         }
     }
 
+    /// After a sequence gap: tell consumers which books are stale and ask for fresh snapshots of them.
+    private func resynchronise(sid: Int, expected: Int64, received: Int64, stale: [String]) async {
+        counters.gaps += 1
+        logger.warning("sequence gap on sid \(sid): expected \(expected), got \(received); resynchronising \(stale.count) book(s)")
+        for ticker in stale { continuation.yield(.book(ticker: ticker, .stale)) }
+        counters.resnapshots += stale.count
+        await socket.requestSnapshots(sid: sid, tickers: stale)
+    }
+
     private func handle(_ message: WSInbound) async {
         switch message {
         case let .snapshot(sid, seq, _, body):
             do {
                 let book = try body.orderBook(yesPriceScale: useYesPrice)
-                await store.applySnapshot(book, sid: sid, seq: seq)
+                let outcome = await store.applySnapshot(book, sid: sid, seq: seq)
                 continuation.yield(.book(ticker: book.ticker, await store.book(book.ticker)))
+                // A snapshot can reveal a gap too: the subscription's other books are stale now.
+                if case let .gap(expected, received, stale) = outcome {
+                    await resynchronise(sid: sid, expected: expected, received: received, stale: stale.filter { $0 != book.ticker })
+                }
             } catch {
                 logger.error("unusable snapshot for \(body.marketTicker): \(error)")
                 counters.inconsistentDeltas += 1
@@ -137,11 +150,7 @@ public actor LiveMarketData: MarketDataSource {
             case .ignored:
                 break
             case let .gap(expected, received, stale):
-                counters.gaps += 1
-                logger.warning("sequence gap on sid \(sid): expected \(expected), got \(received); resynchronising \(stale.count) book(s)")
-                for ticker in stale { continuation.yield(.book(ticker: ticker, .stale)) }
-                counters.resnapshots += stale.count
-                await socket.requestSnapshots(sid: sid, tickers: stale)
+                await resynchronise(sid: sid, expected: expected, received: received, stale: stale)
             case let .inconsistent(ticker, reason):
                 counters.inconsistentDeltas += 1
                 logger.warning("delta cannot apply to \(ticker) (\(reason)); resynchronising")

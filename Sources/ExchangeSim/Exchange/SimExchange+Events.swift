@@ -10,8 +10,8 @@ public enum SimEvent: Sendable {
     case order(KalshiOrder)
     /// A public trade.
     case trade(KalshiTrade)
-    /// A market's book after a change.
-    case book(ticker: String, OrderBook)
+    /// A market's book after a change, with a version that increases with every change of any book.
+    case book(ticker: String, OrderBook, version: UInt64)
     /// A market lifecycle event (`market_lifecycle_v2`).
     case lifecycle(WSMarketLifecycle)
 }
@@ -67,7 +67,13 @@ extension SimExchange {
     }
 
     func publishBook(_ ticker: String) {
+        bookVersion += 1
         guard !listeners.isEmpty, let market = markets[ticker] else { return }
-        publish(.book(ticker: ticker, market.book.orderBook))
+        publish(.book(ticker: ticker, market.book.orderBook, version: bookVersion))
+    }
+
+    /// A market's book and the version it corresponds to (see `SimEvent.book`).
+    public func versionedOrderBook(_ ticker: String) -> (book: OrderBook, version: UInt64)? {
+        markets[ticker].map { ($0.book.orderBook, bookVersion) }
     }
 }

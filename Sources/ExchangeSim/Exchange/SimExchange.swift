@@ -36,6 +36,8 @@ public actor SimExchange {
     private var tradeSequence: UInt64 = 0
     /// Observers of executions and book changes (the WebSocket side).
     var listeners: [UUID: @Sendable (SimEvent) -> Void] = [:]
+    /// Incremented on every book change.
+    var bookVersion: UInt64 = 0
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration

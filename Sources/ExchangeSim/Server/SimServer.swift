@@ -204,11 +204,13 @@ public final class SimServer: Sendable {
     ) async {
         let channel = connection.channel
         try? await connection.executeThenClose { inbound, outbound in
-            let session = SimWSSession(exchange: exchange, account: account, faults: faults, outbound: outbound, channel: channel, logger: logger)
+            let (outbox, outboxWriter) = AsyncStream<SimWSSession.Outgoing>.makeStream()
+            let session = SimWSSession(exchange: exchange, account: account, faults: faults, outbox: outboxWriter, channel: channel, logger: logger)
             let (events, continuation) = AsyncStream<SimEvent>.makeStream()
             let token = await exchange.addListener { continuation.yield($0) }
             sessions.add(session)
             await withTaskGroup(of: Void.self) { group in
+                group.addTask { await SimWSSession.write(outbox, to: outbound) }
                 group.addTask { for await event in events { await session.handle(event) } }
                 group.addTask {
                     while !Task.isCancelled {
@@ -233,6 +235,7 @@ public final class SimServer: Sendable {
                 } catch {
                     logger.trace("websocket ended: \(error)")
                 }
+                outboxWriter.finish()
                 group.cancelAll()
             }
             continuation.finish()

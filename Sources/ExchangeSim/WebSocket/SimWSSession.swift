@@ -26,54 +26,65 @@ actor SimWSSession {
     let exchange: SimExchange
     let account: String
     let faults: SimWSFaults
-    private let outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>
+    /// Frames go through one writer task in the order they were made, so every event and command is
+    /// atomic: a snapshot can never land inside the deltas of one book change.
+    enum Outgoing: Sendable {
+        case frame(WebSocketOpcode, Data)
+        case stall(Duration)
+    }
+    private let outbox: AsyncStream<Outgoing>.Continuation
     private let channel: any Channel
+    /// The newest book seen per market (from events), with its version.
+    private var latestBooks: [String: (version: UInt64, book: OrderBook)] = [:]
     private var subscriptions: [Int: Subscription] = [:]
     private var nextSid = 1
     private var heldBack: Data?
-    private var stalledUntil: ContinuousClock.Instant?
     private let logger: Logger
 
-    init(exchange: SimExchange, account: String, faults: SimWSFaults, outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>,
+    init(exchange: SimExchange, account: String, faults: SimWSFaults, outbox: AsyncStream<Outgoing>.Continuation,
          channel: any Channel, logger: Logger) {
         self.exchange = exchange
         self.account = account
         self.faults = faults
-        self.outbound = outbound
+        self.outbox = outbox
         self.channel = channel
         self.logger = logger
     }
 
-    // MARK: Sending
-
-    private var isStalled: Bool {
-        guard let until = stalledUntil else { return false }
-        if ContinuousClock.now >= until { stalledUntil = nil; return false }
-        return true
+    /// Drains the outbox onto the connection; a `stall` suppresses everything (pings and pongs too).
+    static func write(_ items: AsyncStream<Outgoing>, to outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>) async {
+        var stalledUntil: ContinuousClock.Instant?
+        for await item in items {
+            switch item {
+            case let .stall(duration):
+                stalledUntil = ContinuousClock.now + duration
+            case let .frame(opcode, data):
+                if let until = stalledUntil, ContinuousClock.now < until { continue }
+                try? await outbound.write(WebSocketFrame(fin: true, opcode: opcode, data: ByteBuffer(bytes: data)))
+            }
+        }
     }
 
-    func sendFrame(_ opcode: WebSocketOpcode, _ data: Data) async {
-        guard !isStalled else { return }
-        let frame = WebSocketFrame(fin: true, opcode: opcode, data: ByteBuffer(bytes: data))
-        try? await outbound.write(frame)
-    }
+    // MARK: Sending (synchronous: frames are queued in order, never interleaved)
 
-    private func sendText(_ data: Data) async { await sendFrame(.text, data) }
+    func sendFrame(_ opcode: WebSocketOpcode, _ data: Data) { outbox.yield(.frame(opcode, data)) }
 
-    /// Sends a data message, applying any queued fault.
-    private func sendData(_ data: Data, sequenced: Bool) async {
+    private func sendText(_ data: Data) { sendFrame(.text, data) }
+
+    /// Queues a data message, applying any queued fault.
+    private func sendData(_ data: Data, sequenced: Bool) {
         if let fault = faults.take(where: { if case .stall = $0 { return true }; return false }), case let .stall(duration) = fault {
-            stalledUntil = ContinuousClock.now + duration
+            outbox.yield(.stall(duration))
         }
         if faults.take(where: { $0 == .dropConnection }) != nil {
-            _ = try? await channel.close()
+            channel.close(promise: nil)
             return
         }
-        if faults.take(where: { $0 == .malformedFrame }) != nil { await sendText(Data("{\"type\": garbage".utf8)) }
+        if faults.take(where: { $0 == .malformedFrame }) != nil { sendText(Data("{\"type\": garbage".utf8)) }
         if sequenced, let held = heldBack {
             heldBack = nil
-            await sendText(data)
-            await sendText(held)
+            sendText(data)
+            sendText(held)
             return
         }
         if sequenced, faults.take(where: { $0 == .reorder }) != nil {
@@ -81,18 +92,18 @@ actor SimWSSession {
             // A reorder needs a second message; if none follows soon, the held one goes out late.
             Task {
                 try? await Task.sleep(for: .milliseconds(50))
-                await self.releaseHeld()
+                self.releaseHeld()
             }
             return
         }
-        await sendText(data)
-        if faults.take(where: { $0 == .duplicate }) != nil { await sendText(data) }
+        sendText(data)
+        if faults.take(where: { $0 == .duplicate }) != nil { sendText(data) }
     }
 
-    private func releaseHeld() async {
+    private func releaseHeld() {
         guard let held = heldBack else { return }
         heldBack = nil
-        await sendText(held)
+        sendText(held)
     }
 
     /// The next `seq` of a subscription (a queued `skipSequence` fault makes it jump by two).
@@ -103,15 +114,15 @@ actor SimWSSession {
     }
 
     /// A queued terminal error kills the subscription: error with its sid, then it is gone.
-    private func terminalFault(_ sid: Int) async -> Bool {
+    private func terminalFault(_ sid: Int) -> Bool {
         guard let fault = faults.take(where: { if case .terminalError = $0 { return true }; return false }),
               case let .terminalError(code) = fault else { return false }
         subscriptions[sid] = nil
-        await sendText(WSOutbound.error(id: nil, sid: sid, code: code, message: code == WSErrorCode.bufferOverflow ? "subscription buffer overflow" : "channel error"))
+        sendText(WSOutbound.error(id: nil, sid: sid, code: code, message: code == WSErrorCode.bufferOverflow ? "subscription buffer overflow" : "channel error"))
         return true
     }
 
-    func ping() async { await sendFrame(.ping, Data("heartbeat".utf8)) }
+    func ping() { sendFrame(.ping, Data("heartbeat".utf8)) }
 
     // MARK: Commands
 
@@ -120,7 +131,7 @@ actor SimWSSession {
         do {
             command = try KalshiJSON.decoder().decode(WSCommand.self, from: Data(text.utf8))
         } catch {
-            await sendText(WSOutbound.error(id: Self.commandID(in: text), code: WSErrorCode.unableToProcess, message: "unable to process message: \(KalshiJSON.describe(error))"))
+            sendText(WSOutbound.error(id: Self.commandID(in: text), code: WSErrorCode.unableToProcess, message: "unable to process message: \(KalshiJSON.describe(error))"))
             return
         }
         switch command.cmd {
@@ -129,7 +140,7 @@ actor SimWSSession {
         case .updateSubscription: await update(command)
         case .listSubscriptions:
             let list = subscriptions.values.sorted { $0.sid < $1.sid }.map { WSSubscriptionInfo(channel: $0.channel.rawValue, sid: $0.sid) }
-            await sendText(WSOutbound.subscriptions(id: command.id, list))
+            sendText(WSOutbound.subscriptions(id: command.id, list))
         }
     }
 
@@ -140,17 +151,17 @@ actor SimWSSession {
 
     private func subscribe(_ command: WSCommand) async {
         guard let channels = command.params.channels, !channels.isEmpty else {
-            await sendText(WSOutbound.error(id: command.id, code: WSErrorCode.channelsRequired, message: "channels required"))
+            sendText(WSOutbound.error(id: command.id, code: WSErrorCode.channelsRequired, message: "channels required"))
             return
         }
         let tickers = command.params.marketTickers
         let known = exchange.tickers
         if let unknown = tickers?.first(where: { !known.contains($0) }) {
-            await sendText(WSOutbound.error(id: command.id, code: WSErrorCode.invalidParameter, message: "unknown market \(unknown)"))
+            sendText(WSOutbound.error(id: command.id, code: WSErrorCode.invalidParameter, message: "unknown market \(unknown)"))
             return
         }
         if channels.contains(.orderbookDelta), tickers?.isEmpty ?? true {
-            await sendText(WSOutbound.error(id: command.id, code: WSErrorCode.marketTickerRequired, message: "market ticker required"))
+            sendText(WSOutbound.error(id: command.id, code: WSErrorCode.marketTickerRequired, message: "market ticker required"))
             return
         }
         for channel in channels {
@@ -158,7 +169,7 @@ actor SimWSSession {
             nextSid += 1
             subscriptions[sid] = Subscription(sid: sid, channel: channel, tickers: tickers.map(Set.init),
                                               useYesPrice: command.params.useYesPrice ?? false)
-            await sendText(WSOutbound.subscribed(id: command.id, channel: channel, sid: sid))
+            sendText(WSOutbound.subscribed(id: command.id, channel: channel, sid: sid))
             if channel == .orderbookDelta {
                 for ticker in tickers ?? [] { await sendSnapshot(sid: sid, ticker: ticker, commandID: nil) }
             }
@@ -167,30 +178,30 @@ actor SimWSSession {
 
     private func unsubscribe(_ command: WSCommand) async {
         guard let sids = command.params.sids, !sids.isEmpty else {
-            await sendText(WSOutbound.error(id: command.id, code: WSErrorCode.sidsRequired, message: "sids required"))
+            sendText(WSOutbound.error(id: command.id, code: WSErrorCode.sidsRequired, message: "sids required"))
             return
         }
         for sid in sids {
             guard let removed = subscriptions.removeValue(forKey: sid) else {
-                await sendText(WSOutbound.error(id: command.id, sid: sid, code: WSErrorCode.unknownSid, message: "unknown sid"))
+                sendText(WSOutbound.error(id: command.id, sid: sid, code: WSErrorCode.unknownSid, message: "unknown sid"))
                 continue
             }
-            await sendText(WSOutbound.unsubscribed(id: command.id, sid: sid, seq: removed.seq))
+            sendText(WSOutbound.unsubscribed(id: command.id, sid: sid, seq: removed.seq))
         }
     }
 
     private func update(_ command: WSCommand) async {
         let sids = command.params.sids ?? command.params.sid.map { [$0] } ?? []
         guard sids.count == 1, let sid = sids.first else {
-            await sendText(WSOutbound.error(id: command.id, code: WSErrorCode.exactlyOneSid, message: "exactly one sid required"))
+            sendText(WSOutbound.error(id: command.id, code: WSErrorCode.exactlyOneSid, message: "exactly one sid required"))
             return
         }
         guard var subscription = subscriptions[sid] else {
-            await sendText(WSOutbound.error(id: command.id, sid: sid, code: WSErrorCode.unknownSid, message: "unknown sid"))
+            sendText(WSOutbound.error(id: command.id, sid: sid, code: WSErrorCode.unknownSid, message: "unknown sid"))
             return
         }
         guard let action = command.params.action else {
-            await sendText(WSOutbound.error(id: command.id, sid: sid, code: WSErrorCode.actionRequired, message: "action required"))
+            sendText(WSOutbound.error(id: command.id, sid: sid, code: WSErrorCode.actionRequired, message: "action required"))
             return
         }
         let tickers = command.params.marketTickers ?? []
@@ -198,23 +209,23 @@ actor SimWSSession {
         case "add_markets":
             subscription.tickers = (subscription.tickers ?? []).union(tickers)
             subscriptions[sid] = subscription
-            await sendText(WSOutbound.ok(id: command.id, sid: sid, marketTickers: (subscription.tickers ?? []).sorted()))
+            sendText(WSOutbound.ok(id: command.id, sid: sid, marketTickers: (subscription.tickers ?? []).sorted()))
             if subscription.channel == .orderbookDelta { for ticker in tickers { await sendSnapshot(sid: sid, ticker: ticker, commandID: nil) } }
         case "delete_markets":
             subscription.tickers = subscription.tickers?.subtracting(tickers)
             for ticker in tickers { subscription.sent[ticker] = nil }
             subscriptions[sid] = subscription
-            await sendText(WSOutbound.ok(id: command.id, sid: sid, marketTickers: (subscription.tickers ?? []).sorted()))
+            sendText(WSOutbound.ok(id: command.id, sid: sid, marketTickers: (subscription.tickers ?? []).sorted()))
         case "get_snapshot":
             guard subscription.channel == .orderbookDelta else {
-                await sendText(WSOutbound.error(id: command.id, sid: sid, code: WSErrorCode.unsupportedAction, message: "get_snapshot is for orderbook_delta"))
+                sendText(WSOutbound.error(id: command.id, sid: sid, code: WSErrorCode.unsupportedAction, message: "get_snapshot is for orderbook_delta"))
                 return
             }
             for ticker in tickers where subscription.tickers?.contains(ticker) ?? false {
                 await sendSnapshot(sid: sid, ticker: ticker, commandID: command.id)
             }
         default:
-            await sendText(WSOutbound.error(id: command.id, sid: sid, code: WSErrorCode.unsupportedAction, message: "unsupported action \(action)"))
+            sendText(WSOutbound.error(id: command.id, sid: sid, code: WSErrorCode.unsupportedAction, message: "unsupported action \(action)"))
         }
     }
 
@@ -225,12 +236,16 @@ actor SimWSSession {
     }
 
     private func sendSnapshot(sid: Int, ticker: String, commandID: Int?) async {
+        let fetched = await exchange.versionedOrderBook(ticker)
+        // Events may have been handled while the book was fetched: never send a book older than one
+        // whose deltas already went out.
+        var book = fetched?.book ?? OrderBook(ticker: ticker)
+        if let seen = latestBooks[ticker], seen.version > (fetched?.version ?? 0) { book = seen.book }
         guard let subscription = subscriptions[sid] else { return }
-        let book = await exchange.orderBook(ticker) ?? OrderBook(ticker: ticker)
         let levels = wireLevels(book, useYesPrice: subscription.useYesPrice)
         subscriptions[sid]?.sent[ticker] = book
         let seq = nextSeq(sid)
-        await sendData(WSOutbound.encode("orderbook_snapshot", id: commandID, sid: sid, seq: seq,
+        sendData(WSOutbound.encode("orderbook_snapshot", id: commandID, sid: sid, seq: seq,
                                          msg: WSOrderbookSnapshot(marketTicker: ticker, yes: levels.yes, no: levels.no)), sequenced: true)
     }
 
@@ -238,32 +253,35 @@ actor SimWSSession {
 
     func handle(_ event: SimEvent) async {
         let now = Int64(Date().timeIntervalSince1970 * 1_000)
+        if case let .book(ticker, book, version) = event, version > (latestBooks[ticker]?.version ?? 0) {
+            latestBooks[ticker] = (version, book)
+        }
         for sid in subscriptions.keys.sorted() {
             guard let subscription = subscriptions[sid] else { continue }
             switch (event, subscription.channel) {
-            case let (.book(ticker, book), .orderbookDelta) where subscription.tickers?.contains(ticker) ?? false:
-                await sendDeltas(sid: sid, ticker: ticker, book: book, now: now)
-            case let (.book(ticker, book), .ticker) where subscription.tickers?.contains(ticker) ?? true:
+            case let (.book(ticker, book, _), .orderbookDelta) where subscription.tickers?.contains(ticker) ?? false:
+                sendDeltas(sid: sid, ticker: ticker, book: book, now: now)
+            case let (.book(ticker, book, _), .ticker) where subscription.tickers?.contains(ticker) ?? true:
                 let market = try? await exchange.market(ticker).get().market
                 let message = WSTicker(marketTicker: ticker, price: market?.lastPriceDollars, yesBid: book.bestBid(.yes)?.price.dollars,
                                        yesAsk: book.bestAsk(.yes)?.price.dollars, yesBidSize: book.bestBid(.yes)?.size,
                                        yesAskSize: book.bestAsk(.yes)?.size, volume: market?.volumeFP, tsMs: now)
-                if await terminalFault(sid) { continue }
-                await sendData(WSOutbound.encode("ticker", sid: sid, msg: message), sequenced: false)
+                if terminalFault(sid) { continue }
+                sendData(WSOutbound.encode("ticker", sid: sid, msg: message), sequenced: false)
             case let (.trade(trade), .trade) where subscription.tickers?.contains(trade.ticker) ?? true:
-                if await terminalFault(sid) { continue }
-                await sendData(WSOutbound.encode("trade", sid: sid, seq: nextSeq(sid), msg: WSTrade(trade, tsMs: now)), sequenced: true)
+                if terminalFault(sid) { continue }
+                sendData(WSOutbound.encode("trade", sid: sid, seq: nextSeq(sid), msg: WSTrade(trade, tsMs: now)), sequenced: true)
             case let (.fill(owner, fill), .fill) where owner == account && (subscription.tickers?.contains(fill.ticker) ?? true):
                 let order = try? await exchange.order(account: account, orderID: fill.orderID).get().order
                 let position = await exchange.position(account: account, ticker: fill.ticker).positionFP
-                await sendData(WSOutbound.encode("fill", sid: sid, msg: WSFill(fill, clientOrderID: order?.clientOrderID, postPosition: position, tsMs: now)), sequenced: false)
+                sendData(WSOutbound.encode("fill", sid: sid, msg: WSFill(fill, clientOrderID: order?.clientOrderID, postPosition: position, tsMs: now)), sequenced: false)
             case let (.fill(owner, fill), .marketPositions) where owner == account && (subscription.tickers?.contains(fill.ticker) ?? true):
-                await sendData(WSOutbound.encode("market_position", sid: sid, msg: await exchange.position(account: account, ticker: fill.ticker)), sequenced: false)
+                sendData(WSOutbound.encode("market_position", sid: sid, msg: await exchange.position(account: account, ticker: fill.ticker)), sequenced: false)
             case let (.order(order), .userOrders) where order.userID == account && (subscription.tickers?.contains(order.ticker) ?? true):
                 let reason: String? = order.status == .canceled ? "Cancel" : order.fillCountFP.isPositive ? "Trade" : nil
-                await sendData(WSOutbound.encode("user_order", sid: sid, msg: WSUserOrder(order, reason: reason)), sequenced: false)
+                sendData(WSOutbound.encode("user_order", sid: sid, msg: WSUserOrder(order, reason: reason)), sequenced: false)
             case let (.lifecycle(message), .marketLifecycle):
-                await sendData(WSOutbound.encode("market_lifecycle_v2", sid: sid, seq: nextSeq(sid), msg: message), sequenced: true)
+                sendData(WSOutbound.encode("market_lifecycle_v2", sid: sid, seq: nextSeq(sid), msg: message), sequenced: true)
             default:
                 continue
             }
@@ -271,7 +289,7 @@ actor SimWSSession {
     }
 
     /// Sends the level changes between the last book sent on `sid` and `book`.
-    private func sendDeltas(sid: Int, ticker: String, book: OrderBook, now: Int64) async {
+    private func sendDeltas(sid: Int, ticker: String, book: OrderBook, now: Int64) {
         guard let subscription = subscriptions[sid] else { return }
         let previous = subscription.sent[ticker] ?? OrderBook(ticker: ticker)
         var changes: [WSOrderbookDelta] = []
@@ -285,10 +303,10 @@ actor SimWSSession {
             }
         }
         guard !changes.isEmpty else { return }
-        if await terminalFault(sid) { return }
+        if terminalFault(sid) { return }
         subscriptions[sid]?.sent[ticker] = book
         for change in changes {
-            await sendData(WSOutbound.encode("orderbook_delta", sid: sid, seq: nextSeq(sid), msg: change), sequenced: true)
+            sendData(WSOutbound.encode("orderbook_delta", sid: sid, seq: nextSeq(sid), msg: change), sequenced: true)
         }
     }
 
