@@ -93,7 +93,11 @@ let package = Package(
         // Fixtures, keys and helpers shared by every test target.
         .target(
             name: "ExecutorTesting",
-            dependencies: ["KalshiWire", "ExchangeSim", "Markets", "DataClient"],
+            dependencies: [
+                "KalshiWire", "ExchangeSim", "Markets", "DataClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

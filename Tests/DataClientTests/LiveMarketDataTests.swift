@@ -180,6 +180,27 @@ struct LiveMarketDataTests {
         await data.stop()
     }
 
+    @Test("a venue that accepts TCP but never answers the upgrade is abandoned and retried, not waited on forever")
+    func hungUpgrade() async throws {
+        let peer = try await SilentPeer.start()
+        defer { Task { await peer.stop() } }
+        var configuration = KalshiWebSocket.Configuration(url: URL(string: "ws://127.0.0.1:\(peer.port)/trade-api/ws/v2")!, credentials: nil)
+        configuration.connectTimeout = .milliseconds(300)
+        configuration.backoffBase = .milliseconds(20)
+        configuration.backoffMax = .milliseconds(50)
+        let socket = KalshiWebSocket(configuration)
+        await socket.start()
+        var attempts = 0
+        var reasons: [String] = []
+        for await event in socket.events {
+            if case let .state(.waiting(_, reason)) = event { reasons.append(reason) }
+            if case .state(.connecting) = event { attempts += 1 }
+            if attempts >= 3 { break }
+        }
+        #expect(reasons.first?.contains("upgrade not completed") == true, "\(reasons)")
+        await socket.stop()
+    }
+
     @Test("the upgrade requires valid authentication")
     func authRequired() async throws {
         let sim = try await SimFixture.start()

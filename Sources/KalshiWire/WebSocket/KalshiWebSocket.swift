@@ -28,6 +28,8 @@ public actor KalshiWebSocket {
         public var backoffMax: Duration = .seconds(30)
         /// No pong for this long and the connection is treated as dead.
         public var silenceTimeout: Duration = .seconds(30)
+        /// An attempt that has not completed the upgrade after this long is abandoned and retried.
+        public var connectTimeout: Duration = .seconds(10)
         /// How long a command waits for its ack.
         public var commandTimeout: Duration = .seconds(10)
         /// How long `subscribe` waits for the server to confirm (including connecting first).
@@ -81,6 +83,8 @@ public actor KalshiWebSocket {
     private var nextLocalID = 1
     private var runTask: Task<Void, Never>?
     private var consecutiveFailures = 0
+    /// Identifies the current connection attempt.
+    private var generation = 0
     public private(set) var malformedFrames = 0
     public private(set) var connections = 0
 
@@ -115,17 +119,60 @@ public actor KalshiWebSocket {
         while !Task.isCancelled {
             continuation.yield(.state(.connecting(attempt: consecutiveFailures + 1)))
             var reason = "closed"
+            generation += 1
+            let attemptGeneration = generation
+            let (signals, signal) = AsyncStream<AttemptSignal>.makeStream()
             do {
                 let config = try connectionConfiguration()
-                try await WebSocketClient.connect(url: configuration.url.absoluteString, configuration: config, logger: logger) { inbound, outbound, _ in
-                    await self.connected(outbound)
-                    for try await message in inbound.messages(maxSize: self.configuration.maxMessageSize) {
-                        await self.receive(message)
+                let url = configuration.url.absoluteString
+                let logger = logger
+                let maxMessageSize = configuration.maxMessageSize
+                // The attempt runs on its own: if it hangs (a peer that accepts TCP but never answers the
+                // upgrade, which cancellation does not interrupt) it is abandoned, and its generation makes
+                // sure a late success is closed rather than used.
+                Task {
+                    do {
+                        try await WebSocketClient.connect(url: url, configuration: config, logger: logger) { inbound, outbound, _ in
+                            guard await self.connected(outbound, generation: attemptGeneration) else {
+                                try? await outbound.close(.goingAway, reason: "superseded")
+                                return
+                            }
+                            signal.yield(.connected)
+                            for try await message in inbound.messages(maxSize: maxMessageSize) {
+                                await self.receive(message)
+                            }
+                        }
+                        signal.yield(.finished("closed"))
+                    } catch {
+                        signal.yield(.finished(String(describing: error).prefix(200).description))
                     }
                 }
+                let deadline = configuration.connectTimeout
+                let watchdog = Task {
+                    try await Task.sleep(for: deadline)
+                    signal.yield(.deadline)
+                }
+                var isUp = false
+                waiting: for await event in signals {
+                    switch event {
+                    case .connected:
+                        isUp = true
+                    case .deadline where !isUp:
+                        reason = "upgrade not completed within \(deadline)"
+                        break waiting
+                    case .deadline:
+                        continue
+                    case let .finished(why):
+                        reason = why
+                        break waiting
+                    }
+                    if Task.isCancelled { break }
+                }
+                watchdog.cancel()
             } catch {
                 reason = String(describing: error).prefix(200).description
             }
+            signal.finish()
             disconnected()
             guard !Task.isCancelled else { break }
             consecutiveFailures += 1
@@ -156,12 +203,22 @@ public actor KalshiWebSocket {
         return capped / 2 + capped / 2 * Double.random(in: 0...1)
     }
 
-    private func connected(_ outbound: WebSocketOutboundWriter) async {
+    /// Signals of one connection attempt to the run loop.
+    private enum AttemptSignal: Sendable {
+        case connected
+        case deadline
+        case finished(String)
+    }
+
+    /// Adopts a new connection if it belongs to the current attempt; a superseded one is refused.
+    private func connected(_ outbound: WebSocketOutboundWriter, generation: Int) async -> Bool {
+        guard generation == self.generation, !Task.isCancelled, runTask != nil else { return false }
         writer = outbound
         connections += 1
         consecutiveFailures = 0
         continuation.yield(.state(.connected))
         for localID in subscriptions.keys.sorted() { await sendSubscribe(localID) }
+        return true
     }
 
     private func disconnected() {
