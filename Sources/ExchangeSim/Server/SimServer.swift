@@ -6,7 +6,6 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
-import Synchronization
 
 /// What an accepted connection turned into.
 enum SimConnection: Sendable {
@@ -25,20 +24,18 @@ public final class SimServer: Sendable {
     /// One-shot faults for WebSocket sessions.
     public let webSocketFaults: SimWSFaults
     public let port: Int
-    private let sessions: SimSessionRegistry
     private let channel: any Channel
     private let task: Task<Void, Never>
 
     public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)\(SimRouter.prefix)")! }
     public var webSocketURL: URL { URL(string: "ws://127.0.0.1:\(port)/trade-api/ws/v2")! }
 
-    private init(exchange: SimExchange, keys: SimKeyRegistry, faults: SimFaults, webSocketFaults: SimWSFaults, sessions: SimSessionRegistry,
+    private init(exchange: SimExchange, keys: SimKeyRegistry, faults: SimFaults, webSocketFaults: SimWSFaults,
                  port: Int, channel: any Channel, task: Task<Void, Never>) {
         self.exchange = exchange
         self.keys = keys
         self.faults = faults
         self.webSocketFaults = webSocketFaults
-        self.sessions = sessions
         self.port = port
         self.channel = channel
         self.task = task
@@ -60,7 +57,6 @@ public final class SimServer: Sendable {
             guard case let .success(account?) = keys.authenticate(headers: headers, method: "GET", path: path, nowMs: now()) else { return nil }
             return account
         }
-        let sessions = SimSessionRegistry()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -104,7 +100,7 @@ public final class SimServer: Sendable {
                                         await serve(connection, router: router, logger: logger)
                                     case let .webSocket(connection, account):
                                         await serveWebSocket(connection, account: account, exchange: exchange, faults: webSocketFaults,
-                                                             sessions: sessions, pingInterval: pingInterval, logger: logger)
+                                                             pingInterval: pingInterval, logger: logger)
                                     case nil:
                                         break
                                     }
@@ -120,7 +116,7 @@ public final class SimServer: Sendable {
                 logger.debug("server closed: \(error)")
             }
         }
-        return SimServer(exchange: exchange, keys: keys, faults: faults, webSocketFaults: webSocketFaults, sessions: sessions,
+        return SimServer(exchange: exchange, keys: keys, faults: faults, webSocketFaults: webSocketFaults,
                          port: boundPort, channel: server.channel, task: task)
     }
 
@@ -200,15 +196,14 @@ public final class SimServer: Sendable {
 
     private static func serveWebSocket(
         _ connection: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, account: String, exchange: SimExchange, faults: SimWSFaults,
-        sessions: SimSessionRegistry, pingInterval: Duration, logger: Logger
+        pingInterval: Duration, logger: Logger
     ) async {
         let channel = connection.channel
         try? await connection.executeThenClose { inbound, outbound in
             let (outbox, outboxWriter) = AsyncStream<SimWSSession.Outgoing>.makeStream()
-            let session = SimWSSession(exchange: exchange, account: account, faults: faults, outbox: outboxWriter, channel: channel, logger: logger)
+            let session = SimWSSession(exchange: exchange, account: account, faults: faults, outbox: outboxWriter, channel: channel)
             let (events, continuation) = AsyncStream<SimEvent>.makeStream()
             let token = await exchange.addListener { continuation.yield($0) }
-            sessions.add(session)
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await SimWSSession.write(outbox, to: outbound) }
                 group.addTask { for await event in events { await session.handle(event) } }
@@ -239,26 +234,9 @@ public final class SimServer: Sendable {
                 group.cancelAll()
             }
             continuation.finish()
-            sessions.remove(session)
             await exchange.removeListener(token)
         }
     }
-
-    /// For each live order-book subscription of every session: the book its client should now hold for
-    /// `ticker`, and the last `seq` sent.
-    public func sentBooks(ticker: String) async -> [(sid: Int, seq: Int64, book: OrderBook?)] {
-        var result: [(Int, Int64, OrderBook?)] = []
-        for session in sessions.all {
-            for sid in await session.subscriptionIDs(channel: .orderbookDelta) {
-                let sent = await session.sentBook(sid: sid, ticker: ticker)
-                result.append((sid, sent.seq, sent.book))
-            }
-        }
-        return result
-    }
-
-    /// Open WebSocket sessions.
-    public var webSocketSessionCount: Int { sessions.all.count }
 
     private static func makeRequest(_ head: HTTPRequestHead, body: ByteBuffer) -> SimHTTPRequest {
         let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
@@ -276,12 +254,4 @@ public final class SimServer: Sendable {
         for (name, value) in head.headers { headers[name.lowercased()] = value }
         return SimHTTPRequest(method: head.method.rawValue, path: path, query: query, headers: headers, body: Data(body.readableBytesView))
     }
-}
-
-/// Live WebSocket sessions (for tests and diagnostics).
-final class SimSessionRegistry: Sendable {
-    private let sessions = Mutex<[ObjectIdentifier: SimWSSession]>([:])
-    func add(_ session: SimWSSession) { sessions.withLock { $0[ObjectIdentifier(session)] = session } }
-    func remove(_ session: SimWSSession) { _ = sessions.withLock { $0.removeValue(forKey: ObjectIdentifier(session)) } }
-    var all: [SimWSSession] { sessions.withLock { Array($0.values) } }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import KalshiWire
-import Logging
 import Markets
 import NIOCore
 import NIOWebSocket
@@ -10,7 +9,7 @@ import NIOWebSocket
 ///
 /// Order-book deltas are the difference between the last book this session sent for a market and the
 /// market's book after a change, so what a client holds at each `seq` is exactly a book the session
-/// knows (`sentBooks`).
+/// sent.
 actor SimWSSession {
     struct Subscription {
         let sid: Int
@@ -39,16 +38,14 @@ actor SimWSSession {
     private var subscriptions: [Int: Subscription] = [:]
     private var nextSid = 1
     private var heldBack: Data?
-    private let logger: Logger
 
     init(exchange: SimExchange, account: String, faults: SimWSFaults, outbox: AsyncStream<Outgoing>.Continuation,
-         channel: any Channel, logger: Logger) {
+         channel: any Channel) {
         self.exchange = exchange
         self.account = account
         self.faults = faults
         self.outbox = outbox
         self.channel = channel
-        self.logger = logger
     }
 
     /// Drains the outbox onto the connection; a `stall` suppresses everything (pings and pongs too).
@@ -308,15 +305,5 @@ actor SimWSSession {
         for change in changes {
             sendData(WSOutbound.encode("orderbook_delta", sid: sid, seq: nextSeq(sid), msg: change), sequenced: true)
         }
-    }
-
-    /// The book the client of `sid` should hold for `ticker` after every message sent so far, and the
-    /// last `seq` sent (tests compare client books against this).
-    func sentBook(sid: Int, ticker: String) -> (book: OrderBook?, seq: Int64) {
-        (subscriptions[sid]?.sent[ticker], subscriptions[sid]?.seq ?? 0)
-    }
-
-    func subscriptionIDs(channel: WSChannel) -> [Int] {
-        subscriptions.values.filter { $0.channel == channel }.map(\.sid).sorted()
     }
 }
