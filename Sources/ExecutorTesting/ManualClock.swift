@@ -17,10 +17,24 @@ public final class ManualClock: Clock, Sendable {
         let continuation: CheckedContinuation<Void, any Error>
     }
 
+    private struct Watcher {
+        let id: UInt64
+        let count: Int
+        let continuation: CheckedContinuation<Void, Never>
+    }
+
     private struct State {
         var now = Instant(offset: .zero)
         var nextID: UInt64 = 0
         var sleepers: [Sleeper] = []
+        var watchers: [Watcher] = []
+
+        /// Removes and returns the watchers whose sleeper count is reached.
+        mutating func satisfiedWatchers() -> [Watcher] {
+            let ready = watchers.filter { $0.count <= sleepers.count }
+            watchers.removeAll { $0.count <= sleepers.count }
+            return ready
+        }
     }
 
     private let state = Mutex(State())
@@ -40,11 +54,12 @@ public final class ManualClock: Clock, Sendable {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if deadline <= state.now || Task.isCancelled { return true }
+                let (resumeNow, ready) = state.withLock { state -> (Bool, [Watcher]) in
+                    if deadline <= state.now || Task.isCancelled { return (true, []) }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    return false
+                    return (false, state.satisfiedWatchers())
                 }
+                for watcher in ready { watcher.continuation.resume() }
                 if resumeNow {
                     if Task.isCancelled { continuation.resume(throwing: CancellationError()) } else { continuation.resume() }
                 }
@@ -70,8 +85,41 @@ public final class ManualClock: Clock, Sendable {
         for sleeper in due { sleeper.continuation.resume() }
     }
 
-    /// Waits (yielding, without real sleeps) until at least `count` tasks sleep on this clock.
+    /// Suspends (no polling, no real sleeps) until at least `count` tasks sleep on this clock, or the
+    /// waiting task is cancelled.
     public func waitForSleepers(_ count: Int = 1) async {
-        while sleeperCount < count { await Task.yield() }
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.sleepers.count >= count || Task.isCancelled { return true }
+                    state.watchers.append(Watcher(id: id, count: count, continuation: continuation))
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let watcher = state.withLock { state -> Watcher? in
+                guard let index = state.watchers.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.watchers.remove(at: index)
+            }
+            watcher?.continuation.resume()
+        }
+    }
+
+    /// Keeps time moving for code that sleeps in steps (polling loops): whenever something sleeps on
+    /// the clock, advances it by `step`. Cancel the returned task to stop.
+    public func drive(step: Duration) -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                await waitForSleepers()
+                if Task.isCancelled { return }
+                advance(by: step)
+                await Task.yield()
+            }
+        }
     }
 }

@@ -14,9 +14,12 @@ public struct ExecutionRequest: Sendable, Hashable {
     public var timeInForce: TimeInForce
     /// Series of the market (selects the fee coefficient).
     public var seriesTicker: String
+    /// The market's price grid (`price_ranges`) on the trading venue: a limit off it is refused before sending.
+    public var grid: PriceGrid
 
     public init(clientOrderID: String, signalID: String? = nil, ticker: String, seriesTicker: String, action: OrderAction, side: OutcomeSide,
-                limit: Price, count: Contracts, timeInForce: TimeInForce) {
+                limit: Price, count: Contracts, timeInForce: TimeInForce, grid: PriceGrid = .linearCent) {
+        self.grid = grid
         self.clientOrderID = clientOrderID
         self.signalID = signalID
         self.ticker = ticker

@@ -1,0 +1,165 @@
+import KalshiWire
+import Markets
+import TradingClient
+
+/// Following an accepted order to its final state: private-channel events, REST polls, timeout cancel.
+extension KalshiExecutor {
+    /// Works an accepted order until it is done, or cancels the remainder at the timeout.
+    func work(_ orderID: String, _ request: ExecutionRequest, _ order: OrderLifecycle, immediateFill: Contracts?) async -> ExecutionResult {
+        tracked[orderID] = Tracked(request: request, order: order, venueFilled: immediateFill)
+        if request.timeInForce != .goodTillCanceled, let immediateFill {
+            // IOC/FOK: the create response is final; what did not fill was cancelled by the venue.
+            tracked[orderID]?.venueStatus = immediateFill == request.count ? .executed : .canceled
+        }
+        for event in early.removeValue(forKey: orderID) ?? [] { await handle(event) }
+        defer { tracked[orderID] = nil }
+
+        let deadline = clock.now.advanced(by: settings.orderTimeout)
+        var timedOut = false
+        while !isDone(orderID) {
+            if clock.now >= deadline {
+                timedOut = true
+                break
+            }
+            switch settings.fillDetection {
+            case .polling:
+                try? await clock.sleep(until: earliest(clock.now.advanced(by: settings.pollInterval), deadline), tolerance: nil)
+                await synchronise(orderID)
+            case .webSocket:
+                let heard = await waitForChange(orderID, until: earliest(clock.now.advanced(by: settings.safetyPollInterval), deadline))
+                if !heard, !isDone(orderID) { await synchronise(orderID) }
+            }
+        }
+        if timedOut { await cancelRemainder(orderID) }
+        if settings.confirmFillsWithREST || timedOut || needsFills(orderID) { await synchronise(orderID, fetchFills: true) }
+        finishLocally(orderID)
+        let entry = tracked[orderID]
+        let final = entry?.order ?? order
+        let rejection: String? = if let fault = entry?.fault { fault.description }
+            else if timedOut { "timed out after \(settings.orderTimeout); remainder cancelled" }
+            else { nil }
+        return Self.result(final, rejection: rejection)
+    }
+
+    private func earliest(_ a: C.Instant, _ b: C.Instant) -> C.Instant { a < b ? a : b }
+
+    /// The venue reports the order finished and every fill it counts is applied (or the order is full).
+    private func isDone(_ orderID: String) -> Bool {
+        guard let entry = tracked[orderID] else { return true }
+        if entry.fault != nil || entry.order.state == .filled { return true }
+        guard let status = entry.venueStatus, status == .canceled || status == .executed else { return false }
+        return entry.order.filled >= (entry.venueFilled ?? .zero)
+    }
+
+    private func needsFills(_ orderID: String) -> Bool {
+        guard let entry = tracked[orderID] else { return false }
+        return entry.order.filled < (entry.venueFilled ?? .zero)
+    }
+
+    /// Applies the venue's final word: what is not filled of an order the venue cancelled is cancelled.
+    /// Without that word (the venue unreachable) the order stays working for reconciliation.
+    private func finishLocally(_ orderID: String) {
+        guard var entry = tracked[orderID], entry.fault == nil, entry.order.remaining.isPositive, entry.venueStatus == .canceled else { return }
+        try? entry.order.cancel()
+        tracked[orderID] = entry
+    }
+
+    private func cancelRemainder(_ orderID: String) async {
+        guard let entry = tracked[orderID] else { return }
+        counters.timeoutCancels += 1
+        do {
+            _ = try await client.cancelOrder(orderID, marketTicker: entry.request.ticker)
+            tracked[orderID]?.venueStatus = .canceled
+        } catch {
+            // Already executed or cancelled (404), or the venue is unreachable: the REST sync decides.
+        }
+    }
+
+    // MARK: Events
+
+    /// Suspends until an event changes the order or `deadline` passes; returns whether something changed.
+    private func waitForChange(_ orderID: String, until deadline: C.Instant) async -> Bool {
+        guard tracked[orderID] != nil else { return true }
+        if tracked[orderID]?.changed == true {
+            tracked[orderID]?.changed = false
+            return true
+        }
+        let clock = clock
+        let timer = Task { [weak self] in
+            do { try await clock.sleep(until: deadline, tolerance: nil) } catch { return }
+            await self?.wake(orderID, changed: false)
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            if tracked[orderID] == nil { continuation.resume() } else { tracked[orderID]?.waiter = continuation }
+        }
+        timer.cancel()
+        let changed = tracked[orderID]?.changed ?? true
+        tracked[orderID]?.changed = false
+        return changed
+    }
+
+    func wake(_ orderID: String, changed: Bool = true) {
+        if changed { tracked[orderID]?.changed = true }
+        let waiter = tracked[orderID]?.waiter
+        tracked[orderID]?.waiter = nil
+        waiter?.resume()
+    }
+
+    func handle(_ event: AccountEvent) async {
+        switch event {
+        case let .fill(fill):
+            guard tracked[fill.orderID] != nil else { return buffer(event, for: fill.orderID) }
+            apply(fill.tradeID, to: fill.orderID, count: fill.countFP, yesPrice: fill.yesPriceDollars, fee: fill.feeCost,
+                  isTaker: fill.isTaker, milliseconds: fill.tsMs)
+        case let .order(update):
+            guard tracked[update.orderID] != nil else { return buffer(event, for: update.orderID) }
+            tracked[update.orderID]?.venueStatus = update.status
+            tracked[update.orderID]?.venueFilled = update.fillCountFP
+            wake(update.orderID)
+        case .position:
+            break
+        case let .connection(state):
+            if case .connected = state {
+                if connectedOnce { counters.reconnects += 1 }
+                connectedOnce = true
+                // Messages may have been missed while disconnected: every working order checks REST.
+                for orderID in tracked.keys { wake(orderID, changed: false) }
+            }
+        }
+    }
+
+    private func buffer(_ event: AccountEvent, for orderID: String) {
+        if early.count > 1_000 { early.removeAll() }
+        early[orderID, default: []].append(event)
+    }
+
+    /// Applies one venue fill to a tracked order; duplicates are dropped, an overfill is a fault.
+    private func apply(_ fillID: String, to orderID: String, count: Contracts, yesPrice: Dollars, fee: Dollars, isTaker: Bool, milliseconds: Int64?) {
+        guard var entry = tracked[orderID], let yes = Price(yesPrice) else { return }
+        let price = entry.request.side == .yes ? yes : yes.complement
+        let fill = ExecutionFill(fillID: fillID, count: count, price: price, fee: fee, role: isTaker ? .taker : .maker,
+                                 timestampNanoseconds: (milliseconds ?? 0) * 1_000_000)
+        do {
+            if try entry.order.apply(fill) == .duplicate { counters.duplicateFillsDropped += 1 }
+        } catch {
+            if error.code == .overfill { counters.overfills += 1 }
+            entry.fault = error
+        }
+        tracked[orderID] = entry
+        wake(orderID)
+    }
+
+    /// Reads the order (and, when it has fills not applied yet, its fills) from REST.
+    func synchronise(_ orderID: String, fetchFills: Bool = false) async {
+        guard tracked[orderID] != nil else { return }
+        if let venue = try? await client.order(orderID) {
+            tracked[orderID]?.venueStatus = venue.status
+            tracked[orderID]?.venueFilled = venue.fillCountFP
+        }
+        guard fetchFills || needsFills(orderID), let fills = try? await client.fills(orderID: orderID).collect() else { return }
+        for fill in fills.sorted(by: { ($0.ts ?? 0, $0.fillID) < ($1.ts ?? 0, $1.fillID) }) {
+            apply(fill.fillID, to: orderID, count: fill.countFP, yesPrice: fill.yesPriceDollars, fee: fill.feeCost,
+                  isTaker: fill.isTaker, milliseconds: fill.ts.map { $0 * 1_000 })
+        }
+    }
+}

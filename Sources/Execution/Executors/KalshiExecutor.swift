@@ -1,0 +1,275 @@
+import KalshiWire
+import Markets
+import TradingClient
+
+/// How a live executor learns about fills.
+public enum FillDetection: String, Sendable, Hashable, CaseIterable {
+    /// The private `fill` and `user_orders` channels (REST as a safety net).
+    case webSocket = "websocket"
+    /// `GET /portfolio/orders/{id}` and `GET /portfolio/fills` every `pollInterval`.
+    case polling
+}
+
+/// Counters a live executor keeps for metrics and the closing stats.
+public struct KalshiExecutorCounters: Sendable, Hashable {
+    public var ambiguousSubmits = 0
+    /// Ambiguous submits the venue confirmed by `client_order_id`.
+    public var resolvedByLookup = 0
+    public var timeoutCancels = 0
+    public var duplicateFillsDropped = 0
+    public var rateLimitedSubmits = 0
+    public var reconnects = 0
+    public var overfills = 0
+}
+
+/// Orders on a Kalshi venue (demo or live) through the V2 endpoints.
+///
+/// One `execute` call owns one order from submit to a final state: balance pre-check, submit, then fills
+/// from the private WebSocket channels (or polling), cancelling whatever rests when `orderTimeout` elapses.
+/// A submit whose outcome is unknown is never guessed: the executor looks the order up by its
+/// `client_order_id` (Kalshi rejects a duplicate id with 409, so a resubmit can never double an order).
+/// Fill prices and fees come from the venue's fills, never from the limit.
+public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
+    public struct Settings: Sendable {
+        public var fillDetection: FillDetection = .webSocket
+        public var pollInterval: Duration = .milliseconds(200)
+        /// An order still working after this long is cancelled (the remainder).
+        public var orderTimeout: Duration = .seconds(30)
+        /// With WebSocket detection, REST is checked when the socket has been quiet this long.
+        public var safetyPollInterval: Duration = .seconds(2)
+        /// After the order is done, confirm its fills against `GET /portfolio/fills` (duplicates dropped).
+        public var confirmFillsWithREST = false
+        /// Lookups by `client_order_id` after an ambiguous submit, spaced by `resolveBackoff` × attempt.
+        public var resolveAttempts = 3
+        public var resolveBackoff: Duration = .milliseconds(100)
+        /// Resubmits (same `client_order_id`) after a 429, spaced by `rateLimitBackoff` × attempt.
+        public var rateLimitRetries = 2
+        public var rateLimitBackoff: Duration = .milliseconds(250)
+        /// A cached balance older than this is refreshed before a buy.
+        public var balanceMaxAge: Duration = .seconds(5)
+        public init() {}
+    }
+
+    struct Tracked {
+        var request: ExecutionRequest
+        var order: OrderLifecycle
+        var venueStatus: KalshiOrderStatus?
+        var venueFilled: Contracts?
+        var waiter: CheckedContinuation<Void, Never>?
+        var changed = false
+        var fault: OrderTransitionError?
+    }
+
+    let client: KalshiTradingClient
+    private let account: AccountStream?
+    let clock: C
+    let settings: Settings
+    /// Orders being worked, by venue order id.
+    var tracked: [String: Tracked] = [:]
+    /// Events for orders whose create response has not arrived yet (the socket can be faster than REST).
+    var early: [String: [AccountEvent]] = [:]
+    private var balance: (dollars: Dollars, at: C.Instant)?
+    /// Money committed to buys in flight.
+    private var reservedMicros: Int64 = 0
+    private var consumer: Task<Void, Never>?
+    var connectedOnce = false
+    public internal(set) var counters = KalshiExecutorCounters()
+
+    /// - Parameter account: the private channels; required for `.webSocket` detection (without it the
+    ///   executor polls).
+    public init(client: KalshiTradingClient, account: AccountStream?, clock: C, settings: Settings = Settings()) {
+        self.client = client
+        self.account = account
+        self.clock = clock
+        var settings = settings
+        if account == nil { settings.fillDetection = .polling }
+        self.settings = settings
+    }
+
+    /// Connects the private channels (WebSocket detection) and starts routing their events to orders.
+    public func start() async throws {
+        guard let account, consumer == nil, settings.fillDetection == .webSocket else { return }
+        let events = account.events
+        consumer = Task { [weak self] in
+            for await event in events {
+                guard let self else { return }
+                await self.handle(event)
+            }
+        }
+        try await account.start()
+    }
+
+    public func stop() async {
+        await account?.stop()
+        consumer?.cancel()
+        consumer = nil
+    }
+
+    // MARK: Executing
+
+    public func execute(_ request: ExecutionRequest) async -> ExecutionResult {
+        var order = OrderLifecycle(clientOrderID: request.clientOrderID, requested: request.count)
+        var reservation: Int64 = 0
+        if request.action == .buy {
+            switch await reserveBalance(request) {
+            case let .success(amount): reservation = amount
+            case let .failure(refusal):
+                try? order.reject(code: refusal.code)
+                return Self.result(order, rejection: refusal.message)
+            }
+        }
+        defer { reservedMicros -= reservation }
+        try? order.markSubmitted()
+        let orderID: String
+        let immediateFill: Contracts?
+        switch await submit(request, &order) {
+        case let .accepted(id, filled):
+            (orderID, immediateFill) = (id, filled)
+        case let .finished(rejection):
+            return Self.result(order, rejection: rejection)
+        }
+        let final = await work(orderID, request, order, immediateFill: immediateFill)
+        settleBalance(final, request)
+        return final
+    }
+
+    enum SubmitOutcome {
+        /// The venue has the order; `immediateFill` is the create response's fill count (nil after a lookup).
+        case accepted(orderID: String, immediateFill: Contracts?)
+        /// Rejected, refused or unresolved; the order is in its final local state.
+        case finished(rejection: String)
+    }
+
+    private func submit(_ request: ExecutionRequest, _ order: inout OrderLifecycle) async -> SubmitOutcome {
+        var intent = OrderIntent(ticker: request.ticker, action: request.action, side: request.side, price: request.limit,
+                                 count: request.count, timeInForce: request.timeInForce, clientOrderID: request.clientOrderID)
+        intent.selfTradePrevention = .takerAtCross
+        var attempt = 0
+        while true {
+            do {
+                let response = try await client.createOrder(intent, grid: request.grid)
+                try? order.acknowledge(venueOrderID: response.orderID)
+                return .accepted(orderID: response.orderID, immediateFill: response.fillCount)
+            } catch let refusal as OrderRefusal {
+                try? order.reject(code: refusal.code.description)
+                return .finished(rejection: refusal.description)
+            } catch let error as KalshiAPIError {
+                switch error.kind {
+                case let .rejected(409, code, _, _) where code == "order_already_exists":
+                    // An earlier attempt of this very order reached the venue.
+                    return await resolve(request, &order, after: error)
+                case let .rejected(status, code, message, _):
+                    try? order.reject(code: code ?? "HTTP_\(status)")
+                    return .finished(rejection: message ?? error.description)
+                case .rateLimited where attempt < settings.rateLimitRetries:
+                    counters.rateLimitedSubmits += 1
+                    attempt += 1
+                    try? await clock.sleep(for: settings.rateLimitBackoff * attempt, tolerance: nil)
+                case .rateLimited:
+                    counters.rateLimitedSubmits += 1
+                    try? order.reject(code: "RATE_LIMITED")
+                    return .finished(rejection: error.description)
+                case .notSent:
+                    try? order.reject(code: "NOT_SENT")
+                    return .finished(rejection: error.description)
+                case .ambiguous, .unavailable, .invalidResponse:
+                    counters.ambiguousSubmits += 1
+                    try? order.markAmbiguous()
+                    return await resolve(request, &order, after: error)
+                }
+            } catch {
+                try? order.reject(code: "UNEXPECTED")
+                return .finished(rejection: "\(error)")
+            }
+        }
+    }
+
+    /// Finds out what the venue did with an order whose submit outcome is unknown.
+    private func resolve(_ request: ExecutionRequest, _ order: inout OrderLifecycle, after error: KalshiAPIError) async -> SubmitOutcome {
+        var answeredNotFound = 0
+        for attempt in 1...max(settings.resolveAttempts, 1) {
+            do {
+                if let found = try await client.order(clientOrderID: request.clientOrderID, ticker: request.ticker) {
+                    counters.resolvedByLookup += 1
+                    try? order.acknowledge(venueOrderID: found.orderID)
+                    return .accepted(orderID: found.orderID, immediateFill: nil)
+                }
+                answeredNotFound += 1
+            } catch {}
+            try? await clock.sleep(for: settings.resolveBackoff * attempt, tolerance: nil)
+        }
+        if answeredNotFound == max(settings.resolveAttempts, 1) {
+            try? order.reject(code: "NOT_FOUND_AFTER_AMBIGUOUS_SUBMIT")
+            return .finished(rejection: "the venue has no order \(request.clientOrderID) after \(answeredNotFound) lookups (\(error))")
+        }
+        // Still unknown: the order stays submitted and ambiguous; reconciliation resolves it.
+        return .finished(rejection: "outcome unknown after \(settings.resolveAttempts) lookups: \(error)")
+    }
+
+    // MARK: Balance
+
+    struct BalanceRefusal: Error {
+        let code: String
+        let message: String
+    }
+
+    /// Checks the (cached) balance covers the buy at its limit plus the taker fee, and reserves it.
+    private func reserveBalance(_ request: ExecutionRequest) async -> Result<Int64, BalanceRefusal> {
+        let fee = KalshiFees.estimate(rate: KalshiFees.rate(seriesTicker: request.seriesTicker, role: .taker), count: request.count, price: request.limit)
+        guard let notional = try? request.limit.notional(request.count, rounding: .up) else {
+            return .failure(BalanceRefusal(code: "COST_OVERFLOW", message: "cost of \(request.count.wireString) at \(request.limit.wireString) overflows"))
+        }
+        let cost = notional.micros + fee.micros
+        if balance == nil || balance.map({ $0.at.duration(to: clock.now) > settings.balanceMaxAge }) == true {
+            do {
+                balance = (try await client.balance().balanceDollars, clock.now)
+            } catch {
+                return .failure(BalanceRefusal(code: "BALANCE_UNAVAILABLE", message: "balance pre-check failed: \(error)"))
+            }
+        }
+        let available = (balance?.dollars.micros ?? 0) - reservedMicros
+        guard cost <= available else {
+            return .failure(BalanceRefusal(code: "INSUFFICIENT_BALANCE",
+                                           message: "INSUFFICIENT_BALANCE: cost=\(Dollars(micros: cost).wireString) available=\(Dollars(micros: available).wireString)"))
+        }
+        reservedMicros += cost
+        return .success(cost)
+    }
+
+    /// Moves the cached balance by what the order actually cost, until the next refresh.
+    private func settleBalance(_ result: ExecutionResult, _ request: ExecutionRequest) {
+        guard let cached = balance else { return }
+        let sign: Int64 = request.action == .buy ? -1 : 1
+        balance = (Dollars(micros: cached.dollars.micros + sign * result.notional.micros - result.fees.micros), cached.at)
+    }
+
+    static func result(_ order: OrderLifecycle, rejection: String?) -> ExecutionResult {
+        let notional = (try? order.notional()) ?? .zero
+        let fees = Dollars(micros: order.fills.reduce(0) { $0 + $1.fee.micros })
+        let average = order.filled.isPositive ? Dollars(micros: notional.micros * 100 / order.filled.hundredths) : nil
+        return ExecutionResult(order: order, notional: notional, fees: fees, averagePrice: average, rejection: rejection)
+    }
+
+    // MARK: Executor
+
+    /// Cancels every order this executor is still working; returns how many the venue cancelled.
+    public func cancelAll() async -> Int {
+        var cancelled = 0
+        for (orderID, entry) in tracked where !entry.order.state.isTerminal {
+            if let response = try? await client.cancelOrder(orderID, marketTicker: entry.request.ticker), response.reducedBy.isPositive {
+                cancelled += 1
+            }
+            wake(orderID)
+        }
+        return cancelled
+    }
+
+    public func openOrders() -> [OrderLifecycle] { tracked.values.map(\.order).filter { !$0.state.isTerminal } }
+
+    public func positions() async -> [String: Contracts] {
+        guard let positions = try? await client.positions().collect() else { return [:] }
+        var byTicker: [String: Contracts] = [:]
+        for position in positions where position.positionFP != .zero { byTicker[position.ticker] = position.positionFP }
+        return byTicker
+    }
+}

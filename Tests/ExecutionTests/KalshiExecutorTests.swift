@@ -1,0 +1,208 @@
+import ExchangeSim
+import ExecutorTesting
+import Foundation
+import KalshiWire
+import Markets
+import Testing
+import TradingClient
+@testable import Execution
+
+/// The live executor against the simulator over loopback: fills from the venue, faults resolved by
+/// `client_order_id`, timeouts on an injected clock.
+@Suite("KalshiExecutor on the simulator")
+struct KalshiExecutorTests {
+    static let ticker = "KXNFL-26JAN11-BUF"
+
+    struct Harness {
+        let sim: SimFixture
+        let client: KalshiTradingClient
+        let executor: KalshiExecutor<ManualClock>
+        let clock: ManualClock
+
+        var account: String { sim.credentials.keyID.rawValue }
+
+        static func start(_ detection: FillDetection = .webSocket, configure: (inout KalshiExecutor<ManualClock>.Settings) -> Void = { _ in }) async throws -> Harness {
+            let sim = try await SimFixture.start()
+            let client = try KalshiTradingClient(transport: sim.transport(), allowsProduction: false)
+            let clock = ManualClock()
+            var settings = KalshiExecutor<ManualClock>.Settings()
+            settings.fillDetection = detection
+            settings.resolveBackoff = .zero
+            settings.rateLimitBackoff = .zero
+            configure(&settings)
+            let stream = detection == .webSocket ? AccountStream(socket: sim.webSocket()) : nil
+            let executor = KalshiExecutor(client: client, account: stream, clock: clock, settings: settings)
+            try await executor.start()
+            return Harness(sim: sim, client: client, executor: executor, clock: clock)
+        }
+
+        func stop() async {
+            await executor.stop()
+            try? await client.shutdown()
+            await sim.stop()
+        }
+
+        /// Liquidity from another account: `side` of the YES book at `yesPrice`.
+        func quote(_ side: BookSide, _ yesPrice: String, _ count: String, id: String = UUID().uuidString) async {
+            _ = await sim.exchange.createOrder(account: "mm", CreateOrderV2Request(
+                ticker: KalshiExecutorTests.ticker, clientOrderID: id, side: side, count: contracts(count), price: price(yesPrice),
+                timeInForce: .goodTillCanceled))
+        }
+
+        func venueOrders() async throws -> [KalshiOrder] {
+            try await client.orders(OrderFilter(ticker: KalshiExecutorTests.ticker)).collect()
+        }
+    }
+
+    static func request(_ id: String, _ action: OrderAction = .buy, _ side: OutcomeSide = .yes, limit: String, count: String,
+                        tif: TimeInForce = .immediateOrCancel) -> ExecutionRequest {
+        ExecutionRequest(clientOrderID: id, ticker: ticker, seriesTicker: "KXNFL", action: action, side: side, limit: price(limit),
+                         count: contracts(count), timeInForce: tif)
+    }
+
+    @Test("an IOC buy fills at the venue's prices, not the limit, with the venue's fees", arguments: FillDetection.allCases)
+    func iocFill(detection: FillDetection) async throws {
+        let h = try await Harness.start(detection)
+        await h.quote(.ask, "0.44", "3")
+        await h.quote(.ask, "0.46", "10")
+        let driver = detection == .polling ? h.clock.drive(step: .milliseconds(200)) : nil
+        let result = await h.executor.execute(Self.request("ioc-1", limit: "0.50", count: "5"))
+        driver?.cancel()
+        #expect(result.order.state == .filled)
+        #expect(result.order.fills.map(\.price) == [price("0.44"), price("0.46")])
+        #expect(result.notional == Dollars(micros: 3 * 440_000 + 2 * 460_000))
+        #expect(result.fees.micros > 0)
+        #expect(result.rejection == nil)
+        await h.stop()
+    }
+
+    @Test("BUY_NO at q is an ask at 1 − q on the YES book; the fill is reported as a NO price")
+    func buyNo() async throws {
+        let h = try await Harness.start()
+        await h.quote(.bid, "0.58", "4")
+        let result = await h.executor.execute(Self.request("no-1", .buy, .no, limit: "0.45", count: "4"))
+        #expect(result.order.state == .filled)
+        #expect(result.order.fills.map(\.price) == [price("0.42")])
+        let position = await h.executor.positions()[Self.ticker]
+        #expect(position == Contracts(hundredths: -400))
+        await h.stop()
+    }
+
+    @Test("an IOC with nothing to take is cancelled at once, unfilled")
+    func iocNothing() async throws {
+        let h = try await Harness.start()
+        let result = await h.executor.execute(Self.request("ioc-empty", limit: "0.10", count: "5"))
+        #expect(result.order.state == .canceled)
+        #expect(result.order.filled == .zero)
+        await h.stop()
+    }
+
+    @Test("TS-22 partial fill then timeout: the remainder is cancelled on the venue", arguments: FillDetection.allCases)
+    func partialThenTimeout(detection: FillDetection) async throws {
+        let h = try await Harness.start(detection)
+        let work = Task { await h.executor.execute(Self.request("gtc-1", limit: "0.40", count: "10", tif: .goodTillCanceled)) }
+        // Wait for the order to rest, then let another account sell 4 into it.
+        #expect(await eventually { (try? await h.venueOrders().first { $0.clientOrderID == "gtc-1" }?.status) == .resting })
+        #expect(await eventually { await !h.executor.openOrders().isEmpty })
+        await h.quote(.ask, "0.40", "4")
+        if detection == .webSocket {
+            #expect(await eventually { await h.executor.openOrders().first?.filled == contracts("4") })
+        }
+        // Step the injected clock to the timeout (through the 200 ms polls when polling).
+        let driver = h.clock.drive(step: .milliseconds(200))
+        let result = await work.value
+        driver.cancel()
+        #expect(result.order.filled == contracts("4"))
+        #expect(result.order.state == .canceled)
+        #expect(result.rejection?.contains("timed out") == true)
+        #expect(try await h.venueOrders().first { $0.clientOrderID == "gtc-1" }?.status == .canceled)
+        #expect(await h.executor.counters.timeoutCancels == 1)
+        await h.stop()
+    }
+
+    @Test("TS-23 a 5xx after the venue applied the order is resolved by client_order_id: one order, its fills", arguments: ["error_rate:1,error_after_apply:true", "drop:1", "malformed:1"])
+    func ambiguousSubmit(fault: String) async throws {
+        let h = try await Harness.start()
+        await h.quote(.ask, "0.47", "5")
+        try h.sim.faults.apply(argument: "POST /portfolio/events/orders=\(fault)")
+        let result = await h.executor.execute(Self.request("amb-1", limit: "0.50", count: "5"))
+        h.sim.faults.clear()
+        #expect(result.order.state == .filled)
+        #expect(result.order.fills.map(\.price) == [price("0.47")])
+        #expect(try await h.venueOrders().filter { $0.clientOrderID == "amb-1" }.count == 1)
+        #expect(await h.executor.counters.ambiguousSubmits == 1)
+        #expect(await h.executor.counters.resolvedByLookup == 1)
+        await h.stop()
+    }
+
+    @Test("a 5xx before the venue applied anything is answered by the lookup: rejected, nothing on the venue")
+    func ambiguousNotApplied() async throws {
+        let h = try await Harness.start()
+        try h.sim.faults.apply(argument: "POST /portfolio/events/orders=error_rate:1")
+        let result = await h.executor.execute(Self.request("amb-2", limit: "0.50", count: "5"))
+        h.sim.faults.clear()
+        #expect(result.order.state == .rejected)
+        #expect(result.order.rejectionCode == "NOT_FOUND_AFTER_AMBIGUOUS_SUBMIT")
+        #expect(try await h.venueOrders().isEmpty)
+        await h.stop()
+    }
+
+    @Test("TS-24 a 429 on submit is retried with the same client_order_id; the order is placed once")
+    func rateLimitedSubmit() async throws {
+        let h = try await Harness.start()
+        await h.quote(.ask, "0.47", "5")
+        try h.sim.faults.apply(argument: "POST /portfolio/events/orders=rate_limit:1")
+        let result = await h.executor.execute(Self.request("rl-1", limit: "0.50", count: "5"))
+        #expect(result.order.state == .filled)
+        #expect(try await h.venueOrders().count == 1)
+        #expect(await h.executor.counters.rateLimitedSubmits == 1)
+        await h.stop()
+    }
+
+    @Test("TS-25 the same fill heard on the WebSocket and read from REST is applied once")
+    func duplicateFill() async throws {
+        let h = try await Harness.start { $0.confirmFillsWithREST = true }
+        await h.quote(.ask, "0.45", "6")
+        let result = await h.executor.execute(Self.request("dup-1", limit: "0.45", count: "6"))
+        #expect(result.order.fills.count == 1)
+        #expect(result.order.filled == contracts("6"))
+        #expect(await h.executor.counters.duplicateFillsDropped == 1)
+        await h.stop()
+    }
+
+    @Test("a buy the balance cannot cover is refused before anything is sent")
+    func insufficientBalance() async throws {
+        let h = try await Harness.start()
+        // $150,000 of contracts against the simulator's $100,000 starting balance.
+        let result = await h.executor.execute(Self.request("poor-1", limit: "0.50", count: "300000"))
+        #expect(result.order.state == .rejected)
+        #expect(result.order.rejectionCode == "INSUFFICIENT_BALANCE")
+        #expect(try await h.venueOrders().isEmpty)
+        await h.stop()
+    }
+
+    @Test("TS-26 a cancel racing a fill: the fill is kept, the rest cancelled, cancelAll counts the order")
+    func cancelRacingFill() async throws {
+        let h = try await Harness.start()
+        let work = Task { await h.executor.execute(Self.request("race-1", limit: "0.40", count: "5", tif: .goodTillCanceled)) }
+        #expect(await eventually { await !h.executor.openOrders().isEmpty })
+        #expect(await eventually { (try? await h.venueOrders().first?.status) == .resting })
+        await h.quote(.ask, "0.40", "2")
+        let cancelled = await h.executor.cancelAll()
+        let result = await work.value
+        #expect(cancelled == 1)
+        #expect(result.order.filled == contracts("2"))
+        #expect(result.order.state == .canceled)
+        #expect(result.order.fills.first?.price == price("0.40"))
+        await h.stop()
+    }
+
+    @Test("an off-grid limit is refused before sending")
+    func offGrid() async throws {
+        let h = try await Harness.start()
+        let result = await h.executor.execute(Self.request("grid-1", limit: "0.505", count: "1"))
+        #expect(result.order.rejectionCode == "PRICE_OFF_GRID")
+        #expect(try await h.venueOrders().isEmpty)
+        await h.stop()
+    }
+}
