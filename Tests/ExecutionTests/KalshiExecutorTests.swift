@@ -60,7 +60,7 @@ struct KalshiExecutorTests {
                          count: contracts(count), timeInForce: tif)
     }
 
-    @Test("an IOC buy fills at the venue's prices, not the limit, with the venue's fees", arguments: FillDetection.allCases)
+    @Test("TS-11 an IOC buy fills at the venue's prices, not the limit, with the venue's fees", arguments: FillDetection.allCases)
     func iocFill(detection: FillDetection) async throws {
         let h = try await Harness.start(detection)
         await h.quote(.ask, "0.44", "3")
@@ -97,7 +97,7 @@ struct KalshiExecutorTests {
         await h.stop()
     }
 
-    @Test("TS-22 partial fill then timeout: the remainder is cancelled on the venue", arguments: FillDetection.allCases)
+    @Test("TS-13 partial fill then timeout: the remainder is cancelled on the venue", arguments: FillDetection.allCases)
     func partialThenTimeout(detection: FillDetection) async throws {
         let h = try await Harness.start(detection)
         let work = Task { await h.executor.execute(Self.request("gtc-1", limit: "0.40", count: "10", tif: .goodTillCanceled)) }
@@ -120,7 +120,7 @@ struct KalshiExecutorTests {
         await h.stop()
     }
 
-    @Test("TS-23 a 5xx after the venue applied the order is resolved by client_order_id: one order, its fills", arguments: ["error_rate:1,error_after_apply:true", "drop:1", "malformed:1"])
+    @Test("TS-07 a 5xx or dropped connection after the venue applied the order is resolved by client_order_id: one order, its fills", arguments: ["error_rate:1,error_after_apply:true", "drop:1", "malformed:1"])
     func ambiguousSubmit(fault: String) async throws {
         let h = try await Harness.start()
         await h.quote(.ask, "0.47", "5")
@@ -147,7 +147,7 @@ struct KalshiExecutorTests {
         await h.stop()
     }
 
-    @Test("TS-24 a 429 on submit is retried with the same client_order_id; the order is placed once")
+    @Test("TS-10 a 429 on submit is retried with the same client_order_id; the order is placed once")
     func rateLimitedSubmit() async throws {
         let h = try await Harness.start()
         await h.quote(.ask, "0.47", "5")
@@ -159,7 +159,7 @@ struct KalshiExecutorTests {
         await h.stop()
     }
 
-    @Test("TS-25 the same fill heard on the WebSocket and read from REST is applied once")
+    @Test("TS-15 the same fill heard on the WebSocket and read from REST is applied once")
     func duplicateFill() async throws {
         let h = try await Harness.start { $0.confirmFillsWithREST = true }
         await h.quote(.ask, "0.45", "6")
@@ -181,7 +181,7 @@ struct KalshiExecutorTests {
         await h.stop()
     }
 
-    @Test("TS-26 a cancel racing a fill: the fill is kept, the rest cancelled, cancelAll counts the order")
+    @Test("TS-14 a cancel racing a fill: the fill is kept, the rest cancelled, cancelAll counts the order")
     func cancelRacingFill() async throws {
         let h = try await Harness.start()
         let work = Task { await h.executor.execute(Self.request("race-1", limit: "0.40", count: "5", tif: .goodTillCanceled)) }
@@ -197,7 +197,7 @@ struct KalshiExecutorTests {
         await h.stop()
     }
 
-    @Test("an off-grid limit is refused before sending")
+    @Test("TS-17 an off-grid limit is refused before sending")
     func offGrid() async throws {
         let h = try await Harness.start()
         let result = await h.executor.execute(Self.request("grid-1", limit: "0.505", count: "1"))

@@ -38,6 +38,16 @@ public struct ExecutionRequest: Sendable, Hashable {
     }
 }
 
+/// When, after the executor took the order, the venue acknowledged it and the first fill arrived.
+public struct ExecutionTiming: Sendable, Hashable {
+    public var acknowledged: Duration?
+    public var firstFill: Duration?
+    public init(acknowledged: Duration? = nil, firstFill: Duration? = nil) {
+        self.acknowledged = acknowledged
+        self.firstFill = firstFill
+    }
+}
+
 /// What came of an execution.
 public struct ExecutionResult: Sendable, Hashable {
     public let order: OrderLifecycle
@@ -48,6 +58,9 @@ public struct ExecutionResult: Sendable, Hashable {
     public let averagePrice: Dollars?
     /// Why nothing was sent or filled, when that is the outcome.
     public let rejection: String?
+    /// A fill the order could not take (an overfill above all): the breaker halts.
+    public var fault: OrderTransitionError?
+    public var timing = ExecutionTiming()
 
     public init(order: OrderLifecycle, notional: Dollars, fees: Dollars, averagePrice: Dollars?, rejection: String?) {
         self.order = order
@@ -55,6 +68,16 @@ public struct ExecutionResult: Sendable, Hashable {
         self.fees = fees
         self.averagePrice = averagePrice
         self.rejection = rejection
+    }
+
+    /// Totals computed from the order's fills (notional rounded against the trader).
+    public init(_ order: OrderLifecycle, rejection: String?, timing: ExecutionTiming = ExecutionTiming(), fault: OrderTransitionError? = nil) {
+        let notional = (try? order.notional()) ?? .zero
+        let fees = Dollars(micros: order.fills.reduce(0) { $0 + $1.fee.micros })
+        let average = order.filled.isPositive ? Dollars(micros: notional.micros * 100 / order.filled.hundredths) : nil
+        self.init(order: order, notional: notional, fees: fees, averagePrice: average, rejection: rejection)
+        self.timing = timing
+        self.fault = fault
     }
 }
 

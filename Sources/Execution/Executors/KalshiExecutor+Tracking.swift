@@ -5,8 +5,11 @@ import TradingClient
 /// Following an accepted order to its final state: private-channel events, REST polls, timeout cancel.
 extension KalshiExecutor {
     /// Works an accepted order until it is done, or cancels the remainder at the timeout.
-    func work(_ orderID: String, _ request: ExecutionRequest, _ order: OrderLifecycle, immediateFill: Contracts?) async -> ExecutionResult {
-        tracked[orderID] = Tracked(request: request, order: order, venueFilled: immediateFill)
+    func work(_ orderID: String, _ request: ExecutionRequest, _ order: OrderLifecycle, immediateFill: Contracts?,
+              started: ContinuousClock.Instant) async -> ExecutionResult {
+        let acknowledged = started.duration(to: .now)
+        tracked[orderID] = Tracked(request: request, order: order, venueFilled: immediateFill, started: started,
+                                   timing: ExecutionTiming(acknowledged: acknowledged, firstFill: immediateFill?.isPositive == true ? acknowledged : nil))
         if request.timeInForce != .goodTillCanceled, let immediateFill {
             // IOC/FOK: the create response is final; what did not fill was cancelled by the venue.
             tracked[orderID]?.venueStatus = immediateFill == request.count ? .executed : .canceled
@@ -38,7 +41,7 @@ extension KalshiExecutor {
         let rejection: String? = if let fault = entry?.fault { fault.description }
             else if timedOut { "timed out after \(settings.orderTimeout); remainder cancelled" }
             else { nil }
-        return Self.result(final, rejection: rejection)
+        return ExecutionResult(final, rejection: rejection, timing: entry?.timing ?? ExecutionTiming(), fault: entry?.fault)
     }
 
     private func earliest(_ a: C.Instant, _ b: C.Instant) -> C.Instant { a < b ? a : b }
@@ -139,6 +142,7 @@ extension KalshiExecutor {
         let price = entry.request.side == .yes ? yes : yes.complement
         let fill = ExecutionFill(fillID: fillID, count: count, price: price, fee: fee, role: isTaker ? .taker : .maker,
                                  timestampNanoseconds: (milliseconds ?? 0) * 1_000_000)
+        if entry.timing.firstFill == nil { entry.timing.firstFill = entry.started.duration(to: .now) }
         do {
             if try entry.order.apply(fill) == .duplicate { counters.duplicateFillsDropped += 1 }
         } catch {

@@ -58,6 +58,8 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
         var waiter: CheckedContinuation<Void, Never>?
         var changed = false
         var fault: OrderTransitionError?
+        var started: ContinuousClock.Instant
+        var timing = ExecutionTiming()
     }
 
     let client: KalshiTradingClient
@@ -108,6 +110,7 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
     // MARK: Executing
 
     public func execute(_ request: ExecutionRequest) async -> ExecutionResult {
+        let started = ContinuousClock.now
         var order = OrderLifecycle(clientOrderID: request.clientOrderID, requested: request.count)
         var reservation: Int64 = 0
         if request.action == .buy {
@@ -115,7 +118,7 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
             case let .success(amount): reservation = amount
             case let .failure(refusal):
                 try? order.reject(code: refusal.code)
-                return Self.result(order, rejection: refusal.message)
+                return ExecutionResult(order, rejection: refusal.message)
             }
         }
         defer { reservedMicros -= reservation }
@@ -126,9 +129,9 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
         case let .accepted(id, filled):
             (orderID, immediateFill) = (id, filled)
         case let .finished(rejection):
-            return Self.result(order, rejection: rejection)
+            return ExecutionResult(order, rejection: rejection)
         }
-        let final = await work(orderID, request, order, immediateFill: immediateFill)
+        let final = await work(orderID, request, order, immediateFill: immediateFill, started: started)
         settleBalance(final, request)
         return final
     }
@@ -241,13 +244,6 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
         guard let cached = balance else { return }
         let sign: Int64 = request.action == .buy ? -1 : 1
         balance = (Dollars(micros: cached.dollars.micros + sign * result.notional.micros - result.fees.micros), cached.at)
-    }
-
-    static func result(_ order: OrderLifecycle, rejection: String?) -> ExecutionResult {
-        let notional = (try? order.notional()) ?? .zero
-        let fees = Dollars(micros: order.fills.reduce(0) { $0 + $1.fee.micros })
-        let average = order.filled.isPositive ? Dollars(micros: notional.micros * 100 / order.filled.hundredths) : nil
-        return ExecutionResult(order: order, notional: notional, fees: fees, averagePrice: average, rejection: rejection)
     }
 
     // MARK: Executor

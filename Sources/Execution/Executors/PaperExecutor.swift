@@ -44,6 +44,7 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
     private var held: [String: Contracts] = [:]
     private var resting: [String: (request: ExecutionRequest, order: OrderLifecycle)] = [:]
     private var fillCounter = 0
+    private var startedAt: ContinuousClock.Instant?
 
     public init(books: any MarketDataSource, clock: C, settings: Settings = Settings()) {
         self.books = books
@@ -66,6 +67,7 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
     }
 
     public func execute(_ request: ExecutionRequest) async -> ExecutionResult {
+        startedAt = ContinuousClock.now
         var order = OrderLifecycle(clientOrderID: request.clientOrderID, requested: request.count)
         func finish(_ rejection: String?) -> ExecutionResult {
             result(order, rejection: rejection)
@@ -176,10 +178,10 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
     }
 
     private func result(_ order: OrderLifecycle, rejection: String?) -> ExecutionResult {
-        let notional = (try? order.notional()) ?? .zero
-        let fees = Dollars(micros: order.fills.reduce(0) { $0 + $1.fee.micros })
-        let average = order.filled.isPositive ? Dollars(micros: notional.micros * 100 / order.filled.hundredths) : nil
-        return ExecutionResult(order: order, notional: notional, fees: fees, averagePrice: average, rejection: rejection)
+        // The simulated venue answers (acknowledges and fills) when the latency elapses.
+        let answered = startedAt.map { $0.duration(to: ContinuousClock.now) }
+        let timing = ExecutionTiming(acknowledged: order.state == .rejected ? nil : answered, firstFill: order.fills.isEmpty ? nil : answered)
+        return ExecutionResult(order, rejection: rejection, timing: timing)
     }
 
     public func cancelAll() -> Int {
@@ -191,4 +193,7 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
     public func openOrders() -> [OrderLifecycle] { resting.values.map(\.order) }
 
     public func positions() -> [String: Contracts] { held }
+
+    /// Restores positions (from the journal, at start-up).
+    public func restore(positions: [String: Contracts]) { held = positions.filter { $0.value != .zero } }
 }

@@ -68,7 +68,7 @@ public struct JournalFill: Sendable, Hashable {
 /// (unique fill id), positions, breaker state and denials. Every write is its own transaction and is
 /// committed when the call returns, so "write, then send" means the order exists on disk first.
 public final class Journal: Sendable {
-    private let database: DatabasePool
+    let database: DatabasePool
     public let path: String
 
     /// Opens (creating directories and tables as needed) the journal at `path`.
@@ -109,6 +109,24 @@ public final class Journal: Sendable {
                 CREATE TRIGGER order_events_no_delete BEFORE DELETE ON order_events BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v2 timing, divergence, daily stats, drift") { db in
+            try db.execute(sql: """
+                ALTER TABLE orders ADD COLUMN event_ticker TEXT;
+                ALTER TABLE orders ADD COLUMN expected_price_micros INTEGER;
+                ALTER TABLE orders ADD COLUMN notional_micros INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE orders ADD COLUMN fees_micros INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE orders ADD COLUMN signal_to_submit_us INTEGER;
+                ALTER TABLE orders ADD COLUMN submit_to_ack_us INTEGER;
+                ALTER TABLE orders ADD COLUMN signal_to_first_fill_us INTEGER;
+                ALTER TABLE orders ADD COLUMN signal_to_complete_us INTEGER;
+                ALTER TABLE fills ADD COLUMN expected_price_micros INTEGER;
+                CREATE TABLE daily_stats (day INTEGER PRIMARY KEY, orders INTEGER NOT NULL DEFAULT 0, filled_orders INTEGER NOT NULL DEFAULT 0,
+                    fills INTEGER NOT NULL DEFAULT 0, contracts_hundredths INTEGER NOT NULL DEFAULT 0, notional_micros INTEGER NOT NULL DEFAULT 0,
+                    fees_micros INTEGER NOT NULL DEFAULT 0, denials INTEGER NOT NULL DEFAULT 0);
+                CREATE TABLE position_drift (id INTEGER PRIMARY KEY AUTOINCREMENT, ts_ns INTEGER NOT NULL, ticker TEXT NOT NULL,
+                    journal_hundredths INTEGER NOT NULL, venue_hundredths INTEGER NOT NULL, acknowledged INTEGER NOT NULL DEFAULT 0);
+                """)
+        }
         return migrator
     }
 
@@ -142,12 +160,12 @@ public final class Journal: Sendable {
         }
     }
 
-    private static func appendEvent(_ db: Database, _ clientOrderID: String, at nanoseconds: Int64, _ event: String, detail: String) throws {
+    static func appendEvent(_ db: Database, _ clientOrderID: String, at nanoseconds: Int64, _ event: String, detail: String) throws {
         try db.execute(sql: "INSERT INTO order_events (client_order_id, ts_ns, event, detail) VALUES (?, ?, ?, ?)",
                        arguments: [clientOrderID, nanoseconds, event, detail])
     }
 
-    private static func order(_ row: Row) -> JournalOrder? {
+    static func order(_ row: Row) -> JournalOrder? {
         guard let action = OrderAction(rawValue: row["action"]), let side = OutcomeSide(rawValue: row["side"]),
               let price = Price(micros: row["limit_price_micros"]), let state = OrderState(rawValue: row["state"]) else { return nil }
         var order = JournalOrder(clientOrderID: row["client_order_id"], signalID: row["signal_id"], ticker: row["ticker"], action: action,
@@ -247,6 +265,14 @@ public final class Journal: Sendable {
                 positions[row["ticker"]] = Contracts(hundredths: row["position_hundredths"])
             }
             return positions
+        }
+    }
+
+    public func positionsWithEvents() throws -> [(ticker: String, eventTicker: String, position: Contracts)] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT ticker, event_ticker, position_hundredths FROM positions ORDER BY ticker").map {
+                (ticker: $0["ticker"], eventTicker: $0["event_ticker"], position: Contracts(hundredths: $0["position_hundredths"]))
+            }
         }
     }
 

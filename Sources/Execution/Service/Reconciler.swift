@@ -1,0 +1,118 @@
+import KalshiWire
+import Markets
+
+/// What a venue says about an order of an earlier run.
+public struct VenueOrderRecord: Sendable, Hashable {
+    public var venueOrderID: String
+    public var status: KalshiOrderStatus
+    public var filled: Contracts
+    /// Fills priced in the order's outcome.
+    public var fills: [ExecutionFill]
+
+    public init(venueOrderID: String, status: KalshiOrderStatus, filled: Contracts, fills: [ExecutionFill]) {
+        self.venueOrderID = venueOrderID
+        self.status = status
+        self.filled = filled
+        self.fills = fills
+    }
+}
+
+/// The venue side of start-up reconciliation.
+public protocol VenueLedger: Sendable {
+    /// The venue's record of a journaled order (by venue id when known, else by `client_order_id`), or
+    /// `nil` when the venue definitively has no such order.
+    func venueOrder(for order: JournalOrder) async throws -> VenueOrderRecord?
+    /// Cancels an order an earlier run left resting; its signal is stale.
+    func cancelStale(venueOrderID: String, ticker: String) async throws
+    /// The venue's positions, or `nil` when the journal is the only record (paper).
+    func venuePositions() async throws -> [String: Contracts]?
+}
+
+/// What start-up reconciliation found and did.
+public struct ReconciliationReport: Sendable {
+    public var resolved: [(clientOrderID: String, state: OrderState)] = []
+    /// Orders the venue could not be asked about; they stay open in the journal.
+    public var unresolved: [(clientOrderID: String, reason: String)] = []
+    public var drift: [(ticker: String, journal: Contracts, venue: Contracts)] = []
+    /// Drift beyond the threshold: trading must not start until an operator acknowledges it (`resume`).
+    public var haltReason: String?
+
+    public init() {}
+
+    public var summary: String {
+        "reconciled \(resolved.count) order(s), \(unresolved.count) unresolved, \(drift.count) position drift(s)"
+            + (haltReason.map { "; HALTED: \($0)" } ?? "")
+    }
+}
+
+/// Before trading: resolves every order the journal holds as not finished, then compares positions.
+public struct Reconciler: Sendable {
+    public let journal: Journal
+    public let ledger: any VenueLedger
+    /// Largest per-market difference tolerated without halting.
+    public let driftThreshold: Contracts
+
+    public init(journal: Journal, ledger: any VenueLedger, driftThreshold: Contracts = .zero) {
+        self.journal = journal
+        self.ledger = ledger
+        self.driftThreshold = driftThreshold
+    }
+
+    public func run(nowNanoseconds: Int64) async throws -> ReconciliationReport {
+        var report = ReconciliationReport()
+        for order in try journal.nonTerminalOrders() {
+            do {
+                let state = try await resolve(order, now: nowNanoseconds)
+                report.resolved.append((order.clientOrderID, state))
+            } catch {
+                report.unresolved.append((order.clientOrderID, "\(error)"))
+            }
+        }
+        guard let venue = try await ledger.venuePositions() else { return report }
+        let journaled = try journal.positions()
+        for ticker in Set(venue.keys).union(journaled.keys).sorted() {
+            let mine = journaled[ticker] ?? .zero, theirs = venue[ticker] ?? .zero
+            guard mine != theirs else { continue }
+            report.drift.append((ticker, mine, theirs))
+            try journal.recordDrift(ticker: ticker, journal: mine, venue: theirs, at: nowNanoseconds)
+        }
+        let worst = report.drift.max { abs($0.journal.hundredths - $0.venue.hundredths) < abs($1.journal.hundredths - $1.venue.hundredths) }
+        if let worst, abs(worst.journal.hundredths - worst.venue.hundredths) > driftThreshold.hundredths {
+            report.haltReason = "POSITION_DRIFT: ticker=\(worst.ticker) journal=\(worst.journal.wireString) venue=\(worst.venue.wireString) "
+                + "threshold=\(driftThreshold.wireString) (\(report.drift.count) market(s)); check, then resume to acknowledge"
+        }
+        try journal.adoptPositions(venue, at: nowNanoseconds)
+        return report
+    }
+
+    private func resolve(_ row: JournalOrder, now: Int64) async throws -> OrderState {
+        var order = OrderLifecycle(clientOrderID: row.clientOrderID, requested: row.requested)
+        guard var record = try await ledger.venueOrder(for: row) else {
+            // Never reached the venue: a pending order was journaled and the process stopped before sending.
+            try order.reject(code: row.state == .pending ? "NOT_SENT" : "NOT_FOUND_ON_VENUE")
+            try complete(order, row, now: now, reason: "reconciled at start-up: the venue has no such order")
+            return order.state
+        }
+        if record.status == .resting {
+            try await ledger.cancelStale(venueOrderID: record.venueOrderID, ticker: row.ticker)
+            record = try await ledger.venueOrder(for: row) ?? record
+        }
+        try order.markSubmitted()
+        try order.acknowledge(venueOrderID: record.venueOrderID)
+        // Fills the journal already holds are facts too; the venue's repeat of them is dropped by id.
+        for fill in try journal.fills(row.clientOrderID) {
+            try order.apply(ExecutionFill(fillID: fill.fillID, count: fill.count, price: fill.price, fee: fill.fee, role: fill.role,
+                                          timestampNanoseconds: fill.nanoseconds))
+        }
+        for fill in record.fills { try order.apply(fill) }
+        if order.remaining.isPositive, record.status != .resting { try order.cancel() }
+        try complete(order, row, now: now, reason: "reconciled at start-up: venue status \(record.status.rawValue)")
+        return order.state
+    }
+
+    private func complete(_ order: OrderLifecycle, _ row: JournalOrder, now: Int64, reason: String) throws {
+        let sign: Int64 = (row.action == .buy) == (row.side == .yes) ? 1 : -1
+        try journal.complete(OrderCompletion(result: ExecutionResult(order, rejection: reason), ticker: row.ticker, eventTicker: "",
+                                             positionSign: sign, expectedPrice: nil, latencies: [:], nanoseconds: now))
+    }
+}

@@ -1,0 +1,246 @@
+import ExchangeSim
+import ExecutorTesting
+import Foundation
+import KalshiWire
+import Markets
+import Synchronization
+import Testing
+import TradingClient
+@testable import Execution
+
+/// A scripted executor: records what the journal held when it was called and answers with `answer`.
+final class ScriptedExecutor: Executor, Sendable {
+    let journal: Journal
+    let answer: @Sendable (ExecutionRequest) -> ExecutionResult
+    let seenStates = Mutex<[OrderState?]>([])
+
+    init(journal: Journal, answer: @escaping @Sendable (ExecutionRequest) -> ExecutionResult) {
+        self.journal = journal
+        self.answer = answer
+    }
+
+    func execute(_ request: ExecutionRequest) async -> ExecutionResult {
+        let state = try? journal.order(request.clientOrderID)?.state
+        seenStates.withLock { $0.append(state) }
+        return answer(request)
+    }
+    func cancelAll() async -> Int { 0 }
+    func openOrders() async -> [OrderLifecycle] { [] }
+    func positions() async -> [String: Contracts] { [:] }
+}
+
+@Suite("Execution service: breaker → journal → executor")
+struct ExecutionServiceTests {
+    static let ticker = "KXNFL-26JAN11-BUF"
+
+    static func ticket(_ id: String, count: String = "5", limit: String = "0.45", tif: TimeInForce = .immediateOrCancel) -> OrderTicket {
+        OrderTicket(request: ExecutionRequest(clientOrderID: id, ticker: ticker, seriesTicker: "KXNFL", action: .buy, side: .yes,
+                                              limit: price(limit), count: contracts(count), timeInForce: tif),
+                    eventTicker: "KXNFL-26JAN11", expectedPrice: price("0.44"))
+    }
+
+    static func filled(_ request: ExecutionRequest, fills: [(String, String)]) -> ExecutionResult {
+        var order = OrderLifecycle(clientOrderID: request.clientOrderID, requested: request.count)
+        try? order.markSubmitted()
+        try? order.acknowledge(venueOrderID: "v-" + request.clientOrderID)
+        var fault: OrderTransitionError?
+        for (index, fill) in fills.enumerated() {
+            do {
+                try order.apply(ExecutionFill(fillID: "\(request.clientOrderID)-f\(index)", count: contracts(fill.0), price: price(fill.1),
+                                              fee: Dollars(micros: 10_000), role: .taker, timestampNanoseconds: 1))
+            } catch { fault = error }
+        }
+        if order.remaining.isPositive, fault == nil { try? order.cancel() }
+        return ExecutionResult(order, rejection: nil, fault: fault)
+    }
+
+    static func settings(maxPosition: Int64 = 100) -> BreakerSettings {
+        var limits = RiskLimits()
+        limits.maxPositionSize = Contracts(hundredths: maxPosition * 100)
+        limits.minTimeBetweenOrders = .zero
+        return BreakerSettings(limits: limits)
+    }
+
+    @Test("the order row is committed (pending) before the executor sees the order; fills, position and latencies follow")
+    func journalBeforeSend() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(path: dir.path + "/j.sqlite")
+        let executor = ScriptedExecutor(journal: journal) { Self.filled($0, fills: [("3", "0.44"), ("2", "0.45")]) }
+        let service = try ExecutionService(executor: executor, journal: journal, mode: .paper, breaker: Self.settings())
+        guard case let .executed(result) = await service.execute(Self.ticket("o-1")) else { Issue.record("not executed"); return }
+        #expect(executor.seenStates.withLock { $0 } == [.pending])
+        #expect(result.order.state == .filled)
+        let row = try #require(try journal.order("o-1"))
+        #expect(row.state == .filled && row.filled == contracts("5"))
+        #expect(try journal.fills("o-1").count == 2)
+        #expect(try journal.positions()[Self.ticker] == contracts("5"))
+        #expect(service.metrics.summary(.signalToComplete).count == 1)
+        #expect(service.metrics.prometheusText().contains("executor_orders_total"))
+    }
+
+    @Test("TS-18 a denial is journaled with its code and nothing reaches the executor")
+    func denialJournaled() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(path: dir.path + "/j.sqlite")
+        let executor = ScriptedExecutor(journal: journal) { Self.filled($0, fills: []) }
+        let service = try ExecutionService(executor: executor, journal: journal, mode: .paper, breaker: Self.settings(maxPosition: 10))
+        guard case let .denied(denial) = await service.execute(Self.ticket("big", count: "50")) else { Issue.record("not denied"); return }
+        #expect(denial.code == .positionSizeExceedsLimit)
+        #expect(executor.seenStates.withLock { $0 }.isEmpty)
+        #expect(try journal.order("big") == nil)
+        #expect(try journal.denialCounts() == ["POSITION_SIZE_EXCEEDS_LIMIT": 1])
+    }
+
+    @Test("TS-16 an overfill halts the breaker and its fills stay journaled for investigation")
+    func overfillHalts() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(path: dir.path + "/j.sqlite")
+        let executor = ScriptedExecutor(journal: journal) { Self.filled($0, fills: [("4", "0.44"), ("4", "0.45")]) }
+        let service = try ExecutionService(executor: executor, journal: journal, mode: .demo, breaker: Self.settings())
+        guard case let .executed(result) = await service.execute(Self.ticket("over", count: "5")) else { Issue.record("not executed"); return }
+        #expect(result.fault?.code == .overfill)
+        #expect(await service.haltReason?.hasPrefix("OVERFILL") == true)
+        #expect(try journal.fills("over").count == 1)
+        guard case let .denied(denial) = await service.execute(Self.ticket("next")) else { Issue.record("not denied"); return }
+        #expect(denial.code == .manualHalt)
+    }
+
+    @Test("TS-19 a halt survives a restart of the service and only resume lifts it")
+    func haltSurvivesRestart() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/j.sqlite"
+        do {
+            let journal = try Journal(path: path)
+            let service = try ExecutionService(executor: ScriptedExecutor(journal: journal) { Self.filled($0, fills: []) }, journal: journal,
+                                               mode: .paper, breaker: Self.settings())
+            await service.halt(reason: "operator: news pending")
+        }
+        let journal = try Journal(path: path)
+        let service = try ExecutionService(executor: ScriptedExecutor(journal: journal) { Self.filled($0, fills: [("5", "0.45")]) }, journal: journal,
+                                           mode: .paper, breaker: Self.settings())
+        guard case let .denied(denial) = await service.execute(Self.ticket("a")) else { Issue.record("not denied"); return }
+        #expect(denial.code == .manualHalt)
+        #expect(await service.status().breaker == "halted")
+        await service.resume()
+        guard case .executed = await service.execute(Self.ticket("b")) else { Issue.record("not executed after resume"); return }
+    }
+}
+
+/// Start-up reconciliation against the simulator: what a crash left in the journal is settled with the venue.
+@Suite("Reconciliation after a crash")
+struct ReconciliationTests {
+    static let ticker = ExecutionServiceTests.ticker
+
+    struct Setup {
+        let dir: TemporaryDirectory
+        let sim: SimFixture
+        let client: KalshiTradingClient
+        let executor: KalshiExecutor<ContinuousClock>
+        let journal: Journal
+
+        static func start() async throws -> Setup {
+            let dir = try TemporaryDirectory()
+            let sim = try await SimFixture.start()
+            let client = try KalshiTradingClient(transport: sim.transport(), allowsProduction: false)
+            let executor = KalshiExecutor(client: client, account: nil, clock: ContinuousClock())
+            return Setup(dir: dir, sim: sim, client: client, executor: executor, journal: try Journal(path: dir.path + "/j.sqlite"))
+        }
+
+        func stop() async {
+            try? await client.shutdown()
+            await sim.stop()
+            dir.remove()
+        }
+
+        func row(_ id: String, state: OrderState, count: String = "5") throws {
+            try journal.insert(JournalOrder(clientOrderID: id, signalID: nil, ticker: ReconciliationTests.ticker, action: .buy, side: .yes,
+                                            limitPrice: price("0.40"), requested: contracts(count), mode: "demo", createdNanoseconds: 1))
+            if state != .pending { try journal.update(id, state: state, at: 2, event: "submitted") }
+        }
+
+        func reconcile(threshold: Contracts = .zero) async throws -> ReconciliationReport {
+            try await Reconciler(journal: journal, ledger: executor, driftThreshold: threshold).run(nowNanoseconds: 3)
+        }
+    }
+
+    @Test("TS-22 killed after the order row committed, before the request: never sent, nothing on the venue")
+    func crashBeforeSend() async throws {
+        let s = try await Setup.start()
+        try s.row("c-1", state: .pending)
+        let report = try await s.reconcile()
+        #expect(report.resolved.map(\.state) == [.rejected])
+        #expect(try s.journal.order("c-1")?.errorCode == "NOT_SENT")
+        #expect(try s.journal.nonTerminalOrders().isEmpty)
+        #expect(try await s.client.orders().collect().isEmpty)
+        #expect(report.drift.isEmpty && report.haltReason == nil)
+        await s.stop()
+    }
+
+    @Test("TS-23 killed after the request: found by client_order_id, the stale rest cancelled, fills imported, position right")
+    func crashAfterSend() async throws {
+        let s = try await Setup.start()
+        try s.row("c-2", state: .submitted)
+        // What the dead process sent: a GTC buy of 5 at 0.40; another account then sold 2 into it.
+        _ = try await s.client.createOrder(OrderIntent(ticker: Self.ticker, action: .buy, side: .yes, price: price("0.40"), count: contracts("5"),
+                                                       timeInForce: .goodTillCanceled, clientOrderID: "c-2"), grid: .linearCent)
+        _ = await s.sim.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-1", side: .ask,
+                                                                                  count: contracts("2"), price: price("0.40"), timeInForce: .immediateOrCancel))
+        let report = try await s.reconcile()
+        #expect(report.resolved.map(\.state) == [.canceled])
+        let row = try #require(try s.journal.order("c-2"))
+        #expect(row.filled == contracts("2") && row.venueOrderID != nil)
+        #expect(try s.journal.fills("c-2").map(\.price) == [price("0.40")])
+        #expect(try s.journal.positions()[Self.ticker] == contracts("2"))
+        #expect(report.drift.isEmpty)
+        #expect(try await s.client.orders().collect().map(\.status) == [.canceled])
+        await s.stop()
+    }
+
+    @Test("TS-25 a position the journal does not know is drift: reported, journaled, trading halted until acknowledged")
+    func drift() async throws {
+        let s = try await Setup.start()
+        _ = await s.sim.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-2", side: .ask,
+                                                                                  count: contracts("3"), price: price("0.40"), timeInForce: .goodTillCanceled))
+        // A trade made outside this executor (by hand on the website, say).
+        _ = try await s.client.createOrder(OrderIntent(ticker: Self.ticker, action: .buy, side: .yes, price: price("0.40"), count: contracts("3"),
+                                                       timeInForce: .immediateOrCancel, clientOrderID: "manual"), grid: .linearCent)
+        let report = try await s.reconcile(threshold: contracts("1"))
+        #expect(report.drift.count == 1)
+        #expect(report.haltReason?.hasPrefix("POSITION_DRIFT") == true)
+        #expect(try s.journal.unacknowledgedDrift().count == 1)
+        #expect(try s.journal.positions()[Self.ticker] == contracts("3"), "the venue's position is adopted")
+
+        let service = try ExecutionService(executor: s.executor, journal: s.journal, mode: .demo, breaker: ExecutionServiceTests.settings())
+        if let reason = report.haltReason { await service.halt(reason: reason) }
+        guard case let .denied(denial) = await service.execute(ExecutionServiceTests.ticket("after-drift")) else { Issue.record("traded"); return }
+        #expect(denial.code == .manualHalt)
+        await service.resume()
+        #expect(try s.journal.unacknowledgedDrift().isEmpty)
+        await s.stop()
+    }
+
+    @Test("TS-08 5xx on the submit and on every lookup: the outcome stays unknown, then reconciliation settles it")
+    func unresolvedThenReconciled() async throws {
+        let s = try await Setup.start()
+        let executor = KalshiExecutor(client: s.client, account: nil, clock: ContinuousClock(), settings: {
+            var settings = KalshiExecutor<ContinuousClock>.Settings()
+            settings.resolveBackoff = .milliseconds(1)
+            return settings
+        }())
+        try s.sim.faults.apply(argument: "POST /portfolio/events/orders=error_rate:1")
+        try s.sim.faults.apply(argument: "GET /portfolio/orders=unavailable:1000")
+        let service = try ExecutionService(executor: executor, journal: s.journal, mode: .demo, breaker: ExecutionServiceTests.settings())
+        guard case let .executed(result) = await service.execute(ExecutionServiceTests.ticket("amb")) else { Issue.record("not executed"); return }
+        #expect(result.order.state == .submitted && result.order.isAmbiguous)
+        #expect(try s.journal.order("amb")?.state == .submitted)
+        s.sim.faults.clear()
+        let report = try await Reconciler(journal: s.journal, ledger: executor).run(nowNanoseconds: 9)
+        #expect(report.resolved.map(\.state) == [.rejected])
+        #expect(try s.journal.order("amb")?.errorCode == "NOT_FOUND_ON_VENUE")
+        await s.stop()
+    }
+}
