@@ -7,27 +7,12 @@ public enum TradingEnvironment: String, Sendable, Hashable, CaseIterable {
     case paper, live
 }
 
-/// How orders are executed, derived from `ENVIRONMENT` and `PAPER_TRADING`.
-public enum ExecutionMode: String, Sendable, Hashable {
-    /// `ENVIRONMENT=paper`, `PAPER_TRADING=true`: fills simulated against the market-data book.
-    case paper
-    /// `ENVIRONMENT=paper`, `PAPER_TRADING=false`: real orders on the Kalshi demo account.
-    case demo
-    /// `ENVIRONMENT=live`: real orders with real money.
-    case live
-}
-
 /// `PAPER_FILL_MODEL`.
 public enum PaperFillModel: String, Sendable, Hashable, CaseIterable {
     /// Walk the live order book at the moment the simulated latency elapses (default).
     case book
     /// The classic probabilistic model (fill 0.85, partial 0.15, slippage…).
     case random
-}
-
-/// `FILL_DETECTION`.
-public enum FillDetection: String, Sendable, Hashable, CaseIterable {
-    case websocket, polling
 }
 
 /// REST and WebSocket addresses of one Kalshi venue, plus the credentials used there.

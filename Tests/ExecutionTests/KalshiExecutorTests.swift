@@ -21,7 +21,7 @@ struct KalshiExecutorTests {
 
         var account: String { sim.credentials.keyID.rawValue }
 
-        static func start(_ detection: FillDetection = .webSocket, configure: (inout KalshiExecutor<ManualClock>.Settings) -> Void = { _ in }) async throws -> Harness {
+        static func start(_ detection: FillDetection = .websocket, configure: (inout KalshiExecutor<ManualClock>.Settings) -> Void = { _ in }) async throws -> Harness {
             let sim = try await SimFixture.start()
             let client = try KalshiTradingClient(transport: sim.transport(), allowsProduction: false)
             let clock = ManualClock()
@@ -30,7 +30,7 @@ struct KalshiExecutorTests {
             settings.resolveBackoff = .zero
             settings.rateLimitBackoff = .zero
             configure(&settings)
-            let stream = detection == .webSocket ? AccountStream(socket: sim.webSocket()) : nil
+            let stream = detection == .websocket ? AccountStream(socket: sim.webSocket()) : nil
             let executor = KalshiExecutor(client: client, account: stream, clock: clock, settings: settings)
             try await executor.start()
             return Harness(sim: sim, client: client, executor: executor, clock: clock)
@@ -105,7 +105,7 @@ struct KalshiExecutorTests {
         #expect(await eventually { (try? await h.venueOrders().first { $0.clientOrderID == "gtc-1" }?.status) == .resting })
         #expect(await eventually { await !h.executor.openOrders().isEmpty })
         await h.quote(.ask, "0.40", "4")
-        if detection == .webSocket {
+        if detection == .websocket {
             #expect(await eventually { await h.executor.openOrders().first?.filled == contracts("4") })
         }
         // Step the injected clock to the timeout (through the 200 ms polls when polling).

@@ -30,7 +30,7 @@ struct PaperExecutorTests {
                          limit: price(limit), count: contracts(count), timeInForce: tif)
     }
 
-    static func executor(_ books: FixedBooks, _ clock: ManualClock, model: PaperFillModel = .book, seed: UInt64 = 1) -> PaperExecutor<ManualClock> {
+    static func executor(_ books: FixedBooks, _ clock: ManualClock, model: PaperFillMode = .book, seed: UInt64 = 1) -> PaperExecutor<ManualClock> {
         var settings = PaperExecutor<ManualClock>.Settings()
         settings.model = model
         settings.seed = seed

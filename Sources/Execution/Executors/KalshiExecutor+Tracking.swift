@@ -28,7 +28,7 @@ extension KalshiExecutor {
             case .polling:
                 try? await clock.sleep(until: earliest(clock.now.advanced(by: settings.pollInterval), deadline), tolerance: nil)
                 await synchronise(orderID)
-            case .webSocket:
+            case .websocket:
                 let heard = await waitForChange(orderID, until: earliest(clock.now.advanced(by: settings.safetyPollInterval), deadline))
                 if !heard, !isDone(orderID) { await synchronise(orderID) }
             }

@@ -2,14 +2,6 @@ import KalshiWire
 import Markets
 import TradingClient
 
-/// How a live executor learns about fills.
-public enum FillDetection: String, Sendable, Hashable, CaseIterable {
-    /// The private `fill` and `user_orders` channels (REST as a safety net).
-    case webSocket = "websocket"
-    /// `GET /portfolio/orders/{id}` and `GET /portfolio/fills` every `pollInterval`.
-    case polling
-}
-
 /// Counters a live executor keeps for metrics and the closing stats.
 public struct KalshiExecutorCounters: Sendable, Hashable {
     public var ambiguousSubmits = 0
@@ -31,7 +23,7 @@ public struct KalshiExecutorCounters: Sendable, Hashable {
 /// Fill prices and fees come from the venue's fills, never from the limit.
 public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
     public struct Settings: Sendable {
-        public var fillDetection: FillDetection = .webSocket
+        public var fillDetection: FillDetection = .websocket
         public var pollInterval: Duration = .milliseconds(200)
         /// An order still working after this long is cancelled (the remainder).
         public var orderTimeout: Duration = .seconds(30)
@@ -77,7 +69,7 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
     var connectedOnce = false
     public internal(set) var counters = KalshiExecutorCounters()
 
-    /// - Parameter account: the private channels; required for `.webSocket` detection (without it the
+    /// - Parameter account: the private channels; required for `.websocket` detection (without it the
     ///   executor polls).
     public init(client: KalshiTradingClient, account: AccountStream?, clock: C, settings: Settings = Settings()) {
         self.client = client
@@ -90,7 +82,7 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
 
     /// Connects the private channels (WebSocket detection) and starts routing their events to orders.
     public func start() async throws {
-        guard let account, consumer == nil, settings.fillDetection == .webSocket else { return }
+        guard let account, consumer == nil, settings.fillDetection == .websocket else { return }
         let events = account.events
         consumer = Task { [weak self] in
             for await event in events {

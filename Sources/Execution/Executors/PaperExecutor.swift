@@ -3,7 +3,7 @@ import KalshiWire
 import Markets
 
 /// How paper orders fill.
-public enum PaperFillModel: Sendable, Hashable {
+public enum PaperFillMode: Sendable, Hashable {
     /// Walk the live book when the simulated latency elapses (default).
     case book
     /// The classic probabilistic model.
@@ -28,7 +28,7 @@ public struct RandomFillParameters: Sendable, Hashable {
 /// simulated latency elapses, and never from a stale book.
 public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
     public struct Settings: Sendable {
-        public var model: PaperFillModel = .book
+        public var model: PaperFillMode = .book
         /// Simulated venue latency, uniform in this range.
         public var latency: ClosedRange<Duration> = .milliseconds(10) ... .milliseconds(50)
         public var startingCash = Dollars(micros: 10_000 * 1_000_000)

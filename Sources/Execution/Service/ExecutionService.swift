@@ -1,16 +1,6 @@
 import Foundation
 import Markets
 
-/// Where orders go.
-public enum ExecutionMode: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Simulated fills, nothing leaves the process.
-    case paper
-    /// Orders on the Kalshi demo account.
-    case demo
-    /// Orders on production, with real money.
-    case live
-}
-
 /// One order the coordinator (or an operator) wants executed, with what the breaker and the journal need.
 public struct OrderTicket: Sendable {
     public var request: ExecutionRequest
