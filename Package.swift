@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "RunExecutor",
             dependencies: [
-                "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient",
+                "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient", "Execution",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

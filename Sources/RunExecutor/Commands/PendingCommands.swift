@@ -7,30 +7,6 @@ func notYetImplemented(_ command: String, issue: Int?, _ what: String) throws ->
     throw ExitStatus.failure.exitCode
 }
 
-struct Run: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Run the trading loop (the default command).",
-        discussion: """
-            Paper-trades by default. ENVIRONMENT=live asks the operator to type CONFIRM (exit 3 otherwise). \
-            On SIGINT/SIGTERM it stops taking signals, cancels the resting orders it placed, flushes the \
-            journal and prints final stats.
-            """
-    )
-    @OptionGroup var options: ConfigOptions
-    @Option(help: ArgumentHelp("Read JSON-lines signals from a file, or - for stdin.", valueName: "file"))
-    var signals: String?
-    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
-    var duration: Int?
-    @Flag(help: "Skip the typed live confirmation (unattended runs; logged loudly).")
-    var confirmLive = false
-    @Option(help: ArgumentHelp("Journal database path (default JOURNAL_PATH or data/executor.sqlite).", valueName: "path"))
-    var journal: String?
-
-    func run() async throws {
-        try notYetImplemented("run", issue: 6, "coordinator and the main trading loop")
-    }
-}
-
 struct Order: AsyncParsableCommand {
     enum Intent: String, ExpressibleByArgument, CaseIterable {
         case buyYes = "buy-yes", buyNo = "buy-no", sellYes = "sell-yes", sellNo = "sell-no"

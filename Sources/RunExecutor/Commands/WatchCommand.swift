@@ -111,8 +111,18 @@ enum WatchLine {
 /// The in-process simulator used when there is no configuration: market data and (later) the demo
 /// trading venue, with a generated key and seeded synthetic activity.
 enum EmbeddedVenue {
-    static func start(seed: UInt64, activityInterval: Duration = .milliseconds(100)) async throws
-        -> (server: SimServer, credentials: KalshiCredentials, activity: Task<Void, Never>) {
+    struct Started: Sendable {
+        let server: SimServer
+        let credentials: KalshiCredentials
+        let activity: Task<Void, Never>
+
+        func stop() async {
+            activity.cancel()
+            await server.stop()
+        }
+    }
+
+    static func start(seed: UInt64, activityInterval: Duration = .milliseconds(100)) async throws -> Started {
         let key = try KalshiPrivateKey.generate()
         guard let keyID = KalshiKeyID("embedded-trader") else { throw ExitStatus.failure.exitCode }
         let keys = SimKeyRegistry()
@@ -122,6 +132,6 @@ enum EmbeddedVenue {
         await activity.seedBooks()
         let server = try await SimServer.start(exchange: exchange, keys: keys)
         let task = Task { await activity.run(every: activityInterval, clock: ContinuousClock()) }
-        return (server, KalshiCredentials(keyID: keyID, privateKey: key), task)
+        return Started(server: server, credentials: KalshiCredentials(keyID: keyID, privateKey: key), activity: task)
     }
 }

@@ -1,0 +1,184 @@
+import Config
+import DataClient
+import Execution
+import Foundation
+import KalshiWire
+import Markets
+import TradingClient
+
+/// Where a run's signals come from.
+public enum SignalOrigin: Sendable, Hashable {
+    /// JSON lines from a file, or standard input for `-`.
+    case file(String)
+    /// Synthetic signals read off the data venue's books (the embedded default), seeded.
+    case synthetic(seed: UInt64)
+}
+
+/// What a finished run reports.
+public struct RunSummary: Sendable {
+    public var stats: LoopStats
+    public var cancelledAtShutdown: Int
+    public var reconciliation: String
+    public var haltReason: String?
+    public var latency: [LatencyStage: LatencySummary]
+}
+
+/// A run wired from a `V3Config` (DESIGN.md §2): data venue first, then the trading venue, then the
+/// journal, start-up reconciliation and the execution loop. `run` returns after `stop` completes,
+/// having cancelled the resting orders this run placed.
+public final class TradingSession: Sendable {
+    public let plan: RunPlan
+    private let config: V3Config
+    private let origin: SignalOrigin
+    private let log: @Sendable (String) -> Void
+
+    public init(config: V3Config, plan: RunPlan, origin: SignalOrigin, log: @escaping @Sendable (String) -> Void) {
+        self.config = config
+        self.plan = plan
+        self.origin = origin
+        self.log = log
+    }
+
+    private func transport(_ venue: KalshiVenueConfig) -> KalshiTransport {
+        var configuration = KalshiTransport.Configuration(baseURL: venue.apiURL, credentials: venue.credentials)
+        configuration.tier = config.rateTier
+        return KalshiTransport(configuration)
+    }
+
+    /// Runs until `stop` returns (Ctrl-C, SIGTERM, `--duration`), then shuts down cleanly.
+    public func run(journalPath: String, until stop: @Sendable () async -> Void) async throws -> RunSummary {
+        var state = RunState.startup
+        func move(_ next: RunState) {
+            guard state.allows(next) else { return }
+            state = next
+            log("state \(next)")
+        }
+        plan.startupNotices.forEach(log)
+
+        move(.connectingData)
+        let dataREST = KalshiDataClient(transport: transport(config.data))
+        let market = LiveMarketData(socket: KalshiWebSocket(KalshiWebSocket.Configuration(url: config.data.webSocketURL, credentials: config.data.credentials)))
+        await market.start()
+        let dataCatalog = MarketCatalog(client: dataREST)
+        let listed = try await dataCatalog.refreshOpenMarkets()
+        log("data venue: \(listed) open market(s) on \(config.data.apiURL.host ?? "?")")
+
+        move(.connectingTrading)
+        let tradingCatalog: MarketCatalog
+        let executor: any Executor & VenueLedger
+        var paper: PaperExecutor<ContinuousClock>?
+        var live: KalshiExecutor<ContinuousClock>?
+        var tradingClient: KalshiTradingClient?
+        var tradingREST: KalshiDataClient?
+        switch plan.mode {
+        case .paper:
+            tradingCatalog = dataCatalog
+            var settings = PaperExecutor<ContinuousClock>.Settings()
+            settings.startingCash = config.paper.startingCash
+            let seed = config.paper.seed ?? UInt64.random(in: 1...UInt64.max)
+            settings.seed = seed
+            settings.model = config.paper.fillModel == .book ? .book : .random(RandomFillParameters())
+            log("paper executor: \(config.paper.fillModel.rawValue) model, seed \(seed), cash \(config.paper.startingCash.wireString)")
+            let executorInstance = PaperExecutor(books: market, clock: ContinuousClock(), settings: settings)
+            paper = executorInstance
+            executor = executorInstance
+        case .demo, .live:
+            let client = try KalshiTradingClient(transport: transport(config.trading), allowsProduction: plan.mode == .live)
+            let rest = KalshiDataClient(transport: transport(config.trading))
+            tradingREST = rest
+            tradingCatalog = MarketCatalog(client: rest)
+            var settings = KalshiExecutor<ContinuousClock>.Settings()
+            settings.fillDetection = config.fillDetection
+            settings.orderTimeout = config.orderTimeout
+            let account = config.fillDetection == .websocket
+                ? AccountStream(socket: KalshiWebSocket(KalshiWebSocket.Configuration(url: config.trading.webSocketURL, credentials: config.trading.credentials)))
+                : nil
+            let executorInstance = KalshiExecutor(client: client, account: account, clock: ContinuousClock(), settings: settings)
+            try await executorInstance.start()
+            tradingClient = client
+            live = executorInstance
+            executor = executorInstance
+        }
+
+        let journal = try Journal(path: journalPath)
+        let service = try ExecutionService(executor: executor, journal: journal, mode: plan.mode,
+                                           breaker: BreakerSettings(limits: config.risk))
+        move(.syncing)
+        let report = try await Reconciler(journal: journal, ledger: executor).run(nowNanoseconds: ExecutionService.systemWallClock())
+        log(report.summary)
+        if let reason = report.haltReason { await service.halt(reason: reason) }
+        try await service.reloadPositions()
+        if let paper { await paper.restore(positions: try journal.positions()) }
+        if let halted = await service.haltReason { log("HALTED (\(halted)); no order will be sent until `run-executor resume`") }
+
+        // Books to trade on: every listed market for the synthetic stream; external signals subscribe on demand.
+        let inbox = SignalInbox()
+        var synthetic: SyntheticSignalSource?
+        var reader: Task<Void, Never>?
+        switch origin {
+        case let .synthetic(seed):
+            let tickers = await dataCatalog.tickers
+            try await market.watchBooks(tickers)
+            try await market.watch(.trade, tickers: tickers)
+            synthetic = SyntheticSignalSource(books: market, tickers: tickers, seed: seed)
+        case let .file(path):
+            let log = log
+            reader = try SignalFileSource.start(path: path, into: inbox) { log("MALFORMED \($0)") }
+            try await market.watch(.trade)
+        }
+        try await market.watch(.marketLifecycle)
+        let paperExecutor = paper
+        let feed = Task { [log] in
+            for await update in market.updates {
+                switch update {
+                case let .trade(trade):
+                    if let paperExecutor, let yes = Price(trade.yesPriceDollars) {
+                        await paperExecutor.onTrade(ticker: trade.marketTicker, yesPrice: yes, count: trade.countFP)
+                    }
+                case let .lifecycle(event):
+                    // The lifecycle service: closed or settled markets take no orders; grid changes apply at once.
+                    switch event.eventType {
+                    case "deactivated": await tradingCatalog.update(event.marketTicker, status: "paused")
+                    case "activated": await tradingCatalog.update(event.marketTicker, status: "active")
+                    case "determined", "settled":
+                        await tradingCatalog.update(event.marketTicker, status: event.eventType)
+                        log("market \(event.marketTicker) \(event.eventType): no further orders")
+                    case "price_level_structure_updated":
+                        if let ranges = event.priceRanges, let grid = try? PriceGrid(wire: ranges) {
+                            await tradingCatalog.update(event.marketTicker, grid: grid)
+                        }
+                    default: break
+                    }
+                default:
+                    continue
+                }
+            }
+        }
+        var loopSettings = ExecutionLoop.Settings()
+        loopSettings.cycleInterval = config.loop.cycleInterval
+        loopSettings.maxSignalsPerCycle = config.loop.maxSignalsPerCycle
+        let loop = ExecutionLoop(inbox: inbox, service: service, catalog: tradingCatalog, synthetic: synthetic, settings: loopSettings, log: log,
+                                 watch: { ticker in try? await market.watchBooks([ticker]) })
+        move(.ready)
+        let running = Task { await loop.run() }
+        await stop()
+
+        move(.shuttingDown)
+        reader?.cancel()
+        running.cancel()
+        await running.value
+        let cancelled = await service.cancelAll()
+        log("shutdown: cancelled \(cancelled) resting order(s) this run placed")
+        feed.cancel()
+        await live?.stop()
+        await market.stop()
+        try? await tradingClient?.shutdown()
+        try? await tradingREST?.shutdown()
+        try? await dataREST.shutdown()
+        move(.stopped)
+        var latency: [LatencyStage: LatencySummary] = [:]
+        for stage in LatencyStage.allCases { latency[stage] = service.metrics.summary(stage) }
+        return RunSummary(stats: await loop.stats, cancelledAtShutdown: cancelled, reconciliation: report.summary,
+                          haltReason: await service.haltReason, latency: latency)
+    }
+}

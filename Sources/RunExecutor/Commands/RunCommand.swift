@@ -1,0 +1,98 @@
+import ArgumentParser
+import Config
+import Coordinator
+import Execution
+import Foundation
+import KalshiWire
+import Markets
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the trading loop (the default command).",
+        discussion: """
+            Paper-trades by default. With no configuration at all, starts the embedded exchange simulator as \
+            both the market-data and the trading venue and paper-trades its synthetic signals. \
+            ENVIRONMENT=live asks the operator to type CONFIRM (exit 3 otherwise). On SIGINT/SIGTERM (or \
+            after --duration) it stops taking signals, cancels the resting orders it placed, flushes the \
+            journal and prints final stats.
+            """
+    )
+    @OptionGroup var options: ConfigOptions
+    @Option(help: ArgumentHelp("Read JSON-lines signals from a file, or - for stdin.", valueName: "file"))
+    var signals: String?
+    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
+    var duration: Int?
+    @Flag(help: "Skip the typed live confirmation (unattended runs; logged loudly).")
+    var confirmLive = false
+    @Option(help: ArgumentHelp("Journal database path (default JOURNAL_PATH or data/executor.sqlite).", valueName: "path"))
+    var journal: String?
+    @Option(help: "Seed of the embedded simulator and the synthetic signals (no configuration only).")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+    }
+
+    func run() async throws {
+        let report = try options.loadReport()
+        var config = report.config
+        let plan = RunPlan(report: report)
+        if plan.mode == .live { try confirmLiveTrading() }
+
+        var embedded: EmbeddedVenue.Started?
+        if report.isEmbeddedDefault {
+            let started = try await EmbeddedVenue.start(seed: seed)
+            embedded = started
+            let venue = KalshiVenueConfig(apiURL: started.server.baseURL, webSocketURL: started.server.webSocketURL, credentials: started.credentials)
+            config.data = venue
+            config.trading = venue
+            if config.paper.seed == nil { config.paper.seed = seed }
+        }
+        let origin: SignalOrigin = signals.map { .file($0) } ?? .synthetic(seed: seed)
+        if signals == nil, !report.isEmbeddedDefault {
+            log("no --signals given: trading synthetic signals read off the data venue's books")
+        }
+        let session = TradingSession(config: config, plan: plan, origin: origin, log: log)
+        let duration = duration
+        let summary: RunSummary
+        do {
+            summary = try await session.run(journalPath: journal ?? config.journalPath) { await waitForShutdown(duration: duration) }
+        } catch {
+            printError("run: \(error)")
+            if let embedded { await embedded.stop() }
+            throw ExitStatus.failure.exitCode
+        }
+        if let embedded { await embedded.stop() }
+        print("final \(summary.stats.line)")
+        for stage in LatencyStage.allCases {
+            guard let latency = summary.latency[stage], latency.count > 0 else { continue }
+            print("latency \(stage.rawValue): n=\(latency.count) p50=\(latency.p50)µs p90=\(latency.p90)µs p99=\(latency.p99)µs max=\(latency.max)µs")
+        }
+        print("cancelled at shutdown: \(summary.cancelledAtShutdown)")
+        if let halt = summary.haltReason { print("HALTED: \(halt)") }
+        flushStandardOutput()
+    }
+
+    /// Live trading needs the operator to type CONFIRM, or `--confirm-live` for unattended runs.
+    private func confirmLiveTrading() throws {
+        if confirmLive {
+            log("!!! LIVE TRADING WITH REAL MONEY — confirmation skipped by --confirm-live !!!")
+            return
+        }
+        print("LIVE mode: orders will use REAL MONEY. Type CONFIRM to continue: ", terminator: "")
+        flushStandardOutput()
+        guard readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces) == "CONFIRM" else {
+            printError("live trading not confirmed; nothing was sent")
+            throw ExitStatus.liveConfirmationRefused.exitCode
+        }
+    }
+}
+
+/// A timestamped log line on standard output.
+@Sendable func log(_ line: String) {
+    let now = Date()
+    let stamp = ISO8601DateFormatter.string(from: now, timeZone: TimeZone(identifier: "UTC") ?? .current,
+                                            formatOptions: [.withInternetDateTime, .withFractionalSeconds])
+    print("\(stamp) \(line)")
+    flushStandardOutput()
+}
