@@ -94,8 +94,8 @@ struct ConfigCheckCLITests {
     }
 
     @Test("commands of later issues say so plainly and exit 1", arguments: [
-        [], ["run"], ["order", "buy-yes", "KX-1", "--count", "1", "--price", "0.5"], ["cancel-all"], ["positions"],
-        ["balance"], ["orders"], ["report"], ["status"], ["halt", "--reason", "x"], ["resume"],
+        ["order", "buy-yes", "KX-1", "--count", "1", "--price", "0.5"], ["cancel-all"], ["positions"],
+        ["balance"], ["orders"], ["status"], ["halt", "--reason", "x"], ["resume"],
         ["trader", "--platform", "kalshi"],
     ])
     func pending(command: [String]) throws {

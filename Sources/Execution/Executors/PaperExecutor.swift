@@ -43,7 +43,6 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
     public private(set) var cash: Dollars
     private var held: [String: Contracts] = [:]
     private var resting: [String: (request: ExecutionRequest, order: OrderLifecycle)] = [:]
-    private var fillCounter = 0
     private var startedAt: ContinuousClock.Instant?
 
     public init(books: any MarketDataSource, clock: C, settings: Settings = Settings()) {
@@ -59,11 +58,6 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
     private func latency() -> Duration {
         let low = settings.latency.lowerBound, high = settings.latency.upperBound
         return low + (high - low) * unit()
-    }
-
-    private func nextFillID() -> String {
-        fillCounter += 1
-        return "paper-\(fillCounter)"
     }
 
     public func execute(_ request: ExecutionRequest) async -> ExecutionResult {
@@ -152,7 +146,9 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
     /// One fill: lifecycle, cash (cost or proceeds and the taker fee), position.
     private func apply(_ request: ExecutionRequest, _ order: inout OrderLifecycle, count: Contracts, price: Price) {
         let fee = KalshiFees.estimate(rate: KalshiFees.rate(seriesTicker: request.seriesTicker, role: .taker), count: count, price: price)
-        let fill = ExecutionFill(fillID: nextFillID(), count: count, price: price, fee: fee, role: .taker, timestampNanoseconds: 0)
+        // Unique across runs (the journal keys fills by id): the order's own id plus its fill number.
+        let fill = ExecutionFill(fillID: "\(request.clientOrderID)-paper-\(order.fills.count + 1)", count: count, price: price, fee: fee,
+                                 role: .taker, timestampNanoseconds: 0)
         guard (try? order.apply(fill)) == .applied else { return }
         let notional = (try? price.notional(count, rounding: request.action == .buy ? .up : .down)) ?? .zero
         cash = Dollars(micros: cash.micros + (request.action == .buy ? -notional.micros : notional.micros) - fee.micros)

@@ -56,14 +56,6 @@ struct Orders: AsyncParsableCommand {
     func run() async throws { try notYetImplemented("orders", issue: 6, "venue account commands") }
 }
 
-struct Report: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Print P&L, orders and fills, fill rate and latency percentiles from the journal.")
-    @Option(help: ArgumentHelp("Journal database path.", valueName: "path")) var journal: String?
-    @Flag(help: "Machine-readable output.") var json = false
-    func run() async throws { try notYetImplemented("report", issue: 5, "the SQLite journal") }
-}
-
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show a running executor's state (admin API).")
     @Flag(help: "Machine-readable output.") var json = false
