@@ -75,6 +75,9 @@ let package = Package(
             dependencies: [
                 "Markets", "Config", "DataClient", "TradingClient", "Execution",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -95,6 +98,9 @@ let package = Package(
             dependencies: [
                 "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient", "Execution",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -126,6 +132,6 @@ let package = Package(
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Markets", "TradingClient", "KalshiWire", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Config", "Markets", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(name: "ExchangeSimTests", dependencies: ["ExchangeSim", "Markets", "KalshiWire", "ExecutorTesting"], swiftSettings: strict),
-        .testTarget(name: "RunExecutorTests", dependencies: ["RunExecutor", "ExecutorTesting", "KalshiWire"], swiftSettings: strict),
+        .testTarget(name: "RunExecutorTests", dependencies: ["RunExecutor", "ExecutorTesting", "KalshiWire", "ExchangeSim", "Markets"], swiftSettings: strict),
     ]
 )

@@ -49,6 +49,18 @@ public enum CLIProcess {
                          stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// `run` on a thread of its own, for async tests: a blocking wait on a cooperative thread could starve
+    /// the very simulators (in this process) the child talks to.
+    public static func runDetached(
+        _ arguments: [String], environment: [String: String] = [:], workingDirectory: String, stdin: String = ""
+    ) async throws -> CLIResult {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try run(arguments, environment: environment, workingDirectory: workingDirectory, stdin: stdin) })
+            }.start()
+        }
+    }
+
     /// The package root (for `env-examples/`), from a test file's `#filePath`.
     public static func packageRoot(from filePath: String) -> String {
         var url = URL(fileURLWithPath: filePath)

@@ -9,10 +9,10 @@ struct RunCLITests {
     static let root = CLIProcess.packageRoot(from: #filePath)
 
     @Test("the embedded default paper-trades the synthetic stream and exits cleanly after --duration")
-    func embeddedDefault() throws {
+    func embeddedDefault() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let result = try CLIProcess.run(["--duration", "3"], workingDirectory: dir.path)
+        let result = try await CLIProcess.runDetached(["--duration", "3"], workingDirectory: dir.path)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("No configuration: using the embedded exchange simulator"))
         #expect(result.stdout.contains(" TRADE syn-"))
@@ -20,21 +20,21 @@ struct RunCLITests {
         #expect(result.stdout.contains("final cycles="))
         #expect(FileManager.default.fileExists(atPath: dir.path + "/data/executor.sqlite"), "the journal is in data/ under the working directory")
 
-        let report = try CLIProcess.run(["report", "--json"], workingDirectory: dir.path)
+        let report = try await CLIProcess.runDetached(["report", "--json"], workingDirectory: dir.path)
         #expect(report.status == 0, "\(report.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
         #expect((json["orders"] as? [[String: Any]])?.isEmpty == false)
     }
 
     @Test("malformed signal lines are reported with their line number and the run goes on")
-    func malformedLines() throws {
+    func malformedLines() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let good = #"{"signal_id":"s-1","should_trade":true,"action":"BUY_YES","kalshi":{"ticker":"KXNFL-26JAN11-BUF","yes_ask":99,"no_ask":2},"edge":{"cents":7},"position":{"contracts":5}}"#
         let skipped = #"{"signal_id":"s-3","should_trade":false,"action":"BUY_NO","kalshi":{"ticker":"KXNFL-26JAN11-BUF","yes_ask":48,"no_ask":53},"edge":{"cents":1},"position":{"contracts":5}}"#
         let lines = [good, "{not json", #"{"signal_id":"s-2","action":"SELL_YES","kalshi":{"ticker":"X"},"edge":{"cents":1},"position":{"contracts":1}}"#, skipped]
         let path = try dir.write("signals.jsonl", lines.joined(separator: "\n") + "\n")
-        let result = try CLIProcess.run(["--signals", path, "--duration", "3"], workingDirectory: dir.path)
+        let result = try await CLIProcess.runDetached(["--signals", path, "--duration", "3"], workingDirectory: dir.path)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("MALFORMED signal line 2: not a signal object"))
         #expect(result.stdout.contains("MALFORMED signal line 3: action: \"SELL_YES\" is not BUY_YES or BUY_NO"))
@@ -44,7 +44,7 @@ struct RunCLITests {
     }
 
     @Test("live mode without a typed CONFIRM exits 3 and sends nothing")
-    func liveNeedsConfirmation() throws {
+    func liveNeedsConfirmation() async throws {
         let vectors = try AuthVectors.load()
         let environment = [
             "ENVIRONMENT": "live", "PAPER_TRADING": "false",
@@ -53,10 +53,45 @@ struct RunCLITests {
         ]
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let result = try CLIProcess.run([], environment: environment, workingDirectory: dir.path, stdin: "yes\n")
+        let result = try await CLIProcess.runDetached([], environment: environment, workingDirectory: dir.path, stdin: "yes\n")
         #expect(result.status == 3)
         #expect(result.stdout.contains("Type CONFIRM"))
         #expect(result.stderr.contains("not confirmed; nothing was sent"))
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/data/executor.sqlite"), "not even a journal")
+    }
+}
+
+/// `status`, `halt` and `resume` against a running executor's admin API.
+@Suite("run-executor: admin API")
+struct AdminCLITests {
+    @Test("TS-19 halt stops new orders within one cycle, survives a restart, and status shows it; the API needs the token")
+    func haltAcrossRestart() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let run = try RunningCLI.launch(["--admin-port", "0"], workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: " TRADE syn-")
+        let tokenMode = try FileManager.default.attributesOfItem(atPath: dir.path + "/data/admin.token")[.posixPermissions] as? Int
+        #expect(tokenMode == 0o600)
+
+        let halt = try await CLIProcess.runDetached(["halt", "--reason", "news pending"], workingDirectory: dir.path)
+        #expect(halt.status == 0, "\(halt.stderr)")
+        _ = try await run.waitForLine(containing: "MANUAL_HALT: reason=news pending")
+        let status = try await CLIProcess.runDetached(["status", "--json"], workingDirectory: dir.path)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect((json["execution"] as? [String: Any])?["halt_reason"] as? String == "news pending")
+        let tradesAtHalt = run.output.count { $0.contains(" TRADE ") }
+        _ = try await run.waitForLine(containing: "BLOCK syn-", timeout: .seconds(5))
+        try await Task.sleep(for: .milliseconds(2_100))  // two more cycles
+        #expect(run.output.count { $0.contains(" TRADE ") } <= tradesAtHalt + 1, "at most the cycle in progress trades after a halt")
+
+        let endpoint = try String(contentsOfFile: dir.path + "/data/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let unauthorised = try await CLIProcess.runDetached(["status", "--url", endpoint], environment: ["ADMIN_TOKEN": "wrong"], workingDirectory: dir.path)
+        #expect(unauthorised.status == 1 && unauthorised.stderr.contains("401"))
+        #expect(await run.stop() == 0)
+
+        let restarted = try await CLIProcess.runDetached(["--duration", "2", "--admin-port", "0"], workingDirectory: dir.path)
+        #expect(restarted.status == 0)
+        #expect(restarted.stdout.contains("HALTED (news pending)"))
+        #expect(!restarted.stdout.contains(" TRADE "))
     }
 }

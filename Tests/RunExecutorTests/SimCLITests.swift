@@ -67,9 +67,9 @@ struct SimCLITests {
     }
 
     @Test("unpaired --key-id is a usage error (exit 2)")
-    func unpaired() throws {
+    func unpaired() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        #expect(try CLIProcess.run(["sim", "--key-id", "x"], workingDirectory: dir.path).status == 2)
+        #expect(try await CLIProcess.runDetached(["sim", "--key-id", "x"], workingDirectory: dir.path).status == 2)
     }
 }

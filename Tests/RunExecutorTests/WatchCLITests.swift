@@ -5,10 +5,10 @@ import Testing
 @Suite("run-executor watch")
 struct WatchCLITests {
     @Test("with no configuration it watches the embedded simulator: JSON lines with every field, trades with --trades")
-    func embedded() throws {
+    func embedded() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let result = try CLIProcess.run(["watch", "KXNFL-26JAN11-BUF", "KXHIGHNY-26JAN11-T60", "--trades", "--duration", "2"], workingDirectory: dir.path)
+        let result = try await CLIProcess.runDetached(["watch", "KXNFL-26JAN11-BUF", "KXHIGHNY-26JAN11-T60", "--trades", "--duration", "2"], workingDirectory: dir.path)
         #expect(result.status == 0, "\(result.stderr)")
         let objects = result.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -28,10 +28,10 @@ struct WatchCLITests {
     }
 
     @Test("an unknown ticker is refused with a message naming it")
-    func unknownTicker() throws {
+    func unknownTicker() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let result = try CLIProcess.run(["watch", "NOPE-1", "--duration", "2"], workingDirectory: dir.path)
+        let result = try await CLIProcess.runDetached(["watch", "NOPE-1", "--duration", "2"], workingDirectory: dir.path)
         #expect(result.status == 1)
         #expect(result.stderr.contains("NOPE-1"))
     }

@@ -65,14 +65,26 @@ public actor ExecutionLoop {
         runID = String(UInt64(Date().timeIntervalSince1970 * 1_000), radix: 36)
     }
 
-    /// Runs cycles until the task is cancelled.
+    private var stopping = false
+    private var pause: Task<Void, Never>?
+
+    /// Runs cycles until `stop()` (or cancellation); an order in flight always finishes first.
     public func run() async {
-        while !Task.isCancelled {
+        while !stopping, !Task.isCancelled {
             let started = ContinuousClock.now
             await cycle()
             let next = started.advanced(by: settings.cycleInterval)
-            if next > .now { try? await Task.sleep(until: next, clock: .continuous) }
+            guard next > .now, !stopping else { continue }
+            let pause = Task<Void, Never> { try? await Task.sleep(until: next, clock: .continuous) }
+            self.pause = pause
+            await pause.value
         }
+    }
+
+    /// Stops taking signals: the order in flight completes, no further one starts, `run` returns.
+    public func stop() {
+        stopping = true
+        pause?.cancel()
     }
 
     /// One cycle.
@@ -91,6 +103,10 @@ public actor ExecutionLoop {
         }
         tradeable.sort { $0.edge > $1.edge }
         for (index, signal) in tradeable.enumerated() {
+            if stopping {
+                record(signal, "not_traded_shutdown")
+                continue
+            }
             if index < settings.maxSignalsPerCycle { await trade(signal) } else {
                 stats.dropped += 1
                 record(signal, "dropped_cycle_full")
@@ -126,6 +142,7 @@ public actor ExecutionLoop {
         if let watch, watched.insert(signal.ticker).inserted { await watch(signal.ticker) }
         let input = PricingInput(side: signal.side, ask: ask, edge: signal.edge, grid: market.grid)
         for attempt in 0...settings.pricing.maxRetries {
+            if stopping, attempt > 0 { return record(signal, "unfilled_shutdown") }
             guard case let .order(limit) = manager.limit(for: input, attempt: attempt) else {
                 if case let .abort(reason) = manager.limit(for: input, attempt: attempt) {
                     stats.aborted += 1

@@ -14,6 +14,11 @@ public enum SignalOrigin: Sendable, Hashable {
     case synthetic(seed: UInt64)
 }
 
+/// A run could not start or continue.
+public struct RunError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
 /// What a finished run reports.
 public struct RunSummary: Sendable {
     public var stats: LoopStats
@@ -39,6 +44,26 @@ public final class TradingSession: Sendable {
         self.log = log
     }
 
+    /// Starts the admin API with a fresh token, written (0600) to the token file with the endpoint beside it.
+    private func startAdmin(port: Int, api: (String) -> AdminAPI) async throws -> AdminServer {
+        var generator = SystemRandomNumberGenerator()
+        let token = (0..<4).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
+        let handler = api(token)
+        let server: AdminServer
+        do { server = try await AdminServer.start(port: port) { await handler.handle($0) } } catch {
+            throw RunError(description: "admin API: cannot listen on 127.0.0.1:\(port) (\(error)); set ADMIN_PORT or --admin-port (0 picks a free port)")
+        }
+        let tokenPath = config.admin.tokenFile
+        let directory = (tokenPath as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        FileManager.default.createFile(atPath: tokenPath, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: tokenPath)
+        let endpoint = "http://127.0.0.1:\(server.port)"
+        try Data((endpoint + "\n").utf8).write(to: URL(fileURLWithPath: AdminEndpoint.endpointPath(tokenFile: tokenPath)))
+        log("admin API on \(endpoint) (bearer token in \(tokenPath), mode 0600)")
+        return server
+    }
+
     private func transport(_ venue: KalshiVenueConfig) -> KalshiTransport {
         var configuration = KalshiTransport.Configuration(baseURL: venue.apiURL, credentials: venue.credentials)
         configuration.tier = config.rateTier
@@ -46,16 +71,18 @@ public final class TradingSession: Sendable {
     }
 
     /// Runs until `stop` returns (Ctrl-C, SIGTERM, `--duration`), then shuts down cleanly.
-    public func run(journalPath: String, until stop: @Sendable () async -> Void) async throws -> RunSummary {
+    public func run(journalPath: String, adminPort: Int? = nil, until stop: @Sendable () async -> Void) async throws -> RunSummary {
         var state = RunState.startup
-        func move(_ next: RunState) {
+        let board = RunBoard()
+        func move(_ next: RunState) async {
             guard state.allows(next) else { return }
             state = next
+            await board.set("\(next)")
             log("state \(next)")
         }
         plan.startupNotices.forEach(log)
 
-        move(.connectingData)
+        await move(.connectingData)
         let dataREST = KalshiDataClient(transport: transport(config.data))
         let market = LiveMarketData(socket: KalshiWebSocket(KalshiWebSocket.Configuration(url: config.data.webSocketURL, credentials: config.data.credentials)))
         await market.start()
@@ -63,7 +90,7 @@ public final class TradingSession: Sendable {
         let listed = try await dataCatalog.refreshOpenMarkets()
         log("data venue: \(listed) open market(s) on \(config.data.apiURL.host ?? "?")")
 
-        move(.connectingTrading)
+        await move(.connectingTrading)
         let tradingCatalog: MarketCatalog
         let executor: any Executor & VenueLedger
         var paper: PaperExecutor<ContinuousClock>?
@@ -103,7 +130,7 @@ public final class TradingSession: Sendable {
         let journal = try Journal(path: journalPath)
         let service = try ExecutionService(executor: executor, journal: journal, mode: plan.mode,
                                            breaker: BreakerSettings(limits: config.risk))
-        move(.syncing)
+        await move(.syncing)
         let report = try await Reconciler(journal: journal, ledger: executor).run(nowNanoseconds: ExecutionService.systemWallClock())
         log(report.summary)
         if let reason = report.haltReason { await service.halt(reason: reason) }
@@ -159,13 +186,16 @@ public final class TradingSession: Sendable {
         loopSettings.maxSignalsPerCycle = config.loop.maxSignalsPerCycle
         let loop = ExecutionLoop(inbox: inbox, service: service, catalog: tradingCatalog, synthetic: synthetic, settings: loopSettings, log: log,
                                  watch: { ticker in try? await market.watchBooks([ticker]) })
-        move(.ready)
+        await move(.ready)
+        let admin = try await startAdmin(port: adminPort ?? config.admin.port,
+                                         api: { AdminAPI(token: $0, board: board, service: service, loop: loop, inbox: inbox, hybrid: plan.hybrid, log: log) })
         let running = Task { await loop.run() }
         await stop()
+        await admin.stop()
 
-        move(.shuttingDown)
+        await move(.shuttingDown)
         reader?.cancel()
-        running.cancel()
+        await loop.stop()
         await running.value
         let cancelled = await service.cancelAll()
         log("shutdown: cancelled \(cancelled) resting order(s) this run placed")
@@ -175,7 +205,7 @@ public final class TradingSession: Sendable {
         try? await tradingClient?.shutdown()
         try? await tradingREST?.shutdown()
         try? await dataREST.shutdown()
-        move(.stopped)
+        await move(.stopped)
         var latency: [LatencyStage: LatencySummary] = [:]
         for stage in LatencyStage.allCases { latency[stage] = service.metrics.summary(stage) }
         return RunSummary(stats: await loop.stats, cancelledAtShutdown: cancelled, reconciliation: report.summary,

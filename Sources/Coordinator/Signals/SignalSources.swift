@@ -30,16 +30,19 @@ public actor SignalInbox {
         return pending
     }
 
-    /// Parses JSON lines into the inbox; malformed lines are counted and reported, the stream continues.
-    public func ingest(lines: some Sequence<String>, startingAt first: Int = 1, report: (SignalParseError) -> Void) {
+    /// Parses JSON lines into the inbox; malformed lines are counted and returned, the stream continues.
+    @discardableResult
+    public func ingest(lines: [String], startingAt first: Int = 1) -> [SignalParseError] {
+        var problems: [SignalParseError] = []
         for (offset, line) in lines.enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             do { add(try Signal(jsonLine: trimmed, lineNumber: first + offset)) } catch {
                 reject(error)
-                report(error)
+                problems.append(error)
             }
         }
+        return problems
     }
 }
 
@@ -53,10 +56,13 @@ public enum SignalFileSource {
             }
             handle = file
         }
-        return Task.detached {
+        // Reads block, so they run on a thread of their own (never on the cooperative pool); each batch of
+        // lines is handed to the inbox in order.
+        let (batches, continuation) = AsyncStream<(first: Int, lines: [String])>.makeStream()
+        Thread {
             var buffer = Data()
             var lineNumber = 0
-            while !Task.isCancelled {
+            while true {
                 let chunk = handle.availableData
                 if chunk.isEmpty { break }
                 buffer.append(chunk)
@@ -65,11 +71,15 @@ public enum SignalFileSource {
                     lines.append(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
                     buffer.removeSubrange(buffer.startIndex...newline)
                 }
-                await inbox.ingest(lines: lines, startingAt: lineNumber + 1, report: report)
+                if case .terminated = continuation.yield((lineNumber + 1, lines)) { return }
                 lineNumber += lines.count
             }
-            if !buffer.isEmpty {
-                await inbox.ingest(lines: [String(decoding: buffer, as: UTF8.self)], startingAt: lineNumber + 1, report: report)
+            if !buffer.isEmpty { continuation.yield((lineNumber + 1, [String(decoding: buffer, as: UTF8.self)])) }
+            continuation.finish()
+        }.start()
+        return Task {
+            for await batch in batches {
+                for problem in await inbox.ingest(lines: batch.lines, startingAt: batch.first) { report(problem) }
             }
         }
     }

@@ -92,7 +92,10 @@ public actor ExecutionService {
         }
         breaker.recordSubmitted(check, nowMs: now / 1_000_000)
         let submittedAt = ContinuousClock.now
-        let result = await executor.execute(request)
+        // Once journaled, an order runs to its end even if the caller is cancelled (shutdown, a dropped
+        // admin request): a half-sent order is exactly what the journal exists to prevent.
+        let executor = executor
+        let result = await Task { await executor.execute(request) }.value
         var latencies: [LatencyStage: Duration] = [
             .signalToSubmitted: ticket.signalAt.duration(to: submittedAt),
             .signalToComplete: ticket.signalAt.duration(to: .now),

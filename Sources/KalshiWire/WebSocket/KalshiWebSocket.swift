@@ -79,6 +79,11 @@ public actor KalshiWebSocket {
     private var pendingSubscribes: [Int: Int] = [:]
     /// Callers of `subscribe` waiting for the first ack of their subscription.
     private var ackWaiters: [Int: [CheckedContinuation<Void, any Error>]] = [:]
+    /// Subscriptions whose caller has not seen the first ack yet.
+    private var awaitingFirstAck: Set<Int> = []
+    /// A first ack that arrived while its caller was still suspended sending the command (actor
+    /// reentrancy): kept until the caller starts waiting, so it is never lost.
+    private var earlyAcks: [Int: Result<Void, any Error>] = [:]
     private var subscriptions: [Int: Subscription] = [:]
     private var nextLocalID = 1
     private var runTask: Task<Void, Never>?
@@ -283,6 +288,8 @@ public actor KalshiWebSocket {
         let localID = nextLocalID
         nextLocalID += 1
         subscriptions[localID] = Subscription(channel: channel, tickers: tickers, useYesPrice: useYesPrice, sid: nil)
+        awaitingFirstAck.insert(localID)
+        defer { awaitingFirstAck.remove(localID) }
         if writer != nil { await sendSubscribe(localID) }
         let timeout = configuration.subscribeTimeout
         let timer = Task { [weak self] in
@@ -292,7 +299,9 @@ public actor KalshiWebSocket {
         defer { timer.cancel() }
         do {
             try await withCheckedThrowingContinuation { (waiting: CheckedContinuation<Void, any Error>) in
-                ackWaiters[localID, default: []].append(waiting)
+                if let early = earlyAcks.removeValue(forKey: localID) { waiting.resume(with: early) } else {
+                    ackWaiters[localID, default: []].append(waiting)
+                }
             }
         } catch {
             subscriptions[localID] = nil
@@ -303,7 +312,11 @@ public actor KalshiWebSocket {
 
     /// Resolves everyone waiting for a subscription's first ack.
     private func acknowledge(_ localID: Int, _ result: Result<Void, any Error>) {
-        for waiting in ackWaiters.removeValue(forKey: localID) ?? [] { waiting.resume(with: result) }
+        guard let waiters = ackWaiters.removeValue(forKey: localID) else {
+            if awaitingFirstAck.contains(localID), earlyAcks[localID] == nil { earlyAcks[localID] = result }
+            return
+        }
+        for waiting in waiters { waiting.resume(with: result) }
     }
 
     /// Ends a subscription.

@@ -56,24 +56,6 @@ struct Orders: AsyncParsableCommand {
     func run() async throws { try notYetImplemented("orders", issue: 6, "venue account commands") }
 }
 
-struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a running executor's state (admin API).")
-    @Flag(help: "Machine-readable output.") var json = false
-    func run() async throws { try notYetImplemented("status", issue: 6, "the admin API") }
-}
-
-struct Halt: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Halt a running executor: no new orders until resume (persisted across restarts).")
-    @Option(help: "Why, recorded in the journal.") var reason: String
-    func run() async throws { try notYetImplemented("halt", issue: 6, "the admin API") }
-}
-
-struct Resume: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Resume a halted executor.")
-    func run() async throws { try notYetImplemented("resume", issue: 6, "the admin API") }
-}
-
 struct Trader: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run as a remote trader connected to a controller.")
     @OptionGroup var options: ConfigOptions

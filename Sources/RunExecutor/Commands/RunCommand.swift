@@ -28,6 +28,8 @@ struct Run: AsyncParsableCommand {
     var journal: String?
     @Option(help: "Seed of the embedded simulator and the synthetic signals (no configuration only).")
     var seed: UInt64 = 1
+    @Option(name: .customLong("admin-port"), help: ArgumentHelp("Admin API port on 127.0.0.1 (default ADMIN_PORT or 8089; 0 picks a free one).", valueName: "port"))
+    var adminPort: Int?
 
     func validate() throws {
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
@@ -56,7 +58,9 @@ struct Run: AsyncParsableCommand {
         let duration = duration
         let summary: RunSummary
         do {
-            summary = try await session.run(journalPath: journal ?? config.journalPath) { await waitForShutdown(duration: duration) }
+            // The embedded default takes any free admin port (the CLI finds it through the endpoint file).
+            let port = adminPort ?? (report.isEmbeddedDefault ? 0 : nil)
+            summary = try await session.run(journalPath: journal ?? config.journalPath, adminPort: port) { await waitForShutdown(duration: duration) }
         } catch {
             printError("run: \(error)")
             if let embedded { await embedded.stop() }

@@ -1,0 +1,98 @@
+import ExchangeSim
+import ExecutorTesting
+import Foundation
+import KalshiWire
+import Markets
+import Testing
+
+/// The hybrid configuration end to end: one simulator plays production (market data), another the demo
+/// account (orders), and `run-executor` trades a JSON-lines file between them.
+@Suite("run-executor: hybrid run against two simulators")
+struct HybridRunCLITests {
+    static let ticker = "KXNFL-26JAN11-BUF"
+
+    static func environment(data: SimFixture, trading: SimFixture, dir: TemporaryDirectory) throws -> [String: String] {
+        let vectors = try AuthVectors.load()
+        return [
+            "ENVIRONMENT": "paper", "PAPER_TRADING": "false", "V3_HYBRID_MODE": "true",
+            "KALSHI_API_URL": trading.server.baseURL.absoluteString, "KALSHI_WS_URL": trading.server.webSocketURL.absoluteString,
+            "KALSHI_API_KEY_ID": vectors.key_id, "KALSHI_PRIVATE_KEY_CONTENT": vectors.private_key_pkcs1_pem,
+            "KALSHI_DATA_API_URL": data.server.baseURL.absoluteString, "KALSHI_DATA_WS_URL": data.server.webSocketURL.absoluteString,
+            "KALSHI_DATA_API_KEY_ID": vectors.key_id, "KALSHI_DATA_PRIVATE_KEY_CONTENT": vectors.private_key_pkcs1_pem,
+            "JOURNAL_PATH": dir.path + "/journal.sqlite", "ADMIN_TOKEN_FILE": dir.path + "/admin.token", "ADMIN_PORT": "0",
+            "CYCLE_INTERVAL_MS": "100", "MAX_SIGNALS_PER_CYCLE": "50", "MIN_TIME_BETWEEN_ORDERS_MS": "0", "MAX_ORDERS_PER_MINUTE": "1000",
+        ]
+    }
+
+    static func signal(_ id: String, _ action: String, yesAsk: Int, noAsk: Int, contracts: Int) -> String {
+        #"{"signal_id":"\#(id)","should_trade":true,"action":"\#(action)","kalshi":{"ticker":"\#(ticker)","yes_ask":\#(yesAsk),"no_ask":\#(noAsk)},"edge":{"cents":2},"position":{"contracts":\#(contracts)}}"#
+    }
+
+    @Test("signals become demo orders with BUY_YES and BUY_NO mapped onto the YES book; production sees no order")
+    func hybridSignals() async throws {
+        let production = try await SimFixture.start()
+        let demo = try await SimFixture.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // The demo book: YES offered at 0.46, YES bid at 0.45 (so NO is offered at 0.55).
+        _ = await demo.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-ask", side: .ask,
+                                                                                  count: contracts("10"), price: price("0.46"), timeInForce: .goodTillCanceled))
+        _ = await demo.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-bid", side: .bid,
+                                                                                  count: contracts("10"), price: price("0.45"), timeInForce: .goodTillCanceled))
+        let file = try dir.write("signals.jsonl", [
+            Self.signal("s-yes", "BUY_YES", yesAsk: 46, noAsk: 56, contracts: 3),
+            Self.signal("s-no", "BUY_NO", yesAsk: 46, noAsk: 55, contracts: 2),
+        ].joined(separator: "\n") + "\n")
+        let result = try await CLIProcess.runDetached(["--signals", file, "--duration", "3"],
+                                        environment: try Self.environment(data: production, trading: demo, dir: dir), workingDirectory: dir.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("HYBRID: market data from 127.0.0.1"))
+        #expect(result.stdout.contains("TRADE s-yes BUY_YES \(Self.ticker) 3.00 @ 0.46 → filled"))
+        #expect(result.stdout.contains("TRADE s-no BUY_NO \(Self.ticker) 2.00 @ 0.55 → filled"))
+
+        let account = demo.credentials.keyID.rawValue
+        let orders = try await demo.exchange.orders(account: account, ticker: Self.ticker, status: nil, cursor: nil, limit: 100).get().orders
+        let yes = try #require(orders.first { $0.clientOrderID.contains("s-yes") })
+        let no = try #require(orders.first { $0.clientOrderID.contains("s-no") })
+        #expect(yes.bookSide == .bid && yes.yesPriceDollars == Dollars(micros: 460_000), "BUY_YES @ 0.46 → bid @ 0.46")
+        #expect(no.bookSide == .ask && no.yesPriceDollars == Dollars(micros: 450_000), "BUY_NO @ 0.55 → ask @ 0.45 YES")
+        #expect(await demo.exchange.accountSnapshot(account).positions[Self.ticker] == Contracts(hundredths: 100), "3 YES − 2 NO nets to +1")
+        let productionOrders = try await production.exchange.orders(account: account, ticker: nil, status: nil, cursor: nil, limit: 100).get().orders
+        #expect(productionOrders.isEmpty, "the production (data) venue never receives an order")
+
+        let report = try await CLIProcess.runDetached(["report", "--json", "--journal", dir.path + "/journal.sqlite"], workingDirectory: dir.path)
+        #expect(report.stdout.contains(#""expected_price":"0.46""#), "the production price is journaled beside the demo fill")
+        await production.stop()
+        await demo.stop()
+    }
+
+    @Test("SIGTERM during a burst: a clean exit, no resting order on the venue, every journaled order final")
+    func sigtermDuringBurst() async throws {
+        let production = try await SimFixture.start()
+        let demo = try await SimFixture.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = await demo.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-ask", side: .ask,
+                                                                                  count: contracts("500"), price: price("0.46"), timeInForce: .goodTillCanceled))
+        let lines = (1...40).map { Self.signal("b-\($0)", "BUY_YES", yesAsk: 46, noAsk: 56, contracts: 1) }
+        let file = try dir.write("burst.jsonl", lines.joined(separator: "\n") + "\n")
+        let environment = try Self.environment(data: production, trading: demo, dir: dir)
+        let run = try RunningCLI.launch(["--signals", file], environment: environment, workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "TRADE b-")
+        let status = await run.stop(signal: SIGTERM)
+        #expect(status == 0, "\(run.output.suffix(10))")
+        #expect(run.output.contains { $0.contains("shutdown: cancelled") })
+        let account = demo.credentials.keyID.rawValue
+        let resting = try await demo.exchange.orders(account: account, ticker: nil, status: "resting", cursor: nil, limit: 100).get().orders
+        #expect(resting.isEmpty)
+        let report = try await CLIProcess.runDetached(["report", "--json", "--limit", "100", "--journal", dir.path + "/journal.sqlite"], workingDirectory: dir.path)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+        let states = (json["orders"] as? [[String: Any]] ?? []).compactMap { $0["state"] as? String }
+        #expect(!states.isEmpty)
+        #expect(states.allSatisfy { ["filled", "canceled", "rejected", "expired"].contains($0) }, "\(states)")
+        let venueOrders = try await demo.exchange.orders(account: account, ticker: nil, status: nil, cursor: nil, limit: 200).get().orders
+        #expect(venueOrders.count == states.count, "every venue order is journaled and none twice")
+        await production.stop()
+        await demo.stop()
+    }
+}
