@@ -94,8 +94,6 @@ struct ConfigCheckCLITests {
     }
 
     @Test("commands of later issues say so plainly and exit 1", arguments: [
-        ["order", "buy-yes", "KX-1", "--count", "1", "--price", "0.5"], ["cancel-all"], ["positions"],
-        ["balance"], ["orders"],
         ["trader", "--platform", "kalshi"],
     ])
     func pending(command: [String]) async throws {

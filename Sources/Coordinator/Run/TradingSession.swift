@@ -64,12 +64,6 @@ public final class TradingSession: Sendable {
         return server
     }
 
-    private func transport(_ venue: KalshiVenueConfig) -> KalshiTransport {
-        var configuration = KalshiTransport.Configuration(baseURL: venue.apiURL, credentials: venue.credentials)
-        configuration.tier = config.rateTier
-        return KalshiTransport(configuration)
-    }
-
     /// Runs until `stop` returns (Ctrl-C, SIGTERM, `--duration`), then shuts down cleanly.
     public func run(journalPath: String, adminPort: Int? = nil, until stop: @Sendable () async -> Void) async throws -> RunSummary {
         var state = RunState.startup
@@ -83,60 +77,10 @@ public final class TradingSession: Sendable {
         plan.startupNotices.forEach(log)
 
         await move(.connectingData)
-        let dataREST = KalshiDataClient(transport: transport(config.data))
-        let market = LiveMarketData(socket: KalshiWebSocket(KalshiWebSocket.Configuration(url: config.data.webSocketURL, credentials: config.data.credentials)))
-        await market.start()
-        let dataCatalog = MarketCatalog(client: dataREST)
-        let listed = try await dataCatalog.refreshOpenMarkets()
-        log("data venue: \(listed) open market(s) on \(config.data.apiURL.host ?? "?")")
-
-        await move(.connectingTrading)
-        let tradingCatalog: MarketCatalog
-        let executor: any Executor & VenueLedger
-        var paper: PaperExecutor<ContinuousClock>?
-        var live: KalshiExecutor<ContinuousClock>?
-        var tradingClient: KalshiTradingClient?
-        var tradingREST: KalshiDataClient?
-        switch plan.mode {
-        case .paper:
-            tradingCatalog = dataCatalog
-            var settings = PaperExecutor<ContinuousClock>.Settings()
-            settings.startingCash = config.paper.startingCash
-            let seed = config.paper.seed ?? UInt64.random(in: 1...UInt64.max)
-            settings.seed = seed
-            settings.model = config.paper.fillModel == .book ? .book : .random(RandomFillParameters())
-            log("paper executor: \(config.paper.fillModel.rawValue) model, seed \(seed), cash \(config.paper.startingCash.wireString)")
-            let executorInstance = PaperExecutor(books: market, clock: ContinuousClock(), settings: settings)
-            paper = executorInstance
-            executor = executorInstance
-        case .demo, .live:
-            let client = try KalshiTradingClient(transport: transport(config.trading), allowsProduction: plan.mode == .live)
-            let rest = KalshiDataClient(transport: transport(config.trading))
-            tradingREST = rest
-            tradingCatalog = MarketCatalog(client: rest)
-            var settings = KalshiExecutor<ContinuousClock>.Settings()
-            settings.fillDetection = config.fillDetection
-            settings.orderTimeout = config.orderTimeout
-            let account = config.fillDetection == .websocket
-                ? AccountStream(socket: KalshiWebSocket(KalshiWebSocket.Configuration(url: config.trading.webSocketURL, credentials: config.trading.credentials)))
-                : nil
-            let executorInstance = KalshiExecutor(client: client, account: account, clock: ContinuousClock(), settings: settings)
-            try await executorInstance.start()
-            tradingClient = client
-            live = executorInstance
-            executor = executorInstance
-        }
-
-        let journal = try Journal(path: journalPath)
-        let service = try ExecutionService(executor: executor, journal: journal, mode: plan.mode,
-                                           breaker: BreakerSettings(limits: config.risk))
+        let venues = try await Venues.connect(config, mode: plan.mode, connectedData: { await move(.connectingTrading) }, log: log)
         await move(.syncing)
-        let report = try await Reconciler(journal: journal, ledger: executor).run(nowNanoseconds: ExecutionService.systemWallClock())
-        log(report.summary)
-        if let reason = report.haltReason { await service.halt(reason: reason) }
-        try await service.reloadPositions()
-        if let paper { await paper.restore(positions: try journal.positions()) }
-        if let halted = await service.haltReason { log("HALTED (\(halted)); no order will be sent until `run-executor resume`") }
+        let (service, report) = try await venues.prepareExecution(journalPath: journalPath, mode: plan.mode, limits: config.risk, log: log)
+        let market = venues.market, dataCatalog = venues.dataCatalog, tradingCatalog = venues.tradingCatalog
 
         // Books to trade on: every listed market for the synthetic stream; external signals subscribe on demand.
         let inbox = SignalInbox()
@@ -154,7 +98,7 @@ public final class TradingSession: Sendable {
             try await market.watch(.trade)
         }
         try await market.watch(.marketLifecycle)
-        let paperExecutor = paper
+        let paperExecutor = venues.paper
         let feed = Task { [log] in
             for await update in market.updates {
                 switch update {
@@ -200,11 +144,7 @@ public final class TradingSession: Sendable {
         let cancelled = await service.cancelAll()
         log("shutdown: cancelled \(cancelled) resting order(s) this run placed")
         feed.cancel()
-        await live?.stop()
-        await market.stop()
-        try? await tradingClient?.shutdown()
-        try? await tradingREST?.shutdown()
-        try? await dataREST.shutdown()
+        await venues.shutdown()
         await move(.stopped)
         var latency: [LatencyStage: LatencySummary] = [:]
         for stage in LatencyStage.allCases { latency[stage] = service.metrics.summary(stage) }

@@ -70,6 +70,12 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
             try? order.reject(code: "COUNT_NOT_POSITIVE")
             return finish("count must be positive")
         }
+        // The same refusal a venue order gets: the limit must be on the market's price grid.
+        let quote = KalshiV2Quote(action: request.action, side: request.side, price: request.limit)
+        guard request.grid.contains(quote.yesPrice) else {
+            try? order.reject(code: "PRICE_OFF_GRID")
+            return finish("yes_price \(quote.yesPrice.wireString) is not on the market's grid \(request.grid)")
+        }
         try? order.markSubmitted()
         do { try await clock.sleep(for: latency(), tolerance: nil) } catch {
             try? order.cancel()

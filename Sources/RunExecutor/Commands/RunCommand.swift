@@ -39,7 +39,7 @@ struct Run: AsyncParsableCommand {
         let report = try options.loadReport()
         var config = report.config
         let plan = RunPlan(report: report)
-        if plan.mode == .live { try confirmLiveTrading() }
+        if plan.mode == .live { try confirmLiveTrading(skip: confirmLive) }
 
         var embedded: EmbeddedVenue.Started?
         if report.isEmbeddedDefault {
@@ -76,19 +76,19 @@ struct Run: AsyncParsableCommand {
         if let halt = summary.haltReason { print("HALTED: \(halt)") }
         flushStandardOutput()
     }
+}
 
-    /// Live trading needs the operator to type CONFIRM, or `--confirm-live` for unattended runs.
-    private func confirmLiveTrading() throws {
-        if confirmLive {
-            log("!!! LIVE TRADING WITH REAL MONEY — confirmation skipped by --confirm-live !!!")
-            return
-        }
-        print("LIVE mode: orders will use REAL MONEY. Type CONFIRM to continue: ", terminator: "")
-        flushStandardOutput()
-        guard readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces) == "CONFIRM" else {
-            printError("live trading not confirmed; nothing was sent")
-            throw ExitStatus.liveConfirmationRefused.exitCode
-        }
+/// Live trading needs the operator to type CONFIRM, or `--confirm-live` for unattended runs.
+func confirmLiveTrading(skip: Bool) throws {
+    if skip {
+        log("!!! LIVE TRADING WITH REAL MONEY — confirmation skipped by --confirm-live !!!")
+        return
+    }
+    print("LIVE mode: orders will use REAL MONEY. Type CONFIRM to continue: ", terminator: "")
+    flushStandardOutput()
+    guard readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces) == "CONFIRM" else {
+        printError("live trading not confirmed; nothing was sent")
+        throw ExitStatus.liveConfirmationRefused.exitCode
     }
 }
 

@@ -1,0 +1,93 @@
+import Config
+import DataClient
+import Execution
+import Foundation
+import KalshiWire
+import Markets
+import TradingClient
+
+/// The connections of a run: the data venue (REST, live books, its listing) and the trading side
+/// (paper executor on those books, or the Kalshi executor on the demo/live account).
+public struct Venues: Sendable {
+    public let dataREST: KalshiDataClient
+    public let market: LiveMarketData
+    public let dataCatalog: MarketCatalog
+    /// The trading venue's own listing (the data venue's in paper mode).
+    public let tradingCatalog: MarketCatalog
+    public let executor: any Executor & VenueLedger
+    public let paper: PaperExecutor<ContinuousClock>?
+    public let live: KalshiExecutor<ContinuousClock>?
+    public let tradingClient: KalshiTradingClient?
+    let tradingREST: KalshiDataClient?
+
+    static func transport(_ venue: KalshiVenueConfig, tier: KalshiRateTier) -> KalshiTransport {
+        var configuration = KalshiTransport.Configuration(baseURL: venue.apiURL, credentials: venue.credentials)
+        configuration.tier = tier
+        return KalshiTransport(configuration)
+    }
+
+    /// A trading client for account commands (demo/live), refusing production outside a live run.
+    public static func tradingClient(_ config: V3Config, mode: ExecutionMode) throws -> KalshiTradingClient {
+        try KalshiTradingClient(transport: transport(config.trading, tier: config.rateTier), allowsProduction: mode == .live)
+    }
+
+    /// Connects the data venue first, then the trading side. `fillDetection` overrides the
+    /// configuration (one-shot commands poll rather than open the private channels).
+    public static func connect(_ config: V3Config, mode: ExecutionMode, fillDetection: FillDetection? = nil,
+                               connectedData: () async -> Void = {}, log: @Sendable (String) -> Void) async throws -> Venues {
+        let dataREST = KalshiDataClient(transport: transport(config.data, tier: config.rateTier))
+        let market = LiveMarketData(socket: KalshiWebSocket(KalshiWebSocket.Configuration(url: config.data.webSocketURL, credentials: config.data.credentials)))
+        await market.start()
+        let dataCatalog = MarketCatalog(client: dataREST)
+        let listed = try await dataCatalog.refreshOpenMarkets()
+        log("data venue: \(listed) open market(s) on \(config.data.apiURL.host ?? "?")")
+        await connectedData()
+        switch mode {
+        case .paper:
+            var settings = PaperExecutor<ContinuousClock>.Settings()
+            settings.startingCash = config.paper.startingCash
+            let seed = config.paper.seed ?? UInt64.random(in: 1...UInt64.max)
+            settings.seed = seed
+            settings.model = config.paper.fillModel == .book ? .book : .random(RandomFillParameters())
+            log("paper executor: \(config.paper.fillModel.rawValue) model, seed \(seed), cash \(config.paper.startingCash.wireString)")
+            let paper = PaperExecutor(books: market, clock: ContinuousClock(), settings: settings)
+            return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: dataCatalog, executor: paper,
+                          paper: paper, live: nil, tradingClient: nil, tradingREST: nil)
+        case .demo, .live:
+            let client = try tradingClient(config, mode: mode)
+            let rest = KalshiDataClient(transport: transport(config.trading, tier: config.rateTier))
+            var settings = KalshiExecutor<ContinuousClock>.Settings()
+            settings.fillDetection = fillDetection ?? config.fillDetection
+            settings.orderTimeout = config.orderTimeout
+            let account = settings.fillDetection == .websocket
+                ? AccountStream(socket: KalshiWebSocket(KalshiWebSocket.Configuration(url: config.trading.webSocketURL, credentials: config.trading.credentials)))
+                : nil
+            let live = KalshiExecutor(client: client, account: account, clock: ContinuousClock(), settings: settings)
+            try await live.start()
+            return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: MarketCatalog(client: rest), executor: live,
+                          paper: nil, live: live, tradingClient: client, tradingREST: rest)
+        }
+    }
+
+    /// Opens the journal, restores the breaker and reconciles with the venue before anything trades.
+    public func prepareExecution(journalPath: String, mode: ExecutionMode, limits: RiskLimits,
+                                 log: @Sendable (String) -> Void) async throws -> (ExecutionService, ReconciliationReport) {
+        let journal = try Journal(path: journalPath)
+        let service = try ExecutionService(executor: executor, journal: journal, mode: mode, breaker: BreakerSettings(limits: limits))
+        let report = try await Reconciler(journal: journal, ledger: executor).run(nowNanoseconds: ExecutionService.systemWallClock())
+        log(report.summary)
+        if let reason = report.haltReason { await service.halt(reason: reason) }
+        try await service.reloadPositions()
+        if let paper { await paper.restore(positions: try journal.positions()) }
+        if let halted = await service.haltReason { log("HALTED (\(halted)); no order will be sent until `run-executor resume`") }
+        return (service, report)
+    }
+
+    public func shutdown() async {
+        await live?.stop()
+        await market.stop()
+        try? await tradingClient?.shutdown()
+        try? await tradingREST?.shutdown()
+        try? await dataREST.shutdown()
+    }
+}
