@@ -2,8 +2,10 @@ import Config
 import DataClient
 import Execution
 import Foundation
+import Logging
 import KalshiWire
 import Markets
+import ServiceLifecycle
 import TradingClient
 
 /// Where a run's signals come from.
@@ -56,7 +58,9 @@ public final class TradingSession: Sendable {
         let tokenPath = config.admin.tokenFile
         let directory = (tokenPath as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        FileManager.default.createFile(atPath: tokenPath, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: tokenPath, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw RunError(description: "admin API: cannot write the token file \(tokenPath)")
+        }
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: tokenPath)
         let endpoint = "http://127.0.0.1:\(server.port)"
         try Data((endpoint + "\n").utf8).write(to: URL(fileURLWithPath: AdminEndpoint.endpointPath(tokenFile: tokenPath)))
@@ -64,8 +68,9 @@ public final class TradingSession: Sendable {
         return server
     }
 
-    /// Runs until `stop` returns (Ctrl-C, SIGTERM, `--duration`), then shuts down cleanly.
-    public func run(journalPath: String, adminPort: Int? = nil, until stop: @Sendable () async -> Void) async throws -> RunSummary {
+    /// Runs until SIGINT/SIGTERM or `duration`, then shuts down cleanly: the loop stops taking signals and
+    /// finishes the order in flight, this run's resting orders are cancelled, connections close.
+    public func run(journalPath: String, adminPort: Int? = nil, duration: Duration? = nil) async throws -> RunSummary {
         var state = RunState.startup
         let board = RunBoard()
         func move(_ next: RunState) async {
@@ -80,7 +85,7 @@ public final class TradingSession: Sendable {
         let venues = try await Venues.connect(config, mode: plan.mode, connectedData: { await move(.connectingTrading) }, log: log)
         await move(.syncing)
         let (service, report) = try await venues.prepareExecution(journalPath: journalPath, mode: plan.mode, limits: config.risk, log: log)
-        let market = venues.market, dataCatalog = venues.dataCatalog, tradingCatalog = venues.tradingCatalog
+        let market = venues.market
 
         // Books to trade on: every listed market for the synthetic stream; external signals subscribe on demand.
         let inbox = SignalInbox()
@@ -88,7 +93,7 @@ public final class TradingSession: Sendable {
         var reader: Task<Void, Never>?
         switch origin {
         case let .synthetic(seed):
-            let tickers = await dataCatalog.tickers
+            let tickers = await venues.dataCatalog.tickers
             try await market.watchBooks(tickers)
             try await market.watch(.trade, tickers: tickers)
             synthetic = SyntheticSignalSource(books: market, tickers: tickers, seed: seed)
@@ -98,52 +103,32 @@ public final class TradingSession: Sendable {
             try await market.watch(.trade)
         }
         try await market.watch(.marketLifecycle)
-        let paperExecutor = venues.paper
-        let feed = Task { [log] in
-            for await update in market.updates {
-                switch update {
-                case let .trade(trade):
-                    if let paperExecutor, let yes = Price(trade.yesPriceDollars) {
-                        await paperExecutor.onTrade(ticker: trade.marketTicker, yesPrice: yes, count: trade.countFP)
-                    }
-                case let .lifecycle(event):
-                    // The lifecycle service: closed or settled markets take no orders; grid changes apply at once.
-                    switch event.eventType {
-                    case "deactivated": await tradingCatalog.update(event.marketTicker, status: "paused")
-                    case "activated": await tradingCatalog.update(event.marketTicker, status: "active")
-                    case "determined", "settled":
-                        await tradingCatalog.update(event.marketTicker, status: event.eventType)
-                        log("market \(event.marketTicker) \(event.eventType): no further orders")
-                    case "price_level_structure_updated":
-                        if let ranges = event.priceRanges, let grid = try? PriceGrid(wire: ranges) {
-                            await tradingCatalog.update(event.marketTicker, grid: grid)
-                        }
-                    default: break
-                    }
-                default:
-                    continue
-                }
-            }
-        }
         var loopSettings = ExecutionLoop.Settings()
         loopSettings.cycleInterval = config.loop.cycleInterval
         loopSettings.maxSignalsPerCycle = config.loop.maxSignalsPerCycle
-        let loop = ExecutionLoop(inbox: inbox, service: service, catalog: tradingCatalog, synthetic: synthetic, settings: loopSettings, log: log,
-                                 watch: { ticker in try? await market.watchBooks([ticker]) })
-        await move(.ready)
+        let subscribe: @Sendable (String) async -> Void = { ticker in _ = try? await market.watchBooks([ticker]) }
+        let onDemand = synthetic == nil ? subscribe : nil
+        let loop = ExecutionLoop(inbox: inbox, service: service, catalog: venues.tradingCatalog, synthetic: synthetic, settings: loopSettings,
+                                 log: log, watch: onDemand)
         let admin = try await startAdmin(port: adminPort ?? config.admin.port,
                                          api: { AdminAPI(token: $0, board: board, service: service, loop: loop, inbox: inbox, hybrid: plan.hybrid, log: log) })
-        let running = Task { await loop.run() }
-        await stop()
-        await admin.stop()
+        await move(.ready)
+
+        var logger = Logger(label: "run-executor.services")
+        logger.logLevel = .warning
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [
+            .init(service: MarketFeedService(market: market, catalog: venues.tradingCatalog, paper: venues.paper, log: log)),
+            .init(service: DiscoveryService(catalog: venues.dataCatalog, interval: .seconds(300), log: log)),
+            .init(service: AdminService(server: admin)),
+            .init(service: ExecutionLoopService(loop: loop)),
+            .init(service: DeadlineService(duration: duration), successTerminationBehavior: .gracefullyShutdownGroup),
+        ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do { try await group.run() } catch { log("service group ended: \(error)") }
+        reader?.cancel()
 
         await move(.shuttingDown)
-        reader?.cancel()
-        await loop.stop()
-        await running.value
         let cancelled = await service.cancelAll()
         log("shutdown: cancelled \(cancelled) resting order(s) this run placed")
-        feed.cancel()
         await venues.shutdown()
         await move(.stopped)
         var latency: [LatencyStage: LatencySummary] = [:]

@@ -60,7 +60,7 @@ struct Run: AsyncParsableCommand {
         do {
             // The embedded default takes any free admin port (the CLI finds it through the endpoint file).
             let port = adminPort ?? (report.isEmbeddedDefault ? 0 : nil)
-            summary = try await session.run(journalPath: journal ?? config.journalPath, adminPort: port) { await waitForShutdown(duration: duration) }
+            summary = try await session.run(journalPath: journal ?? config.journalPath, adminPort: port, duration: duration.map { .seconds($0) })
         } catch {
             printError("run: \(error)")
             if let embedded { await embedded.stop() }

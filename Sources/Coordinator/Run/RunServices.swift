@@ -1,0 +1,106 @@
+import DataClient
+import KalshiWire
+import Execution
+import Foundation
+import Markets
+import ServiceLifecycle
+
+/// The services of a run, each a `Service` of one `ServiceGroup`: the group starts them together and,
+/// on SIGINT/SIGTERM or `--duration`, shuts them down gracefully in reverse order.
+
+/// The execution loop: on graceful shutdown it stops taking signals and returns once the order in flight
+/// has finished.
+struct ExecutionLoopService: Service {
+    let loop: ExecutionLoop
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await loop.run()
+        } onGracefulShutdown: {
+            Task { await loop.stop() }
+        }
+    }
+}
+
+/// The market-data feed: public trades fill resting paper orders; lifecycle events close markets and
+/// apply price-grid changes (the lifecycle service).
+struct MarketFeedService: Service {
+    let market: LiveMarketData
+    let catalog: MarketCatalog
+    let paper: PaperExecutor<ContinuousClock>?
+    let log: @Sendable (String) -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            for await update in market.updates {
+                switch update {
+                case let .trade(trade):
+                    if let paper, let yes = Price(trade.yesPriceDollars) {
+                        await paper.onTrade(ticker: trade.marketTicker, yesPrice: yes, count: trade.countFP)
+                    }
+                case let .lifecycle(event):
+                    await apply(event.eventType, event.marketTicker, ranges: event.priceRanges)
+                default:
+                    continue
+                }
+            }
+        }
+    }
+
+    private func apply(_ type: String, _ ticker: String, ranges: [PriceRangeWire]?) async {
+        switch type {
+        case "deactivated": await catalog.update(ticker, status: "paused")
+        case "activated": await catalog.update(ticker, status: "active")
+        case "determined", "settled":
+            await catalog.update(ticker, status: type)
+            log("market \(ticker) \(type): no further orders")
+        case "price_level_structure_updated":
+            if let ranges, let grid = try? PriceGrid(wire: ranges) {
+                await catalog.update(ticker, grid: grid)
+                log("market \(ticker): price grid now \(grid)")
+            }
+        default: break
+        }
+    }
+}
+
+/// Market discovery: the data venue's open markets, refreshed on an interval.
+struct DiscoveryService: Service {
+    let catalog: MarketCatalog
+    let interval: Duration
+    let log: @Sendable (String) -> Void
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                do { log("discovery: \(try await catalog.refreshOpenMarkets()) open market(s)") } catch {
+                    log("discovery: refresh failed (\(error)); keeping the previous listing")
+                }
+            }
+        }
+    }
+}
+
+/// The admin API: serves until the group shuts down.
+struct AdminService: Service {
+    let server: AdminServer
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await server.stop()
+    }
+}
+
+/// `--duration`: returns after the given time, which shuts the group down gracefully.
+struct DeadlineService: Service {
+    let duration: Duration?
+
+    func run() async throws {
+        guard let duration else {
+            try? await gracefulShutdown()
+            return
+        }
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
+    }
+}
