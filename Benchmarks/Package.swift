@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .executableTarget(
@@ -30,6 +31,36 @@ let package = Package(
             path: "Benchmarks/OrderEntry",
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "ExecutionCore",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DataClient", package: root),
+                .product(name: "Execution", package: root),
+                .product(name: "ExecutorTesting", package: root),
+                .product(name: "Markets", package: root),
+            ],
+            path: "Benchmarks/ExecutionCore",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // A plain executable (not the benchmark harness): signal → order bytes percentiles at a steady rate.
+        .executableTarget(
+            name: "SignalLatency",
+            dependencies: [
+                .product(name: "Coordinator", package: root),
+                .product(name: "DataClient", package: root),
+                .product(name: "Execution", package: root),
+                .product(name: "ExchangeSim", package: root),
+                .product(name: "ExecutorTesting", package: root),
+                .product(name: "KalshiWire", package: root),
+                .product(name: "Markets", package: root),
+                .product(name: "TradingClient", package: root),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/SignalLatency",
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
             name: "MarketData",

@@ -67,18 +67,32 @@ public actor ExecutionLoop {
 
     private var stopping = false
     private var pause: Task<Void, Never>?
+    /// A signal arrived since the last cycle began.
+    private var woken = false
 
     /// Runs cycles until `stop()` (or cancellation); an order in flight always finishes first.
+    ///
+    /// A cycle runs every `cycleInterval` and also as soon as a signal arrives: latency is edge, so a
+    /// signal never waits for the timer. Signals that arrive together are still sorted by edge and
+    /// capped at `maxSignalsPerCycle`.
     public func run() async {
+        await inbox.onArrival { [weak self] in Task { await self?.wake() } }
         while !stopping, !Task.isCancelled {
             let started = ContinuousClock.now
+            woken = false
             await cycle()
             let next = started.advanced(by: settings.cycleInterval)
-            guard next > .now, !stopping else { continue }
+            guard next > .now, !stopping, !woken else { continue }
             let pause = Task<Void, Never> { try? await Task.sleep(until: next, clock: .continuous) }
             self.pause = pause
             await pause.value
+            self.pause = nil
         }
+    }
+
+    private func wake() {
+        woken = true
+        pause?.cancel()
     }
 
     /// Stops taking signals: the order in flight completes, no further one starts, `run` returns.
@@ -90,8 +104,8 @@ public actor ExecutionLoop {
     /// One cycle.
     public func cycle() async {
         stats.cycles += 1
-        if let synthetic, let signal = await synthetic.next() { await inbox.add(signal) }
-        let signals = await inbox.drain()
+        var signals = await inbox.drain()
+        if let synthetic, let signal = await synthetic.next() { signals.append(signal) }
         stats.signals += signals.count
         stats.malformed = await inbox.malformed
         var tradeable: [Signal] = []

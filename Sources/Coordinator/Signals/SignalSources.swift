@@ -11,12 +11,18 @@ public actor SignalInbox {
     /// Oldest signals are dropped beyond this (a stuck loop must not grow without bound).
     private let capacity: Int
 
+    private var arrival: (@Sendable () -> Void)?
+
     public init(capacity: Int = 10_000) { self.capacity = capacity }
+
+    /// Called on every arrival (the execution loop wakes at once instead of waiting for its cycle).
+    public func onArrival(_ handler: @escaping @Sendable () -> Void) { arrival = handler }
 
     public func add(_ signal: Signal) {
         received += 1
         pending.append(signal)
         if pending.count > capacity { pending.removeFirst(pending.count - capacity) }
+        arrival?()
     }
 
     public func reject(_ problem: SignalParseError) {

@@ -24,6 +24,8 @@ public final class SimServer: Sendable {
     /// One-shot faults for WebSocket sessions.
     public let webSocketFaults: SimWSFaults
     public let port: Int
+    /// When orders arrived (benchmarks: signal in → order bytes at the venue).
+    public let arrivals: SimArrivals
     private let channel: any Channel
     private let task: Task<Void, Never>
 
@@ -31,7 +33,8 @@ public final class SimServer: Sendable {
     public var webSocketURL: URL { URL(string: "ws://127.0.0.1:\(port)/trade-api/ws/v2")! }
 
     private init(exchange: SimExchange, keys: SimKeyRegistry, faults: SimFaults, webSocketFaults: SimWSFaults,
-                 port: Int, channel: any Channel, task: Task<Void, Never>) {
+                 port: Int, arrivals: SimArrivals, channel: any Channel, task: Task<Void, Never>) {
+        self.arrivals = arrivals
         self.exchange = exchange
         self.keys = keys
         self.faults = faults
@@ -48,6 +51,7 @@ public final class SimServer: Sendable {
         pingInterval: Duration = .seconds(10), logger: Logger = Logger(label: "sim.http")
     ) async throws -> SimServer {
         let router = SimRouter(exchange: exchange, keys: keys, faults: faults, tier: tier, rateLimits: rateLimits)
+        let arrivals = SimArrivals()
         let now = exchange.configuration.now
         let authenticate: @Sendable (HTTPRequestHead) -> String? = { head in
             let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
@@ -97,7 +101,7 @@ public final class SimServer: Sendable {
                                 group.addTask {
                                     switch try? await upgrade.get() {
                                     case let .http(connection):
-                                        await serve(connection, router: router, logger: logger)
+                                        await serve(connection, router: router, arrivals: arrivals, logger: logger)
                                     case let .webSocket(connection, account):
                                         await serveWebSocket(connection, account: account, exchange: exchange, faults: webSocketFaults,
                                                              pingInterval: pingInterval, logger: logger)
@@ -117,7 +121,7 @@ public final class SimServer: Sendable {
             }
         }
         return SimServer(exchange: exchange, keys: keys, faults: faults, webSocketFaults: webSocketFaults,
-                         port: boundPort, channel: server.channel, task: task)
+                         port: boundPort, arrivals: arrivals, channel: server.channel, task: task)
     }
 
     /// Stops listening and closes every connection.
@@ -127,7 +131,8 @@ public final class SimServer: Sendable {
         await task.value
     }
 
-    private static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, router: SimRouter, logger: Logger) async {
+    private static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, router: SimRouter,
+                              arrivals: SimArrivals, logger: Logger) async {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var head: HTTPRequestHead?
@@ -143,6 +148,9 @@ public final class SimServer: Sendable {
                     case .end:
                         guard let requestHead = head else { continue }
                         let request = makeRequest(requestHead, body: body)
+                        if arrivals.isRecording, request.method == "POST", request.path.hasSuffix("/portfolio/events/orders") {
+                            arrivals.record(body: request.body, at: .now)
+                        }
                         switch await router.handle(request) {
                         case .drop:
                             return  // closes the connection without a response
