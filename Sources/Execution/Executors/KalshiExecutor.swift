@@ -65,6 +65,7 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
     private var balance: (dollars: Dollars, at: C.Instant)?
     /// Money committed to buys in flight.
     private var reservedMicros: Int64 = 0
+    private var balanceRefresh: Task<Void, Never>?
     private var consumer: Task<Void, Never>?
     var connectedOnce = false
     public internal(set) var counters = KalshiExecutorCounters()
@@ -215,12 +216,16 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
             return .failure(BalanceRefusal(code: "COST_OVERFLOW", message: "cost of \(request.count.wireString) at \(request.limit.wireString) overflows"))
         }
         let cost = notional.micros + fee.micros
-        if balance == nil || balance.map({ $0.at.duration(to: clock.now) > settings.balanceMaxAge }) == true {
+        if balance == nil {
             do {
                 balance = (try await client.balance().balanceDollars, clock.now)
             } catch {
                 return .failure(BalanceRefusal(code: "BALANCE_UNAVAILABLE", message: "balance pre-check failed: \(error)"))
             }
+        } else if let cached = balance, cached.at.duration(to: clock.now) > settings.balanceMaxAge, balanceRefresh == nil {
+            // Off the order's path: this order checks against the cached figure (kept current by every
+            // fill), the next ones against the venue's.
+            balanceRefresh = Task { [weak self] in await self?.refreshBalance() }
         }
         let available = (balance?.dollars.micros ?? 0) - reservedMicros
         guard cost <= available else {
@@ -229,6 +234,11 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
         }
         reservedMicros += cost
         return .success(cost)
+    }
+
+    private func refreshBalance() async {
+        if let fresh = try? await client.balance().balanceDollars { balance = (fresh, clock.now) }
+        balanceRefresh = nil
     }
 
     /// Moves the cached balance by what the order actually cost, until the next refresh.

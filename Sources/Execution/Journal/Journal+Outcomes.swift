@@ -35,9 +35,11 @@ extension Journal {
     /// Records an execution's outcome. Fills already journaled (same fill id) are not counted twice.
     /// Returns how many fills were new.
     @discardableResult
-    public func complete(_ completion: OrderCompletion) throws -> Int {
+    public func complete(_ completion: OrderCompletion, breaker: BreakerSnapshot? = nil) throws -> Int {
         let order = completion.result.order
+        let breakerJSON = try breaker.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         return try database.write { db in
+            if let breakerJSON { try Self.saveBreaker(db, breakerJSON, at: completion.nanoseconds) }
             try db.execute(sql: """
                 UPDATE orders SET state = ?, venue_order_id = COALESCE(?, venue_order_id), filled_hundredths = ?,
                     error_code = COALESCE(?, error_code), updated_ns = ?, event_ticker = COALESCE(NULLIF(?, ''), event_ticker), expected_price_micros = ?,

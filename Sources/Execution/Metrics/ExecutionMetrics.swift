@@ -28,6 +28,8 @@ public final class ExecutionMetrics: Sendable {
     private let histograms: Mutex<[LatencyStage: LatencyHistogram]>
     private let timers: [LatencyStage: Metrics.Timer]
     private let counts = Mutex<[String: Int]>([:])
+    /// Counters made once per name and labels (making one takes the registry's lock).
+    private let counterCache = Mutex<[String: Metrics.Counter]>([:])
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -55,8 +57,15 @@ public final class ExecutionMetrics: Sendable {
 
     /// Increments the counter `name` (Prometheus `executor_<name>_total`) with optional labels.
     public func count(_ name: String, _ dimensions: [(String, String)] = [], by amount: Int = 1) {
-        Counter(label: "executor_\(name)_total", dimensions: dimensions, factory: factory).increment(by: amount)
         let key = ([name] + dimensions.map { "\($0.0)=\($0.1)" }).joined(separator: " ")
+        let factory = factory
+        let counter = counterCache.withLock { cache in
+            if let known = cache[key] { return known }
+            let made = Metrics.Counter(label: "executor_\(name)_total", dimensions: dimensions, factory: factory)
+            cache[key] = made
+            return made
+        }
+        counter.increment(by: amount)
         counts.withLock { $0[key, default: 0] += amount }
     }
 

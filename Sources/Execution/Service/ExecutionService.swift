@@ -112,13 +112,6 @@ public actor ExecutionService {
         let request = ticket.request
         let sign: Int64 = request.positionChange.hundredths < 0 ? -1 : 1
         let now = wallNanoseconds()
-        do {
-            try journal.complete(OrderCompletion(result: result, ticker: request.ticker, eventTicker: ticket.eventTicker, positionSign: sign,
-                                                 expectedPrice: ticket.expectedPrice, latencies: latencies, nanoseconds: now))
-        } catch {
-            metrics.count("journal_errors")
-            breaker.trip("journal write failed: \(error)", nowMs: now / 1_000_000)
-        }
         for fill in result.order.fills {
             breaker.recordFill(ticker: request.ticker, eventTicker: ticket.eventTicker, positionChange: Contracts(hundredths: sign * fill.count.hundredths))
         }
@@ -137,7 +130,16 @@ public actor ExecutionService {
         } else {
             breaker.recordSuccess()
         }
-        persistBreaker()
+        // The order's outcome and the breaker's new durable state in one transaction.
+        do {
+            try journal.complete(OrderCompletion(result: result, ticker: request.ticker, eventTicker: ticket.eventTicker, positionSign: sign,
+                                                 expectedPrice: ticket.expectedPrice, latencies: latencies, nanoseconds: now),
+                                 breaker: breaker.snapshot)
+        } catch {
+            metrics.count("journal_errors")
+            breaker.trip("journal write failed: \(error)", nowMs: now / 1_000_000)
+            persistBreaker()
+        }
     }
 
     private func persistBreaker() {
