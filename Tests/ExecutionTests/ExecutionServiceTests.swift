@@ -200,19 +200,36 @@ struct ReconciliationTests {
         await s.stop()
     }
 
-    @Test("TS-25 a position the journal does not know is drift: reported, journaled, trading halted until acknowledged")
-    func drift() async throws {
+    @Test("TS-24 an order the journal does not know is imported as external, its position counted, never cancelled")
+    func externalOrder() async throws {
         let s = try await Setup.start()
         _ = await s.sim.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-2", side: .ask,
                                                                                   count: contracts("3"), price: price("0.40"), timeInForce: .goodTillCanceled))
-        // A trade made outside this executor (by hand on the website, say).
-        _ = try await s.client.createOrder(OrderIntent(ticker: Self.ticker, action: .buy, side: .yes, price: price("0.40"), count: contracts("3"),
-                                                       timeInForce: .immediateOrCancel, clientOrderID: "manual"), grid: .linearCent)
+        // Placed by hand on the website, say: 5 wanted at 0.40, 3 filled, 2 resting.
+        _ = try await s.client.createOrder(OrderIntent(ticker: Self.ticker, action: .buy, side: .yes, price: price("0.40"), count: contracts("5"),
+                                                       timeInForce: .goodTillCanceled, clientOrderID: "by-hand"), grid: .linearCent)
+        let report = try await s.reconcile()
+        #expect(report.imported == ["by-hand"])
+        let row = try #require(try s.journal.order("by-hand"))
+        #expect(row.mode == "external" && row.filled == contracts("3") && row.state == .partiallyFilled)
+        #expect(try s.journal.positions()[Self.ticker] == contracts("3"))
+        #expect(report.drift.isEmpty && report.haltReason == nil)
+        #expect(try await s.client.orders(OrderFilter(status: .resting)).collect().map(\.clientOrderID) == ["by-hand"], "not ours to cancel")
+        let again = try await s.reconcile()
+        #expect(again.imported.isEmpty && again.drift.isEmpty)
+        await s.stop()
+    }
+
+    @Test("TS-25 journal and venue positions differ: drift reported, journaled, trading halted until acknowledged")
+    func drift() async throws {
+        let s = try await Setup.start()
+        // The journal believes it holds 7 YES (say its last fills were lost with the machine); the venue holds none.
+        try s.journal.setPosition(ticker: Self.ticker, eventTicker: "KXNFL-26JAN11", position: contracts("7"), at: 1)
         let report = try await s.reconcile(threshold: contracts("1"))
         #expect(report.drift.count == 1)
         #expect(report.haltReason?.hasPrefix("POSITION_DRIFT") == true)
         #expect(try s.journal.unacknowledgedDrift().count == 1)
-        #expect(try s.journal.positions()[Self.ticker] == contracts("3"), "the venue's position is adopted")
+        #expect(try s.journal.positions()[Self.ticker] == nil, "the venue's position is adopted")
 
         let service = try ExecutionService(executor: s.executor, journal: s.journal, mode: .demo, breaker: ExecutionServiceTests.settings())
         if let reason = report.haltReason { await service.halt(reason: reason) }

@@ -96,3 +96,41 @@ struct HybridRunCLITests {
         await demo.stop()
     }
 }
+
+extension HybridRunCLITests {
+    @Test("TS-26 kill -9 during a burst, restart: nothing journaled is lost, nothing is duplicated on the venue, every order settled")
+    func killDuringBurst() async throws {
+        let production = try await SimFixture.start()
+        let demo = try await SimFixture.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = await demo.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-ask", side: .ask,
+                                                                                  count: contracts("1000"), price: price("0.46"), timeInForce: .goodTillCanceled))
+        let lines = (1...200).map { Self.signal("k-\($0)", "BUY_YES", yesAsk: 46, noAsk: 56, contracts: 1) }
+        let file = try dir.write("burst.jsonl", lines.joined(separator: "\n") + "\n")
+        let environment = try Self.environment(data: production, trading: demo, dir: dir)
+        let run = try RunningCLI.launch(["--signals", file], environment: environment, workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "TRADE k-20 ")
+        #expect(await run.stop(signal: SIGKILL) == SIGKILL)
+
+        let restart = try await CLIProcess.runDetached(["--signals", dir.write("none.jsonl", ""), "--duration", "1"], environment: environment,
+                                                       workingDirectory: dir.path)
+        #expect(restart.status == 0, "\(restart.stderr)")
+        #expect(restart.stdout.contains("0 position drift(s)"), "\(restart.stdout)")
+        let account = demo.credentials.keyID.rawValue
+        let venueOrders = try await demo.exchange.orders(account: account, ticker: nil, status: nil, cursor: nil, limit: 1_000).get().orders
+        #expect(Set(venueOrders.map(\.clientOrderID)).count == venueOrders.count, "no client_order_id twice on the venue")
+        let report = try await CLIProcess.runDetached(["report", "--json", "--limit", "1000", "--journal", dir.path + "/journal.sqlite"],
+                                                      workingDirectory: dir.path)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+        let orders = json["orders"] as? [[String: Any]] ?? []
+        let journaled = Set(orders.compactMap { $0["client_order_id"] as? String })
+        #expect(Set(venueOrders.map(\.clientOrderID)).isSubset(of: journaled), "every venue order is in the journal")
+        #expect(orders.allSatisfy { ["filled", "canceled", "rejected", "expired"].contains($0["state"] as? String ?? "") })
+        let journaledFills = orders.reduce(0) { $0 + (($1["fills"] as? [Any])?.count ?? 0) }
+        let venueFills = try await demo.exchange.fills(account: account, ticker: nil, orderID: nil, cursor: nil, limit: 1_000).get().fills
+        #expect(journaledFills == venueFills.count, "no fill lost or doubled")
+        await production.stop()
+        await demo.stop()
+    }
+}

@@ -17,8 +17,31 @@ public struct VenueOrderRecord: Sendable, Hashable {
     }
 }
 
+/// An order the venue lists for the account, read as a trade: a bid buys YES, an ask buys NO.
+public struct VenueListedOrder: Sendable, Hashable {
+    public var clientOrderID: String
+    public var ticker: String
+    public var side: OutcomeSide
+    /// Limit of the traded outcome.
+    public var limit: Price
+    public var initial: Contracts
+    public var record: VenueOrderRecord
+
+    public init(clientOrderID: String, ticker: String, side: OutcomeSide, limit: Price, initial: Contracts, record: VenueOrderRecord) {
+        self.clientOrderID = clientOrderID
+        self.ticker = ticker
+        self.side = side
+        self.limit = limit
+        self.initial = initial
+        self.record = record
+    }
+}
+
 /// The venue side of start-up reconciliation.
 public protocol VenueLedger: Sendable {
+    /// The account's orders on the venue that may matter now (every resting one and those of the last
+    /// day) that `isKnown` does not recognise, with their fills.
+    func listedOrders(excluding isKnown: @Sendable (String) -> Bool) async throws -> [VenueListedOrder]
     /// The venue's record of a journaled order (by venue id when known, else by `client_order_id`), or
     /// `nil` when the venue definitively has no such order.
     func venueOrder(for order: JournalOrder) async throws -> VenueOrderRecord?
@@ -34,13 +57,15 @@ public struct ReconciliationReport: Sendable {
     /// Orders the venue could not be asked about; they stay open in the journal.
     public var unresolved: [(clientOrderID: String, reason: String)] = []
     public var drift: [(ticker: String, journal: Contracts, venue: Contracts)] = []
+    /// Venue orders the journal did not know (placed by hand or by another process), now journaled.
+    public var imported: [String] = []
     /// Drift beyond the threshold: trading must not start until an operator acknowledges it (`resume`).
     public var haltReason: String?
 
     public init() {}
 
     public var summary: String {
-        "reconciled \(resolved.count) order(s), \(unresolved.count) unresolved, \(drift.count) position drift(s)"
+        "reconciled \(resolved.count) order(s), \(unresolved.count) unresolved, \(imported.count) external order(s) imported, \(drift.count) position drift(s)"
             + (haltReason.map { "; HALTED: \($0)" } ?? "")
     }
 }
@@ -68,6 +93,11 @@ public struct Reconciler: Sendable {
                 report.unresolved.append((order.clientOrderID, "\(error)"))
             }
         }
+        let journal = journal
+        for listed in try await ledger.listedOrders(excluding: { (try? journal.order($0)) != nil }) {
+            try importExternal(listed, now: nowNanoseconds)
+            report.imported.append(listed.clientOrderID)
+        }
         guard let venue = try await ledger.venuePositions() else { return report }
         let journaled = try journal.positions()
         for ticker in Set(venue.keys).union(journaled.keys).sorted() {
@@ -85,8 +115,38 @@ public struct Reconciler: Sendable {
         return report
     }
 
+    /// Journals an order this executor did not place (mode `external`) with its fills, so its position
+    /// counts; it is never cancelled by reconciliation (it is not ours to cancel).
+    private func importExternal(_ listed: VenueListedOrder, now: Int64) throws {
+        var row = JournalOrder(clientOrderID: listed.clientOrderID, signalID: nil, ticker: listed.ticker, action: .buy, side: listed.side,
+                               limitPrice: listed.limit, requested: listed.initial, mode: "external", createdNanoseconds: now)
+        row.venueOrderID = listed.record.venueOrderID
+        try journal.insert(row)
+        try settle(row, listed.record, now: now, reason: "imported at start-up: an order this executor did not place")
+    }
+
+    /// Applies the venue's record to a journaled order: journaled fills, the venue's fills, final state.
+    @discardableResult
+    private func settle(_ row: JournalOrder, _ record: VenueOrderRecord, now: Int64, reason: String) throws -> OrderState {
+        var order = OrderLifecycle(clientOrderID: row.clientOrderID, requested: row.requested)
+        try order.markSubmitted()
+        try order.acknowledge(venueOrderID: record.venueOrderID)
+        // Fills the journal already holds are facts too; the venue's repeat of them is dropped by id.
+        for fill in try journal.fills(row.clientOrderID) {
+            try order.apply(ExecutionFill(fillID: fill.fillID, count: fill.count, price: fill.price, fee: fill.fee, role: fill.role,
+                                          timestampNanoseconds: fill.nanoseconds))
+        }
+        for fill in record.fills { try order.apply(fill) }
+        if order.remaining.isPositive, record.status != .resting { try order.cancel() }
+        try complete(order, row, now: now, reason: reason)
+        return order.state
+    }
+
     private func resolve(_ row: JournalOrder, now: Int64) async throws -> OrderState {
         var order = OrderLifecycle(clientOrderID: row.clientOrderID, requested: row.requested)
+        if row.mode == "external", let record = try await ledger.venueOrder(for: row) {
+            return try settle(row, record, now: now, reason: "external order updated at start-up")
+        }
         guard var record = try await ledger.venueOrder(for: row) else {
             // Never reached the venue: a pending order was journaled and the process stopped before sending.
             try order.reject(code: row.state == .pending ? "NOT_SENT" : "NOT_FOUND_ON_VENUE")
@@ -97,17 +157,7 @@ public struct Reconciler: Sendable {
             try await ledger.cancelStale(venueOrderID: record.venueOrderID, ticker: row.ticker)
             record = try await ledger.venueOrder(for: row) ?? record
         }
-        try order.markSubmitted()
-        try order.acknowledge(venueOrderID: record.venueOrderID)
-        // Fills the journal already holds are facts too; the venue's repeat of them is dropped by id.
-        for fill in try journal.fills(row.clientOrderID) {
-            try order.apply(ExecutionFill(fillID: fill.fillID, count: fill.count, price: fill.price, fee: fill.fee, role: fill.role,
-                                          timestampNanoseconds: fill.nanoseconds))
-        }
-        for fill in record.fills { try order.apply(fill) }
-        if order.remaining.isPositive, record.status != .resting { try order.cancel() }
-        try complete(order, row, now: now, reason: "reconciled at start-up: venue status \(record.status.rawValue)")
-        return order.state
+        return try settle(row, record, now: now, reason: "reconciled at start-up: venue status \(record.status.rawValue)")
     }
 
     private func complete(_ order: OrderLifecycle, _ row: JournalOrder, now: Int64, reason: String) throws {

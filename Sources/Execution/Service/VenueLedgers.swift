@@ -1,3 +1,4 @@
+import Foundation
 import KalshiWire
 import Markets
 import TradingClient
@@ -11,12 +12,35 @@ extension KalshiExecutor: VenueLedger {
             venue = try await client.order(clientOrderID: order.clientOrderID, ticker: order.ticker)
         }
         guard let venue else { return nil }
+        return try await record(venue, side: order.side)
+    }
+
+    private func record(_ venue: KalshiOrder, side: OutcomeSide) async throws -> VenueOrderRecord {
         let fills = try await client.fills(orderID: venue.orderID).collect().compactMap { fill -> ExecutionFill? in
             guard let yes = Price(fill.yesPriceDollars) else { return nil }
-            return ExecutionFill(fillID: fill.fillID, count: fill.countFP, price: order.side == .yes ? yes : yes.complement, fee: fill.feeCost,
+            return ExecutionFill(fillID: fill.fillID, count: fill.countFP, price: side == .yes ? yes : yes.complement, fee: fill.feeCost,
                                  role: fill.isTaker ? .taker : .maker, timestampNanoseconds: (fill.ts ?? 0) * 1_000_000_000)
         }
         return VenueOrderRecord(venueOrderID: venue.orderID, status: venue.status, filled: venue.fillCountFP, fills: fills)
+    }
+
+    public func listedOrders(excluding isKnown: @Sendable (String) -> Bool) async throws -> [VenueListedOrder] {
+        var filter = OrderFilter()
+        filter.minTs = Int64(Date().timeIntervalSince1970) - 86_400
+        var seen = Set<String>()
+        var listed: [VenueListedOrder] = []
+        let recent = try await client.orders(filter).collect()
+        let resting = try await client.orders(OrderFilter(status: .resting)).collect()
+        for venue in recent + resting where seen.insert(venue.orderID).inserted {
+            // A bid adds YES (read as buy YES @ p), an ask adds NO (read as buy NO @ 1 − p).
+            let side: OutcomeSide = venue.bookSide == .bid ? .yes : .no
+            guard let yes = Price(venue.yesPriceDollars) else { continue }
+            let clientOrderID = venue.clientOrderID.isEmpty ? "venue-" + venue.orderID : venue.clientOrderID
+            guard !isKnown(clientOrderID) else { continue }
+            listed.append(VenueListedOrder(clientOrderID: clientOrderID, ticker: venue.ticker, side: side, limit: side == .yes ? yes : yes.complement,
+                                           initial: venue.initialCountFP, record: try await record(venue, side: side)))
+        }
+        return listed
     }
 
     public func cancelStale(venueOrderID: String, ticker: String) async throws {
@@ -41,6 +65,8 @@ extension PaperExecutor: VenueLedger {
     }
 
     public func cancelStale(venueOrderID: String, ticker: String) async throws {}
+
+    public func listedOrders(excluding isKnown: @Sendable (String) -> Bool) async throws -> [VenueListedOrder] { [] }
 
     /// The journal is the paper account's record.
     public func venuePositions() async throws -> [String: Contracts]? { nil }
