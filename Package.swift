@@ -134,6 +134,15 @@ let package = Package(
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Markets", "TradingClient", "KalshiWire", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Config", "Markets", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(name: "ExchangeSimTests", dependencies: ["ExchangeSim", "Markets", "KalshiWire", "ExecutorTesting"], swiftSettings: strict),
-        .testTarget(name: "RunExecutorTests", dependencies: ["RunExecutor", "ExecutorTesting", "KalshiWire", "ExchangeSim", "Markets"], swiftSettings: strict),
+        .testTarget(
+            name: "RunExecutorTests",
+            dependencies: [
+                "RunExecutor", "ExecutorTesting", "KalshiWire", "ExchangeSim", "Markets",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -240,24 +240,34 @@ struct ReconciliationTests {
         await s.stop()
     }
 
-    @Test("TS-08 5xx on the submit and on every lookup: the outcome stays unknown, then reconciliation settles it")
-    func unresolvedThenReconciled() async throws {
+    @Test("TS-08 5xx on the submit and on every lookup: the outcome stays unknown, then the running service settles it",
+          arguments: [false, true])
+    func unresolvedThenSettled(applied: Bool) async throws {
         let s = try await Setup.start()
+        _ = await s.sim.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-3", side: .ask,
+                                                                                  count: contracts("5"), price: price("0.45"), timeInForce: .goodTillCanceled))
         let executor = KalshiExecutor(client: s.client, account: nil, clock: ContinuousClock(), settings: {
             var settings = KalshiExecutor<ContinuousClock>.Settings()
             settings.resolveBackoff = .milliseconds(1)
             return settings
         }())
-        try s.sim.faults.apply(argument: "POST /portfolio/events/orders=error_rate:1")
+        try s.sim.faults.apply(argument: "POST /portfolio/events/orders=error_rate:1,error_after_apply:\(applied)")
         try s.sim.faults.apply(argument: "GET /portfolio/orders=unavailable:1000")
         let service = try ExecutionService(executor: executor, journal: s.journal, mode: .demo, breaker: ExecutionServiceTests.settings())
         guard case let .executed(result) = await service.execute(ExecutionServiceTests.ticket("amb")) else { Issue.record("not executed"); return }
-        #expect(result.order.state == .submitted && result.order.isAmbiguous)
+        #expect(result.order.state == .submitted && result.order.isAmbiguous, "never marked rejected on a guess")
         #expect(try s.journal.order("amb")?.state == .submitted)
+        #expect(await service.unresolved == ["amb"])
+        #expect(await service.settleUnresolved(with: executor).isEmpty, "the venue still cannot answer")
         s.sim.faults.clear()
-        let report = try await Reconciler(journal: s.journal, ledger: executor).run(nowNanoseconds: 9)
-        #expect(report.resolved.map(\.state) == [.rejected])
-        #expect(try s.journal.order("amb")?.errorCode == "NOT_FOUND_ON_VENUE")
+        let settled = await service.settleUnresolved(with: executor)
+        #expect(settled.map(\.state) == [applied ? .filled : .rejected])
+        #expect(await service.unresolved.isEmpty)
+        if applied {
+            #expect(try s.journal.positions()[Self.ticker] == contracts("5"))
+        } else {
+            #expect(try s.journal.order("amb")?.errorCode == "NOT_FOUND_ON_VENUE")
+        }
         await s.stop()
     }
 }

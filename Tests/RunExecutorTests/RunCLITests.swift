@@ -95,3 +95,42 @@ struct AdminCLITests {
         #expect(!restarted.stdout.contains(" TRADE "))
     }
 }
+
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+
+extension AdminCLITests {
+    static func post(_ url: String, token: String, body: String? = nil, method: HTTPMethod = .POST) async throws -> (status: UInt, body: String) {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return (response.status.code, String(buffer: try await response.body.collect(upTo: 1 << 20)))
+    }
+
+    @Test("POST /signals queues JSON lines for the loop and answers malformed ones with their line numbers; /metrics and /health answer")
+    func postSignals() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let run = try RunningCLI.launch(["--admin-port", "0", "--signals", try dir.write("none.jsonl", "")], workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "state ready")
+        let endpoint = try String(contentsOfFile: dir.path + "/data/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try String(contentsOfFile: dir.path + "/data/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let good = #"{"signal_id":"api-1","should_trade":true,"action":"BUY_YES","kalshi":{"ticker":"KXNFL-26JAN11-BUF","yes_ask":99,"no_ask":2},"edge":{"cents":5},"position":{"contracts":2}}"#
+        let answer = try await Self.post(endpoint + "/signals", token: token, body: good + "\n{broken\n")
+        #expect(answer.status == 207)
+        #expect(answer.body.contains(#""accepted":1"#) && answer.body.contains(#""line":2"#))
+        _ = try await run.waitForLine(containing: "TRADE api-1 BUY_YES KXNFL-26JAN11-BUF 2.00")
+        let refused = try await Self.post(endpoint + "/signals", token: "nope", body: good)
+        #expect(refused.status == 401)
+        let status = try await CLIProcess.runDetached(["status"], workingDirectory: dir.path)
+        #expect(status.stdout.contains("signals received 1, malformed 1"))
+        let metrics = try await Self.post(endpoint + "/metrics", token: token, method: .GET)
+        #expect(metrics.status == 200 && metrics.body.contains("executor_orders_total{state=\"filled\"} 1"))
+        let health = try await Self.post(endpoint + "/health", token: "", method: .GET)
+        #expect(health.status == 200 && health.body.contains(#""status":"ok""#))
+        #expect(await run.stop() == 0)
+    }
+}

@@ -104,3 +104,22 @@ struct DeadlineService: Service {
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
     }
 }
+
+/// Orders left with an unknown outcome are asked about again every `interval` until the venue answers.
+struct UnresolvedOrdersService: Service {
+    let service: ExecutionService
+    let ledger: any VenueLedger
+    let interval: Duration
+    let log: @Sendable (String) -> Void
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                for (id, state) in await service.settleUnresolved(with: ledger) {
+                    log("RESOLVED \(id): \(state.rawValue) (outcome was unknown)")
+                }
+            }
+        }
+    }
+}

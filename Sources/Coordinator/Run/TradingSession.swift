@@ -119,6 +119,7 @@ public final class TradingSession: Sendable {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [
             .init(service: MarketFeedService(market: market, catalog: venues.tradingCatalog, paper: venues.paper, log: log)),
             .init(service: DiscoveryService(catalog: venues.dataCatalog, interval: .seconds(300), log: log)),
+            .init(service: UnresolvedOrdersService(service: service, ledger: venues.executor, interval: .seconds(5), log: log)),
             .init(service: AdminService(server: admin)),
             .init(service: ExecutionLoopService(loop: loop)),
             .init(service: DeadlineService(duration: duration), successTerminationBehavior: .gracefullyShutdownGroup),

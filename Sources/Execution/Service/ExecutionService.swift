@@ -47,6 +47,8 @@ public actor ExecutionService {
     private let executor: any Executor
     private var breaker: CircuitBreaker
     private let wallNanoseconds: @Sendable () -> Int64
+    /// Orders whose outcome the venue could not tell us yet; settled by `settleUnresolved`.
+    public private(set) var unresolved: Set<String> = []
 
     public static let systemWallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000_000_000) }
 
@@ -125,6 +127,7 @@ public actor ExecutionService {
             metrics.count("rejections", [("code", order.rejectionCode ?? "UNKNOWN")])
             breaker.recordError(order.rejectionCode ?? "rejected", nowMs: now / 1_000_000)
         } else if !order.state.isTerminal, order.isAmbiguous {
+            unresolved.insert(order.clientOrderID)
             metrics.count("ambiguous")
             breaker.recordError("ambiguous outcome of \(order.clientOrderID)", nowMs: now / 1_000_000)
         } else {
@@ -144,6 +147,15 @@ public actor ExecutionService {
 
     private func persistBreaker() {
         try? journal.saveBreaker(breaker.snapshot, at: wallNanoseconds())
+    }
+
+    /// Asks the venue again about orders whose outcome was unknown; returns what became final.
+    public func settleUnresolved(with ledger: any VenueLedger) async -> [(clientOrderID: String, state: OrderState)] {
+        guard !unresolved.isEmpty else { return [] }
+        let settled = await Reconciler(journal: journal, ledger: ledger).settleUnresolved(unresolved, nowNanoseconds: wallNanoseconds())
+        for (id, _) in settled { unresolved.remove(id) }
+        if !settled.isEmpty { try? reloadPositions() }
+        return settled
     }
 
     // MARK: Control

@@ -83,6 +83,16 @@ public struct Reconciler: Sendable {
         self.driftThreshold = driftThreshold
     }
 
+    /// Settles orders left with an unknown outcome during a run (ambiguous submits whose lookups failed).
+    /// Returns the ones now final.
+    public func settleUnresolved(_ clientOrderIDs: Set<String>, nowNanoseconds: Int64) async -> [(clientOrderID: String, state: OrderState)] {
+        var settled: [(String, OrderState)] = []
+        for row in (try? journal.nonTerminalOrders()) ?? [] where clientOrderIDs.contains(row.clientOrderID) {
+            if let state = try? await resolve(row, now: nowNanoseconds), state.isTerminal { settled.append((row.clientOrderID, state)) }
+        }
+        return settled
+    }
+
     public func run(nowNanoseconds: Int64) async throws -> ReconciliationReport {
         var report = ReconciliationReport()
         for order in try journal.nonTerminalOrders() {
