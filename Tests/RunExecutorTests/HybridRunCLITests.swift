@@ -24,21 +24,38 @@ struct HybridRunCLITests {
         ]
     }
 
+    /// Two simulators (production data, demo trading) with YES offered on the demo book at 0.46.
+    static func venues(offered: String) async throws -> (production: SimFixture, demo: SimFixture) {
+        let production = try await SimFixture.start()
+        let demo = try await SimFixture.start()
+        await quote(demo, .ask, "0.46", offered)
+        return (production, demo)
+    }
+
+    static func quote(_ sim: SimFixture, _ side: BookSide, _ yesPrice: String, _ count: String) async {
+        _ = await sim.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: ticker, clientOrderID: "mm-\(side.rawValue)", side: side,
+                                                                                 count: contracts(count), price: price(yesPrice), timeInForce: .goodTillCanceled))
+    }
+
+    /// The journal's orders as `report --json` prints them.
+    static func journaledOrders(_ dir: TemporaryDirectory) async throws -> [[String: Any]] {
+        let report = try await CLIProcess.runDetached(["report", "--json", "--limit", "1000", "--journal", dir.path + "/journal.sqlite"],
+                                                      workingDirectory: dir.path)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+        return json["orders"] as? [[String: Any]] ?? []
+    }
+
     static func signal(_ id: String, _ action: String, yesAsk: Int, noAsk: Int, contracts: Int) -> String {
         #"{"signal_id":"\#(id)","should_trade":true,"action":"\#(action)","kalshi":{"ticker":"\#(ticker)","yes_ask":\#(yesAsk),"no_ask":\#(noAsk)},"edge":{"cents":2},"position":{"contracts":\#(contracts)}}"#
     }
 
     @Test("signals become demo orders with BUY_YES and BUY_NO mapped onto the YES book; production sees no order")
     func hybridSignals() async throws {
-        let production = try await SimFixture.start()
-        let demo = try await SimFixture.start()
+        // The demo book: YES offered at 0.46, YES bid at 0.45 (so NO is offered at 0.55).
+        let (production, demo) = try await Self.venues(offered: "10")
+        await Self.quote(demo, .bid, "0.45", "10")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        // The demo book: YES offered at 0.46, YES bid at 0.45 (so NO is offered at 0.55).
-        _ = await demo.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-ask", side: .ask,
-                                                                                  count: contracts("10"), price: price("0.46"), timeInForce: .goodTillCanceled))
-        _ = await demo.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-bid", side: .bid,
-                                                                                  count: contracts("10"), price: price("0.45"), timeInForce: .goodTillCanceled))
         let file = try dir.write("signals.jsonl", [
             Self.signal("s-yes", "BUY_YES", yesAsk: 46, noAsk: 56, contracts: 3),
             Self.signal("s-no", "BUY_NO", yesAsk: 46, noAsk: 55, contracts: 2),
@@ -68,12 +85,9 @@ struct HybridRunCLITests {
 
     @Test("SIGTERM during a burst: a clean exit, no resting order on the venue, every journaled order final")
     func sigtermDuringBurst() async throws {
-        let production = try await SimFixture.start()
-        let demo = try await SimFixture.start()
+        let (production, demo) = try await Self.venues(offered: "500")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        _ = await demo.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-ask", side: .ask,
-                                                                                  count: contracts("500"), price: price("0.46"), timeInForce: .goodTillCanceled))
         let lines = (1...40).map { Self.signal("b-\($0)", "BUY_YES", yesAsk: 46, noAsk: 56, contracts: 1) }
         let file = try dir.write("burst.jsonl", lines.joined(separator: "\n") + "\n")
         let environment = try Self.environment(data: production, trading: demo, dir: dir)
@@ -85,9 +99,7 @@ struct HybridRunCLITests {
         let account = demo.credentials.keyID.rawValue
         let resting = try await demo.exchange.orders(account: account, ticker: nil, status: "resting", cursor: nil, limit: 100).get().orders
         #expect(resting.isEmpty)
-        let report = try await CLIProcess.runDetached(["report", "--json", "--limit", "100", "--journal", dir.path + "/journal.sqlite"], workingDirectory: dir.path)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
-        let states = (json["orders"] as? [[String: Any]] ?? []).compactMap { $0["state"] as? String }
+        let states = try await Self.journaledOrders(dir).compactMap { $0["state"] as? String }
         #expect(!states.isEmpty)
         #expect(states.allSatisfy { ["filled", "canceled", "rejected", "expired"].contains($0) }, "\(states)")
         let venueOrders = try await demo.exchange.orders(account: account, ticker: nil, status: nil, cursor: nil, limit: 200).get().orders
@@ -100,12 +112,9 @@ struct HybridRunCLITests {
 extension HybridRunCLITests {
     @Test("TS-26 kill -9 during a burst, restart: nothing journaled is lost, nothing is duplicated on the venue, every order settled")
     func killDuringBurst() async throws {
-        let production = try await SimFixture.start()
-        let demo = try await SimFixture.start()
+        let (production, demo) = try await Self.venues(offered: "1000")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        _ = await demo.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-ask", side: .ask,
-                                                                                  count: contracts("1000"), price: price("0.46"), timeInForce: .goodTillCanceled))
         let lines = (1...200).map { Self.signal("k-\($0)", "BUY_YES", yesAsk: 46, noAsk: 56, contracts: 1) }
         let file = try dir.write("burst.jsonl", lines.joined(separator: "\n") + "\n")
         let environment = try Self.environment(data: production, trading: demo, dir: dir)
@@ -120,10 +129,7 @@ extension HybridRunCLITests {
         let account = demo.credentials.keyID.rawValue
         let venueOrders = try await demo.exchange.orders(account: account, ticker: nil, status: nil, cursor: nil, limit: 1_000).get().orders
         #expect(Set(venueOrders.map(\.clientOrderID)).count == venueOrders.count, "no client_order_id twice on the venue")
-        let report = try await CLIProcess.runDetached(["report", "--json", "--limit", "1000", "--journal", dir.path + "/journal.sqlite"],
-                                                      workingDirectory: dir.path)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
-        let orders = json["orders"] as? [[String: Any]] ?? []
+        let orders = try await Self.journaledOrders(dir)
         let journaled = Set(orders.compactMap { $0["client_order_id"] as? String })
         #expect(Set(venueOrders.map(\.clientOrderID)).isSubset(of: journaled), "every venue order is in the journal")
         #expect(orders.allSatisfy { ["filled", "canceled", "rejected", "expired"].contains($0["state"] as? String ?? "") })
