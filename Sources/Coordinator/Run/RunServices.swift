@@ -28,6 +28,8 @@ struct MarketFeedService: Service {
     let market: LiveMarketData
     let catalog: MarketCatalog
     let paper: PaperExecutor<ContinuousClock>?
+    let board: RunBoard
+    let metrics: ExecutionMetrics
     let log: @Sendable (String) -> Void
 
     func run() async throws {
@@ -40,6 +42,16 @@ struct MarketFeedService: Service {
                     }
                 case let .lifecycle(event):
                     await apply(event.eventType, event.marketTicker, ranges: event.priceRanges)
+                case let .connection(.waiting(delay, reason)):
+                    // The run's error state until the feed is back; stale books are never traded on meanwhile.
+                    metrics.count("market_data_disconnects")
+                    await board.set("error: market data disconnected (\(reason)); retrying in \(delay)")
+                    log("market data disconnected (\(reason)); reconnecting, books stale until resynchronised")
+                case .connection(.connected):
+                    if await board.state.hasPrefix("error") {
+                        await board.set("ready")
+                        log("market data reconnected")
+                    }
                 default:
                     continue
                 }

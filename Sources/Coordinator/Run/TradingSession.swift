@@ -117,7 +117,8 @@ public final class TradingSession: Sendable {
         var logger = Logger(label: "run-executor.services")
         logger.logLevel = .warning
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [
-            .init(service: MarketFeedService(market: market, catalog: venues.tradingCatalog, paper: venues.paper, log: log)),
+            .init(service: MarketFeedService(market: market, catalog: venues.tradingCatalog, paper: venues.paper, board: board,
+                                             metrics: venues.metrics, log: log)),
             .init(service: DiscoveryService(catalog: venues.dataCatalog, interval: .seconds(300), log: log)),
             .init(service: UnresolvedOrdersService(service: service, ledger: venues.executor, interval: .seconds(5), log: log)),
             .init(service: AdminService(server: admin)),

@@ -19,6 +19,8 @@ public struct Venues: Sendable {
     public let live: KalshiExecutor<ContinuousClock>?
     public let tradingClient: KalshiTradingClient?
     let tradingREST: KalshiDataClient?
+    /// Shared by the executor and the execution service (one Prometheus registry per run).
+    public let metrics: ExecutionMetrics
 
     static func transport(_ venue: KalshiVenueConfig, tier: KalshiRateTier) -> KalshiTransport {
         var configuration = KalshiTransport.Configuration(baseURL: venue.apiURL, credentials: venue.credentials)
@@ -42,6 +44,7 @@ public struct Venues: Sendable {
         let listed = try await dataCatalog.refreshOpenMarkets()
         log("data venue: \(listed) open market(s) on \(config.data.apiURL.host ?? "?")")
         await connectedData()
+        let metrics = ExecutionMetrics()
         switch mode {
         case .paper:
             var settings = PaperExecutor<ContinuousClock>.Settings()
@@ -52,7 +55,7 @@ public struct Venues: Sendable {
             log("paper executor: \(config.paper.fillModel.rawValue) model, seed \(seed), cash \(config.paper.startingCash.wireString)")
             let paper = PaperExecutor(books: market, clock: ContinuousClock(), settings: settings)
             return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: dataCatalog, executor: paper,
-                          paper: paper, live: nil, tradingClient: nil, tradingREST: nil)
+                          paper: paper, live: nil, tradingClient: nil, tradingREST: nil, metrics: metrics)
         case .demo, .live:
             let client = try tradingClient(config, mode: mode)
             let rest = KalshiDataClient(transport: transport(config.trading, tier: config.rateTier))
@@ -62,10 +65,10 @@ public struct Venues: Sendable {
             let account = settings.fillDetection == .websocket
                 ? AccountStream(socket: KalshiWebSocket(KalshiWebSocket.Configuration(url: config.trading.webSocketURL, credentials: config.trading.credentials)))
                 : nil
-            let live = KalshiExecutor(client: client, account: account, clock: ContinuousClock(), settings: settings)
+            let live = KalshiExecutor(client: client, account: account, clock: ContinuousClock(), settings: settings, metrics: metrics)
             try await live.start()
             return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: MarketCatalog(client: rest), executor: live,
-                          paper: nil, live: live, tradingClient: client, tradingREST: rest)
+                          paper: nil, live: live, tradingClient: client, tradingREST: rest, metrics: metrics)
         }
     }
 
@@ -73,7 +76,7 @@ public struct Venues: Sendable {
     public func prepareExecution(journalPath: String, mode: ExecutionMode, limits: RiskLimits,
                                  log: @Sendable (String) -> Void) async throws -> (ExecutionService, ReconciliationReport) {
         let journal = try Journal(path: journalPath)
-        let service = try ExecutionService(executor: executor, journal: journal, mode: mode, breaker: BreakerSettings(limits: limits))
+        let service = try ExecutionService(executor: executor, journal: journal, mode: mode, breaker: BreakerSettings(limits: limits), metrics: metrics)
         let report = try await Reconciler(journal: journal, ledger: executor).run(nowNanoseconds: ExecutionService.systemWallClock())
         log(report.summary)
         if let reason = report.haltReason { await service.halt(reason: reason) }

@@ -69,7 +69,7 @@ extension KalshiExecutor {
 
     private func cancelRemainder(_ orderID: String) async {
         guard let entry = tracked[orderID] else { return }
-        counters.timeoutCancels += 1
+        bump(\.timeoutCancels, "timeout_cancels")
         do {
             _ = try await client.cancelOrder(orderID, marketTicker: entry.request.ticker)
             tracked[orderID]?.venueStatus = .canceled
@@ -123,7 +123,7 @@ extension KalshiExecutor {
             break
         case let .connection(state):
             if case .connected = state {
-                if connectedOnce { counters.reconnects += 1 }
+                if connectedOnce { bump(\.reconnects, "reconnects") }
                 connectedOnce = true
                 // Messages may have been missed while disconnected: every working order checks REST.
                 for orderID in tracked.keys { wake(orderID, changed: false) }
@@ -144,9 +144,9 @@ extension KalshiExecutor {
                                  timestampNanoseconds: (milliseconds ?? 0) * 1_000_000)
         if entry.timing.firstFill == nil { entry.timing.firstFill = entry.started.duration(to: .now) }
         do {
-            if try entry.order.apply(fill) == .duplicate { counters.duplicateFillsDropped += 1 }
+            if try entry.order.apply(fill) == .duplicate { bump(\.duplicateFillsDropped, "duplicate_fills_dropped") }
         } catch {
-            if error.code == .overfill { counters.overfills += 1 }
+            if error.code == .overfill { bump(\.overfills, "overfills") }
             entry.fault = error
         }
         tracked[orderID] = entry

@@ -69,10 +69,18 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
     private var consumer: Task<Void, Never>?
     var connectedOnce = false
     public internal(set) var counters = KalshiExecutorCounters()
+    /// Where the counters are also published (Prometheus through the admin API).
+    private let metrics: ExecutionMetrics?
+
+    func bump(_ counter: WritableKeyPath<KalshiExecutorCounters, Int>, _ name: String) {
+        counters[keyPath: counter] += 1
+        metrics?.count(name)
+    }
 
     /// - Parameter account: the private channels; required for `.websocket` detection (without it the
     ///   executor polls).
-    public init(client: KalshiTradingClient, account: AccountStream?, clock: C, settings: Settings = Settings()) {
+    public init(client: KalshiTradingClient, account: AccountStream?, clock: C, settings: Settings = Settings(), metrics: ExecutionMetrics? = nil) {
+        self.metrics = metrics
         self.client = client
         self.account = account
         self.clock = clock
@@ -158,18 +166,18 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
                     try? order.reject(code: code ?? "HTTP_\(status)")
                     return .finished(rejection: message ?? error.description)
                 case .rateLimited where attempt < settings.rateLimitRetries:
-                    counters.rateLimitedSubmits += 1
+                    bump(\.rateLimitedSubmits, "rate_limited_submits")
                     attempt += 1
                     try? await clock.sleep(for: settings.rateLimitBackoff * attempt, tolerance: nil)
                 case .rateLimited:
-                    counters.rateLimitedSubmits += 1
+                    bump(\.rateLimitedSubmits, "rate_limited_submits")
                     try? order.reject(code: "RATE_LIMITED")
                     return .finished(rejection: error.description)
                 case .notSent:
                     try? order.reject(code: "NOT_SENT")
                     return .finished(rejection: error.description)
                 case .ambiguous, .unavailable, .invalidResponse:
-                    counters.ambiguousSubmits += 1
+                    bump(\.ambiguousSubmits, "ambiguous_submits")
                     try? order.markAmbiguous()
                     return await resolve(request, &order, after: error)
                 }
@@ -186,7 +194,7 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
         for attempt in 1...max(settings.resolveAttempts, 1) {
             do {
                 if let found = try await client.order(clientOrderID: request.clientOrderID, ticker: request.ticker) {
-                    counters.resolvedByLookup += 1
+                    bump(\.resolvedByLookup, "resolved_by_lookup")
                     try? order.acknowledge(venueOrderID: found.orderID)
                     return .accepted(orderID: found.orderID, immediateFill: nil)
                 }

@@ -196,7 +196,13 @@ public final class KalshiTransport: Sendable {
         if let error = error as? IOError {
             return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL].contains(error.errnoCode)
         }
-        if let error = error as? ChannelError, case .connectTimeout = error { return true }
+        if let error = error as? ChannelError {
+            switch error {
+            // A pooled connection the server had already closed: the write was refused, nothing left.
+            case .connectTimeout, .ioOnClosedChannel: return true
+            default: return false
+            }
+        }
         return false
     }
 
