@@ -194,8 +194,10 @@ struct TradingClientSimTests {
             #expect(error.isAmbiguous)
         }
         await sim.stop()
+        // A new client: nothing pooled, so the connection itself is refused.
+        let fresh = try Self.client(sim)
         do {
-            _ = try await me.createOrder(Self.intent(.buy, .yes, "0.30", "1"), grid: .linearCent)
+            _ = try await fresh.createOrder(Self.intent(.buy, .yes, "0.30", "1"), grid: .linearCent)
             Issue.record("no server, yet success")
         } catch let error as KalshiAPIError {
             guard case .notSent = error.kind else {

@@ -17,6 +17,10 @@ import TradingClient
 /// signing, HTTP. Orders are IOC below the market (nothing fills), so the book stays the same.
 ///
 ///     swift run -c release SignalLatency [signals-per-second] [count]
+///
+/// With `KALSHI_BENCH_SIM_URL` (and `KALSHI_BENCH_ARRIVALS`, the file given to the simulator's
+/// `--arrivals-log`) the simulator runs in its own process (registered with the signing-vector key), so
+/// the figure is the executor's alone; the monotonic clock is shared by both processes.
 @main
 struct SignalLatency {
     static func main() async throws {
@@ -25,12 +29,25 @@ struct SignalLatency {
         let count = arguments.dropFirst().first ?? 2_000
         let warmup = min(100, count / 10)
 
+        let environment = ProcessInfo.processInfo.environment
+        let external = environment["KALSHI_BENCH_SIM_URL"].flatMap(URL.init(string:))
+        let arrivalsFile = environment["KALSHI_BENCH_ARRIVALS"]
         let sim = try await SimFixture.start(tier: .prestige)
         let dir = try TemporaryDirectory()
-        let transport = sim.transport(tier: .prestige)
-        let client = try KalshiTradingClient(transport: transport, allowsProduction: false)
+        func transport() -> KalshiTransport {
+            guard let external else { return sim.transport(tier: .prestige) }
+            var configuration = KalshiTransport.Configuration(baseURL: external, credentials: sim.credentials)
+            configuration.tier = .prestige
+            return KalshiTransport(configuration)
+        }
+        let client = try KalshiTradingClient(transport: transport(), allowsProduction: false)
         await client.warmUp()
-        let executor = KalshiExecutor(client: client, account: AccountStream(socket: sim.webSocket()), clock: ContinuousClock())
+        let socket = external.map { url in
+            KalshiWebSocket(KalshiWebSocket.Configuration(url: URL(string: url.absoluteString.replacingOccurrences(of: "http", with: "ws")
+                .replacingOccurrences(of: "/trade-api/v2", with: "/trade-api/ws/v2"))!, credentials: sim.credentials))
+        } ?? sim.webSocket()
+        let executor = KalshiExecutor(client: client, account: environment["KALSHI_BENCH_NO_WS"] == nil ? AccountStream(socket: socket) : nil,
+                                      clock: ContinuousClock())
         try await executor.start()
         var limits = RiskLimits()
         limits.maxDailyTrades = .max
@@ -39,7 +56,7 @@ struct SignalLatency {
         limits.maxDailyVolume = Contracts(hundredths: .max / 4)
         let service = try ExecutionService(executor: executor, journal: Journal(path: dir.path + "/journal.sqlite"), mode: .demo,
                                            breaker: BreakerSettings(limits: limits))
-        let catalog = MarketCatalog(client: KalshiDataClient(transport: sim.transport(tier: .prestige)))
+        let catalog = MarketCatalog(client: KalshiDataClient(transport: transport()))
         _ = try await catalog.refreshOpenMarkets()
         var settings = ExecutionLoop.Settings()
         settings.pricing.maxRetries = 0
@@ -48,15 +65,15 @@ struct SignalLatency {
         let inbox = SignalInbox()
         let loop = ExecutionLoop(inbox: inbox, service: service, catalog: catalog, settings: settings, log: { _ in })
         let running = Task { await loop.run() }
-        sim.server.arrivals.start()
+        try sim.server.arrivals.start()
 
-        var sent: [String: ContinuousClock.Instant] = [:]
+        var sent: [String: UInt64] = [:]
         let interval = Duration.seconds(1) / rate
         let start = ContinuousClock.now
         for index in 0..<count {
             let id = "lat-\(index)"
             let line = #"{"signal_id":"\#(id)","should_trade":true,"action":"BUY_YES","kalshi":{"ticker":"KXNFL-26JAN11-BUF","yes_ask":5,"no_ask":96},"edge":{"cents":1},"position":{"contracts":1}}"#
-            sent[id] = .now
+            sent[id] = SimArrivals.monotonicNanoseconds()
             await inbox.ingest(lines: [line])
             try await Task.sleep(until: start + interval * (index + 1), clock: .continuous)
         }
@@ -66,14 +83,20 @@ struct SignalLatency {
 
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         var matched = 0
-        for (clientOrderID, arrived) in sim.server.arrivals.drain() {
-            guard let id = clientOrderID.split(separator: "-").dropFirst(2).dropLast().joined(separator: "-") as String?,
-                  let index = Int(id.dropFirst(4)), index >= warmup, let at = sent[id] else { continue }
-            let latency = at.duration(to: arrived)
-            _ = histogram.record(UInt64(max(0, latency.components.attoseconds / 1_000_000_000_000 + latency.components.seconds * 1_000_000)))
+        var arrivals = sim.server.arrivals.drain()
+        if let arrivalsFile, let text = try? String(contentsOfFile: arrivalsFile, encoding: .utf8) {
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: " ")
+                if parts.count == 2, let ns = UInt64(parts[1]) { arrivals[String(parts[0])] = ns }
+            }
+        }
+        for (clientOrderID, arrived) in arrivals {
+            let id = clientOrderID.split(separator: "-").dropFirst(2).dropLast().joined(separator: "-")
+            guard let index = Int(id.dropFirst(4)), index >= warmup, let at = sent[id], arrived >= at else { continue }
+            _ = histogram.record((arrived - at) / 1_000)
             matched += 1
         }
-        print("signal → order bytes at the simulator: \(rate) signals/s, \(matched) measured (first \(warmup) are warm-up)")
+        print("signal → order bytes at the simulator (\(external == nil ? "in-process" : "separate-process")): \(rate) signals/s, \(matched) measured (first \(warmup) are warm-up)")
         print("  p50 \(histogram.valueAtPercentile(50)) µs  p90 \(histogram.valueAtPercentile(90)) µs  p99 \(histogram.valueAtPercentile(99)) µs  max \(histogram.max) µs")
         let submitted = service.metrics.summary(.signalToSubmitted)
         print("  of which loop pick-up → journal committed, executor called (all orders): p50 \(submitted.p50) µs  p99 \(submitted.p99) µs")

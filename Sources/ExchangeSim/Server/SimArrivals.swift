@@ -1,28 +1,56 @@
 import Foundation
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// When each order request had fully arrived at the simulator, by `client_order_id`. Off unless a
-/// benchmark turns it on (it parses the body a second time).
+/// When each order request had fully arrived at the simulator, by `client_order_id`, in nanoseconds of
+/// the system-wide monotonic clock (comparable across processes on one machine). Off unless a benchmark
+/// turns it on (it parses the body a second time); optionally also appended to a file, one
+/// `client_order_id nanoseconds` line per order, for a client in another process.
 public final class SimArrivals: Sendable {
     private struct State {
         var recording = false
-        var times: [String: ContinuousClock.Instant] = [:]
+        var times: [String: UInt64] = [:]
+        var log: FileHandle?
     }
     private let state = Mutex(State())
 
     public init() {}
 
-    public var isRecording: Bool { state.withLock { $0.recording } }
-    public func start() { state.withLock { $0.recording = true } }
+    /// `CLOCK_MONOTONIC` in nanoseconds.
+    public static func monotonicNanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
 
-    func record(body: Data, at instant: ContinuousClock.Instant) {
+    public var isRecording: Bool { state.withLock { $0.recording } }
+
+    /// Starts recording; with `path`, every arrival is also appended to that file.
+    public func start(logTo path: String? = nil) throws {
+        var handle: FileHandle?
+        if let path {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+            handle = FileHandle(forWritingAtPath: path)
+        }
+        state.withLock {
+            $0.recording = true
+            $0.log = handle
+        }
+    }
+
+    func record(body: Data, at nanoseconds: UInt64) {
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
               let id = object["client_order_id"] as? String else { return }
-        state.withLock { $0.times[id] = instant }
+        state.withLock { state in
+            state.times[id] = nanoseconds
+            state.log?.write(Data("\(id) \(nanoseconds)\n".utf8))
+        }
     }
 
     /// Arrival times recorded so far, removing them.
-    public func drain() -> [String: ContinuousClock.Instant] {
+    public func drain() -> [String: UInt64] {
         state.withLock { state in
             defer { state.times.removeAll() }
             return state.times

@@ -149,7 +149,7 @@ public final class SimServer: Sendable {
                         guard let requestHead = head else { continue }
                         let request = makeRequest(requestHead, body: body)
                         if arrivals.isRecording, request.method == "POST", request.path.hasSuffix("/portfolio/events/orders") {
-                            arrivals.record(body: request.body, at: .now)
+                            arrivals.record(body: request.body, at: SimArrivals.monotonicNanoseconds())
                         }
                         switch await router.handle(request) {
                         case .drop:

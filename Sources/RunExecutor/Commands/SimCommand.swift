@@ -27,6 +27,8 @@ struct Sim: AsyncParsableCommand {
     @Option(help: "Rate-limit tier the simulator enforces.") var tier: String = "basic"
     @Option(name: .customLong("starting-balance"), help: "Dollars each account starts with.") var startingBalance = "100000"
     @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var duration: Int?
+    @Option(name: .customLong("arrivals-log"), help: ArgumentHelp("Append `client_order_id monotonic-ns` per order request received (latency benchmarks).", valueName: "path"))
+    var arrivalsLog: String?
     @Flag(name: .customLong("no-rate-limits"), help: "Do not enforce Kalshi's rate limits (benchmarks only).")
     var noRateLimits = false
     @Option(name: .customLong("fault"), help: ArgumentHelp(
@@ -83,6 +85,13 @@ struct Sim: AsyncParsableCommand {
             throw ExitStatus.failure.exitCode
         }
 
+        if let arrivalsLog {
+            do { try server.arrivals.start(logTo: arrivalsLog) } catch {
+                printError("sim: cannot write --arrivals-log \(arrivalsLog)")
+                await server.stop()
+                throw ExitStatus.failure.exitCode
+            }
+        }
         print("Kalshi simulator listening on \(server.baseURL.absoluteString) (seed \(seed), \(keys.registeredKeyIDs.count) key(s))")
         print("Markets: " + SimCatalog.standard().map(\.ticker).joined(separator: ", "))
         for key in generated {
