@@ -132,7 +132,11 @@ let package = Package(
         .testTarget(name: "DataClientTests", dependencies: ["DataClient", "Markets", "KalshiWire", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(name: "TradingClientTests", dependencies: ["TradingClient", "KalshiWire", "Markets", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Markets", "TradingClient", "KalshiWire", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Config", "Markets", "ExecutorTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "CoordinatorTests",
+            dependencies: ["Coordinator", "Config", "Markets", "ExecutorTesting", "DataClient", "ExchangeSim", "Execution", "KalshiWire"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ExchangeSimTests", dependencies: ["ExchangeSim", "Markets", "KalshiWire", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(
             name: "RunExecutorTests",

@@ -83,6 +83,18 @@ public final class TradingSession: Sendable {
 
         await move(.connectingData)
         let venues = try await Venues.connect(config, mode: plan.mode, connectedData: { await move(.connectingTrading) }, log: log)
+        do {
+            return try await operate(venues, board: board, move: move, journalPath: journalPath, adminPort: adminPort, duration: duration)
+        } catch {
+            await move(.error("\(error)"))
+            await venues.shutdown()
+            throw error
+        }
+    }
+
+    /// Everything after the connections: journal, reconciliation, services, shutdown.
+    private func operate(_ venues: Venues, board: RunBoard, move: (RunState) async -> Void, journalPath: String, adminPort: Int?,
+                         duration: Duration?) async throws -> RunSummary {
         await move(.syncing)
         let (service, report) = try await venues.prepareExecution(journalPath: journalPath, mode: plan.mode, limits: config.risk, log: log)
         let market = venues.market
