@@ -36,7 +36,7 @@ struct ExecutionServiceTests {
     static func ticket(_ id: String, count: String = "5", limit: String = "0.45", tif: TimeInForce = .immediateOrCancel) -> OrderTicket {
         OrderTicket(request: ExecutionRequest(clientOrderID: id, ticker: ticker, seriesTicker: "KXNFL", action: .buy, side: .yes,
                                               limit: price(limit), count: contracts(count), timeInForce: tif),
-                    eventTicker: "KXNFL-26JAN11", expectedPrice: price("0.44"))
+                    eventTicker: "KXNFL-26JAN11", expectedPrice: price("0.44"), edge: Dollars(micros: 50_000))
     }
 
     static func filled(_ request: ExecutionRequest, fills: [(String, String)]) -> ExecutionResult {
@@ -76,6 +76,9 @@ struct ExecutionServiceTests {
         #expect(try journal.fills("o-1").count == 2)
         #expect(try journal.positions()[Self.ticker] == contracts("5"))
         #expect(service.metrics.summary(.signalToComplete).count == 1)
+        // Expected 0.44 with an edge of 0.05; filled 3 @ 0.44 + 2 @ 0.45 = 0.444 average, fees 0.02.
+        #expect(result.slippage == Dollars(micros: 4_000))
+        #expect(result.potentialProfit == Dollars(micros: (50_000 - 4_000) * 5 - 20_000))
         #expect(service.metrics.prometheusText().contains("executor_orders_total"))
     }
 

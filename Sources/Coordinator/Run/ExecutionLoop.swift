@@ -167,7 +167,7 @@ public actor ExecutionLoop {
             let request = ExecutionRequest(clientOrderID: nextClientOrderID(signal, attempt: attempt), signalID: signal.id, ticker: signal.ticker,
                                            seriesTicker: market.seriesTicker, action: .buy, side: signal.side, limit: limit,
                                            count: signal.contracts, timeInForce: .immediateOrCancel, grid: market.grid)
-            let ticket = OrderTicket(request: request, eventTicker: market.eventTicker, expectedPrice: ask, signalAt: signalAt)
+            let ticket = OrderTicket(request: request, eventTicker: market.eventTicker, expectedPrice: ask, signalAt: signalAt, edge: signal.edge)
             switch await service.execute(ticket) {
             case let .denied(denial):
                 stats.denied += 1
@@ -185,6 +185,7 @@ public actor ExecutionLoop {
                 log("TRADE \(signal.id) \(signal.action.rawValue) \(signal.ticker) \(signal.contracts.wireString) @ \(limit.wireString) → "
                     + "\(order.state.rawValue) filled=\(order.filled.wireString)"
                     + (result.averagePrice.map { " avg=\($0.wireString)" } ?? "") + " fees=\(result.fees.wireString)"
+                    + (result.slippage.map { " slippage=\($0.wireString)" } ?? "") + (result.potentialProfit.map { " potential=\($0.wireString)" } ?? "")
                     + (result.rejection.map { " (\($0))" } ?? ""))
                 if order.state == .rejected {
                     stats.rejected += 1

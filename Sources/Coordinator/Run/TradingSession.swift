@@ -96,7 +96,8 @@ public final class TradingSession: Sendable {
     private func operate(_ venues: Venues, board: RunBoard, move: (RunState) async -> Void, journalPath: String, adminPort: Int?,
                          duration: Duration?) async throws -> RunSummary {
         await move(.syncing)
-        let (service, report) = try await venues.prepareExecution(journalPath: journalPath, mode: plan.mode, limits: config.risk, log: log)
+        let (service, report) = try await venues.prepareExecution(journalPath: journalPath, mode: plan.mode, limits: config.risk,
+                                                                      driftThreshold: config.driftThreshold, log: log)
         let market = venues.market
 
         // Books to trade on: every listed market for the synthetic stream; external signals subscribe on demand.

@@ -73,11 +73,12 @@ public struct Venues: Sendable {
     }
 
     /// Opens the journal, restores the breaker and reconciles with the venue before anything trades.
-    public func prepareExecution(journalPath: String, mode: ExecutionMode, limits: RiskLimits,
+    public func prepareExecution(journalPath: String, mode: ExecutionMode, limits: RiskLimits, driftThreshold: Contracts = .zero,
                                  log: @Sendable (String) -> Void) async throws -> (ExecutionService, ReconciliationReport) {
         let journal = try Journal(path: journalPath)
         let service = try ExecutionService(executor: executor, journal: journal, mode: mode, breaker: BreakerSettings(limits: limits), metrics: metrics)
-        let report = try await Reconciler(journal: journal, ledger: executor).run(nowNanoseconds: ExecutionService.systemWallClock())
+        let report = try await Reconciler(journal: journal, ledger: executor, driftThreshold: driftThreshold)
+            .run(nowNanoseconds: ExecutionService.systemWallClock())
         log(report.summary)
         if let reason = report.haltReason { await service.halt(reason: reason) }
         try await service.reloadPositions()

@@ -61,6 +61,10 @@ public struct ExecutionResult: Sendable, Hashable {
     /// A fill the order could not take (an overfill above all): the breaker halts.
     public var fault: OrderTransitionError?
     public var timing = ExecutionTiming()
+    /// Average fill price minus the price the signal expected, per contract (positive = paid more).
+    public var slippage: Dollars?
+    /// The signal's edge per contract times what filled, less fees: what the fills stand to make.
+    public var potentialProfit: Dollars?
 
     public init(order: OrderLifecycle, notional: Dollars, fees: Dollars, averagePrice: Dollars?, rejection: String?) {
         self.order = order

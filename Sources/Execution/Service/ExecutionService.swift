@@ -9,12 +9,15 @@ public struct OrderTicket: Sendable {
     public var expectedPrice: Price?
     /// When the signal behind the order arrived.
     public var signalAt: ContinuousClock.Instant
+    /// The signal's expected profit per contract at `expectedPrice`.
+    public var edge: Dollars?
 
-    public init(request: ExecutionRequest, eventTicker: String, expectedPrice: Price?, signalAt: ContinuousClock.Instant = .now) {
+    public init(request: ExecutionRequest, eventTicker: String, expectedPrice: Price?, signalAt: ContinuousClock.Instant = .now, edge: Dollars? = nil) {
         self.request = request
         self.eventTicker = eventTicker
         self.expectedPrice = expectedPrice
         self.signalAt = signalAt
+        self.edge = edge
     }
 }
 
@@ -97,7 +100,15 @@ public actor ExecutionService {
         // Once journaled, an order runs to its end even if the caller is cancelled (shutdown, a dropped
         // admin request): a half-sent order is exactly what the journal exists to prevent.
         let executor = executor
-        let result = await Task { await executor.execute(request) }.value
+        var result = await Task { await executor.execute(request) }.value
+        if let expected = ticket.expectedPrice, let average = result.averagePrice {
+            result.slippage = Dollars(micros: average.micros - expected.micros)
+        }
+        if let edge = ticket.edge, result.order.filled.isPositive {
+            // (edge − slippage) per contract × filled contracts (hundredths), less fees.
+            let perContract = edge.micros - (result.slippage?.micros ?? 0)
+            result.potentialProfit = Dollars(micros: perContract * result.order.filled.hundredths / 100 - result.fees.micros)
+        }
         var latencies: [LatencyStage: Duration] = [
             .signalToSubmitted: ticket.signalAt.duration(to: submittedAt),
             .signalToComplete: ticket.signalAt.duration(to: .now),

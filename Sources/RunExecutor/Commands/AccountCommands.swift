@@ -109,7 +109,8 @@ struct Order: AsyncParsableCommand {
         let venues = try await Venues.connect(config, mode: plan.mode, fillDetection: .polling, log: log)
         let outcome: ExecutionOutcome
         do {
-            let (service, _) = try await venues.prepareExecution(journalPath: journal ?? config.journalPath, mode: plan.mode, limits: config.risk, log: log)
+            let (service, _) = try await venues.prepareExecution(journalPath: journal ?? config.journalPath, mode: plan.mode, limits: config.risk,
+                                                                      driftThreshold: config.driftThreshold, log: log)
             guard let market = await venues.tradingCatalog.info(ticker) else {
                 throw ValidationError("market \(ticker) is not listed on the trading venue \(config.trading.apiURL.host ?? "")")
             }
