@@ -25,6 +25,11 @@ struct AccountCLITests {
         let offGrid = try await CLIProcess.runDetached(["order", "buy-no", Self.ticker, "--count", "1", "--price", "0.505"], workingDirectory: dir.path)
         #expect(offGrid.status == 1)
         #expect(offGrid.stdout.contains("→ rejected"))
+        let resting = try await CLIProcess.runDetached(["order", "buy-yes", Self.ticker, "--count", "3", "--price", "0.02", "--tif", "gtc"],
+                                                       workingDirectory: dir.path)
+        #expect(resting.stdout.contains("→ resting") && resting.stdout.contains("cancelled 1 resting paper order(s)"))
+        let orders = try await CLIProcess.runDetached(["orders"], workingDirectory: dir.path)
+        #expect(orders.stdout.contains("3.00 @ 0.02 → canceled"), "the journal does not keep a paper order the process took with it")
         let bad = try await CLIProcess.runDetached(["order", "buy-no", Self.ticker, "--count", "-1", "--price", "0.5"], workingDirectory: dir.path)
         #expect(bad.status == 2 && bad.stderr.contains("--count"))
     }

@@ -186,7 +186,19 @@ public actor ExecutionService {
 
     public var haltReason: String? { breaker.haltReason }
 
-    public func cancelAll() async -> Int { await executor.cancelAll() }
+    /// Cancels every order this run still has working. Live executors finish (and journal) each order's
+    /// own execution; paper resting orders have no execution waiting, so they are journaled here.
+    public func cancelAll() async -> Int {
+        let open = await executor.openOrders()
+        let cancelled = await executor.cancelAll()
+        if mode == .paper {
+            for order in open where !order.state.isTerminal {
+                try? journal.update(order.clientOrderID, state: .canceled, filled: order.filled, at: wallNanoseconds(), event: "canceled",
+                                    detail: "paper order cancelled by cancel-all/shutdown")
+            }
+        }
+        return cancelled
+    }
 
     public func openOrders() async -> [OrderLifecycle] { await executor.openOrders() }
 
