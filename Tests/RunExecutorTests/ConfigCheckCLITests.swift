@@ -76,6 +76,8 @@ struct ConfigCheckCLITests {
         ["config", "check", "--profile", "a", "--env-file", "b"],
         ["config", "check", "--profile", "missing"],
         ["config", "check", "--env-file", "nope.env"],
+        ["--signals", "/nonexistent/signals.jsonl"], ["--duration", "0"],
+        ["order", "buy-yes", "KX-1", "--count", "abc", "--price", "0.5"], ["order", "buy-yes", "KX-1", "--count", "1", "--price", "1.5"],
     ])
     func usageErrors(arguments: [String]) async throws {
         let dir = try TemporaryDirectory()

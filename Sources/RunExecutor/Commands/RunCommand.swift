@@ -33,6 +33,9 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        if let signals, signals != "-", !FileManager.default.isReadableFile(atPath: signals) {
+            throw ValidationError("--signals: cannot read \"\(signals)\" (a JSON-lines file, or - for standard input)")
+        }
     }
 
     func run() async throws {
