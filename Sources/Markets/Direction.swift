@@ -28,6 +28,11 @@ public enum OrderAction: String, Sendable, Hashable, CaseIterable, Codable {
     case sell
 }
 
+extension OrderAction {
+    /// +1 when trading `side` this way adds YES exposure (buy YES, sell NO), −1 when it adds NO exposure.
+    public func positionSign(on side: OutcomeSide) -> Int64 { (self == .buy) == (side == .yes) ? 1 : -1 }
+}
+
 /// A side of Kalshi's single YES book: `bid` buys YES (≡ sells NO), `ask` sells YES (≡ buys NO).
 public enum BookSide: String, Sendable, Hashable, CaseIterable, Codable {
     case bid

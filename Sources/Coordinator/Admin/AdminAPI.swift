@@ -5,11 +5,7 @@ import Markets
 /// The run's state as the admin API shows it.
 public actor RunBoard {
     public private(set) var state = "startup"
-    public private(set) var since = Date()
-    public func set(_ state: String) {
-        self.state = state
-        since = Date()
-    }
+    public func set(_ state: String) { self.state = state }
 }
 
 /// What `GET /status` answers.

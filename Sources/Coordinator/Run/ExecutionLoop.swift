@@ -157,11 +157,12 @@ public actor ExecutionLoop {
         let input = PricingInput(side: signal.side, ask: ask, edge: signal.edge, grid: market.grid)
         for attempt in 0...settings.pricing.maxRetries {
             if stopping, attempt > 0 { return record(signal, "unfilled_shutdown") }
-            guard case let .order(limit) = manager.limit(for: input, attempt: attempt) else {
-                if case let .abort(reason) = manager.limit(for: input, attempt: attempt) {
-                    stats.aborted += 1
-                    log("ABORT \(signal.id) \(signal.ticker): \(reason)")
-                }
+            let limit: Price
+            switch manager.limit(for: input, attempt: attempt) {
+            case let .order(price): limit = price
+            case let .abort(reason):
+                stats.aborted += 1
+                log("ABORT \(signal.id) \(signal.ticker): \(reason)")
                 return record(signal, attempt == 0 ? "aborted" : "unfilled")
             }
             let request = ExecutionRequest(clientOrderID: nextClientOrderID(signal, attempt: attempt), signalID: signal.id, ticker: signal.ticker,

@@ -25,7 +25,6 @@ public struct RunError: Error, Sendable, CustomStringConvertible {
 public struct RunSummary: Sendable {
     public var stats: LoopStats
     public var cancelledAtShutdown: Int
-    public var reconciliation: String
     public var haltReason: String?
     public var latency: [LatencyStage: LatencySummary]
 }
@@ -96,7 +95,7 @@ public final class TradingSession: Sendable {
     private func operate(_ venues: Venues, board: RunBoard, move: (RunState) async -> Void, journalPath: String, adminPort: Int?,
                          duration: Duration?) async throws -> RunSummary {
         await move(.syncing)
-        let (service, report) = try await venues.prepareExecution(journalPath: journalPath, mode: plan.mode, limits: config.risk,
+        let service = try await venues.prepareExecution(journalPath: journalPath, mode: plan.mode, limits: config.risk,
                                                                       driftThreshold: config.driftThreshold, log: log)
         let market = venues.market
 
@@ -148,7 +147,7 @@ public final class TradingSession: Sendable {
         await move(.stopped)
         var latency: [LatencyStage: LatencySummary] = [:]
         for stage in LatencyStage.allCases { latency[stage] = service.metrics.summary(stage) }
-        return RunSummary(stats: await loop.stats, cancelledAtShutdown: cancelled, reconciliation: report.summary,
+        return RunSummary(stats: await loop.stats, cancelledAtShutdown: cancelled,
                           haltReason: await service.haltReason, latency: latency)
     }
 }

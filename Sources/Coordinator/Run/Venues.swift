@@ -74,7 +74,7 @@ public struct Venues: Sendable {
 
     /// Opens the journal, restores the breaker and reconciles with the venue before anything trades.
     public func prepareExecution(journalPath: String, mode: ExecutionMode, limits: RiskLimits, driftThreshold: Contracts = .zero,
-                                 log: @Sendable (String) -> Void) async throws -> (ExecutionService, ReconciliationReport) {
+                                 log: @Sendable (String) -> Void) async throws -> ExecutionService {
         let journal = try Journal(path: journalPath)
         let service = try ExecutionService(executor: executor, journal: journal, mode: mode, breaker: BreakerSettings(limits: limits), metrics: metrics)
         let report = try await Reconciler(journal: journal, ledger: executor, driftThreshold: driftThreshold)
@@ -84,7 +84,7 @@ public struct Venues: Sendable {
         try await service.reloadPositions()
         if let paper { await paper.restore(positions: try journal.positions()) }
         if let halted = await service.haltReason { log("HALTED (\(halted)); no order will be sent until `run-executor resume`") }
-        return (service, report)
+        return service
     }
 
     public func shutdown() async {

@@ -33,8 +33,7 @@ public struct ExecutionRequest: Sendable, Hashable {
 
     /// The signed position change if fully filled (+ YES, − NO).
     public var positionChange: Contracts {
-        let sign: Int64 = (action == .buy) == (side == .yes) ? 1 : -1
-        return Contracts(hundredths: sign * count.hundredths)
+        Contracts(hundredths: action.positionSign(on: side) * count.hundredths)
     }
 }
 

@@ -138,10 +138,9 @@ extension KalshiExecutor {
 
     /// Applies one venue fill to a tracked order; duplicates are dropped, an overfill is a fault.
     private func apply(_ fillID: String, to orderID: String, count: Contracts, yesPrice: Dollars, fee: Dollars, isTaker: Bool, milliseconds: Int64?) {
-        guard var entry = tracked[orderID], let yes = Price(yesPrice) else { return }
-        let price = entry.request.side == .yes ? yes : yes.complement
-        let fill = ExecutionFill(fillID: fillID, count: count, price: price, fee: fee, role: isTaker ? .taker : .maker,
-                                 timestampNanoseconds: (milliseconds ?? 0) * 1_000_000)
+        guard var entry = tracked[orderID],
+              let fill = ExecutionFill(venueFillID: fillID, count: count, yesPrice: yesPrice, fee: fee, isTaker: isTaker, side: entry.request.side,
+                                       timestampNanoseconds: (milliseconds ?? 0) * 1_000_000) else { return }
         if entry.timing.firstFill == nil { entry.timing.firstFill = entry.started.duration(to: .now) }
         do {
             if try entry.order.apply(fill) == .duplicate { bump(\.duplicateFillsDropped, "duplicate_fills_dropped") }

@@ -272,10 +272,5 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
 
     public func openOrders() -> [OrderLifecycle] { tracked.values.map(\.order).filter { !$0.state.isTerminal } }
 
-    public func positions() async -> [String: Contracts] {
-        guard let positions = try? await client.positions().collect() else { return [:] }
-        var byTicker: [String: Contracts] = [:]
-        for position in positions where position.positionFP != .zero { byTicker[position.ticker] = position.positionFP }
-        return byTicker
-    }
+    public func positions() async -> [String: Contracts] { ((try? await venuePositions()) ?? nil) ?? [:] }
 }

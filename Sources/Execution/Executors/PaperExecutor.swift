@@ -158,8 +158,7 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
         guard (try? order.apply(fill)) == .applied else { return }
         let notional = (try? price.notional(count, rounding: request.action == .buy ? .up : .down)) ?? .zero
         cash = Dollars(micros: cash.micros + (request.action == .buy ? -notional.micros : notional.micros) - fee.micros)
-        let sign: Int64 = (request.action == .buy) == (request.side == .yes) ? 1 : -1
-        let position = (held[request.ticker]?.hundredths ?? 0) + sign * count.hundredths
+        let position = (held[request.ticker]?.hundredths ?? 0) + request.action.positionSign(on: request.side) * count.hundredths
         held[request.ticker] = position == 0 ? nil : Contracts(hundredths: position)
     }
 
@@ -169,7 +168,7 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
         for (id, entry) in resting.sorted(by: { $0.key < $1.key }) where entry.request.ticker == ticker && available > 0 {
             var (request, order) = entry
             // The trade's price in the order's outcome; a buy fills when the market trades at or below it.
-            let tradePrice = request.side == .yes ? yesPrice : yesPrice.complement
+            let tradePrice = yesPrice.of(request.side)
             let crosses = request.action == .buy ? tradePrice <= request.limit : tradePrice >= request.limit
             guard crosses else { continue }
             let size = Contracts(hundredths: min(order.remaining.hundredths, available))

@@ -57,21 +57,13 @@ extension Journal {
             let detail = "filled=\(order.filled.wireString)" + (order.venueOrderID.map { " venue_order_id=\($0)" } ?? "")
                 + (order.isAmbiguous ? " ambiguous=true" : "") + (completion.result.rejection.map { " reason=\($0)" } ?? "")
             try Self.appendEvent(db, order.clientOrderID, at: completion.nanoseconds, "completed", detail: "state=\(order.state.rawValue) \(detail)")
-            let insert = try db.makeStatement(sql: """
-                INSERT OR IGNORE INTO fills (fill_id, client_order_id, ticker, count_hundredths, price_micros, fee_micros, role, ts_ns, expected_price_micros)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            var inserted = 0
-            var positionChange: Int64 = 0
-            for fill in order.fills {
-                try insert.execute(arguments: [fill.fillID, order.clientOrderID, completion.ticker, fill.count.hundredths, fill.price.micros,
-                                               fill.fee.micros, fill.role.rawValue, fill.timestampNanoseconds == 0 ? completion.nanoseconds : fill.timestampNanoseconds,
-                                               completion.expectedPrice?.micros])
-                if db.changesCount == 1 {
-                    inserted += 1
-                    positionChange += completion.positionSign * fill.count.hundredths
-                }
+            let fills = order.fills.map {
+                JournalFill(fillID: $0.fillID, clientOrderID: order.clientOrderID, ticker: completion.ticker, count: $0.count, price: $0.price,
+                            fee: $0.fee, role: $0.role, nanoseconds: $0.timestampNanoseconds == 0 ? completion.nanoseconds : $0.timestampNanoseconds)
             }
+            let new = try Self.insert(db, fills, expectedPrice: completion.expectedPrice)
+            let inserted = new.count
+            let positionChange = new.reduce(Int64(0)) { $0 + completion.positionSign * $1.count.hundredths }
             if positionChange != 0 {
                 try db.execute(sql: """
                     INSERT INTO positions (ticker, event_ticker, position_hundredths, updated_ns) VALUES (?, ?, ?, ?)

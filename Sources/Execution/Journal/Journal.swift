@@ -212,32 +212,28 @@ public final class Journal: Sendable {
     /// Records a fill once. Returns `false` (and changes nothing) if this fill id is already journaled.
     @discardableResult
     public func record(_ fill: JournalFill) throws -> Bool {
-        try database.write { db in
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO fills (fill_id, client_order_id, ticker, count_hundredths, price_micros, fee_micros, role, ts_ns)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [fill.fillID, fill.clientOrderID, fill.ticker, fill.count.hundredths, fill.price.micros,
-                                 fill.fee.micros, fill.role.rawValue, fill.nanoseconds])
-            return db.changesCount == 1
-        }
+        try database.write { db in try !Self.insert(db, [fill]).isEmpty }
     }
 
     /// Records many fills in one transaction (duplicates ignored); returns how many were new.
     @discardableResult
     public func record(_ fills: [JournalFill]) throws -> Int {
-        try database.write { db in
-            let statement = try db.makeStatement(sql: """
-                INSERT OR IGNORE INTO fills (fill_id, client_order_id, ticker, count_hundredths, price_micros, fee_micros, role, ts_ns)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            var inserted = 0
-            for fill in fills {
-                try statement.execute(arguments: [fill.fillID, fill.clientOrderID, fill.ticker, fill.count.hundredths, fill.price.micros,
-                                                  fill.fee.micros, fill.role.rawValue, fill.nanoseconds])
-                inserted += db.changesCount
-            }
-            return inserted
+        try database.write { db in try Self.insert(db, fills).count }
+    }
+
+    /// Inserts fills inside the caller's transaction, each fill id once; returns the fills that were new.
+    static func insert(_ db: Database, _ fills: [JournalFill], expectedPrice: Price? = nil) throws -> [JournalFill] {
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO fills (fill_id, client_order_id, ticker, count_hundredths, price_micros, fee_micros, role, ts_ns, expected_price_micros)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var inserted: [JournalFill] = []
+        for fill in fills {
+            try statement.execute(arguments: [fill.fillID, fill.clientOrderID, fill.ticker, fill.count.hundredths, fill.price.micros,
+                                              fill.fee.micros, fill.role.rawValue, fill.nanoseconds, expectedPrice?.micros])
+            if db.changesCount == 1 { inserted.append(fill) }
         }
+        return inserted
     }
 
     public func fills(_ clientOrderID: String) throws -> [JournalFill] {

@@ -22,6 +22,15 @@ public struct ExecutionFill: Hashable, Sendable {
     }
 }
 
+extension ExecutionFill {
+    /// A Kalshi fill (WebSocket `fill` or REST), read for an order of `side`: Kalshi reports the YES price.
+    public init?(venueFillID fillID: String, count: Contracts, yesPrice: Dollars, fee: Dollars, isTaker: Bool, side: OutcomeSide,
+                 timestampNanoseconds: Int64) {
+        guard let yes = Price(yesPrice) else { return nil }
+        self.init(fillID: fillID, count: count, price: yes.of(side), fee: fee, role: isTaker ? .taker : .maker, timestampNanoseconds: timestampNanoseconds)
+    }
+}
+
 /// A state change the order cannot make. Equality is on the code.
 public struct OrderTransitionError: Error, Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {

@@ -123,7 +123,7 @@ public actor ExecutionService {
     /// Journal, breaker and counters after an execution.
     private func record(_ result: ExecutionResult, _ ticket: OrderTicket, _ latencies: [LatencyStage: Duration]) {
         let request = ticket.request
-        let sign: Int64 = request.positionChange.hundredths < 0 ? -1 : 1
+        let sign = request.action.positionSign(on: request.side)
         let now = wallNanoseconds()
         for fill in result.order.fills {
             breaker.recordFill(ticker: request.ticker, eventTicker: ticket.eventTicker, positionChange: Contracts(hundredths: sign * fill.count.hundredths))

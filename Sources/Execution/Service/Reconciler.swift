@@ -153,16 +153,14 @@ public struct Reconciler: Sendable {
     }
 
     private func resolve(_ row: JournalOrder, now: Int64) async throws -> OrderState {
-        var order = OrderLifecycle(clientOrderID: row.clientOrderID, requested: row.requested)
-        if row.mode == "external", let record = try await ledger.venueOrder(for: row) {
-            return try settle(row, record, now: now, reason: "external order updated at start-up")
-        }
         guard var record = try await ledger.venueOrder(for: row) else {
             // Never reached the venue: a pending order was journaled and the process stopped before sending.
+            var order = OrderLifecycle(clientOrderID: row.clientOrderID, requested: row.requested)
             try order.reject(code: row.state == .pending ? "NOT_SENT" : "NOT_FOUND_ON_VENUE")
             try complete(order, row, now: now, reason: "reconciled at start-up: the venue has no such order")
             return order.state
         }
+        if row.mode == "external" { return try settle(row, record, now: now, reason: "external order updated at start-up") }
         if record.status == .resting {
             try await ledger.cancelStale(venueOrderID: record.venueOrderID, ticker: row.ticker)
             record = try await ledger.venueOrder(for: row) ?? record
@@ -171,8 +169,7 @@ public struct Reconciler: Sendable {
     }
 
     private func complete(_ order: OrderLifecycle, _ row: JournalOrder, now: Int64, reason: String) throws {
-        let sign: Int64 = (row.action == .buy) == (row.side == .yes) ? 1 : -1
         try journal.complete(OrderCompletion(result: ExecutionResult(order, rejection: reason), ticker: row.ticker, eventTicker: "",
-                                             positionSign: sign, expectedPrice: nil, latencies: [:], nanoseconds: now))
+                                             positionSign: row.action.positionSign(on: row.side), expectedPrice: nil, latencies: [:], nanoseconds: now))
     }
 }

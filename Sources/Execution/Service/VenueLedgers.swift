@@ -16,10 +16,9 @@ extension KalshiExecutor: VenueLedger {
     }
 
     private func record(_ venue: KalshiOrder, side: OutcomeSide) async throws -> VenueOrderRecord {
-        let fills = try await client.fills(orderID: venue.orderID).collect().compactMap { fill -> ExecutionFill? in
-            guard let yes = Price(fill.yesPriceDollars) else { return nil }
-            return ExecutionFill(fillID: fill.fillID, count: fill.countFP, price: side == .yes ? yes : yes.complement, fee: fill.feeCost,
-                                 role: fill.isTaker ? .taker : .maker, timestampNanoseconds: (fill.ts ?? 0) * 1_000_000_000)
+        let fills = try await client.fills(orderID: venue.orderID).collect().compactMap { fill in
+            ExecutionFill(venueFillID: fill.fillID, count: fill.countFP, yesPrice: fill.yesPriceDollars, fee: fill.feeCost, isTaker: fill.isTaker,
+                          side: side, timestampNanoseconds: (fill.ts ?? 0) * 1_000_000_000)
         }
         return VenueOrderRecord(venueOrderID: venue.orderID, status: venue.status, filled: venue.fillCountFP, fills: fills)
     }
@@ -37,7 +36,7 @@ extension KalshiExecutor: VenueLedger {
             guard let yes = Price(venue.yesPriceDollars) else { continue }
             let clientOrderID = venue.clientOrderID.isEmpty ? "venue-" + venue.orderID : venue.clientOrderID
             guard !isKnown(clientOrderID) else { continue }
-            listed.append(VenueListedOrder(clientOrderID: clientOrderID, ticker: venue.ticker, side: side, limit: side == .yes ? yes : yes.complement,
+            listed.append(VenueListedOrder(clientOrderID: clientOrderID, ticker: venue.ticker, side: side, limit: yes.of(side),
                                            initial: venue.initialCountFP, record: try await record(venue, side: side)))
         }
         return listed

@@ -28,6 +28,9 @@ public struct Price: FixedPointNumber {
 
     public init?(_ dollars: Dollars) { self.init(micros: dollars.micros) }
 
+    /// Reads this YES price as the price of `side` (a NO contract costs the complement).
+    public func of(_ side: OutcomeSide) -> Price { side == .yes ? self : complement }
+
     /// The price of the other outcome: 1 − p (a NO price from a YES price and back).
     public var complement: Price {
         // 0 < p < 1 implies 0 < 1 − p < 1.

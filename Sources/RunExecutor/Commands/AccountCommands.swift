@@ -101,15 +101,13 @@ struct Order: AsyncParsableCommand {
         if report.isEmbeddedDefault {
             let started = try await EmbeddedVenue.start(seed: 1)
             embedded = started
-            let venue = KalshiVenueConfig(apiURL: started.server.baseURL, webSocketURL: started.server.webSocketURL, credentials: started.credentials)
-            (config.data, config.trading) = (venue, venue)
-            if config.paper.seed == nil { config.paper.seed = 1 }
+            started.configure(&config, seed: 1)
         }
         defer { if let embedded { Task { await embedded.stop() } } }
         let venues = try await Venues.connect(config, mode: plan.mode, fillDetection: .polling, log: log)
         let outcome: ExecutionOutcome
         do {
-            let (service, _) = try await venues.prepareExecution(journalPath: journal ?? config.journalPath, mode: plan.mode, limits: config.risk,
+            let service = try await venues.prepareExecution(journalPath: journal ?? config.journalPath, mode: plan.mode, limits: config.risk,
                                                                       driftThreshold: config.driftThreshold, log: log)
             guard let market = await venues.tradingCatalog.info(ticker) else {
                 throw ValidationError("market \(ticker) is not listed on the trading venue \(config.trading.apiURL.host ?? "")")

@@ -48,10 +48,7 @@ struct Run: AsyncParsableCommand {
         if report.isEmbeddedDefault {
             let started = try await EmbeddedVenue.start(seed: seed)
             embedded = started
-            let venue = KalshiVenueConfig(apiURL: started.server.baseURL, webSocketURL: started.server.webSocketURL, credentials: started.credentials)
-            config.data = venue
-            config.trading = venue
-            if config.paper.seed == nil { config.paper.seed = seed }
+            started.configure(&config, seed: seed)
         }
         let origin: SignalOrigin = signals.map { .file($0) } ?? .synthetic(seed: seed)
         if signals == nil, !report.isEmbeddedDefault {

@@ -120,6 +120,14 @@ enum EmbeddedVenue {
             activity.cancel()
             await server.stop()
         }
+
+        /// Points `config` at this simulator as both the market-data and the trading venue (paper, seeded).
+        func configure(_ config: inout V3Config, seed: UInt64) {
+            let venue = KalshiVenueConfig(apiURL: server.baseURL, webSocketURL: server.webSocketURL, credentials: credentials)
+            config.data = venue
+            config.trading = venue
+            if config.paper.seed == nil { config.paper.seed = seed }
+        }
     }
 
     static func start(seed: UInt64, activityInterval: Duration = .milliseconds(100)) async throws -> Started {
