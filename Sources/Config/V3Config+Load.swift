@@ -114,6 +114,8 @@ extension V3Config {
         config.fillDetection = reader.choice("FILL_DETECTION", default: .websocket)
         config.orderTimeout = .seconds(reader.integer("ORDER_TIMEOUT_SECONDS", default: 30, range: 1...86_400, unit: " s"))
         config.rateTier = reader.choice("KALSHI_RATE_TIER", default: .basic)
+        let presign = reader.integer("ORDER_PRESIGN_MAX_AGE_MS", default: 500, range: 0...5_000, unit: " ms")
+        config.orderPresignMaxAge = presign == 0 ? nil : .milliseconds(presign)
         config.driftThreshold = reader.contracts("POSITION_DRIFT_THRESHOLD", default: .zero)
         config.admin.port = reader.integer("ADMIN_PORT", default: config.admin.port, range: 0...65_535)
         config.admin.tokenFile = reader.string("ADMIN_TOKEN_FILE") ?? {

@@ -82,6 +82,9 @@ public struct V3Config: Sendable {
     public var fillDetection: FillDetection = .websocket
     public var orderTimeout: Duration = .seconds(30)
     public var rateTier: KalshiRateTier = .basic
+    /// `ORDER_PRESIGN_MAX_AGE_MS`: order-create signatures are made ahead and used while younger than
+    /// this (nil = sign each order inline). See `Presigner`.
+    public var orderPresignMaxAge: Duration? = .milliseconds(500)
     /// `POSITION_DRIFT_THRESHOLD`: largest per-market difference between journal and venue positions found
     /// at start-up that does not halt trading (contracts; 0 = any drift halts until `resume`).
     public var driftThreshold: Contracts = .zero
@@ -114,7 +117,7 @@ public struct V3Config: Sendable {
         "MAX_POSITION_PER_EVENT", "MAX_ORDERS_PER_MINUTE", "MIN_TIME_BETWEEN_ORDERS_MS", "MAX_CONSECUTIVE_LOSSES",
         "CYCLE_INTERVAL_MS", "MAX_SIGNALS_PER_CYCLE", "CONTROLLER_PLATFORMS", "WEBSOCKET_URL",
         "JOURNAL_PATH", "PAPER_FILL_MODEL", "PAPER_SEED", "PAPER_STARTING_CASH", "FILL_DETECTION",
-        "ORDER_TIMEOUT_SECONDS", "KALSHI_RATE_TIER", "ADMIN_PORT", "ADMIN_TOKEN_FILE", "POSITION_DRIFT_THRESHOLD",
+        "ORDER_TIMEOUT_SECONDS", "KALSHI_RATE_TIER", "ORDER_PRESIGN_MAX_AGE_MS", "ADMIN_PORT", "ADMIN_TOKEN_FILE", "POSITION_DRIFT_THRESHOLD",
     ]
 
     /// Variables whose values are secret: never printed, never part of an error message.

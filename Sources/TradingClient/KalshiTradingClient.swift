@@ -33,7 +33,10 @@ public final class KalshiTradingClient: Sendable {
         }
         self.transport = transport
         builder = OrderRequestBuilder(venue: venue)
+        transport.presign(.post, Self.createPath)
     }
+
+    static let createPath = "/portfolio/events/orders"
 
     public func warmUp() async { await transport.warmUp() }
     public func shutdown() async throws { try await transport.shutdown() }
@@ -49,7 +52,7 @@ public final class KalshiTradingClient: Sendable {
     /// Places a V2 order. Throws `OrderRefusal` before sending anything wrong, `KalshiAPIError` after.
     public func createOrder(_ intent: OrderIntent, grid: PriceGrid) async throws -> CreateOrderV2Response {
         let request = try builder.request(for: intent, grid: grid)
-        return try await transport.send(KalshiRequest(.post, "/portfolio/events/orders", body: body(request)), as: CreateOrderV2Response.self)
+        return try await transport.send(KalshiRequest(.post, Self.createPath, body: body(request)), as: CreateOrderV2Response.self)
     }
 
     /// Cancels the rest of an order. `marketTicker` lets the exchange route to the right shard.

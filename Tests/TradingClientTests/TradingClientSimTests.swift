@@ -3,6 +3,7 @@ import ExecutorTesting
 import Foundation
 import KalshiWire
 import Markets
+import Synchronization
 import Testing
 @testable import TradingClient
 
@@ -18,6 +19,26 @@ struct TradingClientSimTests {
     static func intent(_ action: OrderAction, _ side: OutcomeSide, _ p: String, _ count: String, tif: TimeInForce = .goodTillCanceled,
                        id: String = UUID().uuidString, ticker: String = ticker) -> OrderIntent {
         OrderIntent(ticker: ticker, action: action, side: side, price: price(p), count: contracts(count), timeInForce: tif, clientOrderID: id)
+    }
+
+    @Test("orders go out with presigned headers, and a presigned stock gone stale is never sent (the order signs inline)")
+    func presignedOrders() async throws {
+        let sim = try await SimFixture.start()
+        defer { Task { await sim.stop() } }
+        let offset = Mutex<Int64>(-60_000)
+        let transport = sim.transport { configuration in
+            configuration.wallClockMilliseconds = { Int64(Date().timeIntervalSince1970 * 1_000) + offset.withLock { $0 } }
+        }
+        let me = try KalshiTradingClient(transport: transport, allowsProduction: false)
+        // A stock signed with a clock 60 s behind (outside the simulator's 30 s window), then the clock is right.
+        await me.warmUp()
+        offset.withLock { $0 = 0 }
+        let late = try await me.createOrder(Self.intent(.buy, .yes, "0.40", "1"), grid: .linearCent)
+        #expect(late.remainingCount == contracts("1"))
+        for _ in 0..<5 {
+            _ = try await me.createOrder(Self.intent(.buy, .yes, "0.40", "1"), grid: .linearCent)
+        }
+        try await transport.shutdown()
     }
 
     @Test("an order rests, a counterparty crosses it, fills and positions agree on both sides")

@@ -22,22 +22,27 @@ public struct Venues: Sendable {
     /// Shared by the executor and the execution service (one Prometheus registry per run).
     public let metrics: ExecutionMetrics
 
-    static func transport(_ venue: KalshiVenueConfig, tier: KalshiRateTier) -> KalshiTransport {
+    static func transport(_ venue: KalshiVenueConfig, tier: KalshiRateTier, presignMaxAge: Duration?) -> KalshiTransport {
         var configuration = KalshiTransport.Configuration(baseURL: venue.apiURL, credentials: venue.credentials)
         configuration.tier = tier
+        configuration.presigning = presignMaxAge.map { maxAge in
+            var settings = Presigner.Settings()
+            settings.maxAge = maxAge
+            return settings
+        }
         return KalshiTransport(configuration)
     }
 
     /// A trading client for account commands (demo/live), refusing production outside a live run.
     public static func tradingClient(_ config: V3Config, mode: ExecutionMode) throws -> KalshiTradingClient {
-        try KalshiTradingClient(transport: transport(config.trading, tier: config.rateTier), allowsProduction: mode == .live)
+        try KalshiTradingClient(transport: transport(config.trading, tier: config.rateTier, presignMaxAge: config.orderPresignMaxAge), allowsProduction: mode == .live)
     }
 
     /// Connects the data venue first, then the trading side. `fillDetection` overrides the
     /// configuration (one-shot commands poll rather than open the private channels).
     public static func connect(_ config: V3Config, mode: ExecutionMode, fillDetection: FillDetection? = nil,
                                connectedData: () async -> Void = {}, log: @Sendable (String) -> Void) async throws -> Venues {
-        let dataREST = KalshiDataClient(transport: transport(config.data, tier: config.rateTier))
+        let dataREST = KalshiDataClient(transport: transport(config.data, tier: config.rateTier, presignMaxAge: nil))
         let market = LiveMarketData(socket: KalshiWebSocket(KalshiWebSocket.Configuration(url: config.data.webSocketURL, credentials: config.data.credentials)))
         await market.start()
         let dataCatalog = MarketCatalog(client: dataREST)
@@ -58,7 +63,7 @@ public struct Venues: Sendable {
                           paper: paper, live: nil, tradingClient: nil, tradingREST: nil, metrics: metrics)
         case .demo, .live:
             let client = try tradingClient(config, mode: mode)
-            let rest = KalshiDataClient(transport: transport(config.trading, tier: config.rateTier))
+            let rest = KalshiDataClient(transport: transport(config.trading, tier: config.rateTier, presignMaxAge: nil))
             var settings = KalshiExecutor<ContinuousClock>.Settings()
             settings.fillDetection = fillDetection ?? config.fillDetection
             settings.orderTimeout = config.orderTimeout

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// The raw result of a request that got an HTTP answer.
 public struct KalshiResponse: Sendable {
@@ -31,6 +32,8 @@ public final class KalshiTransport: Sendable {
         public var readAttempts = 5
         public var retryBaseDelay: Duration = .milliseconds(100)
         public var retryMaxDelay: Duration = .seconds(2)
+        /// Signatures made ahead for the writes a client asks to `presign` (nil: always sign inline).
+        public var presigning: Presigner.Settings? = Presigner.Settings()
         /// Unix milliseconds for signatures (injectable so tests can sign stale timestamps).
         public var wallClockMilliseconds: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }
 
@@ -49,6 +52,8 @@ public final class KalshiTransport: Sendable {
     /// Path of the base URL (`/trade-api/v2`), the prefix of every signed path.
     public let basePath: String
     private let logger: Logger
+    /// Signatures made ahead for hot writes, by method + full path (`presign`).
+    private let presigners = Mutex<[String: Presigner]>([:])
 
     public init(_ configuration: Configuration, logger: Logger = Logger(label: "kalshi.transport")) {
         self.configuration = configuration
@@ -73,15 +78,40 @@ public final class KalshiTransport: Sendable {
     /// A transport dropped without `shutdown()` still releases its connections: AHC keeps itself alive
     /// while shutting down, so starting the shutdown here is safe (a second shutdown is a no-op error).
     deinit {
+        stopPresigning()
         client.shutdown().whenComplete { _ in }
     }
 
-    /// Opens a connection before the first real request, so the first order does not pay the handshake.
+    /// Keeps signatures ready for `method path` (relative to the API root, no query), so those requests
+    /// skip the RSA work on their critical path (see `Presigner`). No-op without credentials or with
+    /// `presigning` off.
+    public func presign(_ method: KalshiRequest.Method, _ path: String) {
+        guard let signer, let settings = configuration.presigning else { return }
+        let key = method.rawValue + basePath + path
+        presigners.withLock { presigners in
+            guard presigners[key] == nil else { return }
+            presigners[key] = Presigner(signer: signer, method: method.rawValue, path: basePath + path, settings: settings,
+                                        wallClockMilliseconds: configuration.wallClockMilliseconds)
+        }
+    }
+
+    private func stopPresigning() {
+        let stopped = presigners.withLock { presigners in
+            defer { presigners.removeAll() }
+            return Array(presigners.values)
+        }
+        for presigner in stopped { presigner.stop() }
+    }
+
+    /// Opens a connection before the first real request, so the first order does not pay the handshake,
+    /// and fills the presigned stock.
     public func warmUp() async {
+        for presigner in presigners.withLock({ Array($0.values) }) { presigner.fill() }
         _ = try? await perform(KalshiRequest(.get, "/exchange/status"))
     }
 
     public func shutdown() async throws {
+        stopPresigning()
         try await client.shutdown()
     }
 
@@ -152,7 +182,8 @@ public final class KalshiTransport: Sendable {
         }
         if let signer {
             do {
-                let headers = try signer.headers(method: method, path: fullPath, timestampMilliseconds: configuration.wallClockMilliseconds())
+                let presigned = request.query.isEmpty ? presigners.withLock { $0[method + fullPath] }?.take() : nil
+                let headers = try presigned ?? signer.headers(method: method, path: fullPath, timestampMilliseconds: configuration.wallClockMilliseconds())
                 for (name, value) in headers.pairs { http.headers.add(name: name, value: value) }
             } catch {
                 throw fail(.notSent(reason: "signing failed"))

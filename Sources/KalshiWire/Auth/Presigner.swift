@@ -1,0 +1,122 @@
+import Synchronization
+
+/// Signatures for one hot request (the order create), made before they are needed.
+///
+/// A Kalshi signature covers `timestamp + METHOD + path`, never the body, so the RSA work for the next
+/// order (about a quarter of a millisecond, the largest single cost between a signal and the order's bytes)
+/// can be done ahead of time. A few signatures are kept ready; each is handed out once and only while its
+/// timestamp is younger than `maxAge`; a background task keeps the stock fresh. When none is fresh the
+/// caller signs inline, so the order is never held back.
+///
+/// Kalshi does not document how old a timestamp may be; `maxAge` (default 500 ms) keeps presigned
+/// timestamps within half a second of real time, well inside the skew any venue must tolerate between
+/// client and server clocks.
+public final class Presigner: Sendable {
+    public struct Settings: Sendable {
+        /// A signature older than this is never used.
+        public var maxAge: Duration = .milliseconds(500)
+        /// Signatures kept ready (a burst larger than this signs the rest inline).
+        public var depth = 2
+
+        public init() {}
+
+        /// Replaced once they are this old, so a taken signature is normally at most half `maxAge` old.
+        var refreshAge: Int64 { maxAge.milliseconds / 2 }
+    }
+
+    private let stock: Stock
+    private let kick: AsyncStream<Void>.Continuation
+    private let worker: Task<Void, Never>
+    private let ticker: Task<Void, Never>
+
+    /// Starts signing at once; `path` is the full signed path (`/trade-api/v2/portfolio/events/orders`).
+    public init(signer: KalshiSigner, method: String, path: String, settings: Settings = Settings(),
+                wallClockMilliseconds: @escaping @Sendable () -> Int64) {
+        let (kicks, kick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.kick = kick
+        let stock = Stock(signer: signer, method: method, path: path, settings: settings, clock: wallClockMilliseconds)
+        self.stock = stock
+        worker = Task.detached(priority: .utility) {
+            stock.refill()
+            for await _ in kicks { stock.refill() }
+        }
+        let interval = Duration.milliseconds(max(1, settings.refreshAge / 2))
+        ticker = Task.detached(priority: .utility) {
+            while (try? await Task.sleep(for: interval)) != nil { kick.yield() }
+        }
+    }
+
+    deinit { stop() }
+
+    /// Stops the background signing (the stock left is discarded).
+    public func stop() {
+        ticker.cancel()
+        worker.cancel()
+        kick.finish()
+        stock.ready.withLock { $0.removeAll() }
+    }
+
+    /// A fresh signature, used by nobody else, or nil when none is ready (sign inline then).
+    public func take() -> KalshiAuthHeaders? {
+        let now = stock.clock()
+        let maxAge = stock.settings.maxAge.milliseconds
+        let headers = stock.ready.withLock { stock -> KalshiAuthHeaders? in
+            stock.removeAll { !Self.isFresh($0, now: now, maxAge: maxAge) }
+            return stock.popLast()
+        }
+        kick.yield()
+        return headers
+    }
+
+    /// Signs up to the full stock now, on the caller (the background task does this on its own).
+    public func fill() { stock.refill() }
+
+    /// Signatures ready now (for tests and status).
+    public var stocked: Int { stock.ready.withLock { $0.count } }
+
+    static func isFresh(_ headers: KalshiAuthHeaders, now: Int64, maxAge: Int64) -> Bool {
+        guard let stamp = Int64(headers.timestamp) else { return false }
+        return stamp <= now && now - stamp < maxAge
+    }
+
+    /// The signing side, shared with the background task.
+    private final class Stock: Sendable {
+        let signer: KalshiSigner
+        let method: String
+        let path: String
+        let settings: Settings
+        let clock: @Sendable () -> Int64
+        let ready = Mutex<[KalshiAuthHeaders]>([])
+
+        init(signer: KalshiSigner, method: String, path: String, settings: Settings, clock: @escaping @Sendable () -> Int64) {
+            self.signer = signer
+            self.method = method
+            self.path = path
+            self.settings = settings
+            self.clock = clock
+        }
+
+        /// Drops signatures due for replacement and signs until the stock is full again (appended, so
+        /// `popLast` hands out the newest).
+        func refill() {
+            let refreshAge = settings.refreshAge
+            var missing = ready.withLock { stock in
+                let now = clock()
+                stock.removeAll { !Presigner.isFresh($0, now: now, maxAge: refreshAge) }
+                return settings.depth - stock.count
+            }
+            while missing > 0, !Task.isCancelled {
+                guard let headers = try? signer.headers(method: method, path: path, timestampMilliseconds: clock()) else { return }
+                ready.withLock { $0.append(headers) }
+                missing -= 1
+            }
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds (truncated).
+    var milliseconds: Int64 {
+        components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}
