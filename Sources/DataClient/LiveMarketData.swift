@@ -37,6 +37,10 @@ public actor LiveMarketData: MarketDataSource {
     private var consumer: Task<Void, Never>?
     private var bookSubscription: Int?
     private var extraSubscriptions: [WSChannel: Int] = [:]
+    /// After a reconnect, the subscriptions not re-created yet: `connected` is announced once they all
+    /// are, so a consumer that sees it also sees every event from then on (lifecycle included).
+    private var resubscribing: Set<Int> = []
+    private var connectedBefore = false
     public private(set) var counters = MarketDataCounters()
     /// Price grids replaced by `price_level_structure_updated`, and markets that stopped trading.
     private var grids: [String: PriceGrid] = [:]
@@ -106,11 +110,19 @@ public actor LiveMarketData: MarketDataSource {
         switch event {
         case let .state(state):
             if state != .connected { await store.markAllStale() }
+            if state == .connected {
+                let subscriptions = Set([bookSubscription].compactMap { $0 } + extraSubscriptions.values)
+                defer { connectedBefore = true }
+                if connectedBefore, !subscriptions.isEmpty {
+                    resubscribing = subscriptions
+                    return
+                }
+            }
             continuation.yield(.connection(state))
         case .malformed:
             counters.malformedFrames += 1
-        case .resubscribed:
-            break
+        case let .resubscribed(localID, _, _, _):
+            if resubscribing.remove(localID) != nil, resubscribing.isEmpty { continuation.yield(.connection(.connected)) }
         case let .message(message):
             await handle(message)
         }
