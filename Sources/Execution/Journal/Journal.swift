@@ -139,12 +139,13 @@ public final class Journal: Sendable {
 
     /// Records a new order (state `pending`) and its first event. Returns once committed.
     public func insert(_ order: JournalOrder) throws {
+        // On every order's critical path: cached statements (compiled once per connection).
         try database.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO orders (client_order_id, signal_id, ticker, action, side, limit_price_micros, requested_hundredths,
                     state, mode, venue_order_id, filled_hundredths, created_ns, updated_ns, error_code, retry_count)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [order.clientOrderID, order.signalID, order.ticker, order.action.rawValue, order.side.rawValue,
+                """).execute(arguments: [order.clientOrderID, order.signalID, order.ticker, order.action.rawValue, order.side.rawValue,
                                  order.limitPrice.micros, order.requested.hundredths, order.state.rawValue, order.mode,
                                  order.venueOrderID, order.filled.hundredths, order.createdNanoseconds, order.createdNanoseconds,
                                  order.errorCode, order.retryCount])
@@ -166,8 +167,8 @@ public final class Journal: Sendable {
     }
 
     static func appendEvent(_ db: Database, _ clientOrderID: String, at nanoseconds: Int64, _ event: String, detail: String) throws {
-        try db.execute(sql: "INSERT INTO order_events (client_order_id, ts_ns, event, detail) VALUES (?, ?, ?, ?)",
-                       arguments: [clientOrderID, nanoseconds, event, detail])
+        try db.cachedStatement(sql: "INSERT INTO order_events (client_order_id, ts_ns, event, detail) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [clientOrderID, nanoseconds, event, detail])
     }
 
     static func order(_ row: Row) -> JournalOrder? {
