@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
+import Synchronization
 
 /// What an accepted connection turned into.
 enum SimConnection: Sendable {
@@ -28,12 +29,14 @@ public final class SimServer: Sendable {
     public let arrivals: SimArrivals
     private let channel: any Channel
     private let task: Task<Void, Never>
+    private let connections: OpenConnections
 
     public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)\(SimRouter.prefix)")! }
     public var webSocketURL: URL { URL(string: "ws://127.0.0.1:\(port)/trade-api/ws/v2")! }
 
     private init(exchange: SimExchange, keys: SimKeyRegistry, faults: SimFaults, webSocketFaults: SimWSFaults,
-                 port: Int, arrivals: SimArrivals, channel: any Channel, task: Task<Void, Never>) {
+                 port: Int, arrivals: SimArrivals, channel: any Channel, task: Task<Void, Never>, connections: OpenConnections) {
+        self.connections = connections
         self.arrivals = arrivals
         self.exchange = exchange
         self.keys = keys
@@ -61,12 +64,14 @@ public final class SimServer: Sendable {
             guard case let .success(account?) = keys.authenticate(headers: headers, method: "GET", path: path, nowMs: now()) else { return nil }
             return account
         }
+        let connections = OpenConnections()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
+                connections.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     let upgrader = NIOTypedWebSocketServerUpgrader<SimConnection>(
                         maxFrameSize: 1 << 24,
                         shouldUpgrade: { channel, head in
@@ -121,12 +126,14 @@ public final class SimServer: Sendable {
             }
         }
         return SimServer(exchange: exchange, keys: keys, faults: faults, webSocketFaults: webSocketFaults,
-                         port: boundPort, arrivals: arrivals, channel: server.channel, task: task)
+                         port: boundPort, arrivals: arrivals, channel: server.channel, task: task, connections: connections)
     }
 
     /// Stops listening and closes every connection.
     public func stop() async {
         try? await channel.close()
+        // Including connections that never sent a request (still waiting to learn HTTP or WebSocket).
+        connections.closeAll()
         task.cancel()
         await task.value
     }
@@ -261,5 +268,20 @@ public final class SimServer: Sendable {
         var headers: [String: String] = [:]
         for (name, value) in head.headers { headers[name.lowercased()] = value }
         return SimHTTPRequest(method: head.method.rawValue, path: path, query: query, headers: headers, body: Data(body.readableBytesView))
+    }
+}
+
+/// Every accepted connection until it closes, so `stop` can close them all.
+final class OpenConnections: Sendable {
+    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func add(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        open.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in _ = self?.open.withLock { $0.removeValue(forKey: id) } }
+    }
+
+    func closeAll() {
+        for channel in open.withLock({ Array($0.values) }) { channel.close(promise: nil) }
     }
 }
