@@ -33,7 +33,7 @@ public final class KalshiTradingClient: Sendable {
         }
         self.transport = transport
         builder = OrderRequestBuilder(venue: venue)
-        transport.presign(.post, Self.createPath)
+        transport.prepareOrders(.post, Self.createPath)
     }
 
     static let createPath = "/portfolio/events/orders"

@@ -32,6 +32,9 @@ public final class KalshiTransport: Sendable {
         public var readAttempts = 5
         public var retryBaseDelay: Duration = .milliseconds(100)
         public var retryMaxDelay: Duration = .seconds(2)
+        /// Writes (orders, cancels) through a dedicated warm HTTP/1.1 connection (`OrderLane`) instead
+        /// of the pooled client.
+        public var orderLane = true
         /// Signatures made ahead for the writes a client asks to `presign` (nil: always sign inline).
         public var presigning: Presigner.Settings? = Presigner.Settings()
         /// Unix milliseconds for signatures (injectable so tests can sign stale timestamps).
@@ -54,6 +57,11 @@ public final class KalshiTransport: Sendable {
     private let logger: Logger
     /// Signatures made ahead for hot writes, by method + full path (`presign`).
     private let presigners = Mutex<[String: Presigner]>([:])
+    /// Writes go through this warm connection when it is free (`Configuration.orderLane`).
+    private let lane: OrderLane?
+    private let ordersExpected = Mutex(false)
+    /// `host[:port]` for the Host header.
+    private let hostHeader: String
 
     public init(_ configuration: Configuration, logger: Logger = Logger(label: "kalshi.transport")) {
         self.configuration = configuration
@@ -65,6 +73,10 @@ public final class KalshiTransport: Sendable {
         basePath = path
         let url = configuration.baseURL
         origin = "\(url.scheme ?? "https")://\(url.host ?? "")" + (url.port.map { ":\($0)" } ?? "")
+        hostHeader = (url.host ?? "") + (url.port.map { ":\($0)" } ?? "")
+        let useTLS = url.scheme?.lowercased() != "http"
+        lane = configuration.orderLane ? try? OrderLane(host: url.host ?? "", port: url.port ?? (useTLS ? 443 : 80), useTLS: useTLS,
+                                                       connectTimeout: configuration.connectTimeout) : nil
 
         var http = HTTPClient.Configuration()
         http.timeout = .init(connect: .init(configuration.connectTimeout), read: .init(configuration.requestTimeout))
@@ -78,14 +90,16 @@ public final class KalshiTransport: Sendable {
     /// A transport dropped without `shutdown()` still releases its connections: AHC keeps itself alive
     /// while shutting down, so starting the shutdown here is safe (a second shutdown is a no-op error).
     deinit {
+        lane?.close()
         stopPresigning()
         client.shutdown().whenComplete { _ in }
     }
 
-    /// Keeps signatures ready for `method path` (relative to the API root, no query), so those requests
-    /// skip the RSA work on their critical path (see `Presigner`). No-op without credentials or with
-    /// `presigning` off.
-    public func presign(_ method: KalshiRequest.Method, _ path: String) {
+    /// Readies the transport for orders on `method path` (relative to the API root, no query): `warmUp`
+    /// also opens the order lane, and signatures are kept ready for that request so it skips the RSA work
+    /// on its critical path (see `Presigner`; not without credentials or with `presigning` off).
+    public func prepareOrders(_ method: KalshiRequest.Method, _ path: String) {
+        ordersExpected.withLock { $0 = true }
         guard let signer, let settings = configuration.presigning else { return }
         let key = method.rawValue + basePath + path
         presigners.withLock { presigners in
@@ -107,10 +121,12 @@ public final class KalshiTransport: Sendable {
     /// and fills the presigned stock.
     public func warmUp() async {
         for presigner in presigners.withLock({ Array($0.values) }) { presigner.fill() }
+        if ordersExpected.withLock({ $0 }) { await lane?.warmUp() }
         _ = try? await perform(KalshiRequest(.get, "/exchange/status"))
     }
 
     public func shutdown() async throws {
+        lane?.close()
         stopPresigning()
         try await client.shutdown()
     }
@@ -173,35 +189,25 @@ public final class KalshiTransport: Sendable {
         }
         let fullPath = basePath + request.path
         let query = request.queryString
-        var http = HTTPClientRequest(url: origin + fullPath + (query.isEmpty ? "" : "?" + query))
-        http.method = HTTPMethod(rawValue: method)
-        http.headers.add(name: "Accept", value: "application/json")
-        if let body = request.body {
-            http.headers.add(name: "Content-Type", value: "application/json")
-            http.body = .bytes(ByteBuffer(bytes: body))
-        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Accept", value: "application/json")
+        let body = request.body.map { ByteBuffer(bytes: $0) }
+        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
         if let signer {
             do {
                 let presigned = request.query.isEmpty ? presigners.withLock { $0[method + fullPath] }?.take() : nil
-                let headers = try presigned ?? signer.headers(method: method, path: fullPath, timestampMilliseconds: configuration.wallClockMilliseconds())
-                for (name, value) in headers.pairs { http.headers.add(name: name, value: value) }
+                let auth = try presigned ?? signer.headers(method: method, path: fullPath, timestampMilliseconds: configuration.wallClockMilliseconds())
+                for (name, value) in auth.pairs { headers.add(name: name, value: value) }
             } catch {
                 throw fail(.notSent(reason: "signing failed"))
             }
         }
-
-        let response: HTTPClientResponse
-        let body: ByteBuffer
-        do {
-            response = try await client.execute(http, timeout: .init(configuration.requestTimeout))
-            body = try await response.body.collect(upTo: 64 << 20)
-        } catch {
-            let reason = Self.describeTransportError(error)
-            if Self.failedBeforeSending(error) { throw fail(.notSent(reason: reason)) }
-            throw fail(request.isWrite ? .ambiguous(reason: reason) : .unavailable(status: nil, reason: reason))
+        let target = fullPath + (query.isEmpty ? "" : "?" + query)
+        let (status, data) = if request.isWrite, let lane {
+            try await exchange(on: lane, method: request.method, target: target, headers: headers, body: body, fail: fail)
+        } else {
+            try await exchange(method: request.method, target: target, headers: headers, body: body, isWrite: request.isWrite, fail: fail)
         }
-        let data = Data(body.readableBytesView)
-        let status = Int(response.status.code)
         switch status {
         case 200..<300:
             return KalshiResponse(status: status, body: data)
@@ -214,6 +220,45 @@ public final class KalshiTransport: Sendable {
             let reason = "HTTP \(status)"
             throw fail(request.isWrite ? .ambiguous(reason: reason) : .unavailable(status: status, reason: reason))
         }
+    }
+
+    /// Through the pooled client.
+    private func exchange(method: KalshiRequest.Method, target: String, headers: HTTPHeaders, body: ByteBuffer?, isWrite: Bool,
+                          fail: (KalshiAPIError.Kind) -> KalshiAPIError) async throws(KalshiAPIError) -> (Int, Data) {
+        var http = HTTPClientRequest(url: origin + target)
+        http.method = HTTPMethod(rawValue: method.rawValue)
+        http.headers = headers
+        if let body { http.body = .bytes(body) }
+        do {
+            let response = try await client.execute(http, timeout: .init(configuration.requestTimeout))
+            let body = try await response.body.collect(upTo: 64 << 20)
+            return (Int(response.status.code), Data(body.readableBytesView))
+        } catch {
+            let reason = Self.describeTransportError(error)
+            if Self.failedBeforeSending(error) { throw fail(.notSent(reason: reason)) }
+            throw fail(isWrite ? .ambiguous(reason: reason) : .unavailable(status: nil, reason: reason))
+        }
+    }
+
+    /// A write through the order lane (the pool when the lane is busy).
+    private func exchange(on lane: OrderLane, method: KalshiRequest.Method, target: String, headers: HTTPHeaders, body: ByteBuffer?,
+                          fail: (KalshiAPIError.Kind) -> KalshiAPIError) async throws(KalshiAPIError) -> (Int, Data) {
+        var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method.rawValue), uri: target, headers: headers)
+        head.headers.add(name: "Host", value: hostHeader)
+        head.headers.add(name: "Content-Length", value: String(body?.readableBytes ?? 0))
+        let answer: OrderLane.Answer?
+        do {
+            answer = try await lane.send(head, body: body, timeout: configuration.requestTimeout)
+        } catch {
+            switch error {
+            case let .notSent(reason): throw fail(.notSent(reason: "transport: \(reason)"))
+            case let .lost(reason): throw fail(.ambiguous(reason: "transport: \(reason)"))
+            }
+        }
+        guard let answer else {
+            return try await exchange(method: method, target: target, headers: headers, body: body, isWrite: true, fail: fail)
+        }
+        return (answer.status, Data(answer.body.readableBytesView))
     }
 
     /// Errors raised before any byte of the request could have reached the server.

@@ -1,0 +1,242 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// One keep-alive HTTP/1.1 connection reserved for writes (orders, cancels), kept open ahead of need.
+///
+/// The pooled client costs an order several hundred microseconds between "send" and the first byte on
+/// the wire (request bag, pool lookup, state machines). This lane is a plain NIO pipeline (TLS when the
+/// venue is `https`, then NIO's HTTP/1.1 codec): a request is written in one event-loop task, and the
+/// connection is re-opened in the background as soon as the server closes it, so an order rarely waits
+/// for a handshake. One request at a time: while the lane is busy `send` returns nil and the caller uses
+/// the pool. Outcomes keep the transport's safety rule: a request that provably never left (the connection
+/// could not be opened, or was closed before the write) is `notSent`; anything after the write without a
+/// whole answer is `lost`, which a write treats as ambiguous.
+final class OrderLane: Sendable {
+    enum Failure: Error {
+        case notSent(String)
+        case lost(String)
+    }
+
+    struct Answer: Sendable {
+        var status: Int
+        var body: ByteBuffer
+    }
+
+    private struct Connection: Sendable {
+        let channel: any Channel
+        let handler: NIOLoopBound<AnswerHandler>
+        let opened = NIODeadline.now()
+    }
+
+    private struct State {
+        var connection: Connection?
+        var connecting: EventLoopFuture<Connection>?
+        var busy = false
+        var closed = false
+    }
+
+    private let host: String
+    private let port: Int
+    private let tls: NIOSSLContext?
+    private let eventLoop: any EventLoop
+    private let connectTimeout: TimeAmount
+    private let state = Mutex(State())
+
+    init(host: String, port: Int, useTLS: Bool, connectTimeout: Duration) throws {
+        self.host = host
+        self.port = port
+        tls = useTLS ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
+        eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        self.connectTimeout = TimeAmount(connectTimeout)
+    }
+
+    /// Opens the connection now (the first order then finds it open).
+    func warmUp() async {
+        _ = try? await connection().get()
+    }
+
+    func close() {
+        let connection = state.withLock { state in
+            state.closed = true
+            return state.connection
+        }
+        connection?.channel.close(promise: nil)
+    }
+
+    /// Sends one request over the lane; nil when the lane is busy with another.
+    func send(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration) async throws(Failure) -> Answer? {
+        let reserved = state.withLock { state -> Bool in
+            guard !state.busy, !state.closed else { return false }
+            state.busy = true
+            return true
+        }
+        guard reserved else { return nil }
+        defer { state.withLock { $0.busy = false } }
+        do {
+            return try await exchange(head, body: body, timeout: timeout)
+        } catch .notSent {
+            // The connection was closing under us and nothing left: once more on a fresh one.
+            return try await exchange(head, body: body, timeout: timeout)
+        }
+    }
+
+    private func exchange(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration) async throws(Failure) -> Answer {
+        let connection: Connection
+        do { connection = try await self.connection().get() } catch {
+            throw .notSent("connecting: \(error)")
+        }
+        let written = eventLoop.makePromise(of: Void.self)
+        let answer = eventLoop.makePromise(of: Answer.self)
+        let channel = connection.channel
+        let handler = connection.handler
+        let deadline = TimeAmount(timeout)
+        eventLoop.execute {
+            handler.value.expect(answer, timeout: deadline, context: channel)
+            channel.write(HTTPClientRequestPart.head(head), promise: nil)
+            if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: written)
+        }
+        do { try await written.futureResult.get() } catch {
+            answer.fail(error)
+            if case ChannelError.ioOnClosedChannel = error {
+                forget(connection.channel)
+                throw .notSent("connection closed before the write")
+            }
+            throw .lost("write failed: \(error)")
+        }
+        do { return try await answer.futureResult.get() } catch {
+            throw .lost("\(error)")
+        }
+    }
+
+    /// The open connection, or the one being opened.
+    private func connection() -> EventLoopFuture<Connection> {
+        state.withLock { state in
+            if let connection = state.connection, connection.channel.isActive { return eventLoop.makeSucceededFuture(connection) }
+            if let connecting = state.connecting { return connecting }
+            if state.closed { return eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
+            let connecting = open()
+            state.connecting = connecting
+            connecting.whenComplete { [weak self] result in
+                self?.state.withLock { state in
+                    state.connecting = nil
+                    if case let .success(connection) = result { state.connection = connection }
+                }
+            }
+            return connecting
+        }
+    }
+
+    private func open() -> EventLoopFuture<Connection> {
+        let host = host
+        let tls = tls
+        let reopen: @Sendable (Connection) -> Void = { [weak self] connection in self?.reopen(after: connection) }
+        return ClientBootstrap(group: eventLoop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: host))
+                    }
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(AnswerHandler())
+                }
+            }
+            .connect(host: host, port: port)
+            .flatMapThrowing { channel in
+                let handler = try channel.pipeline.syncOperations.handler(type: AnswerHandler.self)
+                let connection = Connection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                channel.closeFuture.whenComplete { _ in reopen(connection) }
+                return connection
+            }
+    }
+
+    /// Drops `channel` if it is the current connection; whether it was.
+    @discardableResult
+    private func forget(_ channel: any Channel) -> Bool {
+        state.withLock { state in
+            guard state.connection?.channel === channel else { return false }
+            state.connection = nil
+            return true
+        }
+    }
+
+    /// The server closed the connection: open the next one now rather than on the next order (unless it
+    /// lived under a second: a server that keeps closing new connections is not reconnected in a loop).
+    private func reopen(after connection: Connection) {
+        guard forget(connection.channel), NIODeadline.now() - connection.opened >= .seconds(1),
+              !state.withLock({ $0.closed }) else { return }
+        _ = self.connection()
+    }
+}
+
+/// Collects one HTTP response into an `OrderLane.Answer`; fails it if the connection ends first.
+private final class AnswerHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    private var pending: EventLoopPromise<OrderLane.Answer>?
+    private var timeout: Scheduled<Void>?
+    private var status = 0
+    private var body: ByteBuffer?
+    private var keepAlive = true
+
+    func expect(_ promise: EventLoopPromise<OrderLane.Answer>, timeout: TimeAmount, context channel: any Channel) {
+        finish(.failure(ClosedError()))
+        pending = promise
+        status = 0
+        body = nil
+        let handler = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        self.timeout = channel.eventLoop.scheduleTask(in: timeout) {
+            handler.value.finish(.failure(TimeoutError()))
+            channel.close(promise: nil)
+        }
+    }
+
+    struct TimeoutError: Error, CustomStringConvertible {
+        var description: String { "no answer before the request timeout" }
+    }
+
+    struct ClosedError: Error, CustomStringConvertible {
+        var description: String { "connection closed before the whole answer" }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case let .head(head):
+            status = Int(head.status.code)
+            keepAlive = head.isKeepAlive
+        case var .body(part):
+            if body == nil { body = part } else { body?.writeBuffer(&part) }
+        case .end:
+            guard pending != nil else {
+                // An answer nobody asked for: the connection is out of step, start afresh.
+                context.close(promise: nil)
+                return
+            }
+            finish(.success(OrderLane.Answer(status: status, body: body ?? ByteBuffer())))
+            if !keepAlive { context.close(promise: nil) }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish(.failure(ClosedError()))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        finish(.failure(error))
+        context.close(promise: nil)
+    }
+
+    private func finish(_ result: Result<OrderLane.Answer, any Error>) {
+        timeout?.cancel()
+        timeout = nil
+        guard let pending else { return }
+        self.pending = nil
+        pending.completeWith(result)
+    }
+}

@@ -1,0 +1,88 @@
+import ExchangeSim
+import ExecutorTesting
+import Foundation
+import KalshiWire
+import Markets
+import Testing
+@testable import TradingClient
+
+/// Writes go through the transport's warm order lane; its faults must keep the transport's rule: never
+/// sent → `notSent`, maybe applied → ambiguous, and the lane always recovers for the next order.
+@Suite("Order lane faults over loopback")
+struct OrderLaneTests {
+    static func intent(_ id: String = UUID().uuidString) -> OrderIntent {
+        OrderIntent(ticker: TradingClientSimTests.ticker, action: .buy, side: .yes, price: price("0.40"), count: contracts("1"),
+                    timeInForce: .goodTillCanceled, clientOrderID: id)
+    }
+
+    static func expectAmbiguous(_ body: () async throws -> Void) async {
+        do {
+            try await body()
+            Issue.record("expected an ambiguous outcome")
+        } catch let error as KalshiAPIError {
+            #expect(error.isAmbiguous, "\(error)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test("a connection dropped after the order was applied is ambiguous; the next order goes out on a fresh connection")
+    func dropThenRecover() async throws {
+        let sim = try await SimFixture.start()
+        defer { Task { await sim.stop() } }
+        let client = try KalshiTradingClient(transport: sim.transport(), allowsProduction: false)
+        await client.warmUp()
+        var rule = SimFaultRule()
+        rule.dropAfterAccept = 1
+        sim.faults.set("POST /portfolio/events/orders", rule)
+        let dropped = UUID().uuidString
+        await Self.expectAmbiguous { _ = try await client.createOrder(Self.intent(dropped), grid: .linearCent) }
+        #expect(try await client.order(clientOrderID: dropped, ticker: TradingClientSimTests.ticker) != nil, "it was applied")
+        let next = try await client.createOrder(Self.intent(), grid: .linearCent)
+        #expect(next.remainingCount == contracts("1"))
+    }
+
+    @Test("no answer within the request timeout is ambiguous, and the lane serves the next order")
+    func timeoutThenRecover() async throws {
+        let sim = try await SimFixture.start()
+        defer { Task { await sim.stop() } }
+        let transport = sim.transport { $0.requestTimeout = .seconds(1) }
+        let client = try KalshiTradingClient(transport: transport, allowsProduction: false)
+        var rule = SimFaultRule()
+        rule.latency = .seconds(30)
+        sim.faults.set("POST /portfolio/events/orders", rule)
+        await Self.expectAmbiguous { _ = try await client.createOrder(Self.intent(), grid: .linearCent) }
+        sim.faults.clear()
+        let next = try await client.createOrder(Self.intent(), grid: .linearCent)
+        #expect(next.remainingCount == contracts("1"))
+    }
+
+    @Test("orders sent together: one takes the lane, the others the pool, every one is accepted once")
+    func concurrentOrders() async throws {
+        let sim = try await SimFixture.start()
+        defer { Task { await sim.stop() } }
+        let client = try KalshiTradingClient(transport: sim.transport(tier: .prestige), allowsProduction: false)
+        await client.warmUp()
+        let ids = (0..<8).map { "lane-\($0)" }
+        let created = try await withThrowingTaskGroup(of: String.self) { group in
+            for id in ids { group.addTask { try await client.createOrder(Self.intent(id), grid: .linearCent).orderID } }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(Set(created).count == ids.count)
+        for id in ids { #expect(try await client.order(clientOrderID: id, ticker: TradingClientSimTests.ticker) != nil) }
+    }
+
+    @Test("with the venue gone the order is not sent (never ambiguous)")
+    func venueDown() async throws {
+        let sim = try await SimFixture.start()
+        let client = try KalshiTradingClient(transport: sim.transport(), allowsProduction: false)
+        await client.warmUp()
+        await sim.stop()
+        do {
+            _ = try await client.createOrder(Self.intent(), grid: .linearCent)
+            Issue.record("an order to a stopped venue succeeded")
+        } catch let error as KalshiAPIError {
+            guard case .notSent = error.kind else { Issue.record("expected notSent, got \(error)"); return }
+        }
+    }
+}
