@@ -1,11 +1,15 @@
 import Foundation
+import NIOCore
+import NIOHTTP1
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// When each order request had fully arrived at the simulator, by `client_order_id`, in nanoseconds of
-/// the system-wide monotonic clock (comparable across processes on one machine). Off unless a benchmark
+/// the system-wide monotonic clock (comparable across processes on one machine). Stamped on the event
+/// loop as the request's last byte is decoded (`Stamp`), before the simulator's own hand-off to its
+/// request task, so the figure is the client's. Off unless a benchmark
 /// turns it on (it parses the body a second time); optionally also appended to a file, one
 /// `client_order_id nanoseconds` line per order, for a client in another process.
 public final class SimArrivals: Sendable {
@@ -54,6 +58,31 @@ public final class SimArrivals: Sendable {
         state.withLock { state in
             defer { state.times.removeAll() }
             return state.times
+        }
+    }
+
+    /// Sits after the HTTP decoder and stamps order requests as their end is read.
+    final class Stamp: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias InboundOut = HTTPServerRequestPart
+
+        private let arrivals: SimArrivals
+        /// The body of an order request being read (nil for any other request).
+        private var body: ByteBuffer?
+
+        init(_ arrivals: SimArrivals) { self.arrivals = arrivals }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case let .head(head):
+                body = head.method == .POST && head.uri.hasSuffix("/portfolio/events/orders") && arrivals.isRecording ? ByteBuffer() : nil
+            case var .body(chunk):
+                body?.writeBuffer(&chunk)
+            case .end:
+                if let body { arrivals.record(body: Data(body.readableBytesView), at: SimArrivals.monotonicNanoseconds()) }
+                body = nil
+            }
+            context.fireChannelRead(data)
         }
     }
 }

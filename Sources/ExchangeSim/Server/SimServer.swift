@@ -90,7 +90,8 @@ public final class SimServer: Sendable {
                         upgraders: [upgrader],
                         notUpgradingCompletionHandler: { channel in
                             channel.eventLoop.makeCompletedFuture {
-                                SimConnection.http(try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel))
+                                try channel.pipeline.syncOperations.addHandler(SimArrivals.Stamp(arrivals))
+                                return SimConnection.http(try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel))
                             }
                         }))
                     return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
@@ -106,7 +107,7 @@ public final class SimServer: Sendable {
                                 group.addTask {
                                     switch try? await upgrade.get() {
                                     case let .http(connection):
-                                        await serve(connection, router: router, arrivals: arrivals, logger: logger)
+                                        await serve(connection, router: router, logger: logger)
                                     case let .webSocket(connection, account):
                                         await serveWebSocket(connection, account: account, exchange: exchange, faults: webSocketFaults,
                                                              pingInterval: pingInterval, logger: logger)
@@ -139,7 +140,7 @@ public final class SimServer: Sendable {
     }
 
     private static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, router: SimRouter,
-                              arrivals: SimArrivals, logger: Logger) async {
+                              logger: Logger) async {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var head: HTTPRequestHead?
@@ -155,9 +156,6 @@ public final class SimServer: Sendable {
                     case .end:
                         guard let requestHead = head else { continue }
                         let request = makeRequest(requestHead, body: body)
-                        if arrivals.isRecording, request.method == "POST", request.path.hasSuffix("/portfolio/events/orders") {
-                            arrivals.record(body: request.body, at: SimArrivals.monotonicNanoseconds())
-                        }
                         switch await router.handle(request) {
                         case .drop:
                             return  // closes the connection without a response
