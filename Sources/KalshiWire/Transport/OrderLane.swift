@@ -85,8 +85,12 @@ final class OrderLane: Sendable {
 
     private func exchange(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration) async throws(Failure) -> Answer {
         let connection: Connection
-        do { connection = try await self.connection().get() } catch {
-            throw .notSent("connecting: \(error)")
+        if let open = state.withLock({ $0.connection }), open.channel.isActive {
+            connection = open  // the usual case, without a round trip through the event loop
+        } else {
+            do { connection = try await self.connection().get() } catch {
+                throw .notSent("connecting: \(error)")
+            }
         }
         let written = eventLoop.makePromise(of: Void.self)
         let answer = eventLoop.makePromise(of: Answer.self)
