@@ -66,9 +66,8 @@ public actor ExecutionLoop {
     }
 
     private var stopping = false
-    private var pause: Task<Void, Never>?
-    /// A signal arrived since the last cycle began.
-    private var woken = false
+    /// Rung by a signal's arrival, the cycle timer and `stop`.
+    private let bell = Doorbell()
 
     /// Runs cycles until `stop()` (or cancellation); an order in flight always finishes first.
     ///
@@ -76,29 +75,24 @@ public actor ExecutionLoop {
     /// signal never waits for the timer. Signals that arrive together are still sorted by edge and
     /// capped at `maxSignalsPerCycle`.
     public func run() async {
-        await inbox.onArrival { [weak self] in Task { await self?.wake() } }
-        while !stopping, !Task.isCancelled {
-            let started = ContinuousClock.now
-            woken = false
-            await cycle()
-            let next = started.advanced(by: settings.cycleInterval)
-            guard next > .now, !stopping, !woken else { continue }
-            let pause = Task<Void, Never> { try? await Task.sleep(until: next, clock: .continuous) }
-            self.pause = pause
-            await pause.value
-            self.pause = nil
+        let bell = bell
+        await inbox.onArrival { bell.ring() }
+        let interval = settings.cycleInterval
+        let timer = Task {
+            while (try? await Task.sleep(for: interval)) != nil { bell.ring() }
         }
-    }
-
-    private func wake() {
-        woken = true
-        pause?.cancel()
+        defer { timer.cancel() }
+        while !stopping, !Task.isCancelled {
+            await cycle()
+            guard !stopping else { break }
+            await bell.wait()
+        }
     }
 
     /// Stops taking signals: the order in flight completes, no further one starts, `run` returns.
     public func stop() {
         stopping = true
-        pause?.cancel()
+        bell.ring()
     }
 
     /// One cycle.
