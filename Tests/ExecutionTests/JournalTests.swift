@@ -33,6 +33,47 @@ struct JournalTests {
         #expect(open.first?.limitPrice == price("0.53") && open.first?.side == .no)
     }
 
+    @Test("TS-22 an order whose intent was written but not its row (killed in between) comes back pending; a torn last line is ignored")
+    func crashAfterIntent() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/j.sqlite"
+        var tricky = Self.order("c-2\tx\\y")
+        tricky.signalID = "line\r\nbreak"
+        do {
+            let journal = try Journal(path: path)
+            try journal.recordIntent(Self.order("c-1"))
+            try journal.insert(Self.order("c-1"))
+            try journal.recordIntent(tricky)
+            // Killed here: the request may be out, the SQLite row is not written.
+        }
+        // A crash in the middle of the next intent's write: no newline, never sent.
+        let handle = try #require(FileHandle(forWritingAtPath: path + "-intents"))
+        handle.seekToEndOfFile()
+        handle.write(Data("v1\tc-3\ts\tKX".utf8))
+        try handle.close()
+
+        let reopened = try Journal(path: path)
+        let open = try reopened.nonTerminalOrders()
+        #expect(Set(open.map(\.clientOrderID)) == ["c-1", tricky.clientOrderID])
+        let recovered = try #require(try reopened.order(tricky.clientOrderID))
+        #expect(recovered.state == .pending && recovered.signalID == "line\r\nbreak" && recovered.limitPrice == price("0.53"))
+        #expect(recovered.requested == contracts("10") && recovered.side == .no && recovered.createdNanoseconds == 1)
+        #expect(try reopened.events(tricky.clientOrderID).map(\.detail) == ["state=pending (recovered from the intent log)"])
+        #expect(try reopened.events("c-1").count == 1, "an order with its row is not written twice")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path + "-intents")).isEmpty, "the log starts empty once recovered")
+    }
+
+    @Test("intent lines round-trip every field, escapes included")
+    func intentLines() {
+        var order = Self.order("a\\b\tc\nd\re")
+        order.signalID = nil
+        let line = IntentLog.line(order)
+        #expect(line.filter { $0 == "\n" }.count == 1 && line.hasSuffix("\n"))
+        #expect(IntentLog.order(String(line.dropLast())) == order)
+        #expect(IntentLog.order("v2\tx") == nil && IntentLog.order("") == nil)
+    }
+
     @Test("state changes are journaled with an append-only event trail")
     func events() throws {
         let dir = try TemporaryDirectory()

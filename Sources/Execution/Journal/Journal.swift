@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Markets
+import Synchronization
 
 /// One order as the journal holds it. Written (pending) before the request leaves the process.
 public struct JournalOrder: Sendable, Hashable {
@@ -70,6 +71,10 @@ public struct JournalFill: Sendable, Hashable {
 public final class Journal: Sendable {
     let database: DatabasePool
     public let path: String
+    /// Where an order is recorded first, before it is sent (`recordIntent`).
+    let intents: IntentLog
+    /// Intents whose SQLite row is not written yet (the log is compacted only when this is empty).
+    private let outstanding = Mutex<Set<String>>([])
 
     /// Opens (creating directories and tables as needed) the journal at `path`.
     public init(path: String) throws {
@@ -85,6 +90,25 @@ public final class Journal: Sendable {
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
+        intents = try IntentLog(path: path + "-intents")
+        try recoverIntents()
+    }
+
+    /// Orders whose intent was written but whose row was not (the process died in between): written
+    /// back as `pending`, for reconciliation to settle with the venue. Then the log starts empty.
+    private func recoverIntents() throws {
+        let orders = try intents.read()
+        guard !orders.isEmpty else { return }
+        try database.write { db in
+            for order in orders where try !Self.exists(db, order.clientOrderID) {
+                try Self.insertRow(db, order, detail: "state=pending (recovered from the intent log)")
+            }
+        }
+        try intents.truncate()
+    }
+
+    private static func exists(_ db: Database, _ clientOrderID: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM orders WHERE client_order_id = ?)", arguments: [clientOrderID]) ?? false
     }
 
     private static var migrator: DatabaseMigrator {
@@ -137,20 +161,35 @@ public final class Journal: Sendable {
 
     // MARK: Orders
 
+    /// The order's first record, before it is sent: one line in the intent log (a few microseconds,
+    /// where the SQLite row costs a hundred or more). `insert` must follow, once the order is on its way.
+    public func recordIntent(_ order: JournalOrder) throws {
+        try outstanding.withLock { outstanding in
+            try intents.append(order)
+            outstanding.insert(order.clientOrderID)
+        }
+    }
+
     /// Records a new order (state `pending`) and its first event. Returns once committed.
     public func insert(_ order: JournalOrder) throws {
-        // On every order's critical path: cached statements (compiled once per connection).
-        try database.write { db in
-            try db.cachedStatement(sql: """
-                INSERT INTO orders (client_order_id, signal_id, ticker, action, side, limit_price_micros, requested_hundredths,
-                    state, mode, venue_order_id, filled_hundredths, created_ns, updated_ns, error_code, retry_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [order.clientOrderID, order.signalID, order.ticker, order.action.rawValue, order.side.rawValue,
-                                 order.limitPrice.micros, order.requested.hundredths, order.state.rawValue, order.mode,
-                                 order.venueOrderID, order.filled.hundredths, order.createdNanoseconds, order.createdNanoseconds,
-                                 order.errorCode, order.retryCount])
-            try Self.appendEvent(db, order.clientOrderID, at: order.createdNanoseconds, "created", detail: "state=pending")
+        try database.write { db in try Self.insertRow(db, order, detail: "state=pending") }
+        // Under the lock `recordIntent` appends with, so no intent can slip in between check and truncate.
+        outstanding.withLock { outstanding in
+            outstanding.remove(order.clientOrderID)
+            if outstanding.isEmpty, intents.size > IntentLog.compactionBytes { try? intents.truncate() }
         }
+    }
+
+    private static func insertRow(_ db: Database, _ order: JournalOrder, detail: String) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO orders (client_order_id, signal_id, ticker, action, side, limit_price_micros, requested_hundredths,
+                state, mode, venue_order_id, filled_hundredths, created_ns, updated_ns, error_code, retry_count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [order.clientOrderID, order.signalID, order.ticker, order.action.rawValue, order.side.rawValue,
+                             order.limitPrice.micros, order.requested.hundredths, order.state.rawValue, order.mode,
+                             order.venueOrderID, order.filled.hundredths, order.createdNanoseconds, order.createdNanoseconds,
+                             order.errorCode, order.retryCount])
+        try appendEvent(db, order.clientOrderID, at: order.createdNanoseconds, "created", detail: detail)
     }
 
     /// Moves an order to `state` (with what changed) and appends the event, in one transaction.

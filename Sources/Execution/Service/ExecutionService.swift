@@ -87,10 +87,11 @@ public actor ExecutionService {
             metrics.count("denials", [("code", denial.code.description)])
             return .denied(denial)
         }
+        let order = JournalOrder(clientOrderID: request.clientOrderID, signalID: request.signalID, ticker: request.ticker,
+                                 action: request.action, side: request.side, limitPrice: request.limit, requested: request.count,
+                                 mode: mode.rawValue, createdNanoseconds: now)
         do {
-            try journal.insert(JournalOrder(clientOrderID: request.clientOrderID, signalID: request.signalID, ticker: request.ticker,
-                                            action: request.action, side: request.side, limitPrice: request.limit, requested: request.count,
-                                            mode: mode.rawValue, createdNanoseconds: now))
+            try journal.recordIntent(order)
         } catch {
             metrics.count("journal_errors")
             return .refused("journal write failed, order not sent: \(error)")
@@ -100,7 +101,16 @@ public actor ExecutionService {
         // Once journaled, an order runs to its end even if the caller is cancelled (shutdown, a dropped
         // admin request): a half-sent order is exactly what the journal exists to prevent.
         let executor = executor
-        var result = await Task { await executor.execute(request) }.value
+        let running = Task { await executor.execute(request) }
+        // The order is on its way; its row now (the intent log holds it until then, and across a crash).
+        do {
+            try journal.insert(order)
+        } catch {
+            metrics.count("journal_errors")
+            breaker.trip("journal write failed: \(error)", nowMs: now / 1_000_000)
+            persistBreaker()
+        }
+        var result = await running.value
         if let expected = ticket.expectedPrice, let average = result.averagePrice {
             result.slippage = Dollars(micros: average.micros - expected.micros)
         }
