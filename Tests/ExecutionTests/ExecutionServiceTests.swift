@@ -20,7 +20,9 @@ final class ScriptedExecutor: Executor, Sendable {
     }
 
     func execute(_ request: ExecutionRequest) async -> ExecutionResult {
-        let state = try? journal.order(request.clientOrderID)?.state
+        // Durable before the executor sees it: its row, or the intent line start-up writes back as pending.
+        let intent = (try? journal.intents.read())?.first { $0.clientOrderID == request.clientOrderID }
+        let state = (try? journal.order(request.clientOrderID)?.state) ?? intent?.state
         seenStates.withLock { $0.append(state) }
         return answer(request)
     }
@@ -61,7 +63,7 @@ struct ExecutionServiceTests {
         return BreakerSettings(limits: limits)
     }
 
-    @Test("the order row is committed (pending) before the executor sees the order; fills, position and latencies follow")
+    @Test("the order is durable (pending) before the executor sees it; fills, position and latencies follow")
     func journalBeforeSend() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -70,6 +70,8 @@ public actor ExecutionService {
     }
 
     private var nowMs: Int64 { wallNanoseconds() / 1_000_000 }
+    /// How long after the send an order's SQLite row is written (sooner if the execution ends first).
+    static let rowDelay: Duration = .milliseconds(2)
 
     /// Money at risk if the order fills: what a buyer pays, or what a seller could lose.
     private static func risk(_ request: ExecutionRequest) -> Dollars {
@@ -102,15 +104,21 @@ public actor ExecutionService {
         // admin request): a half-sent order is exactly what the journal exists to prevent.
         let executor = executor
         let running = Task { await executor.execute(request) }
-        // The order is on its way; its row now (the intent log holds it until then, and across a crash).
-        do {
-            try journal.insert(order)
-        } catch {
+        // Its row once the request is out (the intent log holds the order until then, and across a
+        // crash): a couple of milliseconds later, or as soon as the execution ends, so the SQLite work
+        // does not compete with the send for a core.
+        let journal = journal
+        let inserting = Task {
+            try? await Task.sleep(for: Self.rowDelay)
+            return Result { try journal.insert(order) }
+        }
+        var result = await running.value
+        inserting.cancel()
+        if case let .failure(error) = await inserting.value {
             metrics.count("journal_errors")
             breaker.trip("journal write failed: \(error)", nowMs: now / 1_000_000)
             persistBreaker()
         }
-        var result = await running.value
         if let expected = ticket.expectedPrice, let average = result.averagePrice {
             result.slippage = Dollars(micros: average.micros - expected.micros)
         }

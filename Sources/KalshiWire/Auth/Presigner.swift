@@ -16,7 +16,9 @@ public final class Presigner: Sendable {
         /// A signature older than this is never used.
         public var maxAge: Duration = .milliseconds(500)
         /// Signatures kept ready (a burst larger than this signs the rest inline).
-        public var depth = 2
+        public var depth = 4
+        /// A refill waits this long after a signature was taken (the order is out by then).
+        public var refillDelay: Duration = .milliseconds(2)
 
         public init() {}
 
@@ -36,9 +38,15 @@ public final class Presigner: Sendable {
         self.kick = kick
         let stock = Stock(signer: signer, method: method, path: path, settings: settings, clock: wallClockMilliseconds)
         self.stock = stock
+        let delay = settings.refillDelay
         worker = Task.detached(priority: .utility) {
             stock.refill()
-            for await _ in kicks { stock.refill() }
+            for await _ in kicks {
+                // Not while the order that took a signature is still being written: on a small machine
+                // the signing would compete with it for a core.
+                try? await Task.sleep(for: delay)
+                stock.refill()
+            }
         }
         let interval = Duration.milliseconds(max(1, settings.refreshAge / 2))
         ticker = Task.detached(priority: .utility) {
@@ -96,19 +104,25 @@ public final class Presigner: Sendable {
             self.clock = clock
         }
 
-        /// Drops signatures due for replacement and signs until the stock is full again (appended, so
-        /// `popLast` hands out the newest).
+        /// Replaces signatures due for replacement and signs until the stock is full again (appended, so
+        /// `popLast` hands out the newest). The old ones stay usable until their replacement is ready: an
+        /// order arriving during the re-signing still finds one.
         func refill() {
             let refreshAge = settings.refreshAge
-            var missing = ready.withLock { stock in
+            let maxAge = settings.maxAge.milliseconds
+            var needed = ready.withLock { stock in
                 let now = clock()
-                stock.removeAll { !Presigner.isFresh($0, now: now, maxAge: refreshAge) }
-                return settings.depth - stock.count
+                stock.removeAll { !Presigner.isFresh($0, now: now, maxAge: maxAge) }
+                return settings.depth - stock.count { Presigner.isFresh($0, now: now, maxAge: refreshAge) }
             }
-            while missing > 0, !Task.isCancelled {
+            while needed > 0, !Task.isCancelled {
                 guard let headers = try? signer.headers(method: method, path: path, timestampMilliseconds: clock()) else { return }
-                ready.withLock { $0.append(headers) }
-                missing -= 1
+                ready.withLock { stock in
+                    stock.append(headers)
+                    // The stock is ordered oldest first: drop the oldest beyond the depth.
+                    if stock.count > settings.depth { stock.removeFirst(stock.count - settings.depth) }
+                }
+                needed -= 1
             }
         }
     }
