@@ -72,6 +72,8 @@ public struct Venues: Sendable {
                 : nil
             let live = KalshiExecutor(client: client, account: account, clock: ContinuousClock(), settings: settings, metrics: metrics)
             try await live.start()
+            // The order connection open and signatures ready before the first signal.
+            await client.warmUp()
             return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: MarketCatalog(client: rest), executor: live,
                           paper: nil, live: live, tradingClient: client, tradingREST: rest, metrics: metrics)
         }

@@ -33,10 +33,11 @@ final class IntentLog: Sendable {
     func append(_ order: JournalOrder) throws {
         var line = Self.line(order)
         try line.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return }
             try descriptor.withLock { fd in
                 var offset = 0
                 while offset < bytes.count {
-                    let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                    let written = write(fd, base + offset, bytes.count - offset)
                     if written < 0 {
                         if errno == EINTR { continue }
                         throw JournalError("intent log write failed: \(String(cString: strerror(errno)))")

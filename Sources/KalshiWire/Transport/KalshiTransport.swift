@@ -75,8 +75,13 @@ public final class KalshiTransport: Sendable {
         origin = "\(url.scheme ?? "https")://\(url.host ?? "")" + (url.port.map { ":\($0)" } ?? "")
         hostHeader = (url.host ?? "") + (url.port.map { ":\($0)" } ?? "")
         let useTLS = url.scheme?.lowercased() != "http"
-        lane = configuration.orderLane ? try? OrderLane(host: url.host ?? "", port: url.port ?? (useTLS ? 443 : 80), useTLS: useTLS,
-                                                       connectTimeout: configuration.connectTimeout) : nil
+        do {
+            lane = configuration.orderLane ? try OrderLane(host: url.host ?? "", port: url.port ?? (useTLS ? 443 : 80), useTLS: useTLS,
+                                                           connectTimeout: configuration.connectTimeout) : nil
+        } catch {
+            logger.warning("order lane unavailable (\(error)); writes use the pooled client")
+            lane = nil
+        }
 
         var http = HTTPClient.Configuration()
         http.timeout = .init(connect: .init(configuration.connectTimeout), read: .init(configuration.requestTimeout))
