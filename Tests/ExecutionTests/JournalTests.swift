@@ -54,6 +54,8 @@ struct JournalTests {
         try handle.close()
 
         let reopened = try Journal(path: path)
+        #expect(try reopened.nonTerminalOrders().map(\.clientOrderID) == ["c-1"], "a reader leaves the intents alone")
+        try reopened.recoverIntents()
         let open = try reopened.nonTerminalOrders()
         #expect(Set(open.map(\.clientOrderID)) == ["c-1", tricky.clientOrderID])
         let recovered = try #require(try reopened.order(tricky.clientOrderID))

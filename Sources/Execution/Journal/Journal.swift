@@ -91,12 +91,15 @@ public final class Journal: Sendable {
         database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
         intents = try IntentLog(path: path + "-intents")
-        try recoverIntents()
     }
 
     /// Orders whose intent was written but whose row was not (the process died in between): written
     /// back as `pending`, for reconciliation to settle with the venue. Then the log starts empty.
-    private func recoverIntents() throws {
+    ///
+    /// Only the process that trades on this journal may do this (`ExecutionService` does, when it takes the
+    /// journal over): a reader (`report`, account commands) would race a running trader, writing rows for
+    /// orders still in flight and emptying the log under it.
+    public func recoverIntents() throws {
         let orders = try intents.read()
         guard !orders.isEmpty else { return }
         try database.write { db in

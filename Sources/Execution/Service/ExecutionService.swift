@@ -55,7 +55,8 @@ public actor ExecutionService {
 
     public static let systemWallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000_000_000) }
 
-    /// Restores the breaker's durable state (a manual halt, the day's counters) and positions from the journal.
+    /// Takes the journal over: writes back orders left only in its intent log (a crash mid-order), then
+    /// restores the breaker's durable state (a manual halt, the day's counters) and positions.
     public init(executor: any Executor, journal: Journal, mode: ExecutionMode, breaker settings: BreakerSettings,
                 metrics: ExecutionMetrics = ExecutionMetrics(), wallNanoseconds: @escaping @Sendable () -> Int64 = ExecutionService.systemWallClock) throws {
         self.executor = executor
@@ -63,6 +64,7 @@ public actor ExecutionService {
         self.mode = mode
         self.metrics = metrics
         self.wallNanoseconds = wallNanoseconds
+        try journal.recoverIntents()
         breaker = CircuitBreaker(settings: settings, restoring: try journal.loadBreaker(), nowMs: wallNanoseconds() / 1_000_000)
         for position in try journal.positionsWithEvents() {
             breaker.setPosition(ticker: position.ticker, eventTicker: position.eventTicker, position: position.position)
