@@ -22,7 +22,7 @@ public struct Venues: Sendable {
     /// Shared by the executor and the execution service (one Prometheus registry per run).
     public let metrics: ExecutionMetrics
 
-    static func transport(_ venue: KalshiVenueConfig, tier: KalshiRateTier, presignMaxAge: Duration?) -> KalshiTransport {
+    static func transport(_ venue: KalshiVenueConfig, tier: KalshiRateTier, presignMaxAge: Duration? = nil) -> KalshiTransport {
         var configuration = KalshiTransport.Configuration(baseURL: venue.apiURL, credentials: venue.credentials)
         configuration.tier = tier
         configuration.presigning = presignMaxAge.map { maxAge in
@@ -42,7 +42,7 @@ public struct Venues: Sendable {
     /// configuration (one-shot commands poll rather than open the private channels).
     public static func connect(_ config: V3Config, mode: ExecutionMode, fillDetection: FillDetection? = nil,
                                connectedData: () async -> Void = {}, log: @Sendable (String) -> Void) async throws -> Venues {
-        let dataREST = KalshiDataClient(transport: transport(config.data, tier: config.rateTier, presignMaxAge: nil))
+        let dataREST = KalshiDataClient(transport: transport(config.data, tier: config.rateTier))
         let market = LiveMarketData(socket: KalshiWebSocket(KalshiWebSocket.Configuration(url: config.data.webSocketURL, credentials: config.data.credentials)))
         await market.start()
         let dataCatalog = MarketCatalog(client: dataREST)
@@ -63,7 +63,7 @@ public struct Venues: Sendable {
                           paper: paper, live: nil, tradingClient: nil, tradingREST: nil, metrics: metrics)
         case .demo, .live:
             let client = try tradingClient(config, mode: mode)
-            let rest = KalshiDataClient(transport: transport(config.trading, tier: config.rateTier, presignMaxAge: nil))
+            let rest = KalshiDataClient(transport: transport(config.trading, tier: config.rateTier))
             var settings = KalshiExecutor<ContinuousClock>.Settings()
             settings.fillDetection = fillDetection ?? config.fillDetection
             settings.orderTimeout = config.orderTimeout

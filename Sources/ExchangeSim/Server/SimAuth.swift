@@ -1,5 +1,6 @@
 import Foundation
 import KalshiWire
+import Markets
 import Synchronization
 
 /// API keys registered with the simulator, the way a Kalshi account registers a public key. The key id
@@ -31,7 +32,7 @@ public final class SimKeyRegistry: Sendable {
         guard let key, let timestamp, let signature else { return unauthorized("missing KALSHI-ACCESS-* header") }
         guard let verifier = keys.withLock({ $0[key] }) else { return unauthorized("unknown API key") }
         guard let ms = Int64(timestamp) else { return unauthorized("KALSHI-ACCESS-TIMESTAMP must be Unix milliseconds") }
-        let window = timestampWindow.components.seconds * 1_000
+        let window = timestampWindow.wholeMilliseconds
         guard abs(nowMs - ms) <= window else { return unauthorized("timestamp outside the accepted window") }
         let message = "\(timestamp)\(method)\(path)"
         guard verifier.isValid(signatureBase64: signature, message: message) else {

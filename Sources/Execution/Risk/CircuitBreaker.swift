@@ -192,7 +192,7 @@ public struct CircuitBreaker: Sendable {
         }
         if let last = lastOrderMs {
             let gap = nowMs - last
-            let minimum = Self.milliseconds(limits.minTimeBetweenOrders)
+            let minimum = limits.minTimeBetweenOrders.wholeMilliseconds
             if gap < minimum { return deny(.minimumGapNotElapsed, [("elapsed_ms", String(max(gap, 0))), ("limit_ms", String(minimum))]) }
         }
         if limits.maxConsecutiveLosses > 0, consecutiveLosses >= limits.maxConsecutiveLosses {
@@ -242,15 +242,15 @@ public struct CircuitBreaker: Sendable {
     public mutating func recordError(_ reason: String, nowMs: Int64) {
         consecutiveErrors += 1
         if case .halfOpen = state {
-            state = .open(untilMs: nowMs + Self.milliseconds(settings.cooldown), reason: "trial failed: \(reason)")
+            state = .open(untilMs: nowMs + settings.cooldown.wholeMilliseconds, reason: "trial failed: \(reason)")
         } else if consecutiveErrors >= settings.maxConsecutiveErrors {
-            state = .open(untilMs: nowMs + Self.milliseconds(settings.cooldown), reason: "\(consecutiveErrors) consecutive errors, last: \(reason)")
+            state = .open(untilMs: nowMs + settings.cooldown.wholeMilliseconds, reason: "\(consecutiveErrors) consecutive errors, last: \(reason)")
         }
     }
 
     /// Opens the breaker at once (an overfill or another condition that needs a human look).
     public mutating func trip(_ reason: String, nowMs: Int64) {
-        state = .open(untilMs: nowMs + Self.milliseconds(settings.cooldown), reason: reason)
+        state = .open(untilMs: nowMs + settings.cooldown.wholeMilliseconds, reason: reason)
     }
 
     /// An order completed without error: a half-open trial closes the breaker.
@@ -269,8 +269,4 @@ public struct CircuitBreaker: Sendable {
 
     /// Refuses orders in `ticker` until `untilMs`.
     public mutating func blacklist(_ ticker: String, untilMs: Int64) { blacklist[ticker] = untilMs }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
-    }
 }

@@ -1,3 +1,4 @@
+import Markets
 import Synchronization
 
 /// Signatures for one hot request (the order create), made before they are needed.
@@ -23,7 +24,7 @@ public final class Presigner: Sendable {
         public init() {}
 
         /// Replaced once they are this old, so a taken signature is normally at most half `maxAge` old.
-        var refreshAge: Int64 { maxAge.milliseconds / 2 }
+        var refreshAge: Int64 { maxAge.wholeMilliseconds / 2 }
     }
 
     private let stock: Stock
@@ -67,7 +68,7 @@ public final class Presigner: Sendable {
     /// A fresh signature, used by nobody else, or nil when none is ready (sign inline then).
     public func take() -> KalshiAuthHeaders? {
         let now = stock.clock()
-        let maxAge = stock.settings.maxAge.milliseconds
+        let maxAge = stock.settings.maxAge.wholeMilliseconds
         let headers = stock.ready.withLock { stock -> KalshiAuthHeaders? in
             stock.removeAll { !Self.isFresh($0, now: now, maxAge: maxAge) }
             return stock.popLast()
@@ -109,7 +110,7 @@ public final class Presigner: Sendable {
         /// order arriving during the re-signing still finds one.
         func refill() {
             let refreshAge = settings.refreshAge
-            let maxAge = settings.maxAge.milliseconds
+            let maxAge = settings.maxAge.wholeMilliseconds
             var needed = ready.withLock { stock in
                 let now = clock()
                 stock.removeAll { !Presigner.isFresh($0, now: now, maxAge: maxAge) }
@@ -125,12 +126,5 @@ public final class Presigner: Sendable {
                 needed -= 1
             }
         }
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds (truncated).
-    var milliseconds: Int64 {
-        components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000
     }
 }

@@ -35,7 +35,7 @@ public final class KalshiTransport: Sendable {
         /// Writes (orders, cancels) through a dedicated warm HTTP/1.1 connection (`OrderLane`) instead
         /// of the pooled client.
         public var orderLane = true
-        /// Signatures made ahead for the writes a client asks to `presign` (nil: always sign inline).
+        /// Signatures made ahead for the request a client names in `prepareOrders` (nil: always sign inline).
         public var presigning: Presigner.Settings? = Presigner.Settings()
         /// Unix milliseconds for signatures (injectable so tests can sign stale timestamps).
         public var wallClockMilliseconds: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }
