@@ -107,6 +107,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources/run-executor",
             swiftSettings: strict
         ),
         // Fixtures, keys and helpers shared by every test target.

@@ -96,9 +96,15 @@ public struct ConfigEnvironment: Sendable {
         return ConfigEnvironment(values: values, origins: origins, file: path)
     }
 
-    /// Whether any variable this program reads is set (non-empty). With none, `run-executor` runs the
-    /// embedded simulator default.
+    /// Whether any variable this program reads is set (non-empty).
     public var isEmpty: Bool {
         !V3Config.knownVariables.contains { !(values[$0] ?? "").isEmpty }
+    }
+
+    /// Whether no variable names a venue, a mode or credentials (`V3Config.venueVariables`). Then
+    /// `run-executor` runs the embedded simulator default, with whatever else is set (risk limits, the
+    /// journal, the loop's pace…) applied to it.
+    public var namesNoVenue: Bool {
+        !V3Config.venueVariables.contains { !(values[$0] ?? "").isEmpty }
     }
 }

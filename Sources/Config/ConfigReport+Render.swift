@@ -17,7 +17,7 @@ extension ConfigReport {
     public func rendered() -> String {
         var out: [String] = []
         if isEmbeddedDefault {
-            out.append("No configuration found (no .env file, no variables set): run-executor will start the embedded")
+            out.append("No venue configured (no ENVIRONMENT, KALSHI_* or KALSHI_DATA_* variable): run-executor will start the embedded")
             out.append("exchange simulator as both market-data and trading venue and paper-trade its synthetic signals.")
             out.append("")
         }

@@ -9,7 +9,8 @@ public struct ConfigReport: Sendable {
     public let settings: [EffectiveSetting]
     /// Things that are allowed but worth a look (printed by `config check`, logged at start-up).
     public let warnings: [String]
-    /// No variable was set at all: `run-executor` will run the embedded simulator default.
+    /// No variable names a venue: `run-executor` will run the embedded simulator default (the other
+    /// variables set still apply to it).
     public let isEmbeddedDefault: Bool
 }
 
@@ -48,7 +49,7 @@ extension V3Config {
 
         config.hybridMode = reader.bool("V3_HYBRID_MODE", default: false)
         // With no configuration at all the embedded simulator is the venue and brings its own keys.
-        let tradingNeedsKey = !environment.isEmpty && (config.sendsOrders || !config.hybridMode)
+        let tradingNeedsKey = !environment.namesNoVenue && (config.sendsOrders || !config.hybridMode)
         let tradingWhy = config.sendsOrders
             ? "to send orders (\(config.executionMode.rawValue) mode)"
             : "to read market data from the trading venue (or set V3_HYBRID_MODE=true with KALSHI_DATA_*)"
@@ -117,6 +118,10 @@ extension V3Config {
         let presign = reader.integer("ORDER_PRESIGN_MAX_AGE_MS", default: 500, range: 0...5_000, unit: " ms")
         config.orderPresignMaxAge = presign == 0 ? nil : .milliseconds(presign)
         config.driftThreshold = reader.contracts("POSITION_DRIFT_THRESHOLD", default: .zero)
+        config.absentWindow = .seconds(reader.integer("ORDER_ABSENT_WINDOW_SECONDS", default: 60, range: 1...86_400, unit: " s"))
+        config.signals.maxAge = .milliseconds(reader.integer("SIGNAL_MAX_AGE_MS", default: 5_000, range: 1...86_400_000, unit: " ms"))
+        config.signals.inboxCapacity = reader.integer("SIGNAL_INBOX_CAPACITY", default: 10_000, range: 1...1_000_000)
+        config.signals.maxLineBytes = reader.integer("SIGNAL_MAX_LINE_BYTES", default: 65_536, range: 256...16_777_216, unit: " bytes")
         config.admin.port = reader.integer("ADMIN_PORT", default: config.admin.port, range: 0...65_535)
         config.admin.tokenFile = reader.string("ADMIN_TOKEN_FILE") ?? {
             reader.record("ADMIN_TOKEN_FILE", config.admin.tokenFile)
@@ -124,7 +129,7 @@ extension V3Config {
         }()
 
         guard reader.problems.isEmpty else { throw ConfigError(problems: reader.problems) }
-        return ConfigReport(config: config, settings: reader.settings, warnings: warnings, isEmbeddedDefault: environment.isEmpty)
+        return ConfigReport(config: config, settings: reader.settings, warnings: warnings, isEmbeddedDefault: environment.namesNoVenue)
     }
 }
 

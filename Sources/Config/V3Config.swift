@@ -50,6 +50,18 @@ public struct LoopSettings: Sendable, Hashable {
     public init() {}
 }
 
+/// How signals are taken in.
+public struct SignalIntakeSettings: Sendable, Hashable {
+    /// `SIGNAL_MAX_AGE_MS`: an accepted signal older than this when its turn comes (or at a restart) is
+    /// recorded as expired, never traded.
+    public var maxAge: Duration = .milliseconds(5_000)
+    /// `SIGNAL_INBOX_CAPACITY`: signals that may wait; beyond it new ones are refused out loud.
+    public var inboxCapacity = 10_000
+    /// `SIGNAL_MAX_LINE_BYTES`: a longer signal line is rejected with its number; the stream goes on.
+    public var maxLineBytes = 65_536
+    public init() {}
+}
+
 /// The admin HTTP API (status, halt/resume, metrics), bound to 127.0.0.1.
 public struct AdminSettings: Sendable, Hashable {
     public var port = 8089
@@ -88,6 +100,10 @@ public struct V3Config: Sendable {
     /// `POSITION_DRIFT_THRESHOLD`: largest per-market difference between journal and venue positions found
     /// at start-up that does not halt trading (contracts; 0 = any drift halts until `resume`).
     public var driftThreshold: Contracts = .zero
+    /// `ORDER_ABSENT_WINDOW_SECONDS`: an order whose submit was ambiguous becomes `not_placed` only when the
+    /// venue still has no such order this long after it was made (until then it stays unresolved).
+    public var absentWindow: Duration = .seconds(60)
+    public var signals = SignalIntakeSettings()
     public var admin = AdminSettings()
 
     /// A paper configuration on the demo hosts, no credentials: the base every parse starts from.
@@ -118,6 +134,15 @@ public struct V3Config: Sendable {
         "CYCLE_INTERVAL_MS", "MAX_SIGNALS_PER_CYCLE", "CONTROLLER_PLATFORMS", "WEBSOCKET_URL",
         "JOURNAL_PATH", "PAPER_FILL_MODEL", "PAPER_SEED", "PAPER_STARTING_CASH", "FILL_DETECTION",
         "ORDER_TIMEOUT_SECONDS", "KALSHI_RATE_TIER", "ORDER_PRESIGN_MAX_AGE_MS", "ADMIN_PORT", "ADMIN_TOKEN_FILE", "POSITION_DRIFT_THRESHOLD",
+        "ORDER_ABSENT_WINDOW_SECONDS", "SIGNAL_MAX_AGE_MS", "SIGNAL_INBOX_CAPACITY", "SIGNAL_MAX_LINE_BYTES",
+    ]
+
+    /// Variables that choose where orders go and where data comes from. With none of them set the run uses
+    /// the embedded simulator (every other variable still applies).
+    public static let venueVariables: [String] = [
+        "ENVIRONMENT", "PAPER_TRADING", "KALSHI_API_URL", "KALSHI_WS_URL", "KALSHI_API_KEY_ID", "KALSHI_PRIVATE_KEY_CONTENT",
+        "KALSHI_PRIVATE_KEY_PATH", "V3_HYBRID_MODE", "KALSHI_DATA_API_URL", "KALSHI_DATA_WS_URL", "KALSHI_DATA_API_KEY_ID",
+        "KALSHI_DATA_PRIVATE_KEY_CONTENT", "KALSHI_DATA_PRIVATE_KEY_PATH",
     ]
 
     /// Variables whose values are secret: never printed, never part of an error message.

@@ -24,7 +24,13 @@ struct MarketFeedTests {
         let board = RunBoard()
         await board.set("ready")
         let metrics = ExecutionMetrics()
-        let feed = Task { try await MarketFeedService(market: market, catalog: catalog, paper: nil, board: board, metrics: metrics, log: { _ in }).run() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let service = try ExecutionService(executor: PaperExecutor(books: market, clock: ContinuousClock()), journal: Journal(path: dir.path + "/j.sqlite"),
+                                           mode: .paper, breaker: BreakerSettings())
+        let feed = Task {
+            try await MarketFeedService(market: market, catalog: catalog, paper: nil, service: service, board: board, metrics: metrics, log: { _ in }).run()
+        }
 
         sim.server.webSocketFaults.inject(.dropConnection)
         _ = await sim.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "poke", side: .bid,

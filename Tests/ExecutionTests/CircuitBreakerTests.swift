@@ -133,7 +133,7 @@ struct CircuitBreakerTests {
         var again = CircuitBreaker(settings: b.settings, restoring: restarted, nowMs: Self.t0 + 3_600_000)
         guard case let .failure(denial) = again.check(Self.order(), nowMs: Self.t0 + 3_600_000) else { Issue.record("allowed"); return }
         #expect(denial.description == "MANUAL_HALT: reason=desk says stop")
-        again.resume()
+        again.resume(nowMs: Self.t0 + 3_600_000)
         #expect(Self.allowed(again.check(Self.order(), nowMs: Self.t0 + 3_600_000)))
     }
 
@@ -150,7 +150,7 @@ struct CircuitBreakerTests {
         // Restoring yesterday's snapshot today keeps the halt but not yesterday's counters.
         var restored = CircuitBreaker(settings: b.settings, restoring: b.snapshot, nowMs: midnight + 2 * 86_400_000)
         #expect(restored.haltReason == "x" && restored.tradesToday == 0)
-        restored.resume()
+        restored.resume(nowMs: midnight + 2 * 86_400_000)
     }
 
     @Test("TS-21 consecutive errors open the breaker; after the cooldown one trial; success closes, failure reopens")

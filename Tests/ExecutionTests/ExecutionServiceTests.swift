@@ -21,7 +21,7 @@ final class ScriptedExecutor: Executor, Sendable {
 
     func execute(_ request: ExecutionRequest) async -> ExecutionResult {
         // Durable before the executor sees it: its row, or the intent line start-up writes back as pending.
-        let intent = (try? journal.intents.read())?.first { $0.clientOrderID == request.clientOrderID }
+        let intent = (try? journal.intents?.read())?.first { $0.clientOrderID == request.clientOrderID }
         let state = (try? journal.order(request.clientOrderID)?.state) ?? intent?.state
         seenStates.withLock { $0.append(state) }
         return answer(request)
@@ -167,8 +167,8 @@ struct ReconciliationTests {
             if state != .pending { try journal.update(id, state: state, at: 2, event: "submitted") }
         }
 
-        func reconcile(threshold: Contracts = .zero) async throws -> ReconciliationReport {
-            try await Reconciler(journal: journal, ledger: executor, driftThreshold: threshold).run(nowNanoseconds: 3)
+        func reconcile(threshold: Contracts = .zero, now: Int64 = 3) async throws -> ReconciliationReport {
+            try await Reconciler(journal: journal, ledger: executor, driftThreshold: threshold).run(nowNanoseconds: now)
         }
     }
 
@@ -176,8 +176,12 @@ struct ReconciliationTests {
     func crashBeforeSend() async throws {
         let s = try await Setup.start()
         try s.row("c-1", state: .pending)
-        let report = try await s.reconcile()
-        #expect(report.resolved.map(\.state) == [.rejected])
+        let early = try await s.reconcile()
+        #expect(early.resolved.isEmpty && early.unresolved.map(\.clientOrderID) == ["c-1"],
+                "absent right after it was made is not evidence yet: still unresolved")
+        #expect(try s.journal.order("c-1")?.state == .pending)
+        let report = try await s.reconcile(now: 1 + 60_000_000_000)
+        #expect(report.resolved.map(\.state) == [.notPlaced], "absent for the whole window: not placed (not a venue rejection)")
         #expect(try s.journal.order("c-1")?.errorCode == "NOT_SENT")
         #expect(try s.journal.nonTerminalOrders().isEmpty)
         #expect(try await s.client.orders().collect().isEmpty)
@@ -263,10 +267,15 @@ struct ReconciliationTests {
         #expect(result.order.state == .submitted && result.order.isAmbiguous, "never marked rejected on a guess")
         #expect(try s.journal.order("amb")?.state == .submitted)
         #expect(await service.unresolved == ["amb"])
-        #expect(await service.settleUnresolved(with: executor).isEmpty, "the venue still cannot answer")
+        #expect(await service.settleUnresolved(with: executor, absentWindow: .seconds(60)).isEmpty, "the venue still cannot answer")
         s.sim.faults.clear()
-        let settled = await service.settleUnresolved(with: executor)
-        #expect(settled.map(\.state) == [applied ? .filled : .rejected])
+        if !applied {
+            #expect(await service.settleUnresolved(with: executor, absentWindow: .seconds(60)).isEmpty,
+                    "absent, but not yet for the whole window: still unresolved, never guessed")
+            #expect(try s.journal.order("amb")?.state == .submitted)
+        }
+        let settled = await service.settleUnresolved(with: executor, absentWindow: .zero)
+        #expect(settled.map(\.state) == [applied ? .filled : .notPlaced])
         #expect(await service.unresolved.isEmpty)
         if applied {
             #expect(try s.journal.positions()[Self.ticker] == contracts("5"))

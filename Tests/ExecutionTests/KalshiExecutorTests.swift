@@ -135,14 +135,15 @@ struct KalshiExecutorTests {
         await h.stop()
     }
 
-    @Test("a 5xx before the venue applied anything is answered by the lookup: rejected, nothing on the venue")
+    @Test("TS-42 a 5xx before the venue applied anything: lookups say not found, and that is not evidence; the order stays unresolved")
     func ambiguousNotApplied() async throws {
         let h = try await Harness.start()
         try h.sim.faults.apply(argument: "POST /portfolio/events/orders=error_rate:1")
         let result = await h.executor.execute(Self.request("amb-2", limit: "0.50", count: "5"))
         h.sim.faults.clear()
-        #expect(result.order.state == .rejected)
-        #expect(result.order.rejectionCode == "NOT_FOUND_AFTER_AMBIGUOUS_SUBMIT")
+        #expect(result.order.state == .submitted && result.order.isAmbiguous, "never marked rejected (or anything final) on three quick lookups")
+        #expect(result.order.rejectionCode == nil)
+        #expect(result.rejection?.contains("outcome unknown") == true)
         #expect(try await h.venueOrders().isEmpty)
         await h.stop()
     }

@@ -10,7 +10,7 @@ func fill(_ id: String, _ count: String, _ price: String = "0.50") throws -> Exe
 @Suite("Order state machine")
 struct OrderLifecycleTests {
     static let legal: Set<[OrderState]> = [
-        [.pending, .submitted], [.pending, .rejected], [.pending, .canceled],
+        [.pending, .submitted], [.pending, .rejected], [.pending, .canceled], [.pending, .notPlaced], [.submitted, .notPlaced],
         [.submitted, .submitted], [.submitted, .resting], [.submitted, .partiallyFilled], [.submitted, .filled],
         [.submitted, .canceled], [.submitted, .rejected], [.submitted, .expired],
         [.resting, .partiallyFilled], [.resting, .filled], [.resting, .canceled], [.resting, .expired],

@@ -91,20 +91,50 @@ struct PaperExecutorTests {
         #expect(await executor.positions()[Self.ticker] == contracts("-8"))
     }
 
-    @Test("TS-29 a resting GTC paper order fills when public trades cross it")
+    @Test("TS-29 a resting GTC paper order fills when public trades cross it; its execution returns the fills (one fill path)")
     func restingFillsOnTrade() async {
         let books = FixedBooks(), clock = ManualClock()
         books.set(Self.ticker, .fresh(Self.book(asks: [("0.60", "5")]), seq: 1))
         let executor = Self.executor(books, clock)
-        let result = await Self.run(executor, clock, Self.request(.buy, .yes, "0.50", "10", tif: .goodTillCanceled))
-        #expect(result.order.state == .resting)
+        let task = Task { await executor.execute(Self.request(.buy, .yes, "0.50", "10", tif: .goodTillCanceled)) }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .milliseconds(20))
+        #expect(await eventually { await executor.openOrders().first?.state == .resting })
         await executor.onTrade(ticker: Self.ticker, yesPrice: price("0.52"), count: contracts("100"))
         #expect(await executor.openOrders().first?.filled == .zero, "a trade above the bid does not cross it")
         await executor.onTrade(ticker: Self.ticker, yesPrice: price("0.50"), count: contracts("4"))
         #expect(await executor.openOrders().first?.filled == contracts("4"))
         await executor.onTrade(ticker: Self.ticker, yesPrice: price("0.49"), count: contracts("20"))
+        let result = await task.value
+        #expect(result.order.state == .filled && result.order.fills.count == 2, "the trades' fills come back through the execution")
+        #expect(result.timing.firstFill != nil)
         #expect(await executor.openOrders().isEmpty)
         #expect(await executor.positions()[Self.ticker] == contracts("10"))
+    }
+
+    @Test("TS-56 a resting GTC paper order is worked until its timeout, then its remainder is cancelled; cancelAll ends it at once")
+    func restingTimesOut() async {
+        let books = FixedBooks(), clock = ManualClock()
+        books.set(Self.ticker, .fresh(Self.book(asks: [("0.60", "5")]), seq: 1))
+        let executor = Self.executor(books, clock)
+        let timed = Task { await executor.execute(Self.request(.buy, .yes, "0.50", "10", tif: .goodTillCanceled, id: "gtc-1")) }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .milliseconds(20))
+        #expect(await eventually { await executor.openOrders().count == 1 })
+        await executor.onTrade(ticker: Self.ticker, yesPrice: price("0.50"), count: contracts("3"))
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(30))
+        let result = await timed.value
+        #expect(result.order.state == .canceled && result.order.filled == contracts("3"))
+        #expect(result.rejection?.contains("timed out") == true)
+
+        let cancelled = Task { await executor.execute(Self.request(.buy, .yes, "0.50", "10", tif: .goodTillCanceled, id: "gtc-2")) }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .milliseconds(20))
+        #expect(await eventually { await executor.openOrders().count == 1 })
+        #expect(await executor.cancelAll() == 1)
+        let ended = await cancelled.value
+        #expect(ended.order.state == .canceled && ended.order.filled == .zero)
     }
 
     @Test("TS-30 the random model reproduces for a seed")

@@ -122,7 +122,11 @@ extension HybridRunCLITests {
         _ = try await run.waitForLine(containing: "TRADE k-20 ")
         #expect(await run.stop(signal: SIGKILL) == SIGKILL)
 
-        let restart = try await CLIProcess.runDetached(["--signals", dir.write("none.jsonl", ""), "--duration", "1"], environment: environment,
+        // An order whose intent was logged but that the venue never saw is `not_placed` once the venue has not
+        // known it for the whole absent window (1 s here; 60 s by default), never guessed before.
+        var restartEnvironment = environment
+        restartEnvironment["ORDER_ABSENT_WINDOW_SECONDS"] = "1"
+        let restart = try await CLIProcess.runDetached(["--signals", dir.write("none.jsonl", ""), "--duration", "3"], environment: restartEnvironment,
                                                        workingDirectory: dir.path)
         #expect(restart.status == 0, "\(restart.stderr)")
         #expect(restart.stdout.contains("0 position drift(s)"), "\(restart.stdout)")
@@ -132,7 +136,8 @@ extension HybridRunCLITests {
         let orders = try await Self.journaledOrders(dir)
         let journaled = Set(orders.compactMap { $0["client_order_id"] as? String })
         #expect(Set(venueOrders.map(\.clientOrderID)).isSubset(of: journaled), "every venue order is in the journal")
-        #expect(orders.allSatisfy { ["filled", "canceled", "rejected", "expired"].contains($0["state"] as? String ?? "") })
+        #expect(orders.allSatisfy { ["filled", "canceled", "rejected", "expired", "not_placed"].contains($0["state"] as? String ?? "") },
+                "\(orders.map { $0["state"] ?? "?" })")
         let journaledFills = orders.reduce(0) { $0 + (($1["fills"] as? [Any])?.count ?? 0) }
         let venueFills = try await demo.exchange.fills(account: account, ticker: nil, orderID: nil, cursor: nil, limit: 1_000).get().fills
         #expect(journaledFills == venueFills.count, "no fill lost or doubled")

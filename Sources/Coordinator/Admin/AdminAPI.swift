@@ -17,6 +17,10 @@ public struct AdminStatus: Sendable, Codable {
     public var loop: LoopStats
     public var signalsReceived: Int
     public var signalsMalformed: Int
+    /// Accepted signals waiting for a cycle.
+    public var signalsWaiting: Int
+    public var signalsRefused: Int
+    public var signalsDuplicate: Int
 }
 
 /// Routes of the admin API. Every route but `GET /health` needs `Authorization: Bearer <token>`.
@@ -26,23 +30,29 @@ public struct AdminStatus: Sendable, Codable {
 /// - `GET /metrics` — Prometheus text
 /// - `POST /halt` `{"reason": "..."}` — no new orders until resume (persisted)
 /// - `POST /resume` — lift a halt (and acknowledge recorded drift)
-/// - `POST /signals` — JSON lines, queued for the next cycle; answers accepted/rejected with line numbers
+/// - `POST /signals` — JSON lines, journaled then queued; answers accepted/rejected with line numbers
+///   (200 all accepted, 207 some rejected, 503 the inbox is full: resend what was refused later)
+/// - `POST /orders` `{"intent","ticker","count","price","tif"}` — one manual order through the running
+///   executor (what `run-executor order` does while a run holds the journal)
+/// - `POST /cancel-all` — cancels the resting orders this run placed
 public struct AdminAPI: Sendable {
     let token: String
     let board: RunBoard
     let service: ExecutionService
     let loop: ExecutionLoop
     let inbox: SignalInbox
+    let desk: ManualOrderDesk?
     let hybrid: Bool
     let log: @Sendable (String) -> Void
 
-    public init(token: String, board: RunBoard, service: ExecutionService, loop: ExecutionLoop, inbox: SignalInbox, hybrid: Bool,
-                log: @escaping @Sendable (String) -> Void) {
+    public init(token: String, board: RunBoard, service: ExecutionService, loop: ExecutionLoop, inbox: SignalInbox, desk: ManualOrderDesk? = nil,
+                hybrid: Bool, log: @escaping @Sendable (String) -> Void) {
         self.token = token
         self.board = board
         self.service = service
         self.loop = loop
         self.inbox = inbox
+        self.desk = desk
         self.hybrid = hybrid
         self.log = log
     }
@@ -62,8 +72,7 @@ public struct AdminAPI: Sendable {
         guard authorised(request) else { return .error(401, "missing or wrong bearer token") }
         switch (request.method, request.path) {
         case ("GET", "/status"):
-            return .json(200, AdminStatus(state: await board.state, mode: service.mode.rawValue, hybrid: hybrid, execution: await service.status(),
-                                          loop: await loop.stats, signalsReceived: await inbox.received, signalsMalformed: await inbox.malformed))
+            return .json(200, await status())
         case ("GET", "/metrics"):
             return AdminResponse(status: 200, contentType: "text/plain; version=0.0.4", body: Data(service.metrics.prometheusText().utf8))
         case ("POST", "/halt"):
@@ -73,20 +82,54 @@ public struct AdminAPI: Sendable {
             log("HALT via admin API: \(reason)")
             return .json(200, await service.status())
         case ("POST", "/resume"):
-            await service.resume()
+            guard await service.resume() else { return .error(500, "resume refused: the journal cannot record it (see status)") }
             log("RESUME via admin API")
             return .json(200, await service.status())
         case ("POST", "/signals"):
-            struct Rejection: Encodable { var line: Int; var reason: String }
-            struct Answer: Encodable { var accepted: Int; var rejected: [Rejection] }
-            let lines = String(decoding: request.body, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            let before = await inbox.received
-            let rejected = await inbox.ingest(lines: lines).map { Rejection(line: $0.line, reason: $0.reason) }
-            rejected.forEach { log("MALFORMED (POST /signals) line \($0.line): \($0.reason)") }
-            return .json(rejected.isEmpty ? 200 : 207, Answer(accepted: await inbox.received - before, rejected: rejected))
+            return await signals(request.body)
+        case ("POST", "/orders"):
+            guard let desk else { return .error(404, "manual orders are not taken by this process") }
+            guard let order = try? JSONDecoder.snakeCaseKeys.decode(ManualOrderRequest.self, from: request.body) else {
+                return .error(400, "expected {\"intent\", \"ticker\", \"count\", \"price\", \"tif\"}")
+            }
+            log("ORDER via admin API: \(order.intent) \(order.ticker) \(order.count) @ \(order.price) \(order.tif)")
+            let answer = await desk.place(order)
+            return .json(answer.outcome == "executed" ? 200 : 422, answer)
+        case ("POST", "/cancel-all"):
+            let cancelled = await service.cancelAll()
+            log("CANCEL-ALL via admin API: \(cancelled) resting order(s) cancelled")
+            return .json(200, ["cancelled": cancelled])
         default:
             return .error(404, "no route \(request.method) \(request.path)")
         }
+    }
+
+    func status() async -> AdminStatus {
+        AdminStatus(state: await board.state, mode: service.mode.rawValue, hybrid: hybrid, execution: await service.status(),
+                    loop: await loop.stats, signalsReceived: await inbox.received, signalsMalformed: await inbox.malformed,
+                    signalsWaiting: await inbox.waiting, signalsRefused: await inbox.refused, signalsDuplicate: await inbox.duplicates)
+    }
+
+    private func signals(_ body: Data) async -> AdminResponse {
+        struct Rejection: Encodable { var line: Int; var reason: String }
+        struct Answer: Encodable { var accepted: Int; var rejected: [Rejection] }
+        var splitter = LineSplitter(maxLineBytes: inbox.settings.maxLineBytes)
+        let lines = splitter.feed(body) + splitter.finish()
+        let intake = await inbox.submit(lines)
+        let rejected = (intake.malformed + intake.refused).sorted { $0.line < $1.line }.map { Rejection(line: $0.line, reason: $0.reason) }
+        intake.malformed.forEach { log("MALFORMED (POST /signals) line \($0.line): \($0.reason)") }
+        intake.refused.forEach { log("REFUSED (POST /signals) line \($0.line): \($0.reason)") }
+        let status = intake.inboxFull ? 503 : rejected.isEmpty ? 200 : 207
+        return .json(status, Answer(accepted: intake.accepted, rejected: rejected))
+    }
+}
+
+extension JSONDecoder {
+    /// Decodes `snake_case` keys into camelCase properties.
+    static var snakeCaseKeys: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// One request to the admin API.
 public struct AdminRequest: Sendable {
@@ -28,25 +29,57 @@ public struct AdminResponse: Sendable {
     public static func error(_ status: Int, _ message: String) -> AdminResponse { json(status, ["error": message]) }
 }
 
+/// Limits that keep the admin server up under abuse (slow or idle clients, floods, huge bodies).
+public struct AdminServerLimits: Sendable {
+    /// A request's head and body must arrive within this of the connection opening (or of the previous
+    /// response): a client that trickles bytes is cut off.
+    public var requestTimeout: Duration = .seconds(10)
+    /// A kept-alive connection with no request for this long is closed.
+    public var idleTimeout: Duration = .seconds(30)
+    /// Connections open at once; more are closed on arrival.
+    public var maxConnections = 64
+    /// Larger bodies are answered 413 and the connection closed.
+    public var maxBodyBytes = 4 << 20
+    public init() {}
+}
+
 /// A small HTTP/1.1 server on 127.0.0.1 for the admin API (SwiftNIO async channels).
 public final class AdminServer: Sendable {
     public let port: Int
     private let channel: any Channel
     private let task: Task<Void, Never>
+    private let open: ConnectionCount
 
-    private init(port: Int, channel: any Channel, task: Task<Void, Never>) {
+    private init(port: Int, channel: any Channel, task: Task<Void, Never>, open: ConnectionCount) {
         self.port = port
         self.channel = channel
         self.task = task
+        self.open = open
     }
 
+    /// Connections open now.
+    public var openConnections: Int { open.value.withLock { $0 } }
+
     /// Binds `127.0.0.1:port` (0 picks a free port) and serves `handler`.
-    public static func start(port: Int, handler: @escaping @Sendable (AdminRequest) async -> AdminResponse) async throws -> AdminServer {
+    public static func start(port: Int, limits: AdminServerLimits = AdminServerLimits(),
+                             handler: @escaping @Sendable (AdminRequest) async -> AdminResponse) async throws -> AdminServer {
+        let open = ConnectionCount()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let admitted = open.value.withLock { count -> Bool in
+                        guard count < limits.maxConnections else { return false }
+                        count += 1
+                        return true
+                    }
+                    if admitted {
+                        channel.closeFuture.whenComplete { _ in open.value.withLock { $0 -= 1 } }
+                    } else {
+                        channel.close(promise: nil)
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(AdminConnectionGuard(limits: limits))
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
                 }
             }
@@ -63,7 +96,7 @@ public final class AdminServer: Sendable {
                 }
             }
         }
-        return AdminServer(port: bound, channel: server.channel, task: task)
+        return AdminServer(port: bound, channel: server.channel, task: task, open: open)
     }
 
     public func stop() async {
@@ -83,7 +116,6 @@ public final class AdminServer: Sendable {
                     head = requestHead
                     body.clear()
                 case var .body(chunk):
-                    guard body.readableBytes + chunk.readableBytes <= 4 << 20 else { return }
                     body.writeBuffer(&chunk)
                 case .end:
                     guard let requestHead = head else { continue }
@@ -105,5 +137,81 @@ public final class AdminServer: Sendable {
                 }
             }
         }
+    }
+}
+
+/// Connections open now (shared by the accept path and each connection's close).
+final class ConnectionCount: Sendable {
+    let value = Mutex(0)
+}
+
+/// Per connection: closes it when a request does not arrive whole within the request timeout or the
+/// connection idles past the idle timeout, and answers a body over the limit with 413 (then closes)
+/// instead of reading it.
+final class AdminConnectionGuard: ChannelDuplexHandler, @unchecked Sendable {
+    // @unchecked: NIO calls a handler only on its channel's event loop; nothing here is touched elsewhere.
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let limits: AdminServerLimits
+    private var deadline: Scheduled<Void>?
+    private var bodyBytes = 0
+    private var refusing = false
+
+    init(limits: AdminServerLimits) { self.limits = limits }
+
+    private static func amount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    private func arm(_ context: ChannelHandlerContext, _ duration: Duration) {
+        deadline?.cancel()
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: Self.amount(duration)) { channel.close(promise: nil) }
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { arm(context, limits.requestTimeout) }
+
+    func handlerRemoved(context: ChannelHandlerContext) { deadline?.cancel() }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !refusing else { return }
+        let part = unwrapInboundIn(data)
+        switch part {
+        case let .head(head):
+            bodyBytes = 0
+            arm(context, limits.requestTimeout)
+            if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > limits.maxBodyBytes {
+                return refuse(context, head)
+            }
+        case let .body(chunk):
+            bodyBytes += chunk.readableBytes
+            if bodyBytes > limits.maxBodyBytes { return refuse(context, nil) }
+        case .end:
+            deadline?.cancel()
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { arm(context, limits.idleTimeout) }
+        context.write(data, promise: promise)
+    }
+
+    /// 413 and close: the rest of the body is never read.
+    private func refuse(_ context: ChannelHandlerContext, _ head: HTTPRequestHead?) {
+        refusing = true
+        deadline?.cancel()
+        let body = ByteBuffer(string: "{\"error\":\"request body larger than \(limits.maxBodyBytes) bytes\"}")
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        headers.add(name: "Connection", value: "close")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head?.version ?? .http1_1, status: .payloadTooLarge, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 }

@@ -6,9 +6,17 @@ import Markets
 /// Counters of a run, printed every 60 cycles and at the end.
 public struct LoopStats: Sendable, Hashable, Codable {
     public var cycles = 0
+    /// Signals accepted (journaled) by this run, from every source.
     public var signals = 0
     public var notTraded = 0
-    public var dropped = 0
+    /// Signals waiting for a cycle with room (deferred, never dropped).
+    public var deferred = 0
+    /// Signals refused because the inbox was full or the journal could not take them.
+    public var refused = 0
+    /// Signals refused because their `signal_id` was already accepted (this run or an earlier one).
+    public var duplicates = 0
+    /// Signals too old (`SIGNAL_MAX_AGE_MS`) when their turn came: recorded, not traded.
+    public var expired = 0
     public var orders = 0
     public var filledOrders = 0
     public var contractsFilled = Contracts.zero
@@ -22,7 +30,7 @@ public struct LoopStats: Sendable, Hashable, Codable {
     public var line: String {
         "cycles=\(cycles) signals=\(signals) orders=\(orders) filled_orders=\(filledOrders) contracts=\(contractsFilled.wireString) "
             + "notional=\(notional.wireString) fees=\(fees.wireString) denied=\(denied) rejected=\(rejected) aborted=\(aborted) "
-            + "not_traded=\(notTraded) dropped=\(dropped) malformed=\(malformed)"
+            + "not_traded=\(notTraded) deferred=\(deferred) expired=\(expired) refused=\(refused) duplicates=\(duplicates) malformed=\(malformed)"
     }
 }
 
@@ -49,12 +57,11 @@ public actor ExecutionLoop {
     private var orderCounter = 0
     private let runID: String
     /// Subscribes the data feed to a market's book before its first order (paper fills need the book).
-    private let watch: (@Sendable (String) async -> Void)?
-    private var watched: Set<String> = []
+    private let books: BookWatcher?
 
     public init(inbox: SignalInbox, service: ExecutionService, catalog: MarketCatalog, synthetic: SyntheticSignalSource? = nil,
-                settings: Settings = Settings(), log: @escaping @Sendable (String) -> Void, watch: (@Sendable (String) async -> Void)? = nil) {
-        self.watch = watch
+                settings: Settings = Settings(), log: @escaping @Sendable (String) -> Void, books: BookWatcher? = nil) {
+        self.books = books
         self.inbox = inbox
         self.service = service
         self.catalog = catalog
@@ -95,37 +102,45 @@ public actor ExecutionLoop {
         bell.ring()
     }
 
-    /// One cycle.
+    /// One cycle: the best signals the inbox holds, at most `maxSignalsPerCycle`; the rest wait for the
+    /// next cycle (deferred, never dropped); signals too old to trade are recorded as expired.
     public func cycle() async {
         stats.cycles += 1
-        var signals = await inbox.drain()
-        if let synthetic, let signal = await synthetic.next() { signals.append(signal) }
-        stats.signals += signals.count
-        stats.malformed = await inbox.malformed
-        var tradeable: [Signal] = []
-        for signal in signals {
-            if signal.shouldTrade { tradeable.append(signal) } else {
-                stats.notTraded += 1
-                record(signal, "not_traded")
-            }
+        if let synthetic, await inbox.waiting == 0, let signal = await synthetic.next() {
+            let intake = await inbox.submit(signal)
+            intake.refused.forEach { log("REFUSED synthetic \($0.reason)") }
         }
-        tradeable.sort { $0.edge > $1.edge }
-        for (index, signal) in tradeable.enumerated() {
+        let batch = await inbox.take(settings.maxSignalsPerCycle)
+        await refreshCounters(deferred: batch.deferred)
+        for signal in batch.expired {
+            stats.expired += 1
+            log("EXPIRED \(signal.id) \(signal.ticker): older than \(inbox.settings.maxAge) when its turn came; not traded")
+            record(signal, "expired")
+        }
+        for (index, signal) in batch.tradeable.enumerated() {
             if stopping {
-                record(signal, "not_traded_shutdown")
-                continue
+                // Left `accepted` in the journal: the next start trades them if still young, else expires them.
+                await inbox.putBack(Array(batch.tradeable[index...]))
+                break
             }
-            if index < settings.maxSignalsPerCycle { await trade(signal) } else {
-                stats.dropped += 1
-                record(signal, "dropped_cycle_full")
-            }
+            await trade(signal)
         }
         if stats.cycles % settings.statsEvery == 0 { log("stats \(stats.line)") }
     }
 
+    private func refreshCounters(deferred: Int) async {
+        stats.deferred = deferred
+        stats.signals = await inbox.received
+        stats.notTraded = await inbox.notTraded
+        stats.malformed = await inbox.malformed
+        stats.refused = await inbox.refused
+        stats.duplicates = await inbox.duplicates
+    }
+
     private func record(_ signal: Signal, _ status: String) {
-        try? service.journal.recordSignal(id: signal.id, receivedNanoseconds: ExecutionService.systemWallClock(), payload: signal.payload,
-                                          shouldTrade: signal.shouldTrade, status: status)
+        do { try service.journal.setSignalStatus([signal.id], status) } catch {
+            log("ERROR signal \(signal.id) status \(status) could not be journaled: \(error)")
+        }
     }
 
     private func nextClientOrderID(_ signal: Signal, attempt: Int) -> String {
@@ -135,7 +150,7 @@ public actor ExecutionLoop {
 
     /// One signal: priced by the order manager, retried with bounded improvement while nothing fills.
     private func trade(_ signal: Signal) async {
-        let signalAt = ContinuousClock.now
+        let signalAt = signal.arrivedAt
         guard let market = await catalog.info(signal.ticker) else {
             stats.aborted += 1
             log("BLOCK \(signal.id) \(signal.ticker): market not listed on the trading venue")
@@ -147,7 +162,7 @@ public actor ExecutionLoop {
             return record(signal, "market_not_open")
         }
         guard let ask = signal.ask else { return record(signal, "no_ask") }
-        if let watch, watched.insert(signal.ticker).inserted { await watch(signal.ticker) }
+        if let books { await books.ensure(signal.ticker) }
         let input = PricingInput(side: signal.side, ask: ask, edge: signal.edge, grid: market.grid)
         for attempt in 0...settings.pricing.maxRetries {
             if stopping, attempt > 0 { return record(signal, "unfilled_shutdown") }
@@ -174,8 +189,8 @@ public actor ExecutionLoop {
                 return record(signal, "refused")
             case let .executed(result):
                 stats.orders += 1
-                stats.fees = Dollars(micros: stats.fees.micros + result.fees.micros)
-                stats.notional = Dollars(micros: stats.notional.micros + result.notional.micros)
+                stats.fees = stats.fees.addingSaturated(result.fees)
+                stats.notional = stats.notional.addingSaturated(result.notional)
                 let order = result.order
                 log("TRADE \(signal.id) \(signal.action.rawValue) \(signal.ticker) \(signal.contracts.wireString) @ \(limit.wireString) → "
                     + "\(order.state.rawValue) filled=\(order.filled.wireString)"
@@ -188,7 +203,7 @@ public actor ExecutionLoop {
                 }
                 if order.filled.isPositive {
                     stats.filledOrders += 1
-                    stats.contractsFilled = Contracts(hundredths: stats.contractsFilled.hundredths + order.filled.hundredths)
+                    stats.contractsFilled = stats.contractsFilled.addingSaturated(order.filled)
                     if case let .abort(reason)? = manager.checkSlippage(expected: ask, average: result.averagePrice) {
                         log("SLIPPAGE \(signal.id): \(reason)")
                     }

@@ -9,34 +9,78 @@ public struct MarketInfo: Sendable, Hashable {
     public var seriesTicker: String
     public var grid: PriceGrid
     public var status: String
+    /// What a YES contract is worth once the market has a result (`nil` until then).
+    public var settlementYesValue: Dollars?
+
+    public init(ticker: String, eventTicker: String, seriesTicker: String, grid: PriceGrid, status: String, settlementYesValue: Dollars? = nil) {
+        self.ticker = ticker
+        self.eventTicker = eventTicker
+        self.seriesTicker = seriesTicker
+        self.grid = grid
+        self.status = status
+        self.settlementYesValue = settlementYesValue
+    }
 
     /// Kalshi calls an open market `active` (REST) or `open` (filters).
     public var isOpen: Bool { status == "active" || status == "open" }
 }
 
-/// Markets of one venue, loaded on demand and refreshed on an interval, so every order is checked
-/// against the trading venue's own listing (in hybrid mode the data venue's listing can differ).
-public actor MarketCatalog {
-    private let client: KalshiDataClient
-    private var markets: [String: MarketInfo] = [:]
+/// Where a catalog reads a venue's markets from (the venue's REST API; a fixed list in tests).
+public protocol MarketListing: Sendable {
+    /// Every market open for trading now.
+    func openMarkets() async throws -> [MarketInfo]
+    /// One market, or `nil` when the venue does not list it.
+    func market(_ ticker: String) async throws -> MarketInfo?
+}
+
+/// A Kalshi venue's listing over its REST API.
+public struct KalshiMarketListing: MarketListing {
+    let client: KalshiDataClient
 
     public init(client: KalshiDataClient) { self.client = client }
 
     static func info(_ market: KalshiMarket) -> MarketInfo? {
         guard let grid = try? market.priceGrid() else { return nil }
         let series = market.eventTicker.split(separator: "-").first.map(String.init) ?? market.eventTicker
-        return MarketInfo(ticker: market.ticker, eventTicker: market.eventTicker, seriesTicker: series, grid: grid, status: market.status)
+        return MarketInfo(ticker: market.ticker, eventTicker: market.eventTicker, seriesTicker: series, grid: grid, status: market.status,
+                          settlementYesValue: market.settlementYesValue)
     }
+
+    public func openMarkets() async throws -> [MarketInfo] {
+        var filter = MarketFilter()
+        filter.status = .open
+        var markets: [MarketInfo] = []
+        for try await market in client.markets(filter) {
+            if let info = Self.info(market) { markets.append(info) }
+        }
+        return markets
+    }
+
+    public func market(_ ticker: String) async throws -> MarketInfo? {
+        do {
+            return Self.info(try await client.market(ticker))
+        } catch {
+            if case .rejected(404, _, _, _) = error.kind { return nil }
+            throw error
+        }
+    }
+}
+
+/// Markets of one venue, loaded on demand and refreshed on an interval, so every order is checked
+/// against the trading venue's own listing (in hybrid mode the data venue's listing can differ).
+public actor MarketCatalog {
+    private let listing: any MarketListing
+    private var markets: [String: MarketInfo] = [:]
+
+    public init(listing: any MarketListing) { self.listing = listing }
+
+    public init(client: KalshiDataClient) { self.init(listing: KalshiMarketListing(client: client)) }
 
     /// Loads every open market (paginated); returns how many.
     @discardableResult
     public func refreshOpenMarkets() async throws -> Int {
-        var filter = MarketFilter()
-        filter.status = .open
         var fresh: [String: MarketInfo] = [:]
-        for try await market in client.markets(filter) {
-            if let info = Self.info(market) { fresh[market.ticker] = info }
-        }
+        for market in try await listing.openMarkets() { fresh[market.ticker] = market }
         markets = fresh
         return fresh.count
     }
@@ -44,9 +88,16 @@ public actor MarketCatalog {
     /// The market, fetched from the venue when not known yet; `nil` when the venue does not list it.
     public func info(_ ticker: String) async -> MarketInfo? {
         if let known = markets[ticker] { return known }
-        guard let market = try? await client.market(ticker), let info = Self.info(market) else { return nil }
-        markets[ticker] = info
-        return info
+        guard let market = try? await listing.market(ticker) else { return nil }
+        markets[ticker] = market
+        return market
+    }
+
+    /// The market as the venue lists it now (not the cached copy): its result once it has one.
+    public func current(_ ticker: String) async -> MarketInfo? {
+        guard let market = try? await listing.market(ticker) else { return markets[ticker] }
+        markets[ticker] = market
+        return market
     }
 
     /// A lifecycle change seen on the data feed (closed, settled, grid changed).

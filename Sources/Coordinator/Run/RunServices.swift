@@ -28,6 +28,7 @@ struct MarketFeedService: Service {
     let market: LiveMarketData
     let catalog: MarketCatalog
     let paper: PaperExecutor<ContinuousClock>?
+    let service: ExecutionService
     let board: RunBoard
     let metrics: ExecutionMetrics
     let log: @Sendable (String) -> Void
@@ -42,6 +43,9 @@ struct MarketFeedService: Service {
                     }
                 case let .lifecycle(event):
                     await apply(event.eventType, event.marketTicker, ranges: event.priceRanges)
+                    if event.eventType == "determined" || event.eventType == "settled" {
+                        await settle(event)
+                    }
                 case let .connection(.waiting(delay, reason)):
                     // The run's error state until the feed is back; stale books are never traded on meanwhile.
                     metrics.count("market_data_disconnects")
@@ -57,6 +61,16 @@ struct MarketFeedService: Service {
                 }
             }
         }
+    }
+
+    /// A market with a result: what the journal holds there is realised (paper and venue positions alike).
+    private func settle(_ event: WSMarketLifecycle) async {
+        guard let value = event.settlementYesValue else {
+            log("market \(event.marketTicker) \(event.eventType) without a readable result (\(event.result ?? "none")); position kept until one is known")
+            return
+        }
+        guard await service.settle(event.marketTicker, yesValue: value, reason: "market \(event.eventType) \(event.result ?? "")") != nil else { return }
+        if let paper { await paper.restore(positions: (try? service.journal.positions()) ?? [:]) }
     }
 
     private func apply(_ type: String, _ ticker: String, ranges: [PriceRangeWire]?) async {
@@ -122,16 +136,45 @@ struct UnresolvedOrdersService: Service {
     let service: ExecutionService
     let ledger: any VenueLedger
     let interval: Duration
+    let absentWindow: Duration
     let log: @Sendable (String) -> Void
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
-                for (id, state) in await service.settleUnresolved(with: ledger) {
+                for (id, state) in await service.settleUnresolved(with: ledger, absentWindow: absentWindow) {
                     log("RESOLVED \(id): \(state.rawValue) (outcome was unknown)")
                 }
             }
         }
+    }
+}
+
+/// Journals the best bids of every market held, every `interval` and at shutdown: the last known price
+/// `report` marks positions to when the data venue cannot be asked.
+struct MarksService: Service {
+    let market: LiveMarketData
+    let journal: Journal
+    let interval: Duration
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                await Self.record(market: market, journal: journal)
+            }
+        }
+    }
+
+    static func record(market: LiveMarketData, journal: Journal) async {
+        guard let held = try? journal.positions(), !held.isEmpty else { return }
+        var marks: [Journal.Mark] = []
+        let now = ExecutionService.systemWallClock()
+        for ticker in held.keys.sorted() {
+            guard let book = await market.book(ticker).freshBook else { continue }
+            marks.append(Journal.Mark(ticker: ticker, yesBid: book.bestBid(.yes)?.price, noBid: book.bestBid(.no)?.price, nanoseconds: now))
+        }
+        try? journal.recordMarks(marks)
     }
 }

@@ -19,6 +19,43 @@ public enum SignalOrigin: Sendable, Hashable {
 /// A run could not start or continue.
 public struct RunError: Error, Sendable, CustomStringConvertible {
     public let description: String
+    /// A problem with the configuration (exit 2), found before anything connected.
+    public let isConfiguration: Bool
+
+    public init(description: String, isConfiguration: Bool = false) {
+        self.description = description
+        self.isConfiguration = isConfiguration
+    }
+}
+
+extension TradingSession {
+    /// Signals an earlier run accepted and never executed: re-queued while younger than the maximum age,
+    /// recorded as expired otherwise; one that already has orders (the run stopped mid-execution) is not
+    /// traded again (its orders were reconciled).
+    func restorePendingSignals(_ journal: Journal, into inbox: SignalInbox) async throws {
+        let pending = try journal.pendingSignals()
+        guard !pending.isEmpty else { return }
+        let now = ExecutionService.systemWallClock()
+        let maxAge = inbox.settings.maxAge.components.seconds * 1_000_000_000 + inbox.settings.maxAge.components.attoseconds / 1_000_000_000
+        var requeued: [Signal] = [], expired: [String] = [], executed: [String] = []
+        for entry in pending {
+            if entry.hasOrders {
+                executed.append(entry.id)
+            } else if now - entry.receivedNanoseconds > maxAge {
+                expired.append(entry.id)
+            } else if var signal = try? Signal(jsonLine: entry.payload, lineNumber: 0) {
+                signal.receivedNanoseconds = entry.receivedNanoseconds
+                requeued.append(signal)
+            } else {
+                expired.append(entry.id)
+            }
+        }
+        try journal.setSignalStatus(expired, "expired")
+        try journal.setSignalStatus(executed, "executed_before_restart")
+        await inbox.restore(requeued)
+        log("signals accepted by an earlier run: \(requeued.count) re-queued, \(expired.count) expired (older than \(inbox.settings.maxAge)), "
+            + "\(executed.count) already had orders")
+    }
 }
 
 /// What a finished run reports.
@@ -37,16 +74,28 @@ public final class TradingSession: Sendable {
     private let config: V3Config
     private let origin: SignalOrigin
     private let log: @Sendable (String) -> Void
+    /// Told the admin API's endpoint once it listens (the journal lock names it for other commands).
+    private let adminReady: @Sendable (String) -> Void
 
-    public init(config: V3Config, plan: RunPlan, origin: SignalOrigin, log: @escaping @Sendable (String) -> Void) {
+    public init(config: V3Config, plan: RunPlan, origin: SignalOrigin, log: @escaping @Sendable (String) -> Void,
+                adminReady: @escaping @Sendable (String) -> Void = { _ in }) {
         self.config = config
         self.plan = plan
         self.origin = origin
         self.log = log
+        self.adminReady = adminReady
     }
 
-    /// Starts the admin API with a fresh token, written (0600) to the token file with the endpoint beside it.
-    private func startAdmin(port: Int, api: (String) -> AdminAPI) async throws -> AdminServer {
+    /// A running admin API and the files that let the CLI find it.
+    struct Admin {
+        let server: AdminServer
+        let token: String
+        let endpoint: String
+    }
+
+    /// Starts the admin API with a fresh token, written (0600 from the first byte) to the token file with
+    /// the endpoint beside it.
+    private func startAdmin(port: Int, api: (String) -> AdminAPI) async throws -> Admin {
         var generator = SystemRandomNumberGenerator()
         let token = (0..<4).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
         let handler = api(token)
@@ -54,17 +103,14 @@ public final class TradingSession: Sendable {
         do { server = try await AdminServer.start(port: port) { await handler.handle($0) } } catch {
             throw RunError(description: "admin API: cannot listen on 127.0.0.1:\(port) (\(error)); set ADMIN_PORT or --admin-port (0 picks a free port)")
         }
-        let tokenPath = config.admin.tokenFile
-        let directory = (tokenPath as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        guard FileManager.default.createFile(atPath: tokenPath, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw RunError(description: "admin API: cannot write the token file \(tokenPath)")
-        }
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: tokenPath)
         let endpoint = "http://127.0.0.1:\(server.port)"
-        try Data((endpoint + "\n").utf8).write(to: URL(fileURLWithPath: AdminEndpoint.endpointPath(tokenFile: tokenPath)))
-        log("admin API on \(endpoint) (bearer token in \(tokenPath), mode 0600)")
-        return server
+        do { try AdminFiles.write(token: token, endpoint: endpoint, tokenFile: config.admin.tokenFile) } catch {
+            await server.stop()
+            throw error
+        }
+        log("admin API on \(endpoint) (bearer token in \(config.admin.tokenFile), mode 0600)")
+        adminReady(endpoint)
+        return Admin(server: server, token: token, endpoint: endpoint)
     }
 
     /// Runs until SIGINT/SIGTERM or `duration`, then shuts down cleanly: the loop stops taking signals and
@@ -79,6 +125,7 @@ public final class TradingSession: Sendable {
             log("state \(next)")
         }
         plan.startupNotices.forEach(log)
+        if let problem = AdminFiles.check(tokenFile: config.admin.tokenFile) { throw RunError(description: problem, isConfiguration: true) }
 
         await move(.connectingData)
         let venues = try await Venues.connect(config, mode: plan.mode, connectedData: { await move(.connectingTrading) }, log: log)
@@ -95,12 +142,17 @@ public final class TradingSession: Sendable {
     private func operate(_ venues: Venues, board: RunBoard, move: (RunState) async -> Void, journalPath: String, adminPort: Int?,
                          duration: Duration?) async throws -> RunSummary {
         await move(.syncing)
-        let service = try await venues.prepareExecution(journalPath: journalPath, mode: plan.mode, limits: config.risk,
-                                                                      driftThreshold: config.driftThreshold, log: log)
+        let service = try await venues.prepareExecution(journalPath: journalPath, mode: plan.mode, config: config, log: log)
         let market = venues.market
 
-        // Books to trade on: every listed market for the synthetic stream; external signals subscribe on demand.
-        let inbox = SignalInbox()
+        // Accepted signals wait in the inbox, journaled before their source hears they were accepted.
+        var intakeSettings = SignalInbox.Settings()
+        intakeSettings.capacity = config.signals.inboxCapacity
+        intakeSettings.maxAge = config.signals.maxAge
+        intakeSettings.maxLineBytes = config.signals.maxLineBytes
+        let inbox = SignalInbox(settings: intakeSettings, store: service.journal)
+        try await restorePendingSignals(service.journal, into: inbox)
+        let books = BookWatcher(log: log) { tickers in try await market.watchBooks(tickers) }
         var synthetic: SyntheticSignalSource?
         var reader: Task<Void, Never>?
         switch origin {
@@ -111,38 +163,55 @@ public final class TradingSession: Sendable {
             synthetic = SyntheticSignalSource(books: market, tickers: tickers, seed: seed)
         case let .file(path):
             let log = log
-            reader = try SignalFileSource.start(path: path, into: inbox) { log("MALFORMED \($0)") }
+            reader = try SignalFileSource.start(path: path, into: inbox) { event in
+                switch event {
+                case let .malformed(problem): log("MALFORMED \(problem)")
+                case let .refused(problem): log("REFUSED \(problem)")
+                case let .readError(message): log("ERROR \(message)")
+                case let .finished(lines): log("signals: end of \(path == "-" ? "standard input" : path) after \(lines) line(s)")
+                }
+            }
             try await market.watch(.trade)
         }
         try await market.watch(.marketLifecycle)
         var loopSettings = ExecutionLoop.Settings()
         loopSettings.cycleInterval = config.loop.cycleInterval
         loopSettings.maxSignalsPerCycle = config.loop.maxSignalsPerCycle
-        let subscribe: @Sendable (String) async -> Void = { ticker in _ = try? await market.watchBooks([ticker]) }
-        let onDemand = synthetic == nil ? subscribe : nil
         let loop = ExecutionLoop(inbox: inbox, service: service, catalog: venues.tradingCatalog, synthetic: synthetic, settings: loopSettings,
-                                 log: log, watch: onDemand)
+                                 log: log, books: synthetic == nil ? books : nil)
+        let paperMode = plan.mode == .paper
+        let desk = ManualOrderDesk(service: service, catalog: venues.tradingCatalog) { ticker in
+            if paperMode { try await market.waitForBook(ticker) }
+        }
         let admin = try await startAdmin(port: adminPort ?? config.admin.port,
-                                         api: { AdminAPI(token: $0, board: board, service: service, loop: loop, inbox: inbox, hybrid: plan.hybrid, log: log) })
+                                         api: { AdminAPI(token: $0, board: board, service: service, loop: loop, inbox: inbox, desk: desk,
+                                                         hybrid: plan.hybrid, log: log) })
         await move(.ready)
 
         var logger = Logger(label: "run-executor.services")
         logger.logLevel = .warning
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [
-            .init(service: MarketFeedService(market: market, catalog: venues.tradingCatalog, paper: venues.paper, board: board,
+            .init(service: MarketFeedService(market: market, catalog: venues.tradingCatalog, paper: venues.paper, service: service, board: board,
                                              metrics: venues.metrics, log: log)),
             .init(service: DiscoveryService(catalog: venues.dataCatalog, interval: .seconds(300), log: log)),
-            .init(service: UnresolvedOrdersService(service: service, ledger: venues.executor, interval: .seconds(5), log: log)),
-            .init(service: AdminService(server: admin)),
+            .init(service: UnresolvedOrdersService(service: service, ledger: venues.executor, interval: min(.seconds(5), config.absentWindow / 2),
+                                                   absentWindow: config.absentWindow, log: log)),
+            .init(service: MarksService(market: market, journal: service.journal, interval: .seconds(30))),
+            .init(service: AdminService(server: admin.server)),
             .init(service: ExecutionLoopService(loop: loop)),
             .init(service: DeadlineService(duration: duration), successTerminationBehavior: .gracefullyShutdownGroup),
         ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do { try await group.run() } catch { log("service group ended: \(error)") }
+        do { try await group.run() } catch where !(error is CancellationError) { log("service group ended: \(error)") } catch {}
         reader?.cancel()
+        await books.stop()
 
         await move(.shuttingDown)
         let cancelled = await service.cancelAll()
         log("shutdown: cancelled \(cancelled) resting order(s) this run placed")
+        await MarksService.record(market: market, journal: service.journal)
+        AdminFiles.remove(token: admin.token, endpoint: admin.endpoint, tokenFile: config.admin.tokenFile)
+        let waiting = await inbox.waiting
+        if waiting > 0 { log("shutdown: \(waiting) accepted signal(s) not traded yet; the next start trades them while younger than \(config.signals.maxAge), else expires them") }
         await venues.shutdown()
         await move(.stopped)
         var latency: [LatencyStage: LatencySummary] = [:]

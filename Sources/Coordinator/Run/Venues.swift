@@ -22,7 +22,7 @@ public struct Venues: Sendable {
     /// Shared by the executor and the execution service (one Prometheus registry per run).
     public let metrics: ExecutionMetrics
 
-    static func transport(_ venue: KalshiVenueConfig, tier: KalshiRateTier, presignMaxAge: Duration? = nil) -> KalshiTransport {
+    public static func transport(_ venue: KalshiVenueConfig, tier: KalshiRateTier, presignMaxAge: Duration? = nil) -> KalshiTransport {
         var configuration = KalshiTransport.Configuration(baseURL: venue.apiURL, credentials: venue.credentials)
         configuration.tier = tier
         configuration.presigning = presignMaxAge.map { maxAge in
@@ -57,6 +57,7 @@ public struct Venues: Sendable {
             let seed = config.paper.seed ?? UInt64.random(in: 1...UInt64.max)
             settings.seed = seed
             settings.model = config.paper.fillModel == .book ? .book : .random(RandomFillParameters())
+            settings.orderTimeout = config.orderTimeout
             log("paper executor: \(config.paper.fillModel.rawValue) model, seed \(seed), cash \(config.paper.startingCash.wireString)")
             let paper = PaperExecutor(books: market, clock: ContinuousClock(), settings: settings)
             return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: dataCatalog, executor: paper,
@@ -79,16 +80,39 @@ public struct Venues: Sendable {
         }
     }
 
-    /// Opens the journal, restores the breaker and reconciles with the venue before anything trades.
-    public func prepareExecution(journalPath: String, mode: ExecutionMode, limits: RiskLimits, driftThreshold: Contracts = .zero,
-                                 log: @Sendable (String) -> Void) async throws -> ExecutionService {
+    /// Opens the journal, restores the breaker and reconciles with the venue before anything trades:
+    /// orders of earlier runs settled, positions in markets with a result settled (realised), positions
+    /// compared (drift halts), the events of positions named.
+    public func prepareExecution(journalPath: String, mode: ExecutionMode, config: V3Config,
+                                 log: @escaping @Sendable (String) -> Void) async throws -> ExecutionService {
         let journal = try Journal(path: journalPath)
-        let service = try ExecutionService(executor: executor, journal: journal, mode: mode, breaker: BreakerSettings(limits: limits), metrics: metrics)
-        let report = try await Reconciler(journal: journal, ledger: executor, driftThreshold: driftThreshold)
-            .run(nowNanoseconds: ExecutionService.systemWallClock())
+        let service = try ExecutionService(executor: executor, journal: journal, mode: mode, breaker: BreakerSettings(limits: config.risk),
+                                           metrics: metrics, log: log)
+        let catalog = tradingCatalog
+        let reconciler = Reconciler(
+            journal: journal, ledger: executor, driftThreshold: config.driftThreshold, absentWindow: config.absentWindow,
+            eventOf: { await catalog.info($0)?.eventTicker },
+            settlePositions: { tickers in
+                for ticker in tickers {
+                    guard let value = await catalog.current(ticker)?.settlementYesValue else { continue }
+                    await service.settle(ticker, yesValue: value, reason: "the market's result, read at start-up")
+                }
+            })
+        let report = try await reconciler.run(nowNanoseconds: ExecutionService.systemWallClock())
         log(report.summary)
+        for (id, reason) in report.unresolved { log("UNRESOLVED \(id): \(reason)") }
+        if !report.unknownBasis.isEmpty {
+            log("warning: adopted the venue's position in \(report.unknownBasis.joined(separator: ", ")) on a side the journal never held; "
+                + "its cost is unknown (P&L counted from zero cost)")
+        }
+        await service.watchUnresolved(report.unresolved.map(\.clientOrderID))
         if let reason = report.haltReason { await service.halt(reason: reason) }
-        try await service.reloadPositions()
+        var missing: [String: String] = [:]
+        for position in try journal.positionsWithEvents() where position.eventTicker.isEmpty {
+            if let event = await catalog.info(position.ticker)?.eventTicker { missing[position.ticker] = event }
+        }
+        try journal.setMissingEvents(missing)
+        await service.reloadPositions()
         if let paper { await paper.restore(positions: try journal.positions()) }
         if let halted = await service.haltReason { log("HALTED (\(halted)); no order will be sent until `run-executor resume`") }
         return service

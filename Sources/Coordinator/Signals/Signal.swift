@@ -22,6 +22,10 @@ public struct Signal: Sendable, Hashable {
     public var synthetic: Bool
     /// The line as received (journaled with the signal).
     public var payload: String
+    /// When the signal was accepted (Unix ns): its age decides whether it may still trade.
+    public var receivedNanoseconds: Int64 = 0
+    /// When it arrived in this process (latency is measured from here).
+    public var arrivedAt: ContinuousClock.Instant = .now
 
     public var side: OutcomeSide { action == .buyYes ? .yes : .no }
     /// The ask of the outcome to buy, as the signal saw it.
@@ -47,7 +51,22 @@ public struct Signal: Sendable, Hashable {
 public struct SignalParseError: Error, Hashable, Sendable, CustomStringConvertible {
     public let line: Int
     public let reason: String
+    public init(line: Int, reason: String) {
+        self.line = line
+        self.reason = reason
+    }
     public var description: String { "signal line \(line): \(reason)" }
+}
+
+/// The bounds every numeric field of a signal must respect: anything outside is refused with the field
+/// and the value named, so no signal can carry a size or an edge that overflows the money types.
+public enum SignalBounds {
+    /// Most contracts one signal may ask for.
+    public static let maxContracts: Int64 = 1_000_000
+    /// Largest edge per contract in either direction: a binary contract pays at most $1.
+    public static let maxEdgeCents: Int64 = 100
+    /// Longest `signal_id` and ticker.
+    public static let maxIdentifierLength = 128
 }
 
 extension Signal {
@@ -86,12 +105,20 @@ extension Signal {
             throw fail("not a signal object: \(Self.describe(error))")
         }
         guard let id = wire.signal_id, !id.isEmpty else { throw fail("signal_id: missing or empty") }
+        guard id.utf8.count <= SignalBounds.maxIdentifierLength else {
+            throw fail("signal_id: longer than \(SignalBounds.maxIdentifierLength) bytes (\(id.utf8.count))")
+        }
         guard let actionText = wire.action else { throw fail("action: missing (BUY_YES or BUY_NO)") }
-        guard let action = Action(rawValue: actionText) else { throw fail("action: \"\(actionText)\" is not BUY_YES or BUY_NO") }
+        guard let action = Action(rawValue: actionText) else { throw fail("action: \(Self.quoted(actionText)) is not BUY_YES or BUY_NO") }
         guard let kalshi = wire.kalshi, let ticker = kalshi.ticker, !ticker.isEmpty else { throw fail("kalshi.ticker: missing or empty") }
+        guard ticker.utf8.count <= SignalBounds.maxIdentifierLength else {
+            throw fail("kalshi.ticker: longer than \(SignalBounds.maxIdentifierLength) bytes (\(ticker.utf8.count))")
+        }
         func price(_ field: String, cents: Int?, dollars: String?) throws(SignalParseError) -> Price? {
             if let dollars {
-                guard let value = try? Price(parsing: dollars) else { throw fail("kalshi.\(field)_dollars: \"\(dollars)\" is not a price strictly between 0 and 1") }
+                guard let value = try? Price(parsing: dollars) else {
+                    throw fail("kalshi.\(field)_dollars: \(Self.quoted(dollars)) is not a price strictly between 0 and 1")
+                }
                 return value
             }
             guard let cents else { return nil }
@@ -103,21 +130,32 @@ extension Signal {
         let yesAsk = try price("yes_ask", cents: kalshi.yes_ask, dollars: kalshi.yes_ask_dollars)
         let noAsk = try price("no_ask", cents: kalshi.no_ask, dollars: kalshi.no_ask_dollars)
         let edge: Dollars
+        let maxEdge = Dollars(micros: SignalBounds.maxEdgeCents * 10_000)
         if let text = wire.edge?.dollars {
-            guard let value = try? Dollars(parsing: text) else { throw fail("edge.dollars: \"\(text)\" is not a dollar amount") }
+            guard let value = try? Dollars(parsing: text) else { throw fail("edge.dollars: \(Self.quoted(text)) is not a dollar amount") }
+            guard value.magnitude <= maxEdge else { throw fail("edge.dollars: \(text) is outside -1.00…1.00 (an edge per contract)") }
             edge = value
         } else if let cents = wire.edge?.cents {
+            guard (-SignalBounds.maxEdgeCents...SignalBounds.maxEdgeCents).contains(Int64(cents)) else {
+                throw fail("edge.cents: \(cents) is outside -\(SignalBounds.maxEdgeCents)…\(SignalBounds.maxEdgeCents) (an edge per contract)")
+            }
             edge = Dollars(micros: Int64(cents) * 10_000)
         } else {
             throw fail("edge.cents: missing")
         }
+        if let score = wire.confidence?.score, !(0...100).contains(score) {
+            throw fail("confidence.score: \(score) is outside 0…100")
+        }
+        let maxContracts = Contracts(hundredths: SignalBounds.maxContracts * Contracts.scale)
         let contracts: Contracts
         if let text = wire.position?.contracts_fp {
-            guard let value = try? Contracts(parsing: text), value.isPositive else { throw fail("position.contracts_fp: \"\(text)\" is not a positive count") }
+            guard let value = try? Contracts(parsing: text), value.isPositive else { throw fail("position.contracts_fp: \(Self.quoted(text)) is not a positive count") }
+            guard value <= maxContracts else { throw fail("position.contracts_fp: \(text) is more than \(SignalBounds.maxContracts) contracts") }
             contracts = value
         } else if let count = wire.position?.contracts {
             guard count > 0 else { throw fail("position.contracts: \(count) is not positive") }
-            contracts = Contracts(hundredths: Int64(count) * 100)
+            guard Int64(count) <= SignalBounds.maxContracts else { throw fail("position.contracts: \(count) is more than \(SignalBounds.maxContracts) contracts") }
+            contracts = Contracts(hundredths: Int64(count) * Contracts.scale)
         } else {
             throw fail("position.contracts: missing")
         }
@@ -128,6 +166,11 @@ extension Signal {
             throw fail("kalshi.\(action == .buyYes ? "yes_ask" : "no_ask"): missing; a \(actionText) signal needs the ask it trades at")
         }
         self = signal
+    }
+
+    /// A user value quoted for an error message: shortened, control characters escaped.
+    static func quoted(_ value: String) -> String {
+        "\"" + (value.count > 64 ? String(value.prefix(64)) + "…" : value).escapingControlCharacters + "\""
     }
 
     private static func describe(_ error: any Error) -> String {

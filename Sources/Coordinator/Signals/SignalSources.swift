@@ -1,91 +1,288 @@
 import DataClient
+import Execution
 import Foundation
 import Markets
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Signals waiting for the next cycle, plus what the sources rejected.
+/// Where accepted signals are recorded before anyone is told they were accepted (the journal).
+public protocol SignalStore: Sendable {
+    /// Records each signal with its status; `false` for a `signal_id` already recorded (by any run).
+    func accept(_ signals: [Journal.AcceptedSignal]) throws -> [Bool]
+}
+
+extension Journal: SignalStore {
+    public func accept(_ signals: [Journal.AcceptedSignal]) throws -> [Bool] { try acceptSignals(signals) }
+}
+
+/// What became of a batch of submitted lines.
+public struct SignalIntake: Sendable {
+    public var accepted = 0
+    /// Lines that are not valid signals (line number and reason).
+    public var malformed: [SignalParseError] = []
+    /// Valid signals that were refused: a `signal_id` already accepted, or no room or no journal to take them.
+    public var refused: [SignalParseError] = []
+    /// Some line was refused because the inbox is full (HTTP 503 for `POST /signals`).
+    public var inboxFull = false
+}
+
+/// Accepted signals waiting to trade, best edge first, with what the sources refused.
+///
+/// Nothing accepted disappears: a signal is journaled as `accepted` before its source is told, waits here
+/// (deferred, not dropped, when a cycle has no room for it) until the loop takes it, and is refused out
+/// loud (never accepted) only when the bounded inbox is full. A signal older than `maxAge` when its turn
+/// comes is returned as expired, never traded stale. A `signal_id` is accepted once, across restarts.
 public actor SignalInbox {
+    public struct Settings: Sendable {
+        /// Signals waiting at most; beyond it new ones are refused (`SIGNAL_INBOX_CAPACITY`).
+        public var capacity = 10_000
+        /// Older signals are expired, not traded (`SIGNAL_MAX_AGE_MS`).
+        public var maxAge: Duration = .milliseconds(5_000)
+        /// Longest signal line kept (`SIGNAL_MAX_LINE_BYTES`).
+        public var maxLineBytes = 65_536
+        public init() {}
+    }
+
+    /// What the loop takes for one cycle.
+    public struct Batch: Sendable {
+        /// Best edge first, at most the cycle's share.
+        public var tradeable: [Signal] = []
+        /// Too old to trade (their status is `expired` in the journal once the loop records it).
+        public var expired: [Signal] = []
+        /// Still waiting after this take.
+        public var deferred = 0
+    }
+
+    public nonisolated let settings: Settings
+    private let store: (any SignalStore)?
+    private let wallNanoseconds: @Sendable () -> Int64
+    /// Sorted by edge, best first; equal edges in arrival order.
     private var pending: [Signal] = []
     public private(set) var received = 0
     public private(set) var malformed = 0
+    public private(set) var refused = 0
+    public private(set) var duplicates = 0
+    public private(set) var notTraded = 0
     public private(set) var lastProblem: String?
-    /// Oldest signals are dropped beyond this (a stuck loop must not grow without bound).
-    private let capacity: Int
-
     private var arrival: (@Sendable () -> Void)?
 
-    public init(capacity: Int = 10_000) { self.capacity = capacity }
+    public init(settings: Settings = Settings(), store: (any SignalStore)? = nil,
+                wallNanoseconds: @escaping @Sendable () -> Int64 = ExecutionService.systemWallClock) {
+        self.settings = settings
+        self.store = store
+        self.wallNanoseconds = wallNanoseconds
+    }
 
     /// Called on every arrival (the execution loop wakes at once instead of waiting for its cycle).
     public func onArrival(_ handler: @escaping @Sendable () -> Void) { arrival = handler }
 
-    public func add(_ signal: Signal) {
-        received += 1
-        pending.append(signal)
-        if pending.count > capacity { pending.removeFirst(pending.count - capacity) }
-        arrival?()
-    }
+    /// Signals waiting now.
+    public var waiting: Int { pending.count }
 
-    public func reject(_ problem: SignalParseError) {
-        malformed += 1
-        lastProblem = problem.description
-    }
-
-    /// Everything pending, oldest first; the inbox is emptied.
-    public func drain() -> [Signal] {
-        defer { pending.removeAll(keepingCapacity: true) }
-        return pending
-    }
-
-    /// Parses JSON lines into the inbox; malformed lines are counted and returned, the stream continues.
+    /// Parses and accepts JSON lines (comments and blank lines skipped). Valid signals are journaled
+    /// in one transaction, then queued; every other line is reported with its number.
     @discardableResult
-    public func ingest(lines: [String], startingAt first: Int = 1) -> [SignalParseError] {
-        var problems: [SignalParseError] = []
-        for (offset, line) in lines.enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            do { add(try Signal(jsonLine: trimmed, lineNumber: first + offset)) } catch {
-                reject(error)
-                problems.append(error)
+    public func submit(_ lines: [SignalLine]) -> SignalIntake {
+        var intake = SignalIntake()
+        var parsed: [(line: Int, signal: Signal)] = []
+        let now = wallNanoseconds(), arrived = ContinuousClock.now
+        for line in lines {
+            switch line {
+            case let .tooLong(number, bytes):
+                intake.malformed.append(SignalParseError(line: number, reason: "longer than \(settings.maxLineBytes) bytes (\(bytes)); skipped"))
+            case let .text(number, text):
+                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+                do {
+                    var signal = try Signal(jsonLine: trimmed, lineNumber: number)
+                    signal.receivedNanoseconds = now
+                    signal.arrivedAt = arrived
+                    parsed.append((number, signal))
+                } catch {
+                    intake.malformed.append(error)
+                }
             }
         }
-        return problems
+        malformed += intake.malformed.count
+        accept(parsed, into: &intake)
+        if let problem = intake.malformed.last ?? intake.refused.last { lastProblem = problem.description }
+        return intake
+    }
+
+    /// Accepts a signal made in this process (the synthetic stream, made by the loop's own cycle):
+    /// journaled like any other, without waking the loop (it is about to take it).
+    public func submit(_ signal: Signal) -> SignalIntake {
+        var intake = SignalIntake()
+        accept([(0, signal)], into: &intake, wake: false)
+        return intake
+    }
+
+    private func accept(_ parsed: [(line: Int, signal: Signal)], into intake: inout SignalIntake, wake: Bool = true) {
+        var admitted: [(line: Int, signal: Signal)] = []
+        var room = settings.capacity - pending.count
+        for entry in parsed {
+            if entry.signal.shouldTrade {
+                guard room > 0 else {
+                    intake.inboxFull = true
+                    refused += 1
+                    intake.refused.append(SignalParseError(line: entry.line, reason: "signal \(Signal.quoted(entry.signal.id)) refused: the inbox is full "
+                                                            + "(\(settings.capacity) signals waiting); send it again later"))
+                    continue
+                }
+                room -= 1
+            }
+            admitted.append(entry)
+        }
+        var accepted = Array(repeating: true, count: admitted.count)
+        if let store {
+            let records = admitted.map {
+                Journal.AcceptedSignal(id: $0.signal.id, receivedNanoseconds: $0.signal.receivedNanoseconds, payload: $0.signal.payload,
+                                       shouldTrade: $0.signal.shouldTrade, status: $0.signal.shouldTrade ? "accepted" : "not_traded")
+            }
+            do {
+                accepted = try store.accept(records)
+            } catch {
+                for entry in admitted {
+                    intake.refused.append(SignalParseError(line: entry.line, reason: "signal \(Signal.quoted(entry.signal.id)) refused: "
+                                                            + "the journal could not record it (\(error))"))
+                }
+                refused += admitted.count
+                return
+            }
+        }
+        var queued = false
+        for (entry, isNew) in zip(admitted, accepted) {
+            guard isNew else {
+                duplicates += 1
+                intake.refused.append(SignalParseError(line: entry.line, reason: "signal_id \(Signal.quoted(entry.signal.id)) was already accepted; "
+                                                        + "refused (a signal trades at most once, across restarts)"))
+                continue
+            }
+            received += 1
+            intake.accepted += 1
+            if entry.signal.shouldTrade {
+                enqueue(entry.signal)
+                queued = true
+            } else {
+                notTraded += 1
+            }
+        }
+        if queued, wake { arrival?() }
+    }
+
+    /// Queues signals an earlier run accepted and never executed (they are journaled already).
+    public func restore(_ signals: [Signal]) {
+        for signal in signals where signal.shouldTrade { enqueue(signal) }
+        received += signals.count
+        if !signals.isEmpty { arrival?() }
+    }
+
+    /// Inserts by edge (best first), after every signal of equal edge: arrival order breaks ties.
+    private func enqueue(_ signal: Signal) {
+        var low = 0, high = pending.count
+        while low < high {
+            let mid = (low + high) / 2
+            if pending[mid].edge >= signal.edge { low = mid + 1 } else { high = mid }
+        }
+        pending.insert(signal, at: low)
+    }
+
+    /// The best `limit` signals young enough to trade, and those too old to; the rest keep waiting.
+    public func take(_ limit: Int) -> Batch {
+        var batch = Batch()
+        let now = wallNanoseconds()
+        let maxAge = settings.maxAge.components.seconds * 1_000_000_000 + settings.maxAge.components.attoseconds / 1_000_000_000
+        var kept: [Signal] = []
+        kept.reserveCapacity(pending.count)
+        for signal in pending {
+            if now - signal.receivedNanoseconds > maxAge {
+                batch.expired.append(signal)
+            } else if batch.tradeable.count < limit {
+                batch.tradeable.append(signal)
+            } else {
+                kept.append(signal)
+            }
+        }
+        pending = kept
+        batch.deferred = kept.count
+        return batch
+    }
+
+    /// Puts signals back at the head of their edge class (a cycle stopped before trading them).
+    public func putBack(_ signals: [Signal]) {
+        for signal in signals { enqueue(signal) }
     }
 }
 
-/// Reads JSON-lines signals from a file or standard input (`-`) into an inbox, line by line.
+/// What a signal file source reports as it goes.
+public enum SignalSourceEvent: Sendable {
+    case malformed(SignalParseError)
+    case refused(SignalParseError)
+    /// Reading failed: no more signals from this source; the run goes on.
+    case readError(String)
+    case finished(lines: Int)
+}
+
+/// Reads JSON-lines signals from a file or standard input (`-`) into an inbox, line by line, in linear
+/// time (`LineSplitter`), a bounded batch at a time.
 public enum SignalFileSource {
-    public static func start(path: String, into inbox: SignalInbox, report: @escaping @Sendable (SignalParseError) -> Void) throws -> Task<Void, Never> {
-        let handle: FileHandle
-        if path == "-" { handle = .standardInput } else {
-            guard let file = FileHandle(forReadingAtPath: path) else {
-                throw SignalParseError(line: 0, reason: "--signals: cannot open \"\(path)\"")
-            }
-            handle = file
+    /// Checks that `path` can be read as a stream of lines: `-`, or a readable file that is not a
+    /// directory. The error is a usage message naming the path.
+    public static func validate(path: String) -> String? {
+        guard path != "-" else { return nil }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return "--signals: \"\(path)\" does not exist (a JSON-lines file, or - for standard input)"
         }
-        // Reads block, so they run on a thread of their own (never on the cooperative pool); each batch of
-        // lines is handed to the inbox in order.
-        let (batches, continuation) = AsyncStream<(first: Int, lines: [String])>.makeStream()
+        if isDirectory.boolValue { return "--signals: \"\(path)\" is a directory, not a JSON-lines file" }
+        guard FileManager.default.isReadableFile(atPath: path) else { return "--signals: cannot read \"\(path)\" (permission denied)" }
+        return nil
+    }
+
+    public static func start(path: String, into inbox: SignalInbox, report: @escaping @Sendable (SignalSourceEvent) -> Void) throws -> Task<Void, Never> {
+        let descriptor: Int32
+        if path == "-" { descriptor = STDIN_FILENO } else {
+            if let problem = validate(path: path) { throw SignalParseError(line: 0, reason: problem) }
+            descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw SignalParseError(line: 0, reason: "--signals: cannot open \"\(path)\": \(String(cString: strerror(errno)))") }
+        }
+        let maxLine = inbox.settings.maxLineBytes
+        // Reads block, so they run on a thread of their own (never on the cooperative pool). At most a few
+        // batches wait for the inbox: a large file is read as fast as it is taken, not into memory.
+        let (batches, continuation) = AsyncStream<[SignalLine]>.makeStream()
+        let credits = DispatchSemaphore(value: 4)
         Thread {
-            var buffer = Data()
-            var lineNumber = 0
+            defer { if descriptor != STDIN_FILENO { close(descriptor) } }
+            var splitter = LineSplitter(maxLineBytes: maxLine)
+            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+            var lines = 0
             while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
-                var lines: [String] = []
-                while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                    lines.append(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
-                    buffer.removeSubrange(buffer.startIndex...newline)
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    report(.readError("--signals \(path): read failed after line \(lines): \(String(cString: strerror(errno))); no more signals from it"))
+                    break
                 }
-                if case .terminated = continuation.yield((lineNumber + 1, lines)) { return }
-                lineNumber += lines.count
+                let batch = count == 0 ? splitter.finish() : splitter.feed(buffer[0..<count])
+                if !batch.isEmpty {
+                    lines += batch.count
+                    credits.wait()
+                    if case .terminated = continuation.yield(batch) { return }
+                }
+                if count == 0 {
+                    report(.finished(lines: lines))
+                    break
+                }
             }
-            if !buffer.isEmpty { continuation.yield((lineNumber + 1, [String(decoding: buffer, as: UTF8.self)])) }
             continuation.finish()
         }.start()
         return Task {
             for await batch in batches {
-                for problem in await inbox.ingest(lines: batch.lines, startingAt: batch.first) { report(problem) }
+                let intake = await inbox.submit(batch)
+                credits.signal()
+                intake.malformed.forEach { report(.malformed($0)) }
+                intake.refused.forEach { report(.refused($0)) }
             }
         }
     }
@@ -98,10 +295,14 @@ public actor SyntheticSignalSource {
     private let tickers: [String]
     private var random: SplitMix64
     private var counter = 0
+    /// Makes ids unique across runs (a journal accepts a `signal_id` once, ever).
+    private let runID: String
 
-    public init(books: any MarketDataSource, tickers: [String], seed: UInt64) {
+    public init(books: any MarketDataSource, tickers: [String], seed: UInt64,
+                runID: String = String(UInt64(Date().timeIntervalSince1970 * 1_000), radix: 36)) {
         self.books = books
         self.tickers = tickers
+        self.runID = runID
         random = SplitMix64(seed: seed)
     }
 
@@ -116,12 +317,15 @@ public actor SyntheticSignalSource {
             let action: Signal.Action = random.next() % 2 == 0 ? .buyYes : .buyNo
             let edgeCents = Int64(1 + random.next() % 5)
             let contracts = Int64(1 + random.next() % 10)
-            let id = "syn-\(counter)"
+            let id = "syn-\(runID)-\(counter)"
             let payload = "{\"signal_id\":\"\(id)\",\"synthetic\":true,\"action\":\"\(action.rawValue)\",\"kalshi\":{\"ticker\":\"\(ticker)\","
                 + "\"yes_ask_dollars\":\"\(yesAsk.wireString)\",\"no_ask_dollars\":\"\(noAsk.wireString)\"},\"edge\":{\"cents\":\(edgeCents)},"
                 + "\"position\":{\"contracts\":\(contracts)},\"should_trade\":true}"
-            return Signal(id: id, shouldTrade: true, action: action, ticker: ticker, yesAsk: yesAsk, noAsk: noAsk,
-                          edge: Dollars(micros: edgeCents * 10_000), contracts: Contracts(hundredths: contracts * 100), synthetic: true, payload: payload)
+            var signal = Signal(id: id, shouldTrade: true, action: action, ticker: ticker, yesAsk: yesAsk, noAsk: noAsk,
+                                edge: Dollars(micros: edgeCents * 10_000), contracts: Contracts(hundredths: contracts * 100), synthetic: true,
+                                payload: payload)
+            signal.receivedNanoseconds = ExecutionService.systemWallClock()
+            return signal
         }
         return nil
     }

@@ -33,7 +33,7 @@ public struct ExecutionRequest: Sendable, Hashable {
 
     /// The signed position change if fully filled (+ YES, − NO).
     public var positionChange: Contracts {
-        Contracts(hundredths: action.positionSign(on: side) * count.hundredths)
+        action.positionSign(on: side) > 0 ? count : count.negated
     }
 }
 
@@ -76,8 +76,9 @@ public struct ExecutionResult: Sendable, Hashable {
     /// Totals computed from the order's fills (notional rounded against the trader).
     public init(_ order: OrderLifecycle, rejection: String?, timing: ExecutionTiming = ExecutionTiming(), fault: OrderTransitionError? = nil) {
         let notional = (try? order.notional()) ?? .zero
-        let fees = Dollars(micros: order.fills.reduce(0) { $0 + $1.fee.micros })
-        let average = order.filled.isPositive ? Dollars(micros: notional.micros * 100 / order.filled.hundredths) : nil
+        let fees = order.fills.reduce(Dollars.zero) { $0.addingSaturated($1.fee) }
+        let average = order.filled.isPositive
+            ? Int64(exactly: Int128(notional.micros) * Int128(Contracts.scale) / Int128(order.filled.hundredths)).map(Dollars.init(micros:)) : nil
         self.init(order: order, notional: notional, fees: fees, averagePrice: average, rejection: rejection)
         self.timing = timing
         self.fault = fault

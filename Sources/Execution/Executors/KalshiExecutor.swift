@@ -64,7 +64,7 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
     var early: [String: [AccountEvent]] = [:]
     private var balance: (dollars: Dollars, at: C.Instant)?
     /// Money committed to buys in flight.
-    private var reservedMicros: Int64 = 0
+    private var reserved = Dollars.zero
     private var balanceRefresh: Task<Void, Never>?
     private var consumer: Task<Void, Never>?
     var connectedOnce = false
@@ -113,7 +113,7 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
     public func execute(_ request: ExecutionRequest) async -> ExecutionResult {
         let started = ContinuousClock.now
         var order = OrderLifecycle(clientOrderID: request.clientOrderID, requested: request.count)
-        var reservation: Int64 = 0
+        var reservation = Dollars.zero
         if request.action == .buy {
             switch await reserveBalance(request) {
             case let .success(amount): reservation = amount
@@ -122,7 +122,7 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
                 return ExecutionResult(order, rejection: refusal.message)
             }
         }
-        defer { reservedMicros -= reservation }
+        defer { reserved = (try? reserved - reservation) ?? .zero }
         try? order.markSubmitted()
         let orderID: String
         let immediateFill: Contracts?
@@ -188,7 +188,10 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
         }
     }
 
-    /// Finds out what the venue did with an order whose submit outcome is unknown.
+    /// Finds out what the venue did with an order whose submit outcome is unknown. Only the venue's word
+    /// settles it: found (then worked like any accepted order). "Not found" right after a submit is not
+    /// evidence (the venue may not list it yet), so the order stays submitted and ambiguous; the
+    /// execution service keeps asking until it is found or absent for the whole window (`Reconciler`).
     private func resolve(_ request: ExecutionRequest, _ order: inout OrderLifecycle, after error: KalshiAPIError) async -> SubmitOutcome {
         var answeredNotFound = 0
         for attempt in 1...max(settings.resolveAttempts, 1) {
@@ -202,12 +205,9 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
             } catch {}
             try? await clock.sleep(for: settings.resolveBackoff * attempt, tolerance: nil)
         }
-        if answeredNotFound == max(settings.resolveAttempts, 1) {
-            try? order.reject(code: "NOT_FOUND_AFTER_AMBIGUOUS_SUBMIT")
-            return .finished(rejection: "the venue has no order \(request.clientOrderID) after \(answeredNotFound) lookups (\(error))")
-        }
-        // Still unknown: the order stays submitted and ambiguous; reconciliation resolves it.
-        return .finished(rejection: "outcome unknown after \(settings.resolveAttempts) lookups: \(error)")
+        if !order.isAmbiguous { try? order.markAmbiguous() }
+        return .finished(rejection: "outcome unknown: the venue did not list \(request.clientOrderID) in \(settings.resolveAttempts) lookups "
+                            + "(\(answeredNotFound) said not found) after \(error); asked again until found or absent for the whole window")
     }
 
     // MARK: Balance
@@ -218,12 +218,11 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
     }
 
     /// Checks the (cached) balance covers the buy at its limit plus the taker fee, and reserves it.
-    private func reserveBalance(_ request: ExecutionRequest) async -> Result<Int64, BalanceRefusal> {
+    private func reserveBalance(_ request: ExecutionRequest) async -> Result<Dollars, BalanceRefusal> {
         let fee = KalshiFees.estimate(rate: KalshiFees.rate(seriesTicker: request.seriesTicker, role: .taker), count: request.count, price: request.limit)
-        guard let notional = try? request.limit.notional(request.count, rounding: .up) else {
+        guard let cost = try? request.limit.notional(request.count, rounding: .up) + fee else {
             return .failure(BalanceRefusal(code: "COST_OVERFLOW", message: "cost of \(request.count.wireString) at \(request.limit.wireString) overflows"))
         }
-        let cost = notional.micros + fee.micros
         if balance == nil {
             do {
                 balance = (try await client.balance().balanceDollars, clock.now)
@@ -235,12 +234,12 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
             // fill), the next ones against the venue's.
             balanceRefresh = Task { [weak self] in await self?.refreshBalance() }
         }
-        let available = (balance?.dollars.micros ?? 0) - reservedMicros
+        let available = (try? (balance?.dollars ?? .zero) - reserved) ?? .zero
         guard cost <= available else {
             return .failure(BalanceRefusal(code: "INSUFFICIENT_BALANCE",
-                                           message: "INSUFFICIENT_BALANCE: cost=\(Dollars(micros: cost).wireString) available=\(Dollars(micros: available).wireString)"))
+                                           message: "INSUFFICIENT_BALANCE: cost=\(cost.wireString) available=\(available.wireString)"))
         }
-        reservedMicros += cost
+        reserved = reserved.addingSaturated(cost)
         return .success(cost)
     }
 
@@ -252,8 +251,10 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
     /// Moves the cached balance by what the order actually cost, until the next refresh.
     private func settleBalance(_ result: ExecutionResult, _ request: ExecutionRequest) {
         guard let cached = balance else { return }
-        let sign: Int64 = request.action == .buy ? -1 : 1
-        balance = (Dollars(micros: cached.dollars.micros + sign * result.notional.micros - result.fees.micros), cached.at)
+        let flow = request.action == .buy ? result.notional.negated : result.notional
+        // An amount beyond any balance cannot come from a real fill; the next refresh reads the venue's.
+        guard let moved = try? cached.dollars + flow - result.fees else { return }
+        balance = (moved, cached.at)
     }
 
     // MARK: Executor

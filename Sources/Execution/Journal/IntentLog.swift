@@ -22,7 +22,8 @@ final class IntentLog: Sendable {
 
     init(path: String) throws {
         self.path = path
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        try JournalFiles.ensurePrivate(path)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw JournalError("cannot open the intent log \(path): \(String(cString: strerror(errno)))") }
         descriptor = Mutex(fd)
     }

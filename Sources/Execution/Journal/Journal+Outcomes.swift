@@ -3,28 +3,46 @@ import GRDB
 import Markets
 
 /// Everything an execution changed, written in one transaction: the order row, its event, its fills,
-/// the position and the day's statistics. Either all of it is on disk or none of it is.
+/// the position with its cost basis, what the fills realised, and the day's statistics. Either all of
+/// it is on disk or none of it is.
 public struct OrderCompletion: Sendable {
     public var result: ExecutionResult
     public var ticker: String
     public var eventTicker: String
-    /// +1 when a fill adds YES contracts (buy YES, sell NO), −1 otherwise.
-    public var positionSign: Int64
+    /// The order's direction: every fill is read through it (Kalshi's netting, `MarketPosition`).
+    public var action: OrderAction
+    public var side: OutcomeSide
     /// The data venue's price the signal expected (hybrid mode), kept beside every fill.
     public var expectedPrice: Price?
     public var latencies: [LatencyStage: Duration]
     public var nanoseconds: Int64
 
-    public init(result: ExecutionResult, ticker: String, eventTicker: String, positionSign: Int64, expectedPrice: Price?,
+    public init(result: ExecutionResult, ticker: String, eventTicker: String, action: OrderAction, side: OutcomeSide, expectedPrice: Price?,
                 latencies: [LatencyStage: Duration], nanoseconds: Int64) {
         self.result = result
         self.ticker = ticker
         self.eventTicker = eventTicker
-        self.positionSign = positionSign
+        self.action = action
+        self.side = side
         self.expectedPrice = expectedPrice
         self.latencies = latencies
         self.nanoseconds = nanoseconds
     }
+}
+
+/// What recording a completion changed.
+public struct CompletionRecord: Sendable, Hashable {
+    /// Fills journaled for the first time (a repeat of a known fill id is not counted twice).
+    public var newFills: Int
+    /// What the new fills realised in the market, all of them together (one result per order).
+    public var realized: Realization?
+}
+
+/// One realised result: a closing order or a settlement.
+public struct RealizedResult: Sendable, Hashable {
+    public var nanoseconds: Int64
+    public var ticker: String
+    public var pnl: Dollars
 }
 
 extension Journal {
@@ -32,10 +50,10 @@ extension Journal {
         duration.map { $0.components.seconds * 1_000_000 + $0.components.attoseconds / 1_000_000_000_000 }
     }
 
-    /// Records an execution's outcome. Fills already journaled (same fill id) are not counted twice.
-    /// Returns how many fills were new.
+    /// Records an execution's outcome. Fills already journaled (same fill id) are not counted twice; the
+    /// new ones move the market's position and realise P&L (`MarketPosition`).
     @discardableResult
-    public func complete(_ completion: OrderCompletion, breaker: BreakerSnapshot? = nil) throws -> Int {
+    public func complete(_ completion: OrderCompletion, breaker: BreakerSnapshot? = nil) throws -> CompletionRecord {
         let order = completion.result.order
         let breakerJSON = try breaker.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         return try database.write { db in
@@ -62,14 +80,24 @@ extension Journal {
                             fee: $0.fee, role: $0.role, nanoseconds: $0.timestampNanoseconds == 0 ? completion.nanoseconds : $0.timestampNanoseconds)
             }
             let new = try Self.insert(db, fills, expectedPrice: completion.expectedPrice)
-            let inserted = new.count
-            let positionChange = new.reduce(Int64(0)) { $0 + completion.positionSign * $1.count.hundredths }
-            if positionChange != 0 {
-                try db.execute(sql: """
-                    INSERT INTO positions (ticker, event_ticker, position_hundredths, updated_ns) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(ticker) DO UPDATE SET position_hundredths = position_hundredths + excluded.position_hundredths,
-                        updated_ns = excluded.updated_ns
-                    """, arguments: [completion.ticker, completion.eventTicker, positionChange, completion.nanoseconds])
+            var realized: Realization?
+            if !new.isEmpty {
+                var ledger = try Self.ledger(db, completion.ticker)
+                var closed = Contracts.zero, pnl = Dollars.zero
+                for fill in new {
+                    guard let result = try ledger.position.apply(action: completion.action, side: completion.side, count: fill.count,
+                                                                 price: fill.price, fee: fill.fee) else { continue }
+                    closed = try closed + result.closed
+                    pnl = try pnl + result.pnl
+                }
+                let event = completion.eventTicker.isEmpty ? ledger.eventTicker : completion.eventTicker
+                try Self.save(db, completion.ticker, event: event, ledger.position, at: completion.nanoseconds)
+                if closed.isPositive {
+                    let result = Realization(closed: closed, pnl: pnl)
+                    try Self.recordRealized(db, ticker: completion.ticker, event: event, kind: "close", clientOrderID: order.clientOrderID,
+                                            result, at: completion.nanoseconds, detail: "order \(completion.action.rawValue) \(completion.side.rawValue)")
+                    realized = result
+                }
             }
             let day = completion.nanoseconds / 86_400_000_000_000
             try db.execute(sql: """
@@ -78,9 +106,81 @@ extension Journal {
                 ON CONFLICT(day) DO UPDATE SET orders = orders + 1, filled_orders = filled_orders + excluded.filled_orders,
                     fills = fills + excluded.fills, contracts_hundredths = contracts_hundredths + excluded.contracts_hundredths,
                     notional_micros = notional_micros + excluded.notional_micros, fees_micros = fees_micros + excluded.fees_micros
-                """, arguments: [day, order.filled.isPositive ? 1 : 0, inserted, order.filled.hundredths, completion.result.notional.micros,
+                """, arguments: [day, order.filled.isPositive ? 1 : 0, new.count, order.filled.hundredths, completion.result.notional.micros,
                                  completion.result.fees.micros])
-            return inserted
+            return CompletionRecord(newFills: new.count, realized: realized)
+        }
+    }
+
+    // MARK: Positions and realised P&L
+
+    /// A market's position row as the ledger reads it.
+    struct LedgerRow {
+        var position: MarketPosition
+        var eventTicker: String
+    }
+
+    static func ledger(_ db: Database, _ ticker: String) throws -> LedgerRow {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM positions WHERE ticker = ?", arguments: [ticker]) else {
+            return LedgerRow(position: MarketPosition(), eventTicker: "")
+        }
+        return LedgerRow(position: MarketPosition(position: Contracts(hundredths: row["position_hundredths"]), basis: Dollars(micros: row["basis_micros"]),
+                                                  realized: Dollars(micros: row["realized_micros"]), fees: Dollars(micros: row["fees_micros"])),
+                         eventTicker: row["event_ticker"])
+    }
+
+    static func save(_ db: Database, _ ticker: String, event: String, _ position: MarketPosition, at nanoseconds: Int64) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO positions (ticker, event_ticker, position_hundredths, basis_micros, realized_micros, fees_micros, updated_ns)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(ticker) DO UPDATE SET event_ticker = COALESCE(NULLIF(excluded.event_ticker, ''), event_ticker),
+                position_hundredths = excluded.position_hundredths, basis_micros = excluded.basis_micros,
+                realized_micros = excluded.realized_micros, fees_micros = excluded.fees_micros, updated_ns = excluded.updated_ns
+            """).execute(arguments: [ticker, event, position.position.hundredths, position.basis.micros, position.realized.micros,
+                                     position.fees.micros, nanoseconds])
+    }
+
+    static func recordRealized(_ db: Database, ticker: String, event: String, kind: String, clientOrderID: String?, _ result: Realization,
+                               at nanoseconds: Int64, detail: String) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO realized_pnl (ts_ns, day, ticker, event_ticker, kind, client_order_id, closed_hundredths, pnl_micros, detail)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [nanoseconds, nanoseconds / 86_400_000_000_000, ticker, event, kind, clientOrderID,
+                                     result.closed.hundredths, result.pnl.micros, detail])
+    }
+
+    /// Settles whatever is held in `ticker` at `yesValue` per YES contract (a market's result): the position
+    /// goes flat and the rest is realised. Returns `nil` when nothing was held (a repeat is harmless).
+    public func settle(_ ticker: String, yesValue: Dollars, at nanoseconds: Int64, reason: String) throws -> Realization? {
+        try database.write { db in
+            var ledger = try Self.ledger(db, ticker)
+            guard let result = try ledger.position.settle(yesValue: yesValue) else { return nil }
+            try Self.save(db, ticker, event: ledger.eventTicker, ledger.position, at: nanoseconds)
+            try Self.recordRealized(db, ticker: ticker, event: ledger.eventTicker, kind: "settlement", clientOrderID: nil, result,
+                                    at: nanoseconds, detail: reason)
+            return result
+        }
+    }
+
+    /// Realised results (closing orders and settlements) from `nanoseconds` on, oldest first: what the
+    /// breaker's daily loss and losing streak are rebuilt from at start-up.
+    public func realizedResults(since nanoseconds: Int64) throws -> [RealizedResult] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT ts_ns, ticker, pnl_micros FROM realized_pnl WHERE ts_ns >= ? ORDER BY id", arguments: [nanoseconds]).map {
+                RealizedResult(nanoseconds: $0["ts_ns"], ticker: $0["ticker"], pnl: Dollars(micros: $0["pnl_micros"]))
+            }
+        }
+    }
+
+    /// Every market the journal has a position row for, with its ledger (flat ones included: they carry
+    /// realised P&L).
+    public func marketPositions() throws -> [(ticker: String, eventTicker: String, position: MarketPosition)] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT ticker FROM positions ORDER BY ticker").map { row in
+                let ticker: String = row["ticker"]
+                let ledger = try Self.ledger(db, ticker)
+                return (ticker: ticker, eventTicker: ledger.eventTicker, position: ledger.position)
+            }
         }
     }
 
@@ -107,13 +207,33 @@ extension Journal {
         try database.write { db in try db.execute(sql: "UPDATE position_drift SET acknowledged = 1 WHERE acknowledged = 0") }
     }
 
-    /// Replaces every journaled position with the venue's (after reconciliation).
-    public func adoptPositions(_ positions: [String: Contracts], at nanoseconds: Int64) throws {
+    /// Takes the venue's positions (after reconciliation): every market the journal or the venue holds is
+    /// set to the venue's count, keeping realised P&L and (on an unchanged side) the average cost.
+    /// `eventOf` names the event of a market the journal did not know. Returns the markets whose cost
+    /// basis is unknown (a side the journal never held).
+    @discardableResult
+    public func adoptPositions(_ venue: [String: Contracts], at nanoseconds: Int64, eventOf: [String: String] = [:]) throws -> [String] {
         try database.write { db in
-            try db.execute(sql: "DELETE FROM positions")
-            for (ticker, position) in positions where position != .zero {
-                try db.execute(sql: "INSERT INTO positions (ticker, event_ticker, position_hundredths, updated_ns) VALUES (?, '', ?, ?)",
-                               arguments: [ticker, position.hundredths, nanoseconds])
+            let held = try String.fetchAll(db, sql: "SELECT ticker FROM positions WHERE position_hundredths != 0")
+            var unknownBasis: [String] = []
+            for ticker in Set(held).union(venue.keys).sorted() {
+                var ledger = try Self.ledger(db, ticker)
+                let target = venue[ticker] ?? .zero
+                guard ledger.position.position != target else { continue }
+                if try !ledger.position.adopt(target) { unknownBasis.append(ticker) }
+                let event = ledger.eventTicker.isEmpty ? eventOf[ticker] ?? "" : ledger.eventTicker
+                try Self.save(db, ticker, event: event, ledger.position, at: nanoseconds)
+            }
+            return unknownBasis
+        }
+    }
+
+    /// Fills in the event of markets whose position row does not name one (rows adopted by an earlier
+    /// version carried an empty event).
+    public func setMissingEvents(_ events: [String: String]) throws {
+        try database.write { db in
+            for (ticker, event) in events where !event.isEmpty {
+                try db.execute(sql: "UPDATE positions SET event_ticker = ? WHERE ticker = ? AND event_ticker = ''", arguments: [event, ticker])
             }
         }
     }
@@ -127,6 +247,79 @@ extension Journal {
                 INSERT INTO signals (signal_id, received_ns, payload, should_trade, status) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(signal_id) DO UPDATE SET status = excluded.status
                 """, arguments: [id, receivedNanoseconds, payload, shouldTrade, status])
+        }
+    }
+
+    /// A signal to journal as accepted.
+    public struct AcceptedSignal: Sendable {
+        public var id: String
+        public var receivedNanoseconds: Int64
+        public var payload: String
+        public var shouldTrade: Bool
+        /// `accepted` (waiting to trade) or a final status such as `not_traded`.
+        public var status: String
+        public init(id: String, receivedNanoseconds: Int64, payload: String, shouldTrade: Bool, status: String = "accepted") {
+            self.id = id
+            self.receivedNanoseconds = receivedNanoseconds
+            self.payload = payload
+            self.shouldTrade = shouldTrade
+            self.status = status
+        }
+    }
+
+    /// Journals signals as `accepted`, in one transaction, before anyone is told they were. A `signal_id`
+    /// the journal already holds (from this run or any earlier one) is not accepted again: its entry is
+    /// `false`.
+    public func acceptSignals(_ signals: [AcceptedSignal]) throws -> [Bool] {
+        guard !signals.isEmpty else { return [] }
+        return try database.write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO signals (signal_id, received_ns, payload, should_trade, status) VALUES (?, ?, ?, ?, ?)
+                """)
+            return try signals.map { signal in
+                try statement.execute(arguments: [signal.id, signal.receivedNanoseconds, signal.payload, signal.shouldTrade, signal.status])
+                return db.changesCount == 1
+            }
+        }
+    }
+
+    /// A signal accepted by an earlier run and never finished: still `accepted` in the journal.
+    public struct PendingSignal: Sendable {
+        public var id: String
+        public var receivedNanoseconds: Int64
+        public var payload: String
+        /// Whether an order was already made for it (the run stopped mid-execution).
+        public var hasOrders: Bool
+    }
+
+    /// Signals still `accepted` (accepted, not yet executed when the last run stopped), oldest first.
+    public func pendingSignals() throws -> [PendingSignal] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.signal_id, s.received_ns, s.payload,
+                    EXISTS(SELECT 1 FROM orders o WHERE o.signal_id = s.signal_id) AS has_orders
+                FROM signals s WHERE s.status = 'accepted' ORDER BY s.received_ns, s.rowid
+                """).map {
+                PendingSignal(id: $0["signal_id"], receivedNanoseconds: $0["received_ns"], payload: $0["payload"], hasOrders: $0["has_orders"])
+            }
+        }
+    }
+
+    /// Sets the status of journaled signals.
+    public func setSignalStatus(_ ids: [String], _ status: String) throws {
+        guard !ids.isEmpty else { return }
+        try database.write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE signals SET status = ? WHERE signal_id = ?")
+            for id in ids { try statement.execute(arguments: [status, id]) }
+        }
+    }
+
+    /// Signals by status.
+    public func signalStatusCounts() throws -> [String: Int] {
+        try database.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM signals GROUP BY status") { counts[row["status"]] = row["n"] }
+            return counts
         }
     }
 

@@ -37,6 +37,55 @@ public struct JournalReport: Sendable, Codable {
         public var p99Microseconds: Int64
     }
 
+    /// One market's P&L: realised (fees included), the position held and its cost, and the unrealised
+    /// P&L of that position marked to a price, with where the price came from.
+    public struct MarketPnL: Sendable, Codable {
+        public var ticker: String
+        public var eventTicker: String
+        /// Signed contracts (+ YES, − NO).
+        public var position: String
+        /// `yes` or `no`; `nil` when flat.
+        public var side: String?
+        /// Cost of the position held, opening fees included.
+        public var basis: String
+        public var averageCost: String?
+        public var realizedPnl: String
+        /// Every fee paid in this market (already counted in realised P&L and in the basis).
+        public var fees: String
+        /// The held side's price used to mark the position (its best bid: what selling would get).
+        public var mark: String?
+        /// `book` (the data venue's book, read now), `last_known_book` (journaled by the run) or
+        /// `last_fill` (the market's most recent fill); `nil` when there is nothing to mark.
+        public var markSource: String?
+        /// When the mark was taken (ISO 8601, UTC).
+        public var markTime: String?
+        /// Mark × contracts − basis, before exit fees; `nil` when flat or unmarked.
+        public var unrealizedPnl: String?
+    }
+
+    /// One UTC day.
+    public struct DayPnL: Sendable, Codable {
+        public var day: String
+        public var realizedPnl: String
+        public var fees: String
+        public var orders: Int
+        public var filledOrders: Int
+        public var contracts: String
+    }
+
+    public struct PnL: Sendable, Codable {
+        /// Everything realised (closing fills and settlements), fees included.
+        public var realizedPnl: String
+        /// Open positions marked as `markets` say; `nil` when an open position has no mark at all.
+        public var unrealizedPnl: String?
+        public var totalPnl: String?
+        /// Every fee paid.
+        public var fees: String
+        public var markets: [MarketPnL]
+        public var days: [DayPnL]
+    }
+
+    public var pnl: PnL
     public var orders: [OrderLine]
     public var orderCount: Int
     public var filledOrderCount: Int
@@ -52,9 +101,119 @@ public struct JournalReport: Sendable, Codable {
     public var latencies: [Latency]
 }
 
+/// Best bids of a market at a moment: what a position there is marked to.
+public struct BookMark: Sendable, Hashable {
+    public var yesBid: Price?
+    public var noBid: Price?
+    public var nanoseconds: Int64
+    public init(yesBid: Price?, noBid: Price?, nanoseconds: Int64) {
+        self.yesBid = yesBid
+        self.noBid = noBid
+        self.nanoseconds = nanoseconds
+    }
+    func bid(_ side: OutcomeSide) -> Price? { side == .yes ? yesBid : noBid }
+}
+
 extension Journal {
+    /// A market's best bids as a run saw them (the last known price of a position).
+    public struct Mark: Sendable {
+        public var ticker: String
+        public var yesBid: Price?
+        public var noBid: Price?
+        public var nanoseconds: Int64
+        public init(ticker: String, yesBid: Price?, noBid: Price?, nanoseconds: Int64) {
+            self.ticker = ticker
+            self.yesBid = yesBid
+            self.noBid = noBid
+            self.nanoseconds = nanoseconds
+        }
+    }
+
+    public func recordMarks(_ marks: [Mark]) throws {
+        guard !marks.isEmpty else { return }
+        try database.write { db in
+            for mark in marks {
+                try db.execute(sql: """
+                    INSERT INTO marks (ticker, yes_bid_micros, no_bid_micros, ts_ns) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(ticker) DO UPDATE SET yes_bid_micros = excluded.yes_bid_micros, no_bid_micros = excluded.no_bid_micros,
+                        ts_ns = excluded.ts_ns
+                    """, arguments: [mark.ticker, mark.yesBid?.micros, mark.noBid?.micros, mark.nanoseconds])
+            }
+        }
+    }
+
+    static func isoDate(_ nanoseconds: Int64, time: Bool) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.formatOptions = time ? [.withInternetDateTime] : [.withFullDate]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(nanoseconds) / 1_000_000_000))
+    }
+
+    /// P&L per market and per day. Open positions are marked to `currentBooks` (the data venue's books,
+    /// read by the caller just now) where given, else to the last book a run journaled, else to the
+    /// market's last fill; the report says which.
+    func pnl(_ db: Database, currentBooks: [String: BookMark]) throws -> JournalReport.PnL {
+        var markets: [JournalReport.MarketPnL] = []
+        var realized = Dollars.zero, fees = Dollars.zero, unrealized: Dollars? = .zero
+        for row in try Row.fetchAll(db, sql: "SELECT ticker FROM positions ORDER BY ticker") {
+            let ticker: String = row["ticker"]
+            let ledger = try Self.ledger(db, ticker).position
+            let event = try Self.ledger(db, ticker).eventTicker
+            realized = realized.addingSaturated(ledger.realized)
+            fees = fees.addingSaturated(ledger.fees)
+            var line = JournalReport.MarketPnL(ticker: ticker, eventTicker: event, position: ledger.position.wireString,
+                                               side: ledger.heldSide?.rawValue, basis: ledger.basis.wireString,
+                                               averageCost: ledger.averageCost?.wireString, realizedPnl: ledger.realized.wireString,
+                                               fees: ledger.fees.wireString)
+            if let held = ledger.heldSide {
+                var mark: (price: Price, source: String, ns: Int64)?
+                if let book = currentBooks[ticker], let bid = book.bid(held) {
+                    mark = (bid, "book", book.nanoseconds)
+                } else if let stored = try Row.fetchOne(db, sql: "SELECT * FROM marks WHERE ticker = ?", arguments: [ticker]),
+                          let bid = (held == .yes ? stored["yes_bid_micros"] : stored["no_bid_micros"] as Int64?).flatMap(Price.init(micros:)) {
+                    mark = (bid, "last_known_book", stored["ts_ns"])
+                } else if let fill = try Row.fetchOne(db, sql: """
+                    SELECT f.price_micros, f.ts_ns, o.side FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id
+                    WHERE f.ticker = ? ORDER BY f.ts_ns DESC, f.fill_id DESC LIMIT 1
+                    """, arguments: [ticker]), let price = Price(micros: fill["price_micros"]), let side = OutcomeSide(rawValue: fill["side"]) {
+                    mark = (price.of(side).of(held), "last_fill", fill["ts_ns"])
+                }
+                if let mark, let value = try? ledger.unrealized(atHeldSidePrice: mark.price) {
+                    line.mark = mark.price.wireString
+                    line.markSource = mark.source
+                    line.markTime = Self.isoDate(mark.ns, time: true)
+                    line.unrealizedPnl = value.wireString
+                    unrealized = unrealized.map { $0.addingSaturated(value) }
+                } else {
+                    unrealized = nil
+                }
+            }
+            markets.append(line)
+        }
+        var days: [JournalReport.DayPnL] = []
+        var realizedByDay: [Int64: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT day, SUM(pnl_micros) AS pnl FROM realized_pnl GROUP BY day") { realizedByDay[row["day"]] = row["pnl"] }
+        let statsDays = try Row.fetchAll(db, sql: "SELECT * FROM daily_stats")
+        var statsByDay: [Int64: Row] = [:]
+        for row in statsDays { statsByDay[row["day"]] = row }
+        for day in Set(realizedByDay.keys).union(statsByDay.keys).sorted() {
+            let stats = statsByDay[day]
+            days.append(JournalReport.DayPnL(day: Self.isoDate(day * 86_400_000_000_000, time: false),
+                                             realizedPnl: Dollars(micros: realizedByDay[day] ?? 0).wireString,
+                                             fees: Dollars(micros: stats?["fees_micros"] ?? 0).wireString, orders: stats?["orders"] ?? 0,
+                                             filledOrders: stats?["filled_orders"] ?? 0,
+                                             contracts: Contracts(hundredths: stats?["contracts_hundredths"] ?? 0).wireString))
+        }
+        return JournalReport.PnL(realizedPnl: realized.wireString, unrealizedPnl: unrealized?.wireString,
+                                 totalPnl: unrealized.map { realized.addingSaturated($0).wireString }, fees: fees.wireString,
+                                 markets: markets, days: days)
+    }
+
+    /// Markets held now (for a caller that reads their current books before `report`).
+    public func heldMarkets() throws -> [String] { try positions().keys.sorted() }
+
     /// Builds the report from everything journaled (the most recent `limit` orders are listed).
-    public func report(limit: Int = 200) throws -> JournalReport {
+    public func report(limit: Int = 200, currentBooks: [String: BookMark] = [:]) throws -> JournalReport {
         try database.read { db in
             var fillsByOrder: [String: [JournalReport.FillLine]] = [:]
             var divergence: (sum: Int64, count: Int64) = (0, 0)
@@ -78,7 +237,7 @@ extension Journal {
             }
             let totals = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS n, SUM(CASE WHEN filled_hundredths > 0 THEN 1 ELSE 0 END) AS filled,
-                    SUM(CASE WHEN state NOT IN ('pending') AND (error_code IS NULL OR error_code NOT IN ('NOT_SENT')) THEN 1 ELSE 0 END) AS sent,
+                    SUM(CASE WHEN state NOT IN ('pending', 'not_placed') AND (error_code IS NULL OR error_code NOT IN ('NOT_SENT')) THEN 1 ELSE 0 END) AS sent,
                     SUM(CASE WHEN action = 'sell' THEN notional_micros ELSE -notional_micros END) AS cash, SUM(fees_micros) AS fees
                 FROM orders
                 """)
@@ -101,7 +260,7 @@ extension Journal {
             var denials: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT code, COUNT(*) AS n FROM denials GROUP BY code") { denials[row["code"]] = row["n"] }
             return JournalReport(
-                orders: orders, orderCount: count, filledOrderCount: filled, fillRate: sent == 0 ? 0 : Double(filled) / Double(sent),
+                pnl: try pnl(db, currentBooks: currentBooks), orders: orders, orderCount: count, filledOrderCount: filled, fillRate: sent == 0 ? 0 : Double(filled) / Double(sent),
                 cashFlow: Dollars(micros: totals?["cash"] ?? 0).wireString, fees: Dollars(micros: totals?["fees"] ?? 0).wireString,
                 meanDivergence: divergence.count == 0 ? nil : Dollars(micros: divergence.sum / divergence.count).wireString,
                 positions: positions, denials: denials, latencies: latencies)

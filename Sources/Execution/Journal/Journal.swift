@@ -21,6 +21,8 @@ public struct JournalOrder: Sendable, Hashable {
     public var createdNanoseconds: Int64
     public var errorCode: String?
     public var retryCount: Int
+    /// The market's event, once the order's completion named it.
+    public var eventTicker: String?
 
     public init(clientOrderID: String, signalID: String?, ticker: String, action: OrderAction, side: OutcomeSide, limitPrice: Price,
                 requested: Contracts, mode: String, createdNanoseconds: Int64) {
@@ -38,6 +40,7 @@ public struct JournalOrder: Sendable, Hashable {
         self.createdNanoseconds = createdNanoseconds
         errorCode = nil
         retryCount = 0
+        eventTicker = nil
     }
 }
 
@@ -68,28 +71,48 @@ public struct JournalFill: Sendable, Hashable {
 /// The durable record of a run in SQLite (WAL): signals, orders, append-only order events, fills
 /// (unique fill id), positions, breaker state and denials. Every write is its own transaction and is
 /// committed when the call returns, so "write, then send" means the order exists on disk first.
+///
+/// One process trades on a journal at a time (`JournalLock`); readers (`report`, the paper account
+/// commands) open it read-only and change nothing. Its files are private: the directory is created
+/// 0700, the database, its WAL and its intent log 0600.
 public final class Journal: Sendable {
-    let database: DatabasePool
+    let database: any DatabaseWriter
     public let path: String
-    /// Where an order is recorded first, before it is sent (`recordIntent`).
-    let intents: IntentLog
+    public let isReadOnly: Bool
+    /// Where an order is recorded first, before it is sent (`recordIntent`); `nil` when read-only.
+    let intents: IntentLog?
     /// Intents whose SQLite row is not written yet (the log is compacted only when this is empty).
     private let outstanding = Mutex<Set<String>>([])
 
-    /// Opens (creating directories and tables as needed) the journal at `path`.
-    public init(path: String) throws {
+    /// Opens (creating directories and tables as needed) the journal at `path`. With `readOnly`, an
+    /// existing journal is opened for reading only: no table is created or migrated, no intent recovered.
+    public init(path: String, readOnly: Bool = false) throws {
         self.path = path
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        isReadOnly = readOnly
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(5)
+        if readOnly {
+            guard FileManager.default.fileExists(atPath: path) else { throw JournalError("no journal at \(path)") }
+            configuration.readonly = true
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            guard try queue.read({ try Self.migrator.hasCompletedMigrations($0) }) else {
+                throw JournalError("the journal \(path) was written by an older version; start a run (or `run-executor order`) once to upgrade it")
+            }
+            database = queue
+            intents = nil
+            return
+        }
+        try JournalFiles.prepareDirectory(for: path)
+        try JournalFiles.ensurePrivate(path)
         // WAL with synchronous=NORMAL: a commit is in the WAL file when it returns, so it survives the
         // process being killed at any point (the crash this journal guards against); only an OS crash or
         // power loss can drop the last commits, and start-up reconciliation recovers those orders from the
         // venue by client_order_id. FULL would add an fsync (milliseconds) to every order's critical path.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        database = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(database)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+        database = pool
+        JournalFiles.narrowCompanions(of: path)
         intents = try IntentLog(path: path + "-intents")
     }
 
@@ -100,6 +123,7 @@ public final class Journal: Sendable {
     /// journal over): a reader (`report`, account commands) would race a running trader, writing rows for
     /// orders still in flight and emptying the log under it.
     public func recoverIntents() throws {
+        guard let intents else { throw JournalError("the journal \(path) is open read-only") }
         let orders = try intents.read()
         guard !orders.isEmpty else { return }
         try database.write { db in
@@ -159,7 +183,56 @@ public final class Journal: Sendable {
                     journal_hundredths INTEGER NOT NULL, venue_hundredths INTEGER NOT NULL, acknowledged INTEGER NOT NULL DEFAULT 0);
                 """)
         }
+        migrator.registerMigration("v3 realised P&L, marks, signal intake") { db in
+            try db.execute(sql: """
+                ALTER TABLE positions ADD COLUMN basis_micros INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE positions ADD COLUMN realized_micros INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE positions ADD COLUMN fees_micros INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE realized_pnl (id INTEGER PRIMARY KEY AUTOINCREMENT, ts_ns INTEGER NOT NULL, day INTEGER NOT NULL,
+                    ticker TEXT NOT NULL, event_ticker TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, client_order_id TEXT,
+                    closed_hundredths INTEGER NOT NULL, pnl_micros INTEGER NOT NULL, detail TEXT NOT NULL DEFAULT '');
+                CREATE INDEX realized_pnl_ts ON realized_pnl(ts_ns);
+                CREATE TABLE marks (ticker TEXT PRIMARY KEY, yes_bid_micros INTEGER, no_bid_micros INTEGER, ts_ns INTEGER NOT NULL);
+                CREATE INDEX signals_status ON signals(status);
+                """)
+            try rebuildLedgers(db)
+        }
         return migrator
+    }
+
+    /// Replays every journaled fill, oldest first, through `MarketPosition` (a journal written before
+    /// realised P&L existed): bases and realised results are rebuilt; a stored position the fills do not
+    /// explain (adopted from the venue) is kept as stored.
+    static func rebuildLedgers(_ db: Database) throws {
+        var ledgers: [String: MarketPosition] = [:]
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT f.ticker, f.count_hundredths, f.price_micros, f.fee_micros, f.ts_ns, f.client_order_id, o.action, o.side
+            FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id ORDER BY f.ts_ns, f.fill_id
+            """)
+        for row in rows {
+            guard let action = OrderAction(rawValue: row["action"]), let side = OutcomeSide(rawValue: row["side"]),
+                  let price = Price(micros: row["price_micros"]) else { continue }
+            let ticker: String = row["ticker"]
+            var ledger = ledgers[ticker] ?? MarketPosition()
+            if let result = try ledger.apply(action: action, side: side, count: Contracts(hundredths: row["count_hundredths"]), price: price,
+                                             fee: Dollars(micros: row["fee_micros"])) {
+                try recordRealized(db, ticker: ticker, event: "", kind: "close", clientOrderID: row["client_order_id"], result,
+                                   at: row["ts_ns"], detail: "rebuilt from the journal's fills")
+            }
+            ledgers[ticker] = ledger
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT ticker, event_ticker, position_hundredths, updated_ns FROM positions") {
+            let ticker: String = row["ticker"]
+            var ledger = ledgers.removeValue(forKey: ticker) ?? MarketPosition()
+            _ = try ledger.adopt(Contracts(hundredths: row["position_hundredths"]))
+            try save(db, ticker, event: row["event_ticker"], ledger, at: row["updated_ns"])
+        }
+        for (ticker, ledger) in ledgers where ledger.realized != .zero {
+            // Markets whose position row is gone (older versions deleted flat rows): keep their realised P&L.
+            var flat = ledger
+            _ = try flat.adopt(.zero)
+            try save(db, ticker, event: "", flat, at: 0)
+        }
     }
 
     // MARK: Orders
@@ -167,6 +240,7 @@ public final class Journal: Sendable {
     /// The order's first record, before it is sent: one line in the intent log (a few microseconds,
     /// where the SQLite row costs a hundred or more). `insert` must follow, once the order is on its way.
     public func recordIntent(_ order: JournalOrder) throws {
+        guard let intents else { throw JournalError("the journal \(path) is open read-only") }
         try outstanding.withLock { outstanding in
             try intents.append(order)
             outstanding.insert(order.clientOrderID)
@@ -179,7 +253,7 @@ public final class Journal: Sendable {
         // Under the lock `recordIntent` appends with, so no intent can slip in between check and truncate.
         outstanding.withLock { outstanding in
             outstanding.remove(order.clientOrderID)
-            if outstanding.isEmpty, intents.size > IntentLog.compactionBytes { try? intents.truncate() }
+            if outstanding.isEmpty, let intents, intents.size > IntentLog.compactionBytes { try? intents.truncate() }
         }
     }
 
@@ -224,6 +298,7 @@ public final class Journal: Sendable {
         order.filled = Contracts(hundredths: row["filled_hundredths"])
         order.errorCode = row["error_code"]
         order.retryCount = row["retry_count"]
+        order.eventTicker = row["event_ticker"]
         return order
     }
 
@@ -292,20 +367,21 @@ public final class Journal: Sendable {
 
     // MARK: Positions, breaker, denials
 
+    /// Sets a market's position outright (tests and tools), keeping its realised P&L; the basis follows
+    /// the rules of `MarketPosition.adopt`.
     public func setPosition(ticker: String, eventTicker: String, position: Contracts, at nanoseconds: Int64) throws {
         try database.write { db in
-            try db.execute(sql: """
-                INSERT INTO positions (ticker, event_ticker, position_hundredths, updated_ns) VALUES (?, ?, ?, ?)
-                ON CONFLICT(ticker) DO UPDATE SET event_ticker = excluded.event_ticker, position_hundredths = excluded.position_hundredths,
-                    updated_ns = excluded.updated_ns
-                """, arguments: [ticker, eventTicker, position.hundredths, nanoseconds])
+            var ledger = try Self.ledger(db, ticker)
+            _ = try ledger.position.adopt(position)
+            try Self.save(db, ticker, event: eventTicker, ledger.position, at: nanoseconds)
         }
     }
 
+    /// Open positions by market (flat markets left out).
     public func positions() throws -> [String: Contracts] {
         try database.read { db in
             var positions: [String: Contracts] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT ticker, position_hundredths FROM positions") {
+            for row in try Row.fetchAll(db, sql: "SELECT ticker, position_hundredths FROM positions WHERE position_hundredths != 0") {
                 positions[row["ticker"]] = Contracts(hundredths: row["position_hundredths"])
             }
             return positions
@@ -314,7 +390,7 @@ public final class Journal: Sendable {
 
     public func positionsWithEvents() throws -> [(ticker: String, eventTicker: String, position: Contracts)] {
         try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT ticker, event_ticker, position_hundredths FROM positions ORDER BY ticker").map {
+            try Row.fetchAll(db, sql: "SELECT ticker, event_ticker, position_hundredths FROM positions WHERE position_hundredths != 0 ORDER BY ticker").map {
                 (ticker: $0["ticker"], eventTicker: $0["event_ticker"], position: Contracts(hundredths: $0["position_hundredths"]))
             }
         }

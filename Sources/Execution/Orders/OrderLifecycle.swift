@@ -74,7 +74,8 @@ public struct OrderLifecycle: Hashable, Sendable {
         self.requested = requested
     }
 
-    public var remaining: Contracts { Contracts(hundredths: requested.hundredths - filled.hundredths) }
+    /// Requested minus filled (fills never exceed the request, so this never overflows).
+    public var remaining: Contracts { (try? requested - filled) ?? .zero }
 
     /// Total paid (or received) for the fills, rounded onto micro-dollars against the trader.
     public func notional(rounding direction: RoundingDirection = .up) throws(ArithmeticOverflowError) -> Dollars {
@@ -114,15 +115,15 @@ public struct OrderLifecycle: Hashable, Sendable {
         guard fill.count.isPositive else {
             throw OrderTransitionError(code: .invalidFill, context: "order=\(clientOrderID) fill=\(fill.fillID) count=\(fill.count.wireString)")
         }
-        let total = filled.hundredths + fill.count.hundredths
-        guard total <= requested.hundredths else {
-            throw OrderTransitionError(code: .overfill, context: "order=\(clientOrderID) fill=\(fill.fillID) filled=\(Contracts(hundredths: total).wireString) requested=\(requested.wireString)")
+        guard let total = try? filled + fill.count, total <= requested else {
+            let total = filled.addingSaturated(fill.count)
+            throw OrderTransitionError(code: .overfill, context: "order=\(clientOrderID) fill=\(fill.fillID) filled=\(total.wireString) requested=\(requested.wireString)")
         }
-        let next: OrderState = if total == requested.hundredths { .filled }
+        let next: OrderState = if total == requested { .filled }
             else if state == .canceled || state == .expired { state }
             else { .partiallyFilled }
         try move(to: next, "fill \(fill.fillID)")
-        filled = Contracts(hundredths: total)
+        filled = total
         fills.append(fill)
         isAmbiguous = false
         return .applied
@@ -137,6 +138,14 @@ public struct OrderLifecycle: Hashable, Sendable {
     /// A definitive refusal, with the venue's (or our) code passed through unchanged.
     public mutating func reject(code: String) throws(OrderTransitionError) {
         try move(to: .rejected, "reject \(code)")
+        rejectionCode = code
+        isAmbiguous = false
+    }
+
+    /// The venue never had the order (definitive evidence: absent for the whole window); `code` says how
+    /// we know (`NOT_SENT`, `NOT_FOUND_ON_VENUE`).
+    public mutating func markNotPlaced(code: String) throws(OrderTransitionError) {
+        try move(to: .notPlaced, "not placed \(code)")
         rejectionCode = code
         isAmbiguous = false
     }

@@ -16,11 +16,14 @@ public enum OrderState: String, Hashable, Sendable, CaseIterable, Codable {
     /// Definitively refused by the venue (or before sending).
     case rejected
     case expired
+    /// Never reached the venue: it had no such order for the whole absent window after an ambiguous
+    /// submit (or a crash before sending). Not a venue rejection: nobody refused it.
+    case notPlaced = "not_placed"
 
     /// No further change expected (though a late fill may still move canceled/expired to filled).
     public var isTerminal: Bool {
         switch self {
-        case .filled, .canceled, .rejected, .expired: true
+        case .filled, .canceled, .rejected, .expired, .notPlaced: true
         case .pending, .submitted, .resting, .partiallyFilled: false
         }
     }
@@ -28,7 +31,7 @@ public enum OrderState: String, Hashable, Sendable, CaseIterable, Codable {
     /// Whether `self → next` is a legal transition.
     public func allows(_ next: OrderState) -> Bool {
         switch (self, next) {
-        case (.pending, .submitted), (.pending, .rejected), (.pending, .canceled):
+        case (.pending, .submitted), (.pending, .rejected), (.pending, .canceled), (.pending, .notPlaced), (.submitted, .notPlaced):
             true
         case (.submitted, .submitted), (.submitted, .resting), (.submitted, .partiallyFilled), (.submitted, .filled),
              (.submitted, .canceled), (.submitted, .rejected), (.submitted, .expired):

@@ -48,6 +48,8 @@ public struct BreakerSnapshot: Sendable, Hashable, Codable {
     public var volumeToday: Contracts
     public var realizedToday: Dollars
     public var consecutiveLosses: Int
+    /// When the losing streak was last reset by `resume` (Unix ms): results before it do not count.
+    public var lossStreakResetMs: Int64?
 }
 
 /// The circuit breaker in front of every executor. A value type owned by the execution actor, so a
@@ -84,11 +86,18 @@ public struct CircuitBreaker: Sendable {
     /// Denials by code, for metrics.
     public private(set) var denials: [BreakerDenial.Code: Int] = [:]
 
-    public init(settings: BreakerSettings = BreakerSettings(), restoring snapshot: BreakerSnapshot? = nil, nowMs: Int64) {
+    private var lossStreakResetMs: Int64?
+
+    /// A breaker restored after a restart: the halt and the day's counters from `snapshot`, and the day's
+    /// realised P&L and the losing streak rebuilt from the journal's realised `results` (every closing
+    /// order and settlement, oldest first), which are the record of truth for both loss limits.
+    public init(settings: BreakerSettings = BreakerSettings(), restoring snapshot: BreakerSnapshot? = nil, results: [RealizedResult]? = nil,
+                nowMs: Int64) {
         self.settings = settings
         day = Self.utcDay(nowMs)
         if let snapshot {
             haltReason = snapshot.haltReason
+            lossStreakResetMs = snapshot.lossStreakResetMs
             if snapshot.day == day {
                 tradesToday = snapshot.tradesToday
                 volumeToday = snapshot.volumeToday
@@ -96,13 +105,26 @@ public struct CircuitBreaker: Sendable {
                 consecutiveLosses = snapshot.consecutiveLosses
             }
         }
+        if let results {
+            realizedToday = .zero
+            consecutiveLosses = 0
+            for result in results where Self.utcDay(result.nanoseconds / 1_000_000) == day {
+                realizedToday = realizedToday.addingSaturated(result.pnl)
+                if let reset = lossStreakResetMs, result.nanoseconds / 1_000_000 < reset { continue }
+                consecutiveLosses = result.pnl.micros < 0 ? consecutiveLosses + 1 : 0
+            }
+        }
     }
+
+    /// Unix nanoseconds of the start of the UTC day the breaker counts (the journal's results from here on
+    /// rebuild it).
+    public static func dayStartNanoseconds(nowMs: Int64) -> Int64 { utcDay(nowMs) * 86_400_000_000_000 }
 
     static func utcDay(_ ms: Int64) -> Int64 { ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000 }
 
     public var snapshot: BreakerSnapshot {
         BreakerSnapshot(haltReason: haltReason, day: day, tradesToday: tradesToday, volumeToday: volumeToday,
-                        realizedToday: realizedToday, consecutiveLosses: consecutiveLosses)
+                        realizedToday: realizedToday, consecutiveLosses: consecutiveLosses, lossStreakResetMs: lossStreakResetMs)
     }
 
     // MARK: Checking
@@ -118,7 +140,13 @@ public struct CircuitBreaker: Sendable {
         consecutiveLosses = 0
     }
 
-    private func absolute(_ value: Contracts) -> Int64 { value.hundredths < 0 ? -value.hundredths : value.hundredths }
+    private func absolute(_ value: Contracts) -> Int64 { value.magnitude.hundredths }
+
+    /// Exposure sums saturate: a venue-reported position near `Int64.max` must not trap the process.
+    private static func sum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (value, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : value
+    }
 
     /// Whether `order` may be sent now. Nothing is counted until `recordSubmitted`.
     public mutating func check(_ order: BreakerOrder, nowMs: Int64) -> Result<Void, BreakerDenial> {
@@ -159,13 +187,19 @@ public struct CircuitBreaker: Sendable {
         if tradesToday >= limits.maxDailyTrades {
             return deny(.dailyTradeLimitReached, [("trades", String(tradesToday)), ("limit", String(limits.maxDailyTrades))])
         }
-        let volume = volumeToday.hundredths + order.contracts.hundredths
-        if volume > limits.maxDailyVolume.hundredths {
-            return deny(.dailyVolumeExceedsLimit, [("volume", Contracts(hundredths: volume).wireString), ("limit", limits.maxDailyVolume.wireString)])
+        // Sizes are bounded by the checks above (≤ MAX_POSITION_SIZE); still, an overflow denies.
+        guard let volume = try? volumeToday + order.contracts else {
+            return deny(.dailyVolumeExceedsLimit, [("volume", "overflow"), ("limit", limits.maxDailyVolume.wireString)])
+        }
+        if volume > limits.maxDailyVolume {
+            return deny(.dailyVolumeExceedsLimit, [("volume", volume.wireString), ("limit", limits.maxDailyVolume.wireString)])
         }
         let current = marketPositions[order.ticker] ?? .zero
-        let after = current.hundredths + order.positionChange.hundredths
-        let afterMagnitude = after < 0 ? -after : after
+        guard let afterPosition = try? current + order.positionChange else {
+            return deny(.marketPositionExceedsLimit, [("ticker", order.ticker), ("position", "overflow"), ("limit", limits.maxPositionSize.wireString)])
+        }
+        let after = afterPosition.hundredths
+        let afterMagnitude = afterPosition.magnitude.hundredths
         // Reducing a position is always allowed by the position caps.
         let increases = afterMagnitude > absolute(current)
         if increases, afterMagnitude > limits.maxPositionSize.hundredths {
@@ -174,8 +208,8 @@ public struct CircuitBreaker: Sendable {
         }
         if increases {
             let growth = afterMagnitude - absolute(current)
-            let eventTotal = (eventExposure[order.eventTicker] ?? 0) + growth
-            let total = totalExposure + growth
+            let eventTotal = Self.sum(eventExposure[order.eventTicker] ?? 0, growth)
+            let total = Self.sum(totalExposure, growth)
             if eventTotal > limits.maxPositionPerEvent.hundredths {
                 return deny(.eventPositionExceedsLimit, [("event", order.eventTicker), ("position", Contracts(hundredths: eventTotal).wireString),
                                                          ("limit", limits.maxPositionPerEvent.wireString)])
@@ -207,7 +241,7 @@ public struct CircuitBreaker: Sendable {
     public mutating func recordSubmitted(_ order: BreakerOrder, nowMs: Int64) {
         rollover(nowMs)
         tradesToday += 1
-        volumeToday = Contracts(hundredths: volumeToday.hundredths + order.contracts.hundredths)
+        volumeToday = volumeToday.addingSaturated(order.contracts)
         lastOrderMs = nowMs
         recentOrdersMs.append(nowMs)
         if recentOrdersMs.count > max(settings.limits.maxOrdersPerMinute, 1) { recentOrdersMs.removeFirst(recentOrdersMs.count - settings.limits.maxOrdersPerMinute) }
@@ -216,17 +250,16 @@ public struct CircuitBreaker: Sendable {
 
     /// A fill changed a market position.
     public mutating func recordFill(ticker: String, eventTicker: String, positionChange: Contracts) {
-        let position = (marketPositions[ticker]?.hundredths ?? 0) + positionChange.hundredths
-        setPosition(ticker: ticker, eventTicker: eventTicker, position: Contracts(hundredths: position))
+        setPosition(ticker: ticker, eventTicker: eventTicker, position: (marketPositions[ticker] ?? .zero).addingSaturated(positionChange))
     }
 
     /// Sets a market position outright (start-up, reconciliation), keeping the exposure totals exact.
     public mutating func setPosition(ticker: String, eventTicker: String, position: Contracts) {
         let old = absolute(marketPositions[ticker] ?? .zero)
-        if let previousEvent = marketEvents[ticker] { eventExposure[previousEvent, default: 0] -= old }
+        if let previousEvent = marketEvents[ticker] { eventExposure[previousEvent] = Self.sum(eventExposure[previousEvent] ?? 0, -old) }
         let new = absolute(position)
-        eventExposure[eventTicker, default: 0] += new
-        totalExposure += new - old
+        eventExposure[eventTicker] = Self.sum(eventExposure[eventTicker] ?? 0, new)
+        totalExposure = Self.sum(Self.sum(totalExposure, new), -old)
         marketEvents[ticker] = eventTicker
         marketPositions[ticker] = position.hundredths == 0 ? nil : position
     }
@@ -234,7 +267,7 @@ public struct CircuitBreaker: Sendable {
     /// A trade's realised result: losses count towards the daily loss and the losing streak.
     public mutating func recordResult(_ pnl: Dollars, nowMs: Int64) {
         rollover(nowMs)
-        realizedToday = Dollars(micros: realizedToday.micros + pnl.micros)
+        realizedToday = realizedToday.addingSaturated(pnl)
         consecutiveLosses = pnl.micros < 0 ? consecutiveLosses + 1 : 0
     }
 
@@ -262,11 +295,32 @@ public struct CircuitBreaker: Sendable {
     /// Halts all new orders until `resume()`.
     public mutating func halt(reason: String) { haltReason = reason.isEmpty ? "manual halt" : reason }
 
-    public mutating func resume() {
+    /// Lifts a manual halt and resets the losing streak (results before `nowMs` no longer count towards it).
+    public mutating func resume(nowMs: Int64) {
         haltReason = nil
         consecutiveLosses = 0
+        lossStreakResetMs = nowMs
     }
 
     /// Refuses orders in `ticker` until `untilMs`.
     public mutating func blacklist(_ ticker: String, untilMs: Int64) { blacklist[ticker] = untilMs }
+}
+
+extension Journal {
+    /// Records a manual halt while no executor runs on this journal (the caller holds its lock): the
+    /// next run starts halted.
+    public func recordHalt(reason: String, at nanoseconds: Int64) throws {
+        var breaker = CircuitBreaker(restoring: try loadBreaker(), nowMs: nanoseconds / 1_000_000)
+        breaker.halt(reason: reason)
+        try saveBreaker(breaker.snapshot, at: nanoseconds)
+    }
+
+    /// Lifts a recorded halt, resets the losing streak and acknowledges recorded drift, while no executor
+    /// runs on this journal (the caller holds its lock).
+    public func recordResume(at nanoseconds: Int64) throws {
+        try acknowledgeDrift()
+        var breaker = CircuitBreaker(restoring: try loadBreaker(), nowMs: nanoseconds / 1_000_000)
+        breaker.resume(nowMs: nanoseconds / 1_000_000)
+        try saveBreaker(breaker.snapshot, at: nanoseconds)
+    }
 }

@@ -39,33 +39,56 @@ public struct ExecutionStatus: Sendable, Codable, Hashable {
     public var volumeToday: String
     public var openOrders: Int
     public var denials: [String: Int]
+    /// Realised P&L of the UTC day (fees included), what `MAX_DAILY_LOSS` is checked against.
+    public var realizedToday: String
+    public var consecutiveLosses: Int
+    /// The last journal write that failed (trading is halted until it is looked at), if any.
+    public var persistenceFailure: String?
+    /// Orders whose outcome the venue has not told yet.
+    public var unresolvedOrders: Int
 }
 
 /// The one path from a ticket to a venue: circuit breaker → journal (committed) → executor → journal,
 /// breaker and metrics. The breaker is a value owned here, so a check is plain arithmetic.
+///
+/// Every fill reaches the journal through here (paper and venue alike), moves the market's position and
+/// realises P&L (`MarketPosition`), and each realised result feeds the breaker's daily loss and losing
+/// streak. A journal write that fails halts trading at once (in memory, logged, shown by `status`):
+/// what the journal does not hold would be forgotten by the next start.
 public actor ExecutionService {
     public nonisolated let mode: ExecutionMode
     public nonisolated let journal: Journal
     public nonisolated let metrics: ExecutionMetrics
+    /// The breaker's limits, for views that show each limit's usage.
+    public nonisolated let breakerSettings: BreakerSettings
     private let executor: any Executor
     private var breaker: CircuitBreaker
     private let wallNanoseconds: @Sendable () -> Int64
+    private let log: @Sendable (String) -> Void
     /// Orders whose outcome the venue could not tell us yet; settled by `settleUnresolved`.
     public private(set) var unresolved: Set<String> = []
+    /// The first journal write that failed; trading stays halted while it is set.
+    public private(set) var persistenceFailure: String?
 
     public static let systemWallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000_000_000) }
 
     /// Takes the journal over: writes back orders left only in its intent log (a crash mid-order), then
-    /// restores the breaker's durable state (a manual halt, the day's counters) and positions.
+    /// restores the breaker's durable state (a manual halt, the day's counters), rebuilds the day's realised
+    /// P&L and losing streak from the journal's results, and restores positions.
     public init(executor: any Executor, journal: Journal, mode: ExecutionMode, breaker settings: BreakerSettings,
-                metrics: ExecutionMetrics = ExecutionMetrics(), wallNanoseconds: @escaping @Sendable () -> Int64 = ExecutionService.systemWallClock) throws {
+                metrics: ExecutionMetrics = ExecutionMetrics(), wallNanoseconds: @escaping @Sendable () -> Int64 = ExecutionService.systemWallClock,
+                log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.executor = executor
         self.journal = journal
         self.mode = mode
         self.metrics = metrics
         self.wallNanoseconds = wallNanoseconds
+        self.log = log
+        breakerSettings = settings
         try journal.recoverIntents()
-        breaker = CircuitBreaker(settings: settings, restoring: try journal.loadBreaker(), nowMs: wallNanoseconds() / 1_000_000)
+        let nowMs = wallNanoseconds() / 1_000_000
+        let results = try journal.realizedResults(since: CircuitBreaker.dayStartNanoseconds(nowMs: nowMs))
+        breaker = CircuitBreaker(settings: settings, restoring: try journal.loadBreaker(), results: results, nowMs: nowMs)
         for position in try journal.positionsWithEvents() {
             breaker.setPosition(ticker: position.ticker, eventTicker: position.eventTicker, position: position.position)
         }
@@ -75,7 +98,8 @@ public actor ExecutionService {
     /// How long after the send an order's SQLite row is written (sooner if the execution ends first).
     static let rowDelay: Duration = .milliseconds(2)
 
-    /// Money at risk if the order fills: what a buyer pays, or what a seller could lose.
+    /// Money at risk if the order fills: what a buyer pays, or what a seller could lose (`nil`: it does not
+    /// fit in the money type, which the breaker treats as over any limit).
     private static func risk(_ request: ExecutionRequest) -> Dollars {
         let price = request.action == .buy ? request.limit : request.limit.complement
         return (try? price.notional(request.count, rounding: .up)) ?? Dollars(micros: .max)
@@ -87,8 +111,8 @@ public actor ExecutionService {
         let check = BreakerOrder(ticker: request.ticker, eventTicker: ticket.eventTicker, positionChange: request.positionChange,
                                  risk: Self.risk(request))
         if case let .failure(denial) = breaker.check(check, nowMs: now / 1_000_000) {
-            try? journal.record(denial, ticker: request.ticker, at: now)
             metrics.count("denials", [("code", denial.code.description)])
+            persist("the denial \(denial.code)") { try $0.record(denial, ticker: request.ticker, at: now) }
             return .denied(denial)
         }
         let order = JournalOrder(clientOrderID: request.clientOrderID, signalID: request.signalID, ticker: request.ticker,
@@ -117,17 +141,18 @@ public actor ExecutionService {
         var result = await running.value
         inserting.cancel()
         if case let .failure(error) = await inserting.value {
-            metrics.count("journal_errors")
-            breaker.trip("journal write failed: \(error)", nowMs: now / 1_000_000)
-            persistBreaker()
+            persistenceFailed("the row of order \(order.clientOrderID)", error)
         }
         if let expected = ticket.expectedPrice, let average = result.averagePrice {
-            result.slippage = Dollars(micros: average.micros - expected.micros)
+            result.slippage = try? average - expected.dollars
         }
         if let edge = ticket.edge, result.order.filled.isPositive {
-            // (edge − slippage) per contract × filled contracts (hundredths), less fees.
-            let perContract = edge.micros - (result.slippage?.micros ?? 0)
-            result.potentialProfit = Dollars(micros: perContract * result.order.filled.hundredths / 100 - result.fees.micros)
+            // (edge − slippage) per contract × filled contracts, less fees.
+            result.potentialProfit = try? {
+                let perContract = try edge - (result.slippage ?? .zero)
+                let gross = Dollars(micros: try Self.perContract(perContract, times: result.order.filled))
+                return try gross - result.fees
+            }()
         }
         var latencies: [LatencyStage: Duration] = [
             .signalToSubmitted: ticket.signalAt.duration(to: submittedAt),
@@ -138,6 +163,13 @@ public actor ExecutionService {
         for (stage, duration) in latencies { metrics.record(stage, duration) }
         record(result, ticket, latencies)
         return .executed(result)
+    }
+
+    /// `amount` per contract × `count` contracts, in micro-dollars (truncated toward zero).
+    private static func perContract(_ amount: Dollars, times count: Contracts) throws(ArithmeticOverflowError) -> Int64 {
+        let product = Int128(amount.micros) * Int128(count.hundredths) / Int128(Contracts.scale)
+        guard let micros = Int64(exactly: product) else { throw ArithmeticOverflowError(operation: "\(amount) × \(count)") }
+        return micros
     }
 
     /// Journal, breaker and counters after an execution.
@@ -164,28 +196,75 @@ public actor ExecutionService {
         } else {
             breaker.recordSuccess()
         }
-        // The order's outcome and the breaker's new durable state in one transaction.
-        do {
-            try journal.complete(OrderCompletion(result: result, ticker: request.ticker, eventTicker: ticket.eventTicker, positionSign: sign,
-                                                 expectedPrice: ticket.expectedPrice, latencies: latencies, nanoseconds: now),
-                                 breaker: breaker.snapshot)
-        } catch {
-            metrics.count("journal_errors")
-            breaker.trip("journal write failed: \(error)", nowMs: now / 1_000_000)
-            persistBreaker()
+        // The order's outcome, its fills, the position and what they realised, and the breaker's durable
+        // state, in one transaction.
+        let completion = OrderCompletion(result: result, ticker: request.ticker, eventTicker: ticket.eventTicker, action: request.action,
+                                         side: request.side, expectedPrice: ticket.expectedPrice, latencies: latencies, nanoseconds: now)
+        let snapshot = breaker.snapshot
+        guard let recorded = persist("the outcome of order \(order.clientOrderID)", { try $0.complete(completion, breaker: snapshot) }) else { return }
+        if let realized = recorded.realized { apply(realized, ticker: request.ticker, now: now) }
+    }
+
+    /// A realised result: the day's P&L and the losing streak move; persisted with the breaker.
+    private func apply(_ realized: Realization, ticker: String, now: Int64) {
+        breaker.recordResult(realized.pnl, nowMs: now / 1_000_000)
+        metrics.count("realized_results", [("sign", realized.pnl.micros < 0 ? "loss" : "profit")])
+        log("REALIZED \(ticker) \(realized) (today \(breaker.realizedToday.wireString), losing streak \(breaker.consecutiveLosses))")
+        persistBreaker()
+    }
+
+    /// Runs a journal write; a failure halts trading loudly and returns `nil`.
+    @discardableResult
+    private func persist<T>(_ what: String, _ write: (Journal) throws -> T) -> T? {
+        do { return try write(journal) } catch {
+            persistenceFailed(what, error)
+            return nil
         }
     }
 
-    private func persistBreaker() {
-        try? journal.saveBreaker(breaker.snapshot, at: wallNanoseconds())
+    /// A write the journal did not take: trading halts now (in memory, since the journal cannot take the
+    /// halt either), the error is logged and `status` shows it until an operator resumes.
+    private func persistenceFailed(_ what: String, _ error: any Error) {
+        metrics.count("journal_errors")
+        let reason = "JOURNAL_WRITE_FAILED: \(what) could not be journaled (\(error)); trading halted until the journal is fixed and resumed"
+        if persistenceFailure == nil { persistenceFailure = reason }
+        breaker.halt(reason: reason)
+        log("ERROR \(reason)")
+        try? journal.saveBreaker(breaker.snapshot, at: wallNanoseconds())  // the halt, if the journal takes anything at all
     }
 
+    private func persistBreaker() {
+        let snapshot = breaker.snapshot
+        persist("the breaker state") { try $0.saveBreaker(snapshot, at: wallNanoseconds()) }
+    }
+
+    // MARK: Settlement
+
+    /// A market's result is known: everything held there is realised at `yesValue` per YES contract
+    /// ($1 for "yes", $0 for "no", the settlement value of a scalar market) and the position goes flat.
+    @discardableResult
+    public func settle(_ ticker: String, yesValue: Dollars, reason: String) -> Realization? {
+        let now = wallNanoseconds()
+        guard let realized = persist("the settlement of \(ticker)", { try $0.settle(ticker, yesValue: yesValue, at: now, reason: reason) }) ?? nil
+        else { return nil }
+        breaker.setPosition(ticker: ticker, eventTicker: "", position: .zero)
+        log("SETTLED \(ticker) at \(yesValue.wireString) per YES contract (\(reason))")
+        apply(realized, ticker: ticker, now: now)
+        return realized
+    }
+
+    // MARK: Unresolved outcomes
+
+    /// Orders the caller knows are still unresolved (start-up reconciliation could not settle them).
+    public func watchUnresolved(_ clientOrderIDs: [String]) { unresolved.formUnion(clientOrderIDs) }
+
     /// Asks the venue again about orders whose outcome was unknown; returns what became final.
-    public func settleUnresolved(with ledger: any VenueLedger) async -> [(clientOrderID: String, state: OrderState)] {
+    public func settleUnresolved(with ledger: any VenueLedger, absentWindow: Duration) async -> [(clientOrderID: String, state: OrderState)] {
         guard !unresolved.isEmpty else { return [] }
-        let settled = await Reconciler(journal: journal, ledger: ledger).settleUnresolved(unresolved, nowNanoseconds: wallNanoseconds())
+        let reconciler = Reconciler(journal: journal, ledger: ledger, absentWindow: absentWindow)
+        let settled = await reconciler.settleUnresolved(unresolved, nowNanoseconds: wallNanoseconds())
         for (id, _) in settled { unresolved.remove(id) }
-        if !settled.isEmpty { try? reloadPositions() }
+        if !settled.isEmpty { reloadPositions() }
         return settled
     }
 
@@ -197,28 +276,26 @@ public actor ExecutionService {
         persistBreaker()
     }
 
-    /// Lifts a halt and acknowledges any recorded position drift.
-    public func resume() {
-        breaker.resume()
-        try? journal.acknowledgeDrift()
+    /// Lifts a halt, resets the losing streak and acknowledges any recorded position drift. Refused (the
+    /// halt stays) while the journal cannot take the acknowledgement.
+    @discardableResult
+    public func resume() -> Bool {
+        do {
+            try journal.acknowledgeDrift()
+        } catch {
+            persistenceFailed("the drift acknowledgement", error)
+            return false
+        }
+        breaker.resume(nowMs: nowMs)
+        persistenceFailure = nil
         persistBreaker()
+        return persistenceFailure == nil
     }
 
     public var haltReason: String? { breaker.haltReason }
 
-    /// Cancels every order this run still has working. Live executors finish (and journal) each order's
-    /// own execution; paper resting orders have no execution waiting, so they are journaled here.
-    public func cancelAll() async -> Int {
-        let open = await executor.openOrders()
-        let cancelled = await executor.cancelAll()
-        if mode == .paper {
-            for order in open where !order.state.isTerminal {
-                try? journal.update(order.clientOrderID, state: .canceled, filled: order.filled, at: wallNanoseconds(), event: "canceled",
-                                    detail: "paper order cancelled by cancel-all/shutdown")
-            }
-        }
-        return cancelled
-    }
+    /// Cancels every order this run still has working; each order's own execution journals the outcome.
+    public func cancelAll() async -> Int { await executor.cancelAll() }
 
     public func openOrders() async -> [OrderLifecycle] { await executor.openOrders() }
 
@@ -233,13 +310,16 @@ public actor ExecutionService {
         return ExecutionStatus(mode: mode, breaker: breaker.haltReason == nil ? state : "halted", haltReason: breaker.haltReason,
                                tradesToday: breaker.tradesToday, volumeToday: breaker.volumeToday.wireString,
                                openOrders: await executor.openOrders().count,
-                               denials: Dictionary(uniqueKeysWithValues: breaker.denials.map { ($0.key.description, $0.value) }))
+                               denials: Dictionary(uniqueKeysWithValues: breaker.denials.map { ($0.key.description, $0.value) }),
+                               realizedToday: breaker.realizedToday.wireString, consecutiveLosses: breaker.consecutiveLosses,
+                               persistenceFailure: persistenceFailure, unresolvedOrders: unresolved.count)
     }
 
     /// Sets the breaker's positions from the journal (after reconciliation adopted the venue's).
-    public func reloadPositions() throws {
-        for position in try journal.positionsWithEvents() {
-            breaker.setPosition(ticker: position.ticker, eventTicker: position.eventTicker, position: position.position)
+    public func reloadPositions() {
+        guard let markets = persist("reading positions", { try $0.marketPositions() }) else { return }
+        for market in markets {
+            breaker.setPosition(ticker: market.ticker, eventTicker: market.eventTicker, position: market.position.position)
         }
     }
 }

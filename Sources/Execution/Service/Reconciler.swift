@@ -49,6 +49,14 @@ public protocol VenueLedger: Sendable {
     func cancelStale(venueOrderID: String, ticker: String) async throws
     /// The venue's positions, or `nil` when the journal is the only record (paper).
     func venuePositions() async throws -> [String: Contracts]?
+    /// Whether "no such order" is final at once. A venue may not list an order it has just accepted, so
+    /// there absence becomes definitive only when it persists (`Reconciler.absentWindow`); the paper
+    /// venue lives in this process and knows at once.
+    var absenceIsDefinitive: Bool { get }
+}
+
+extension VenueLedger {
+    public var absenceIsDefinitive: Bool { false }
 }
 
 /// What start-up reconciliation found and did.
@@ -59,6 +67,8 @@ public struct ReconciliationReport: Sendable {
     public var drift: [(ticker: String, journal: Contracts, venue: Contracts)] = []
     /// Venue orders the journal did not know (placed by hand or by another process), now journaled.
     public var imported: [String] = []
+    /// Markets whose venue position was adopted on a side the journal never held (cost basis unknown).
+    public var unknownBasis: [String] = []
     /// Drift beyond the threshold: trading must not start until an operator acknowledges it (`resume`).
     public var haltReason: String?
 
@@ -71,24 +81,47 @@ public struct ReconciliationReport: Sendable {
 }
 
 /// Before trading: resolves every order the journal holds as not finished, then compares positions.
+///
+/// An order whose submit was ambiguous is never guessed: it is found on the venue (and its fills
+/// imported), or the venue keeps saying it has no such order for `absentWindow` after it was created,
+/// and only then is it final as `not_placed` (distinct from a venue rejection). Until then it stays open.
 public struct Reconciler: Sendable {
     public let journal: Journal
     public let ledger: any VenueLedger
     /// Largest per-market difference tolerated without halting.
     public let driftThreshold: Contracts
+    /// How long after its creation an order the venue does not know must still be unknown to it before
+    /// it is final as `not_placed`.
+    public let absentWindow: Duration
+    /// The event of a market (for positions adopted from the venue), when the venue's listing knows it.
+    public let eventOf: @Sendable (String) async -> String?
+    /// Settles the journal's positions in markets that have a result (given the markets held), before
+    /// positions are compared: the venue no longer lists a settled position.
+    public let settlePositions: @Sendable ([String]) async -> Void
 
-    public init(journal: Journal, ledger: any VenueLedger, driftThreshold: Contracts = .zero) {
+    public static let defaultAbsentWindow: Duration = .seconds(60)
+
+    public init(journal: Journal, ledger: any VenueLedger, driftThreshold: Contracts = .zero, absentWindow: Duration = Reconciler.defaultAbsentWindow,
+                eventOf: @escaping @Sendable (String) async -> String? = { _ in nil },
+                settlePositions: @escaping @Sendable ([String]) async -> Void = { _ in }) {
+        self.settlePositions = settlePositions
         self.journal = journal
         self.ledger = ledger
         self.driftThreshold = driftThreshold
+        self.absentWindow = absentWindow
+        self.eventOf = eventOf
     }
 
-    /// Settles orders left with an unknown outcome during a run (ambiguous submits whose lookups failed).
-    /// Returns the ones now final.
+    /// Settles orders left with an unknown outcome during a run (ambiguous submits whose lookups failed or
+    /// found nothing yet). Returns the ones now final.
     public func settleUnresolved(_ clientOrderIDs: Set<String>, nowNanoseconds: Int64) async -> [(clientOrderID: String, state: OrderState)] {
         var settled: [(String, OrderState)] = []
         for row in (try? journal.nonTerminalOrders()) ?? [] where clientOrderIDs.contains(row.clientOrderID) {
             if let state = try? await resolve(row, now: nowNanoseconds), state.isTerminal { settled.append((row.clientOrderID, state)) }
+        }
+        // Orders that became terminal some other way (a late completion) are no longer unresolved either.
+        for id in clientOrderIDs where !settled.contains(where: { $0.0 == id }) {
+            if let row = try? journal.order(id), row.state.isTerminal { settled.append((id, row.state)) }
         }
         return settled
     }
@@ -98,16 +131,22 @@ public struct Reconciler: Sendable {
         for order in try journal.nonTerminalOrders() {
             do {
                 let state = try await resolve(order, now: nowNanoseconds)
-                report.resolved.append((order.clientOrderID, state))
+                if state.isTerminal || state == .resting {
+                    report.resolved.append((order.clientOrderID, state))
+                } else {
+                    report.unresolved.append((order.clientOrderID, "the venue has no such order yet; asked again until it is found or "
+                                                + "has been absent for \(absentWindow) since the order was made"))
+                }
             } catch {
                 report.unresolved.append((order.clientOrderID, "\(error)"))
             }
         }
         let journal = journal
         for listed in try await ledger.listedOrders(excluding: { (try? journal.order($0)) != nil }) {
-            try importExternal(listed, now: nowNanoseconds)
+            try await importExternal(listed, now: nowNanoseconds)
             report.imported.append(listed.clientOrderID)
         }
+        await settlePositions(try journal.positions().keys.sorted())
         guard let venue = try await ledger.venuePositions() else { return report }
         let journaled = try journal.positions()
         for ticker in Set(venue.keys).union(journaled.keys).sorted() {
@@ -121,23 +160,27 @@ public struct Reconciler: Sendable {
             report.haltReason = "POSITION_DRIFT: ticker=\(worst.ticker) journal=\(worst.journal.wireString) venue=\(worst.venue.wireString) "
                 + "threshold=\(driftThreshold.wireString) (\(report.drift.count) market(s)); check, then resume to acknowledge"
         }
-        try journal.adoptPositions(venue, at: nowNanoseconds)
+        var events: [String: String] = [:]
+        for ticker in Set(venue.keys).union(journaled.keys) where venue[ticker] != journaled[ticker] {
+            if let event = await eventOf(ticker) { events[ticker] = event }
+        }
+        report.unknownBasis = try journal.adoptPositions(venue, at: nowNanoseconds, eventOf: events)
         return report
     }
 
     /// Journals an order this executor did not place (mode `external`) with its fills, so its position
     /// counts; it is never cancelled by reconciliation (it is not ours to cancel).
-    private func importExternal(_ listed: VenueListedOrder, now: Int64) throws {
+    private func importExternal(_ listed: VenueListedOrder, now: Int64) async throws {
         var row = JournalOrder(clientOrderID: listed.clientOrderID, signalID: nil, ticker: listed.ticker, action: .buy, side: listed.side,
                                limitPrice: listed.limit, requested: listed.initial, mode: "external", createdNanoseconds: now)
         row.venueOrderID = listed.record.venueOrderID
         try journal.insert(row)
-        try settle(row, listed.record, now: now, reason: "imported at start-up: an order this executor did not place")
+        try await settle(row, listed.record, now: now, reason: "imported at start-up: an order this executor did not place")
     }
 
     /// Applies the venue's record to a journaled order: journaled fills, the venue's fills, final state.
     @discardableResult
-    private func settle(_ row: JournalOrder, _ record: VenueOrderRecord, now: Int64, reason: String) throws -> OrderState {
+    private func settle(_ row: JournalOrder, _ record: VenueOrderRecord, now: Int64, reason: String) async throws -> OrderState {
         var order = OrderLifecycle(clientOrderID: row.clientOrderID, requested: row.requested)
         try order.markSubmitted()
         try order.acknowledge(venueOrderID: record.venueOrderID)
@@ -148,28 +191,34 @@ public struct Reconciler: Sendable {
         }
         for fill in record.fills { try order.apply(fill) }
         if order.remaining.isPositive, record.status != .resting { try order.cancel() }
-        try complete(order, row, now: now, reason: reason)
+        try await complete(order, row, now: now, reason: reason)
         return order.state
     }
 
     private func resolve(_ row: JournalOrder, now: Int64) async throws -> OrderState {
         guard var record = try await ledger.venueOrder(for: row) else {
-            // Never reached the venue: a pending order was journaled and the process stopped before sending.
+            // The venue does not know it. Final only once that is evidence: at once where the venue is this
+            // process (paper), else when the order is older than the absent window and still unknown.
+            let age = Duration.nanoseconds(max(0, now - row.createdNanoseconds))
+            guard ledger.absenceIsDefinitive || age >= absentWindow else { return row.state }
             var order = OrderLifecycle(clientOrderID: row.clientOrderID, requested: row.requested)
-            try order.reject(code: row.state == .pending ? "NOT_SENT" : "NOT_FOUND_ON_VENUE")
-            try complete(order, row, now: now, reason: "reconciled at start-up: the venue has no such order")
+            try order.markNotPlaced(code: row.state == .pending ? "NOT_SENT" : "NOT_FOUND_ON_VENUE")
+            try await complete(order, row, now: now, reason: ledger.absenceIsDefinitive ? "reconciled: the venue has no such order"
+                            : "reconciled: the venue still has no such order \(age.formatted()) after it was made")
             return order.state
         }
-        if row.mode == "external" { return try settle(row, record, now: now, reason: "external order updated at start-up") }
+        if row.mode == "external" { return try await settle(row, record, now: now, reason: "external order updated at start-up") }
         if record.status == .resting {
             try await ledger.cancelStale(venueOrderID: record.venueOrderID, ticker: row.ticker)
             record = try await ledger.venueOrder(for: row) ?? record
         }
-        return try settle(row, record, now: now, reason: "reconciled at start-up: venue status \(record.status.rawValue)")
+        return try await settle(row, record, now: now, reason: "reconciled at start-up: venue status \(record.status.rawValue)")
     }
 
-    private func complete(_ order: OrderLifecycle, _ row: JournalOrder, now: Int64, reason: String) throws {
-        try journal.complete(OrderCompletion(result: ExecutionResult(order, rejection: reason), ticker: row.ticker, eventTicker: "",
-                                             positionSign: row.action.positionSign(on: row.side), expectedPrice: nil, latencies: [:], nanoseconds: now))
+    private func complete(_ order: OrderLifecycle, _ row: JournalOrder, now: Int64, reason: String) async throws {
+        let event = row.eventTicker ?? ""
+        try journal.complete(OrderCompletion(result: ExecutionResult(order, rejection: reason), ticker: row.ticker,
+                                             eventTicker: event.isEmpty ? await eventOf(row.ticker) ?? "" : event,
+                                             action: row.action, side: row.side, expectedPrice: nil, latencies: [:], nanoseconds: now))
     }
 }

@@ -24,6 +24,9 @@ public struct KalshiMarket: Hashable, Sendable, Codable {
     public var title: String?
     public var yesSubTitle: String?
     public var noSubTitle: String?
+    public var createdTime: String?
+    /// What a YES contract settled at (scalar markets; `result` says it for binary ones).
+    public var settlementValueDollars: Dollars?
     public var exchangeIndex: Int?
 
     public init(ticker: String, eventTicker: String, status: String, openTime: String, closeTime: String,
@@ -73,7 +76,28 @@ public struct KalshiMarket: Hashable, Sendable, Codable {
         case priceRanges = "price_ranges"
         case yesSubTitle = "yes_sub_title"
         case noSubTitle = "no_sub_title"
+        case createdTime = "created_time"
+        case settlementValueDollars = "settlement_value_dollars"
         case exchangeIndex = "exchange_index"
+    }
+
+    /// What one YES contract is worth now that the market has a result, or `nil` while it has none.
+    public var settlementYesValue: Dollars? { KalshiSettlement.yesValue(result: result, settlementValue: settlementValueDollars) }
+}
+
+/// Reading a Kalshi market's result as money.
+public enum KalshiSettlement {
+    /// $1 for `yes`, $0 for `no`, the settlement value (between $0 and $1) for `scalar`; `nil` for no
+    /// result yet or anything unreadable (never guessed).
+    public static func yesValue(result: String?, settlementValue: Dollars?) -> Dollars? {
+        switch result?.lowercased() {
+        case "yes": return .one
+        case "no": return .zero
+        case "scalar":
+            guard let value = settlementValue, value.micros >= 0, value <= .one else { return nil }
+            return value
+        default: return nil
+        }
     }
 }
 

@@ -253,12 +253,15 @@ public struct WSMarketLifecycle: Sendable, Hashable, Codable {
     public var priceLevelStructure: String?
     public var priceRanges: [PriceRangeWire]?
     public var isDeactivated: Bool?
+    /// A scalar market's settlement value per YES contract (dollars).
+    public var settlementValue: Dollars?
 
     public init(eventType: String, marketTicker: String, result: String? = nil, priceLevelStructure: String? = nil,
-                priceRanges: [PriceRangeWire]? = nil, isDeactivated: Bool? = nil) {
+                priceRanges: [PriceRangeWire]? = nil, isDeactivated: Bool? = nil, settlementValue: Dollars? = nil) {
         self.eventType = eventType
         self.marketTicker = marketTicker
         self.result = result
+        self.settlementValue = settlementValue
         self.priceLevelStructure = priceLevelStructure
         self.priceRanges = priceRanges
         self.isDeactivated = isDeactivated
@@ -271,5 +274,9 @@ public struct WSMarketLifecycle: Sendable, Hashable, Codable {
         case priceLevelStructure = "price_level_structure"
         case priceRanges = "price_ranges"
         case isDeactivated = "is_deactivated"
+        case settlementValue = "settlement_value"
     }
+
+    /// What one YES contract is worth, once the event says the market has a result.
+    public var settlementYesValue: Dollars? { KalshiSettlement.yesValue(result: result, settlementValue: settlementValue) }
 }

@@ -38,8 +38,10 @@ public struct Contracts: CheckedFixedPointArithmetic {
     }
 
     public var isPositive: Bool { hundredths > 0 }
-    public var magnitude: Contracts { Contracts(hundredths: hundredths < 0 ? -hundredths : hundredths) }
-    public var negated: Contracts { Contracts(hundredths: -hundredths) }
+    /// |self|; saturates at the largest count for the one value without a positive twin (`Int64.min`).
+    public var magnitude: Contracts { Contracts(hundredths: hundredths >= 0 ? hundredths : (hundredths == .min ? .max : -hundredths)) }
+    /// −self; saturating like `magnitude` (use `negatedChecked()` where overflow must be reported).
+    public var negated: Contracts { Contracts(hundredths: hundredths == .min ? .max : -hundredths) }
 
     /// The count in whole contracts when it has no fractional part.
     public var exactWhole: Int64? { hundredths % Self.scale == 0 ? hundredths / Self.scale : nil }

@@ -54,7 +54,11 @@ public struct Dollars: CheckedFixedPointArithmetic {
         return Dollars(micros: product)
     }
 
-    public var negated: Dollars { Dollars(micros: -micros) }
+    /// |self|; saturates for the one value without a positive twin (`Int64.min`).
+    public var magnitude: Dollars { Dollars(micros: micros >= 0 ? micros : (micros == .min ? .max : -micros)) }
+
+    /// −self; saturates for the one value without a positive twin (`Int64.min`).
+    public var negated: Dollars { Dollars(micros: micros == .min ? .max : -micros) }
 
     /// Rounds onto whole cents in the given direction.
     public func roundedToCents(_ direction: RoundingDirection) -> Dollars {

@@ -43,3 +43,44 @@ extension CheckedFixedPointArithmetic {
         return Self(scaledValue: difference)
     }
 }
+
+// MARK: Overflow-reporting operators
+
+/// `+`, `-` and `*` on money and size report overflow by throwing `ArithmeticOverflowError`; they never
+/// trap and never wrap. Every sum of amounts or counts in the product goes through them (`try a + b`).
+extension CheckedFixedPointArithmetic {
+    public static func + (lhs: Self, rhs: Self) throws(ArithmeticOverflowError) -> Self { try lhs.adding(rhs) }
+    public static func - (lhs: Self, rhs: Self) throws(ArithmeticOverflowError) -> Self { try lhs.subtracting(rhs) }
+
+    public static func * (lhs: Self, factor: Int64) throws(ArithmeticOverflowError) -> Self {
+        let (product, overflow) = lhs.scaledValue.multipliedReportingOverflow(by: factor)
+        guard !overflow else { throw ArithmeticOverflowError(operation: "\(lhs) × \(factor)") }
+        return Self(scaledValue: product)
+    }
+
+    public static func += (lhs: inout Self, rhs: Self) throws(ArithmeticOverflowError) { lhs = try lhs + rhs }
+    public static func -= (lhs: inout Self, rhs: Self) throws(ArithmeticOverflowError) { lhs = try lhs - rhs }
+
+    /// The negation; only `Int64.min` has none (reported as overflow).
+    public func negatedChecked() throws(ArithmeticOverflowError) -> Self {
+        guard scaledValue != .min else { throw ArithmeticOverflowError(operation: "−\(self)") }
+        return Self(scaledValue: -scaledValue)
+    }
+
+    /// `self + other`, clamped to the representable range: for counters shown to people (stats lines),
+    /// where a saturated figure is better than none. Accounting uses `+`.
+    public func addingSaturated(_ other: Self) -> Self {
+        let (sum, overflow) = scaledValue.addingReportingOverflow(other.scaledValue)
+        guard overflow else { return Self(scaledValue: sum) }
+        return Self(scaledValue: other.scaledValue > 0 ? .max : .min)
+    }
+}
+
+extension Sequence where Element: CheckedFixedPointArithmetic {
+    /// The checked sum of the elements.
+    public func sum() throws(ArithmeticOverflowError) -> Element {
+        var total = Element(scaledValue: 0)
+        for element in self { total = try total + element }
+        return total
+    }
+}

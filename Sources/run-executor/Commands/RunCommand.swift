@@ -20,7 +20,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
     @Option(help: ArgumentHelp("Read JSON-lines signals from a file, or - for stdin.", valueName: "file"))
     var signals: String?
-    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Stop after this many seconds (1 to 31536000).", valueName: "seconds"))
     var duration: Int?
     @Flag(help: "Skip the typed live confirmation (unattended runs; logged loudly).")
     var confirmLive = false
@@ -32,10 +32,10 @@ struct Run: AsyncParsableCommand {
     var adminPort: Int?
 
     func validate() throws {
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
-        if let signals, signals != "-", !FileManager.default.isReadableFile(atPath: signals) {
-            throw ValidationError("--signals: cannot read \"\(signals)\" (a JSON-lines file, or - for standard input)")
-        }
+        if let duration { try CLIRange.check("--duration", duration, CLIRange.duration) }
+        if let adminPort { try CLIRange.check("--admin-port", adminPort, CLIRange.port) }
+        if let signals, let problem = SignalFileSource.validate(path: signals) { throw ValidationError(problem) }
+        if let journal { try CLIRange.checkPath("--journal", journal) }
     }
 
     func run() async throws {
@@ -43,6 +43,8 @@ struct Run: AsyncParsableCommand {
         var config = report.config
         let plan = RunPlan(report: report)
         if plan.mode == .live { try confirmLiveTrading(skip: confirmLive) }
+        let journalPath = journal ?? config.journalPath
+        let lock = try lockJournal(journalPath, command: "run")
 
         var embedded: EmbeddedVenue.Started?
         if report.isEmbeddedDefault {
@@ -54,19 +56,21 @@ struct Run: AsyncParsableCommand {
         if signals == nil, !report.isEmbeddedDefault {
             log("no --signals given: trading synthetic signals read off the data venue's books")
         }
-        let session = TradingSession(config: config, plan: plan, origin: origin, log: log)
+        let session = TradingSession(config: config, plan: plan, origin: origin, log: log, adminReady: { lock.publish(adminEndpoint: $0) })
         let duration = duration
         let summary: RunSummary
         do {
             // The embedded default takes any free admin port (the CLI finds it through the endpoint file).
             let port = adminPort ?? (report.isEmbeddedDefault ? 0 : nil)
-            summary = try await session.run(journalPath: journal ?? config.journalPath, adminPort: port, duration: duration.map { .seconds($0) })
+            summary = try await session.run(journalPath: journalPath, adminPort: port, duration: duration.map { .seconds($0) })
         } catch {
             printError("run: \(error)")
             if let embedded { await embedded.stop() }
-            throw ExitStatus.failure.exitCode
+            lock.release()
+            throw (error as? RunError)?.isConfiguration == true ? ExitStatus.configuration.exitCode : ExitStatus.failure.exitCode
         }
         if let embedded { await embedded.stop() }
+        lock.release()
         print("final \(summary.stats.line)")
         for stage in LatencyStage.allCases {
             guard let latency = summary.latency[stage], latency.count > 0 else { continue }
@@ -75,6 +79,38 @@ struct Run: AsyncParsableCommand {
         print("cancelled at shutdown: \(summary.cancelledAtShutdown)")
         if let halt = summary.haltReason { print("HALTED: \(halt)") }
         flushStandardOutput()
+    }
+}
+
+/// Bounds of the numeric flags: a value outside is a usage error naming the flag, never a wrapped port
+/// or a trapped conversion.
+enum CLIRange {
+    static let port = 0...65_535
+    /// Up to a year of seconds.
+    static let duration = 1...31_536_000
+
+    static func check(_ flag: String, _ value: Int, _ range: ClosedRange<Int>) throws {
+        guard range.contains(value) else {
+            throw ValidationError("\(flag) \(value) is out of range (\(range.lowerBound)…\(range.upperBound))")
+        }
+    }
+
+    /// A path flag must name a file, not a directory.
+    static func checkPath(_ flag: String, _ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ValidationError("\(flag) \(path) is a directory, not a file")
+        }
+    }
+}
+
+/// Takes the journal's writer lock, or exits 2 naming the journal and the process holding it.
+func lockJournal(_ path: String, command: String) throws -> JournalLock {
+    do {
+        return try JournalLock.acquire(journal: path, command: command)
+    } catch let busy as JournalBusyError {
+        printError("\(command): \(busy)")
+        throw ExitStatus.configuration.exitCode
     }
 }
 
@@ -92,11 +128,12 @@ func confirmLiveTrading(skip: Bool) throws {
     }
 }
 
-/// A timestamped log line on standard output.
+/// A timestamped log line on standard output. Control characters are written out (`\n` as the two
+/// characters `\` `n`): a value from outside (a signal id, a ticker) can never start a line of its own.
 @Sendable func log(_ line: String) {
     let now = Date()
     let stamp = ISO8601DateFormatter.string(from: now, timeZone: TimeZone(identifier: "UTC") ?? .current,
                                             formatOptions: [.withInternetDateTime, .withFractionalSeconds])
-    print("\(stamp) \(line)")
+    print("\(stamp) \(line.escapingControlCharacters)")
     flushStandardOutput()
 }

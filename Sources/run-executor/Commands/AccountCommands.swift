@@ -24,12 +24,13 @@ struct AccountContext {
 
     var isPaper: Bool { plan.mode == .paper }
 
+    /// The journal, read-only: account commands never recover, reconcile or write (a run may hold it).
     func openJournal() throws -> Journal {
         guard FileManager.default.fileExists(atPath: journalPath) else {
             printError("no journal at \(journalPath): the paper account is empty (run-executor writes it; --journal PATH names another)")
             throw ExitStatus.failure.exitCode
         }
-        return try Journal(path: journalPath)
+        return try Journal(path: journalPath, readOnly: true)
     }
 
     /// Runs `body` with a trading client for the configured venue (demo/live), shutting it down after.
@@ -50,19 +51,9 @@ struct AccountContext {
 struct Order: AsyncParsableCommand {
     enum Intent: String, ExpressibleByArgument, CaseIterable {
         case buyYes = "buy-yes", buyNo = "buy-no", sellYes = "sell-yes", sellNo = "sell-no"
-
-        var action: OrderAction { self == .buyYes || self == .buyNo ? .buy : .sell }
-        var side: OutcomeSide { self == .buyYes || self == .sellYes ? .yes : .no }
     }
     enum TimeInForceOption: String, ExpressibleByArgument, CaseIterable {
         case ioc, fok, gtc
-        var wire: TimeInForce {
-            switch self {
-            case .ioc: .immediateOrCancel
-            case .fok: .fillOrKill
-            case .gtc: .goodTillCanceled
-            }
-        }
     }
 
     static let configuration = CommandConfiguration(
@@ -72,7 +63,9 @@ struct Order: AsyncParsableCommand {
             Example: run-executor order buy-yes KXNFL-26JAN11-BUF --count 10 --price 0.52 --tif ioc. \
             The same path as the main loop: start-up reconciliation, circuit breaker (a halt refuses it), \
             journal row before sending, executor. A GTC order is worked for ORDER_TIMEOUT_SECONDS, then \
-            what rests is cancelled. With no configuration, it trades on the embedded simulator (paper).
+            what rests is cancelled. With no configuration, it trades on the embedded simulator (paper). \
+            While a run holds the journal, the order goes through that run's admin API instead (one \
+            writer per journal); without one, it exits 2 naming the process that holds the journal.
             """
     )
     @OptionGroup var options: ConfigOptions
@@ -84,11 +77,13 @@ struct Order: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Journal database path (default JOURNAL_PATH or data/executor.sqlite).", valueName: "path")) var journal: String?
     @Flag(help: "Skip the typed live confirmation (logged loudly).") var confirmLive = false
 
+    var request: ManualOrderRequest {
+        ManualOrderRequest(intent: intent.rawValue, ticker: ticker, count: count, price: price, tif: tif.rawValue)
+    }
+
     func validate() throws {
-        guard let parsed = try? Contracts(parsing: count), parsed.isPositive else {
-            throw ValidationError("--count: \"\(count)\" is not a positive number of contracts")
-        }
-        guard (try? Price(parsing: price)) != nil else { throw ValidationError("--price: \"\(price)\" is not a price strictly between 0 and 1") }
+        if case let .failure(problem) = request.parsed() { throw ValidationError(problem.description) }
+        if let journal { try CLIRange.checkPath("--journal", journal) }
     }
 
     func run() async throws {
@@ -96,7 +91,16 @@ struct Order: AsyncParsableCommand {
         var config = report.config
         let plan = RunPlan(report: report)
         if plan.mode == .live { try confirmLiveTrading(skip: confirmLive) }
-        guard let contracts = try? Contracts(parsing: count), let limit = try? Price(parsing: price) else { throw ExitStatus.configuration.exitCode }
+        let journalPath = journal ?? config.journalPath
+        let lock: JournalLock
+        do {
+            lock = try JournalLock.acquire(journal: journalPath, command: "order")
+        } catch let busy as JournalBusyError {
+            // A run holds the journal: the order goes through it.
+            let answer = try await AdminClient.forHolder(busy, config: config, command: "order").order(request)
+            return try show(answer)
+        }
+        defer { lock.release() }
         var embedded: EmbeddedVenue.Started?
         if report.isEmbeddedDefault {
             let started = try await EmbeddedVenue.start(seed: 1)
@@ -105,20 +109,14 @@ struct Order: AsyncParsableCommand {
         }
         defer { if let embedded { Task { await embedded.stop() } } }
         let venues = try await Venues.connect(config, mode: plan.mode, fillDetection: .polling, log: log)
-        let outcome: ExecutionOutcome
+        let answer: ManualOrderAnswer
         do {
-            let service = try await venues.prepareExecution(journalPath: journal ?? config.journalPath, mode: plan.mode, limits: config.risk,
-                                                                      driftThreshold: config.driftThreshold, log: log)
-            guard let market = await venues.tradingCatalog.info(ticker) else {
-                throw ValidationError("market \(ticker) is not listed on the trading venue \(config.trading.apiURL.host ?? "")")
+            let service = try await venues.prepareExecution(journalPath: journalPath, mode: plan.mode, config: config, log: log)
+            let market = venues.market, paper = plan.mode == .paper
+            let desk = ManualOrderDesk(service: service, catalog: venues.tradingCatalog) { ticker in
+                if paper { try await market.waitForBook(ticker) }
             }
-            guard market.isOpen else { throw ValidationError("market \(ticker) is \(market.status) on the trading venue") }
-            if plan.mode == .paper { try await waitForBook(venues.market) }
-            let stamp = String(UInt64(Date().timeIntervalSince1970 * 1_000), radix: 36)
-            let request = ExecutionRequest(clientOrderID: "manual-\(stamp)-\(UInt32.random(in: 0...UInt32.max))", ticker: ticker,
-                                           seriesTicker: market.seriesTicker, action: intent.action, side: intent.side, limit: limit,
-                                           count: contracts, timeInForce: tif.wire, grid: market.grid)
-            outcome = await service.execute(OrderTicket(request: request, eventTicker: market.eventTicker, expectedPrice: nil))
+            answer = await desk.place(request)
             let cancelled = await service.cancelAll()
             if cancelled > 0 { log("cancelled \(cancelled) resting paper order(s): paper orders do not outlive the command") }
         } catch {
@@ -127,44 +125,48 @@ struct Order: AsyncParsableCommand {
             throw ExitStatus.failure.exitCode
         }
         await venues.shutdown()
-        switch outcome {
-        case let .denied(denial):
-            printError("denied: \(denial)")
-            throw ExitStatus.failure.exitCode
-        case let .refused(reason):
-            printError("refused: \(reason)")
-            throw ExitStatus.failure.exitCode
-        case let .executed(result):
-            let order = result.order
-            print("\(order.clientOrderID) \(intent.rawValue) \(ticker) \(contracts.wireString) @ \(limit.wireString) → \(order.state.rawValue) "
-                  + "filled=\(order.filled.wireString)" + (result.averagePrice.map { " avg=\($0.wireString)" } ?? "")
-                  + " fees=\(result.fees.wireString)" + (order.venueOrderID.map { " venue_order_id=\($0)" } ?? ""))
-            for fill in order.fills { print("  fill \(fill.fillID) \(fill.count.wireString) @ \(fill.price.wireString) fee \(fill.fee.wireString)") }
-            if let rejection = result.rejection { print("  \(rejection)") }
-            if order.state == .rejected { throw ExitStatus.failure.exitCode }
-        }
+        try show(answer)
     }
 
-    /// Paper fills need the market's book: waits (up to 10 s) for a fresh one.
-    private func waitForBook(_ market: LiveMarketData) async throws {
-        try await market.watchBooks([ticker])
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if case .fresh = await market.book(ticker) { return }
-            try await Task.sleep(for: .milliseconds(20))
+    /// Prints the outcome; exits 1 unless the order was executed and not rejected.
+    private func show(_ answer: ManualOrderAnswer) throws {
+        switch answer.outcome {
+        case "denied":
+            printError("denied: \(answer.reason ?? "")")
+            throw ExitStatus.failure.exitCode
+        case "executed":
+            let shown = (try? request.parsed().get()).map { ($0.count.wireString, $0.limit.wireString) } ?? (count, price)
+            print("\(answer.clientOrderID ?? "?") \(intent.rawValue) \(ticker) \(shown.0) @ \(shown.1) → \(answer.state ?? "?") "
+                  + "filled=\(answer.filled ?? "0")" + (answer.averagePrice.map { " avg=\($0)" } ?? "")
+                  + " fees=\(answer.fees ?? "0")" + (answer.venueOrderID.map { " venue_order_id=\($0)" } ?? ""))
+            for fill in answer.fills { print("  fill \(fill.fillID) \(fill.contracts) @ \(fill.price) fee \(fill.fee)") }
+            if let reason = answer.reason { print("  \(reason)") }
+            if answer.state == "rejected" { throw ExitStatus.failure.exitCode }
+        default:
+            printError("refused: \(answer.reason ?? "")")
+            throw ExitStatus.failure.exitCode
         }
-        throw ValidationError("no order book for \(ticker) from the data venue within 10 s")
     }
 }
 
-
-
 struct CancelAll: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cancel-all", abstract: "Cancel every resting order on the trading venue (demo/live).")
+    static let configuration = CommandConfiguration(
+        commandName: "cancel-all",
+        abstract: "Cancel every resting order: a running executor's (through its admin API), else the trading venue's (demo/live).")
     @OptionGroup var options: ConfigOptions
+    @Option(help: ArgumentHelp("Journal database path (default JOURNAL_PATH or data/executor.sqlite).", valueName: "path")) var journal: String?
 
     func run() async throws {
-        let context = try AccountContext(options, journal: nil)
+        let context = try AccountContext(options, journal: journal)
+        let lock: JournalLock
+        do {
+            lock = try JournalLock.acquire(journal: context.journalPath, command: "cancel-all")
+        } catch let busy as JournalBusyError {
+            let cancelled = try await AdminClient.forHolder(busy, config: context.config, command: "cancel-all").cancelAll()
+            print("cancelled \(cancelled) resting order(s) through the running executor (\(busy.holder?.description ?? "?"))")
+            return
+        }
+        defer { lock.release() }
         guard !context.isPaper else {
             print("paper mode: paper orders exist only inside a running executor, which cancels them when it stops; nothing to cancel")
             return
@@ -217,12 +219,13 @@ struct Balance: AsyncParsableCommand {
             let report = try context.openJournal().report(limit: 0)
             let flow = (try? Dollars(parsing: report.cashFlow)) ?? .zero
             let fees = (try? Dollars(parsing: report.fees)) ?? .zero
-            let cash = Dollars(micros: context.config.paper.startingCash.micros + flow.micros - fees.micros)
+            let cash = (try? context.config.paper.startingCash + flow - fees) ?? .zero
             print("paper cash \(cash.wireString) (starting \(context.config.paper.startingCash.wireString), cash flow \(flow.wireString), fees \(fees.wireString))")
             return
         }
         let balance = try await context.withClient { try await $0.balance() }
-        print("balance \(balance.balanceDollars.wireString), portfolio value \(Dollars(micros: balance.portfolioValue * 10_000).wireString)")
+        let portfolio = (try? Dollars.cents(balance.portfolioValue)).map(\.wireString) ?? "\(balance.portfolioValue) cents"
+        print("balance \(balance.balanceDollars.wireString), portfolio value \(portfolio)")
     }
 }
 

@@ -27,6 +27,9 @@ struct RunExecutor: AsyncParsableCommand {
 
     /// Maps errors onto the documented exit codes; usage mistakes are configuration errors (2).
     static func main() async {
+        // Everything this program creates (journal, intent log, keys, token, reports) is private to the
+        // user unless a file is made wider on purpose.
+        umask(0o077)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

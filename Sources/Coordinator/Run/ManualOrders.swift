@@ -1,0 +1,164 @@
+import DataClient
+import Execution
+import Foundation
+import KalshiWire
+import Markets
+
+/// One order an operator asks for by hand (`run-executor order …`, or `POST /orders` on a running
+/// executor's admin API).
+public struct ManualOrderRequest: Sendable, Codable, Hashable {
+    /// `buy-yes`, `buy-no`, `sell-yes` or `sell-no`.
+    public var intent: String
+    public var ticker: String
+    /// Contracts, fixed-point ("10", "2.5").
+    public var count: String
+    /// Limit of the traded outcome in dollars ("0.52").
+    public var price: String
+    /// `ioc`, `fok` or `gtc`.
+    public var tif: String
+
+    public init(intent: String, ticker: String, count: String, price: String, tif: String) {
+        self.intent = intent
+        self.ticker = ticker
+        self.count = count
+        self.price = price
+        self.tif = tif
+    }
+
+    /// The parsed order, or the first problem naming the field and value.
+    public func parsed() -> Result<(action: OrderAction, side: OutcomeSide, count: Contracts, limit: Price, tif: TimeInForce), ManualOrderError> {
+        let direction: (OrderAction, OutcomeSide)? = switch intent {
+        case "buy-yes": (.buy, .yes)
+        case "buy-no": (.buy, .no)
+        case "sell-yes": (.sell, .yes)
+        case "sell-no": (.sell, .no)
+        default: nil
+        }
+        guard let (action, side) = direction else {
+            return .failure(ManualOrderError("intent: \(quoted(intent)) is not buy-yes, buy-no, sell-yes or sell-no"))
+        }
+        guard !ticker.isEmpty, ticker.utf8.count <= SignalBounds.maxIdentifierLength else {
+            return .failure(ManualOrderError("ticker: \(quoted(ticker)) is empty or too long"))
+        }
+        let maxCount = Contracts(hundredths: SignalBounds.maxContracts * Contracts.scale)
+        guard let parsedCount = try? Contracts(parsing: count), parsedCount.isPositive, parsedCount <= maxCount else {
+            return .failure(ManualOrderError("count: \(quoted(count)) is not a number of contracts between 0.01 and \(SignalBounds.maxContracts)"))
+        }
+        guard let limit = try? Price(parsing: price) else {
+            return .failure(ManualOrderError("price: \(quoted(price)) is not a price strictly between 0 and 1"))
+        }
+        let timeInForce: TimeInForce? = switch tif {
+        case "ioc": .immediateOrCancel
+        case "fok": .fillOrKill
+        case "gtc": .goodTillCanceled
+        default: nil
+        }
+        guard let timeInForce else { return .failure(ManualOrderError("tif: \(quoted(tif)) is not ioc, fok or gtc")) }
+        return .success((action, side, parsedCount, limit, timeInForce))
+    }
+
+    private func quoted(_ value: String) -> String { "\"" + String(value.prefix(64)).escapingControlCharacters + "\"" }
+}
+
+/// A manual order that could not be placed, and why.
+public struct ManualOrderError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// What became of a manual order, in the shape `POST /orders` answers and `order` prints.
+public struct ManualOrderAnswer: Sendable, Codable {
+    public struct Fill: Sendable, Codable {
+        public var fillID: String
+        public var contracts: String
+        public var price: String
+        public var fee: String
+    }
+    /// `executed`, `denied` (the breaker) or `refused` (not placed: bad input, market closed, journal).
+    public var outcome: String
+    public var clientOrderID: String?
+    public var state: String?
+    public var filled: String?
+    public var averagePrice: String?
+    public var fees: String?
+    public var venueOrderID: String?
+    public var fills: [Fill]
+    /// The breaker's denial, the venue's rejection or why nothing was placed.
+    public var reason: String?
+
+    static func refused(_ reason: String) -> ManualOrderAnswer {
+        ManualOrderAnswer(outcome: "refused", fills: [], reason: reason)
+    }
+
+    init(outcome: String, clientOrderID: String? = nil, state: String? = nil, filled: String? = nil, averagePrice: String? = nil,
+         fees: String? = nil, venueOrderID: String? = nil, fills: [Fill], reason: String?) {
+        self.outcome = outcome
+        self.clientOrderID = clientOrderID
+        self.state = state
+        self.filled = filled
+        self.averagePrice = averagePrice
+        self.fees = fees
+        self.venueOrderID = venueOrderID
+        self.fills = fills
+        self.reason = reason
+    }
+}
+
+/// Places manual orders through the same breaker, journal and executor as the loop: the market is
+/// checked on the trading venue's listing, its book subscribed (paper fills need it), then the ticket
+/// goes to the execution service.
+public struct ManualOrderDesk: Sendable {
+    let service: ExecutionService
+    let catalog: MarketCatalog
+    /// Makes the market's book available before a paper order (throws when it cannot).
+    let prepareBook: @Sendable (String) async throws -> Void
+
+    public init(service: ExecutionService, catalog: MarketCatalog, prepareBook: @escaping @Sendable (String) async throws -> Void) {
+        self.service = service
+        self.catalog = catalog
+        self.prepareBook = prepareBook
+    }
+
+    public func place(_ order: ManualOrderRequest) async -> ManualOrderAnswer {
+        let parsed: (action: OrderAction, side: OutcomeSide, count: Contracts, limit: Price, tif: TimeInForce)
+        switch order.parsed() {
+        case let .success(value): parsed = value
+        case let .failure(error): return .refused(error.description)
+        }
+        guard let market = await catalog.info(order.ticker) else {
+            return .refused("market \(order.ticker) is not listed on the trading venue")
+        }
+        guard market.isOpen else { return .refused("market \(order.ticker) is \(market.status) on the trading venue") }
+        do { try await prepareBook(order.ticker) } catch { return .refused("\(error)") }
+        let stamp = String(UInt64(Date().timeIntervalSince1970 * 1_000), radix: 36)
+        let request = ExecutionRequest(clientOrderID: "manual-\(stamp)-\(UInt32.random(in: 0...UInt32.max))", ticker: order.ticker,
+                                       seriesTicker: market.seriesTicker, action: parsed.action, side: parsed.side, limit: parsed.limit,
+                                       count: parsed.count, timeInForce: parsed.tif, grid: market.grid)
+        switch await service.execute(OrderTicket(request: request, eventTicker: market.eventTicker, expectedPrice: nil)) {
+        case let .denied(denial):
+            return ManualOrderAnswer(outcome: "denied", clientOrderID: request.clientOrderID, fills: [], reason: denial.description)
+        case let .refused(reason):
+            return ManualOrderAnswer(outcome: "refused", clientOrderID: request.clientOrderID, fills: [], reason: reason)
+        case let .executed(result):
+            let lifecycle = result.order
+            return ManualOrderAnswer(
+                outcome: "executed", clientOrderID: lifecycle.clientOrderID, state: lifecycle.state.rawValue, filled: lifecycle.filled.wireString,
+                averagePrice: result.averagePrice?.wireString, fees: result.fees.wireString, venueOrderID: lifecycle.venueOrderID,
+                fills: lifecycle.fills.map { ManualOrderAnswer.Fill(fillID: $0.fillID, contracts: $0.count.wireString, price: $0.price.wireString, fee: $0.fee.wireString) },
+                reason: result.rejection)
+        }
+    }
+}
+
+extension LiveMarketData {
+    /// Subscribes `ticker`'s book and waits (up to `timeout`) until it is fresh.
+    public func waitForBook(_ ticker: String, timeout: Duration = .seconds(10)) async throws {
+        try await watchBooks([ticker])
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if case .fresh = await book(ticker) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ManualOrderError("no order book for \(ticker) from the data venue within \(timeout)")
+    }
+}

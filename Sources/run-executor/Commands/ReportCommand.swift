@@ -1,0 +1,150 @@
+import ArgumentParser
+import Config
+import Coordinator
+import DataClient
+import Execution
+import Foundation
+import Markets
+
+struct Report: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print P&L, orders and fills, fill rate and latency percentiles from the journal.",
+        discussion: """
+            Reads the journal read-only (a run may be writing it). Realised P&L counts every fee; open \
+            positions are marked to the held side's best bid on the data venue's book, read now (unless \
+            --offline or there is no configured data venue), else to the last book a run journaled, else \
+            to the market's last fill, and the report says which.
+            """)
+    @OptionGroup var options: ConfigOptions
+    @Option(help: ArgumentHelp("Journal database path (default JOURNAL_PATH or data/executor.sqlite).", valueName: "path"))
+    var journal: String?
+    @Option(help: "How many recent orders to list (0 to 100000).") var limit = 50
+    @Flag(help: "Machine-readable output.") var json = false
+    @Flag(help: "Do not ask the data venue for current books (mark to the last known prices).") var offline = false
+
+    func validate() throws {
+        try CLIRange.check("--limit", limit, 0...100_000)
+        if let journal { try CLIRange.checkPath("--journal", journal) }
+    }
+
+    func run() async throws {
+        let config = try? V3Config.load(ConfigEnvironment.load(options.selection))
+        let path = journal ?? config?.config.journalPath ?? ProcessInfo.processInfo.environment["JOURNAL_PATH"] ?? "data/executor.sqlite"
+        guard FileManager.default.fileExists(atPath: path) else {
+            printError("report: no journal at \(path) (run-executor writes one; --journal PATH names another)")
+            throw ExitStatus.failure.exitCode
+        }
+        let store: Journal
+        do { store = try Journal(path: path, readOnly: true) } catch {
+            printError("report: \(error)")
+            throw ExitStatus.failure.exitCode
+        }
+        var books: [String: BookMark] = [:]
+        var markNote: String?
+        if !offline, let config, !config.isEmbeddedDefault {
+            (books, markNote) = await Self.currentBooks(try store.heldMarkets(), venue: config.config)
+        }
+        let report = try store.report(limit: limit, currentBooks: books)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        print("journal \(path)")
+        printPnL(report.pnl, note: markNote)
+        print("orders \(report.orderCount), with fills \(report.filledOrderCount), fill rate \(String(format: "%.1f", report.fillRate * 100))%")
+        print("cash flow \(report.cashFlow) (sells − buys, before fees), fees \(report.fees)"
+              + (report.meanDivergence.map { ", mean fill − expected \($0)" } ?? ""))
+        if !report.positions.isEmpty {
+            print("positions " + report.positions.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        }
+        if !report.denials.isEmpty {
+            print("denials " + report.denials.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        }
+        for latency in report.latencies {
+            print("latency \(latency.stage): n=\(latency.count) p50=\(latency.p50Microseconds)µs p90=\(latency.p90Microseconds)µs p99=\(latency.p99Microseconds)µs")
+        }
+        for order in report.orders {
+            print("\(order.clientOrderID) \(order.action) \(order.side) \(order.ticker) \(order.requested) @ \(order.limit) → \(order.state) "
+                  + "filled=\(order.filled)" + (order.errorCode.map { " error=\($0)" } ?? ""))
+            for fill in order.fills {
+                print("    fill \(fill.fillID) \(fill.contracts) @ \(fill.price) fee \(fill.fee) \(fill.role)"
+                      + (fill.expectedPrice.map { " expected \($0)" } ?? ""))
+            }
+        }
+    }
+
+    private func printPnL(_ pnl: JournalReport.PnL, note: String?) {
+        print("P&L realised \(pnl.realizedPnl) (fees included), unrealised \(pnl.unrealizedPnl ?? "unknown (a position has no mark)"), "
+              + "total \(pnl.totalPnl ?? "unknown"), fees paid \(pnl.fees)")
+        if let note { print("marks: \(note)") }
+        if !pnl.markets.isEmpty {
+            print(TextTable(["market", "position", "avg cost", "realised", "unrealised", "mark", "mark source", "fees"],
+                            pnl.markets.map { [$0.ticker, $0.position + ($0.side.map { " \($0.uppercased())" } ?? ""), $0.averageCost ?? "-",
+                                               $0.realizedPnl, $0.unrealizedPnl ?? "-", $0.mark ?? "-",
+                                               markSource($0),
+                                               $0.fees] },
+                            rightAligned: [1, 2, 3, 4, 5, 7]).rendered)
+        }
+        if !pnl.days.isEmpty {
+            print(TextTable(["day (UTC)", "realised", "fees", "orders", "filled", "contracts"],
+                            pnl.days.map { [$0.day, $0.realizedPnl, $0.fees, String($0.orders), String($0.filledOrders), $0.contracts] },
+                            rightAligned: [1, 2, 3, 4, 5]).rendered)
+        }
+    }
+
+    private func markSource(_ market: JournalReport.MarketPnL) -> String {
+        guard let source = market.markSource else { return "-" }
+        return market.markTime.map { "\(source) \($0)" } ?? source
+    }
+
+    /// The data venue's current books of `tickers` (what positions are marked to), or why not.
+    static func currentBooks(_ tickers: [String], venue config: V3Config) async -> ([String: BookMark], String?) {
+        guard !tickers.isEmpty else { return ([:], nil) }
+        let client = KalshiDataClient(transport: Venues.transport(config.data, tier: config.rateTier))
+        defer { Task { try? await client.shutdown() } }
+        var books: [String: BookMark] = [:]
+        var failures: [String] = []
+        for ticker in tickers {
+            do {
+                let book = try await client.orderbook(ticker)
+                books[ticker] = BookMark(yesBid: book.bestBid(.yes)?.price, noBid: book.bestBid(.no)?.price, nanoseconds: ExecutionService.systemWallClock())
+            } catch {
+                failures.append("\(ticker): \(error)")
+            }
+        }
+        let host = config.data.apiURL.host ?? "the data venue"
+        let note = failures.isEmpty ? "current books from \(host)"
+            : "current books from \(host) unavailable for \(failures.joined(separator: "; ")); those marked to the last known price"
+        return (books, note)
+    }
+}
+
+/// Columns of text aligned for a terminal.
+struct TextTable {
+    let header: [String]
+    let rows: [[String]]
+    /// Columns (by index) whose values align right (numbers).
+    let rightAligned: Set<Int>
+
+    init(_ header: [String], _ rows: [[String]], rightAligned: Set<Int> = []) {
+        self.header = header
+        self.rows = rows
+        self.rightAligned = rightAligned
+    }
+
+    var rendered: String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                let pad = String(repeating: " ", count: max(0, widths[index] - cell.count))
+                return rightAligned.contains(index) ? pad + cell : cell + pad
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        let rule = widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")
+        return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
+    }
+}
