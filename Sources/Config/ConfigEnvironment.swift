@@ -37,11 +37,14 @@ public struct ConfigEnvironment: Sendable {
     public let origins: [String: ConfigOrigin]
     /// The file that was read, if any.
     public let file: String?
+    /// Things in the file worth a warning (a key set twice).
+    public let warnings: [String]
 
-    public init(values: [String: String], origins: [String: ConfigOrigin] = [:], file: String? = nil) {
+    public init(values: [String: String], origins: [String: ConfigOrigin] = [:], file: String? = nil, warnings: [String] = []) {
         self.values = values
         self.origins = origins
         self.file = file
+        self.warnings = warnings
     }
 
     /// Loads the selected file and lays the process environment over it: a variable set in the real
@@ -76,6 +79,7 @@ public struct ConfigEnvironment: Sendable {
 
         var values: [String: String] = [:]
         var origins: [String: ConfigOrigin] = [:]
+        var warnings: [String] = []
         if let path {
             let text: String
             do {
@@ -84,16 +88,18 @@ public struct ConfigEnvironment: Sendable {
                 throw ConfigLoadError("\(path): cannot be read as UTF-8 text")
             }
             let display = selection == .automatic ? ".env" : path
-            for (key, value) in try DotEnv.parse(text, source: display) {
+            let parsed = try DotEnv.parseReportingDuplicates(text, source: display)
+            for (key, value) in parsed.values {
                 values[key] = value
                 origins[key] = .file(display)
             }
+            warnings = parsed.duplicates.map(\.description)
         }
         for (key, value) in processEnvironment where V3Config.knownVariables.contains(key) {
             values[key] = value
             origins[key] = .processEnvironment
         }
-        return ConfigEnvironment(values: values, origins: origins, file: path)
+        return ConfigEnvironment(values: values, origins: origins, file: path, warnings: warnings)
     }
 
     /// Whether any variable this program reads is set (non-empty).

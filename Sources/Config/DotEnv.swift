@@ -14,15 +14,37 @@ public struct DotEnvError: Error, Hashable, Sendable, CustomStringConvertible {
 /// - `'single quotes'` are literal. `"double quotes"` understand `\n`, `\r`, `\t`, `\"`, `\\` and `\$`;
 ///   either kind may span lines (a PEM key pasted as is).
 /// - Nothing is executed or expanded: `$(cmd)`, backticks and `$VAR` stay as written.
-/// - A later assignment of the same key wins.
+/// - A later assignment of the same key wins (and is reported: `parseReportingDuplicates`).
 public enum DotEnv {
+    /// A key assigned more than once: the value on `laterLine` is the one used.
+    public struct Duplicate: Hashable, Sendable, CustomStringConvertible {
+        public let key: String
+        public let earlierLine: Int
+        public let laterLine: Int
+        public let source: String
+
+        public var description: String {
+            "\(source): \(key) is set on line \(earlierLine) and again on line \(laterLine); line \(laterLine) wins"
+        }
+    }
+
     public static func parse(_ text: String, source: String = ".env") throws(DotEnvError) -> [String: String] {
+        try parseReportingDuplicates(text, source: source).values
+    }
+
+    /// The values, and every key assigned twice with both line numbers.
+    public static func parseReportingDuplicates(_ text: String, source: String = ".env") throws(DotEnvError)
+        -> (values: [String: String], duplicates: [Duplicate]) {
         var scanner = Scanner(Array(text.unicodeScalars), source: source)
         var values: [String: String] = [:]
-        while let (key, value) = try scanner.nextAssignment() {
+        var lines: [String: Int] = [:]
+        var duplicates: [Duplicate] = []
+        while let (key, value, line) = try scanner.nextAssignment() {
+            if let earlier = lines[key] { duplicates.append(Duplicate(key: key, earlierLine: earlier, laterLine: line, source: source)) }
             values[key] = value
+            lines[key] = line
         }
-        return values
+        return (values, duplicates)
     }
 
     private struct Scanner {
@@ -81,7 +103,7 @@ public enum DotEnv {
             return String(key)
         }
 
-        mutating func nextAssignment() throws(DotEnvError) -> (String, String)? {
+        mutating func nextAssignment() throws(DotEnvError) -> (String, String, Int)? {
             while true {
                 skipSpaces()
                 guard let c = current else { return nil }
@@ -111,7 +133,7 @@ public enum DotEnv {
             case "'": value = try readQuoted(double: false, openedOn: startLine)
             default: value = readUnquoted()
             }
-            return (key, value)
+            return (key, value, startLine)
         }
 
         mutating func readUnquoted() -> String {

@@ -18,7 +18,7 @@ extension V3Config {
     /// Builds and validates the configuration, reporting every problem at once.
     public static func load(_ environment: ConfigEnvironment) throws(ConfigError) -> ConfigReport {
         var reader = VariableReader(environment)
-        var warnings: [String] = []
+        var warnings: [String] = environment.warnings
         var config = V3Config()
 
         config.environment = reader.choice("ENVIRONMENT", default: .paper)
@@ -191,23 +191,29 @@ extension VariableReader {
     }
 
     private mutating func loadKeyFile(_ name: String, path: String, warnings: inout [String]) -> KalshiPrivateKey? {
+        if Self.looksLikeKeyMaterial(path) {
+            let content = name.replacingOccurrences(of: "_PATH", with: "_CONTENT")
+            problem(name, "holds what looks like the key itself, not a file path (not shown); put the PEM in \(content) or its path here")
+            return nil
+        }
+        let shown = path.escapingControlCharacters
         let expanded = (path as NSString).expandingTildeInPath
         guard FileManager.default.fileExists(atPath: expanded) else {
-            problem(name, "\(path): no such file")
+            problem(name, "\(shown): no such file")
             return nil
         }
         guard let data = FileManager.default.contents(atPath: expanded), let pem = String(data: data, encoding: .utf8) else {
-            problem(name, "\(path): cannot be read as text")
+            problem(name, "\(shown): cannot be read as text")
             return nil
         }
         if let permissions = (try? FileManager.default.attributesOfItem(atPath: expanded))?[.posixPermissions] as? Int,
            permissions & 0o077 != 0 {
-            warnings.append("\(name): \(path) is readable by other users (mode \(String(permissions, radix: 8))); chmod 600 it")
+            warnings.append("\(name): \(shown) is readable by other users (mode \(String(permissions, radix: 8))); chmod 600 it")
         }
         do {
             return try KalshiPrivateKey(pem: pem)
         } catch {
-            problem(name, "\(path): \(error.description)")
+            problem(name, "\(shown): \(error.description)")
             return nil
         }
     }

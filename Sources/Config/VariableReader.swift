@@ -31,16 +31,37 @@ struct VariableReader {
 
     func isSet(_ name: String) -> Bool { raw(name) != nil }
 
-    /// Records what a variable resolved to. `display` is already safe to print.
+    /// Records what a variable resolved to. `display` is checked once more: nothing that looks like key
+    /// material is ever shown.
     mutating func record(_ name: String, _ display: String) {
+        let display = Self.displayable(display)
         let origin = isSet(name) ? environment.origins[name] ?? .processEnvironment : .defaultValue
         settings.removeAll { $0.variable == name }
         settings.append(EffectiveSetting(variable: name, display: display, origin: origin))
     }
 
-    /// A quoted, shortened rendering of a non-secret bad value for an error message.
+    /// A quoted, shortened rendering of a non-secret bad value for an error message. A value that looks
+    /// like key material (pasted into the wrong variable) is never echoed.
     static func quoted(_ value: String) -> String {
-        "\"" + (value.count > 80 ? String(value.prefix(80)) + "…" : value) + "\""
+        if looksLikeKeyMaterial(value) { return keyMaterialNotice }
+        return "\"" + (value.count > 80 ? String(value.prefix(80)) + "…" : value).escapingControlCharacters + "\""
+    }
+
+    static let keyMaterialNotice = "(a value that looks like key material; not shown)"
+
+    /// PEM armour, a line break, a long run of base64, or 32 bytes of hex (an Ethereum key): what a
+    /// path, URL or number never looks like.
+    static func looksLikeKeyMaterial(_ value: String) -> Bool {
+        if value.contains("-----BEGIN") || value.contains("-----END") || value.contains("PRIVATE KEY") || value.contains("\n") { return true }
+        let body = value.hasPrefix("0x") || value.hasPrefix("0X") ? value.dropFirst(2) : Substring(value)
+        if body.utf8.count == 64, body.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 70) || ($0 >= 97 && $0 <= 102) }) { return true }
+        let base64 = value.utf8.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 43 || $0 == 47 || $0 == 61 }
+        return base64 && value.utf8.count >= 100
+    }
+
+    /// `value` as the effective-configuration report may show it.
+    static func displayable(_ value: String) -> String {
+        looksLikeKeyMaterial(value) ? keyMaterialNotice : value.escapingControlCharacters
     }
 
     mutating func string(_ name: String) -> String? {

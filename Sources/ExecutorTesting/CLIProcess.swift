@@ -61,6 +61,28 @@ public enum CLIProcess {
         }
     }
 
+    /// Runs another program (`python3 tools/…`) on a thread of its own and waits for it: its exit status and
+    /// its standard output and error together.
+    public static func runTool(_ arguments: [String], workingDirectory: String? = nil) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                    process.arguments = arguments
+                    if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
+                    let out = Pipe()
+                    process.standardOutput = out
+                    process.standardError = out
+                    try process.run()
+                    let data = out.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+                })
+            }.start()
+        }
+    }
+
     /// The package root (for `env-examples/`), from a test file's `#filePath`.
     public static func packageRoot(from filePath: String) -> String {
         var url = URL(fileURLWithPath: filePath)

@@ -7,11 +7,6 @@ import Testing
 @testable import Execution
 
 /// A book source a test controls.
-final class FixedBooks: MarketDataSource, Sendable {
-    private let served = Mutex<[String: ServedBook]>([:])
-    func set(_ ticker: String, _ book: ServedBook) { served.withLock { $0[ticker] = book } }
-    func book(_ ticker: String) async -> ServedBook { served.withLock { $0[ticker] ?? .unknown } }
-}
 
 @Suite("Paper executor")
 struct PaperExecutorTests {

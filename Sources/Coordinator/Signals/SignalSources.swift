@@ -247,6 +247,12 @@ public enum SignalFileSource {
             descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { throw SignalParseError(line: 0, reason: "--signals: cannot open \"\(path)\": \(String(cString: strerror(errno)))") }
         }
+        return start(descriptor: descriptor, name: path, into: inbox, report: report)
+    }
+
+    /// Reads lines from an open descriptor (closed at the end unless it is standard input).
+    public static func start(descriptor: Int32, name path: String, into inbox: SignalInbox,
+                             report: @escaping @Sendable (SignalSourceEvent) -> Void) -> Task<Void, Never> {
         let maxLine = inbox.settings.maxLineBytes
         // Reads block, so they run on a thread of their own (never on the cooperative pool). At most a few
         // batches wait for the inbox: a large file is read as fast as it is taken, not into memory.

@@ -61,6 +61,21 @@ struct SimAccount: Sendable {
         positions[ticker] = position
     }
 
+    /// Settles the position in `ticker`: $1 per contract of the winning side (`yesWins`) is credited and
+    /// the position is removed, as Kalshi does when a market is finalized.
+    mutating func settle(ticker: String, yesWins: Bool, nowMs: Int64) {
+        guard var position = positions[ticker], position.contracts != .zero else { return }
+        let held = position.contracts.hundredths
+        let wins = (held > 0) == yesWins
+        let payout = wins ? (held < 0 ? -held : held) * 10_000 : 0
+        balance = Dollars(micros: balance.micros + payout)
+        position.realizedPnl = Dollars(micros: position.realizedPnl.micros + payout - position.costBasis.micros)
+        position.costBasis = .zero
+        position.contracts = .zero
+        position.lastUpdatedMs = nowMs
+        positions[ticker] = position
+    }
+
     /// Collateral an order needs for the part that opens a new position at `price` (closing contracts
     /// need none): count × price for a bid, count × (1 − price) for an ask.
     func collateral(ticker: String, side: BookSide, price: Price, count: Contracts) -> Dollars {

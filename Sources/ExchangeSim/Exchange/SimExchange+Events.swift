@@ -56,10 +56,18 @@ extension SimExchange {
         case "activated": markets[ticker]?.spec.status = "active"
         case "determined":
             markets[ticker]?.spec.status = "determined"
+            markets[ticker]?.result = result
             for record in orders.values where record.ticker == ticker && record.status == .resting {
                 _ = cancelOrder(account: record.account, orderID: record.orderID)
             }
-        case "settled": markets[ticker]?.spec.status = "finalized"
+        case "settled":
+            markets[ticker]?.spec.status = "finalized"
+            if let result { markets[ticker]?.result = result }
+            // Positions are paid out and removed (GET /portfolio/positions lists only unsettled ones).
+            if let outcome = markets[ticker]?.result, outcome == "yes" || outcome == "no" {
+                let now = nowMs
+                for id in accounts.keys { accounts[id]?.settle(ticker: ticker, yesWins: outcome == "yes", nowMs: now) }
+            }
         default: break
         }
         publish(.lifecycle(WSMarketLifecycle(eventType: event, marketTicker: ticker, result: result,

@@ -38,7 +38,24 @@ extension SimExchange {
         if let ask = book.bestAsk(.no) { wire.noAskDollars = ask.price.dollars }
         wire.lastPriceDollars = market.lastPrice?.dollars ?? .zero
         wire.volumeFP = market.volume
-        wire.result = ""
+        wire.result = market.result ?? ""
+        // What Kalshi's schema requires of every market, with plausible simulator values.
+        wire.yesSubTitle = spec.title + ": Yes"
+        wire.noSubTitle = spec.title + ": No"
+        wire.createdTime = "2025-12-01T00:00:00Z"
+        wire.updatedTime = "2026-01-01T00:00:00Z"
+        wire.latestExpirationTime = "2027-01-18T23:59:00Z"
+        wire.settlementTimerSeconds = 300
+        wire.notionalValueDollars = .one
+        wire.previousYesBidDollars = wire.yesBidDollars
+        wire.previousYesAskDollars = wire.yesAskDollars
+        wire.previousPriceDollars = wire.lastPriceDollars
+        wire.volume24hFP = market.volume
+        wire.openInterestFP = market.volume
+        wire.canCloseEarly = false
+        wire.expirationValue = ""
+        wire.rulesPrimary = "If \(spec.title) resolves Yes, the market resolves to Yes (simulated)."
+        wire.rulesSecondary = ""
         return wire
     }
 
@@ -120,6 +137,8 @@ extension SimExchange {
                                     subTitle: eventTicker, mutuallyExclusive: first.grid == .linearCent,
                                     markets: nested ? members.map(wireMarket) : nil)
             event.exchangeIndex = first.exchangeIndex
+            event.collateralReturnType = first.grid == .linearCent ? "MECNET" : ""
+            event.settlementSources = [KalshiSettlementSource(name: "Simulator", url: "http://127.0.0.1/")]
             return event
         }
     }
@@ -153,6 +172,12 @@ extension SimExchange {
             var series = KalshiSeries(ticker: ticker, frequency: "daily", title: ticker, category: "simulated",
                                       feeType: "quadratic", feeMultiplier: 1)
             series.exchangeIndex = spec.exchangeIndex
+            series.categories = ["simulated"]
+            series.tags = []
+            series.settlementSources = [KalshiSettlementSource(name: "Simulator", url: "http://127.0.0.1/")]
+            series.contractURL = "http://127.0.0.1/contracts/\(ticker)"
+            series.contractTermsURL = "http://127.0.0.1/contracts/\(ticker)/terms"
+            series.additionalProhibitions = []
             return series
         }
     }

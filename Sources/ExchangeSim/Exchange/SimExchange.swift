@@ -10,6 +10,8 @@ struct SimMarket: Sendable {
     var trades: [KalshiTrade] = []
     var volume: Contracts = .zero
     var lastPrice: Price?
+    /// `yes` or `no` once determined.
+    var result: String?
 }
 
 /// The simulated exchange: markets with matching books, accounts, orders and fills. All state lives in
@@ -180,8 +182,9 @@ public actor SimExchange {
                                        createdTime: SimTime.rfc3339(milliseconds: now), ts: now / 1_000)
             fills[trade.takerAccount, default: []].append(takerFill)
             fills[trade.makerAccount, default: []].append(makerFill)
-            let publicTrade = KalshiTrade(tradeID: tradeID, ticker: ticker, count: trade.count, yesPrice: trade.price,
+            var publicTrade = KalshiTrade(tradeID: tradeID, ticker: ticker, count: trade.count, yesPrice: trade.price,
                                           takerBookSide: trade.takerSide, createdTime: SimTime.rfc3339(milliseconds: now))
+            publicTrade.isBlockTrade = false
             market.trades.append(publicTrade)
             market.volume = Contracts(hundredths: market.volume.hundredths + trade.count.hundredths)
             market.lastPrice = trade.price

@@ -178,7 +178,8 @@ enum SimRoutes {
             return SimRouter.json(200, GetAccountApiLimitsResponse(
                 usageTier: tier.rawValue,
                 read: BucketLimit(refillRate: tier.readTokensPerSecond, bucketCapacity: tier.readTokensPerSecond),
-                write: BucketLimit(refillRate: tier.writeTokensPerSecond, bucketCapacity: tier.writeTokensPerSecond)))
+                write: BucketLimit(refillRate: tier.writeTokensPerSecond, bucketCapacity: tier.writeTokensPerSecond),
+                grants: [ApiUsageLevelGrant(exchangeInstance: "event_contract", level: tier.rawValue, source: "volume")]))
         },
     ]
 }

@@ -32,7 +32,7 @@ public struct PricingInput: Sendable, Hashable {
     }
 
     /// The highest price that still has no negative edge: ask + edge.
-    var ceiling: Int64 { ask.micros + max(edge.micros, 0) }
+    var ceiling: Int64 { (try? ask.dollars + Dollars(micros: max(edge.micros, 0)))?.micros ?? .max }
 }
 
 /// The manager's answer for one attempt.
@@ -55,8 +55,9 @@ public struct OrderManager: Sendable {
         guard attempt <= policy.maxRetries else {
             return .abort(reason: "no fill after \(policy.maxRetries) retries")
         }
-        let improvement = min(Int64(attempt) * policy.improvementStep.micros, policy.maxImprovement.micros)
-        let wanted = input.ask.micros + policy.offset.micros + improvement
+        let step = (try? policy.improvementStep * Int64(attempt))?.micros ?? .max
+        let improvement = min(step, policy.maxImprovement.micros)
+        let wanted = (try? input.ask.dollars + policy.offset + Dollars(micros: improvement))?.micros ?? .max
         let capped = min(wanted, input.ceiling)
         guard let raw = Price(micros: min(capped, 999_999)), let onGrid = input.grid.round(raw, .down) else {
             return .abort(reason: "no valid price at or below \(Dollars(micros: capped).wireString) on the market's grid")
@@ -71,9 +72,8 @@ public struct OrderManager: Sendable {
     /// Aborts when the fills averaged worse than `expected` by more than the allowed slippage.
     public func checkSlippage(expected: Price, average: Dollars?) -> PricingDecision? {
         guard let average else { return nil }
-        let slippage = average.micros - expected.micros
-        guard slippage > policy.maxSlippage.micros else { return nil }
-        return .abort(reason: "slippage \(Dollars(micros: slippage).wireString) exceeds \(policy.maxSlippage.wireString)")
+        guard let slippage = try? average - expected.dollars, slippage > policy.maxSlippage else { return nil }
+        return .abort(reason: "slippage \(slippage.wireString) exceeds \(policy.maxSlippage.wireString)")
     }
 
     /// Tracks a working order (replacing any earlier state of it) and prunes finished ones.

@@ -155,8 +155,12 @@ public struct Reconciler: Sendable {
             report.drift.append((ticker, mine, theirs))
             try journal.recordDrift(ticker: ticker, journal: mine, venue: theirs, at: nowNanoseconds)
         }
-        let worst = report.drift.max { abs($0.journal.hundredths - $0.venue.hundredths) < abs($1.journal.hundredths - $1.venue.hundredths) }
-        if let worst, abs(worst.journal.hundredths - worst.venue.hundredths) > driftThreshold.hundredths {
+        // A venue's count can be anything: the difference saturates instead of trapping.
+        func gap(_ drift: (ticker: String, journal: Contracts, venue: Contracts)) -> Contracts {
+            (try? drift.journal - drift.venue)?.magnitude ?? Contracts(hundredths: .max)
+        }
+        let worst = report.drift.max { gap($0) < gap($1) }
+        if let worst, gap(worst) > driftThreshold {
             report.haltReason = "POSITION_DRIFT: ticker=\(worst.ticker) journal=\(worst.journal.wireString) venue=\(worst.venue.wireString) "
                 + "threshold=\(driftThreshold.wireString) (\(report.drift.count) market(s)); check, then resume to acknowledge"
         }

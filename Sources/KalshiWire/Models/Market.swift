@@ -28,6 +28,19 @@ public struct KalshiMarket: Hashable, Sendable, Codable {
     /// What a YES contract settled at (scalar markets; `result` says it for binary ones).
     public var settlementValueDollars: Dollars?
     public var exchangeIndex: Int?
+    // Required by Kalshi's schema, descriptive here (the product never reads them; the simulator sends them).
+    public var updatedTime: String?
+    public var latestExpirationTime: String?
+    public var settlementTimerSeconds: Int?
+    public var notionalValueDollars: Dollars?
+    public var previousYesBidDollars: Dollars?
+    public var previousYesAskDollars: Dollars?
+    public var previousPriceDollars: Dollars?
+    public var volume24hFP: Contracts?
+    public var canCloseEarly: Bool?
+    public var expirationValue: String?
+    public var rulesPrimary: String?
+    public var rulesSecondary: String?
 
     public init(ticker: String, eventTicker: String, status: String, openTime: String, closeTime: String,
                 priceLevelStructure: String, priceRanges: [PriceRangeWire]) {
@@ -79,6 +92,18 @@ public struct KalshiMarket: Hashable, Sendable, Codable {
         case createdTime = "created_time"
         case settlementValueDollars = "settlement_value_dollars"
         case exchangeIndex = "exchange_index"
+        case updatedTime = "updated_time"
+        case latestExpirationTime = "latest_expiration_time"
+        case settlementTimerSeconds = "settlement_timer_seconds"
+        case notionalValueDollars = "notional_value_dollars"
+        case previousYesBidDollars = "previous_yes_bid_dollars"
+        case previousYesAskDollars = "previous_yes_ask_dollars"
+        case previousPriceDollars = "previous_price_dollars"
+        case volume24hFP = "volume_24h_fp"
+        case canCloseEarly = "can_close_early"
+        case expirationValue = "expiration_value"
+        case rulesPrimary = "rules_primary"
+        case rulesSecondary = "rules_secondary"
     }
 
     /// What one YES contract is worth now that the market has a result, or `nil` while it has none.
@@ -125,6 +150,9 @@ public struct KalshiEvent: Hashable, Sendable, Codable {
     public var mutuallyExclusive: Bool
     public var markets: [KalshiMarket]?
     public var exchangeIndex: Int?
+    /// `MECNET`, `DIRECNET` or "".
+    public var collateralReturnType: String?
+    public var settlementSources: [KalshiSettlementSource]?
 
     public init(eventTicker: String, seriesTicker: String, title: String, subTitle: String, mutuallyExclusive: Bool,
                 markets: [KalshiMarket]? = nil) {
@@ -143,6 +171,18 @@ public struct KalshiEvent: Hashable, Sendable, Codable {
         case subTitle = "sub_title"
         case mutuallyExclusive = "mutually_exclusive"
         case exchangeIndex = "exchange_index"
+        case collateralReturnType = "collateral_return_type"
+        case settlementSources = "settlement_sources"
+    }
+}
+
+/// `SettlementSource`: where a market's result is determined.
+public struct KalshiSettlementSource: Hashable, Sendable, Codable {
+    public var name: String?
+    public var url: String?
+    public init(name: String?, url: String?) {
+        self.name = name
+        self.url = url
     }
 }
 
@@ -175,6 +215,7 @@ public struct KalshiTrade: Hashable, Sendable, Codable {
     public var takerOutcomeSide: OutcomeSide
     public var takerBookSide: BookSide
     public var createdTime: String
+    public var isBlockTrade: Bool?
 
     public init(tradeID: String, ticker: String, count: Contracts, yesPrice: Price, takerBookSide: BookSide, createdTime: String) {
         self.tradeID = tradeID
@@ -196,6 +237,7 @@ public struct KalshiTrade: Hashable, Sendable, Codable {
         case takerOutcomeSide = "taker_outcome_side"
         case takerBookSide = "taker_book_side"
         case createdTime = "created_time"
+        case isBlockTrade = "is_block_trade"
     }
 }
 

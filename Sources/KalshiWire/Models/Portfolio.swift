@@ -277,13 +277,34 @@ public struct GetAccountApiLimitsResponse: Hashable, Sendable, Codable {
     public var usageTier: String
     public var read: BucketLimit
     public var write: BucketLimit
-    public init(usageTier: String, read: BucketLimit, write: BucketLimit) {
+    public var grants: [ApiUsageLevelGrant]?
+    public init(usageTier: String, read: BucketLimit, write: BucketLimit, grants: [ApiUsageLevelGrant]? = nil) {
         self.usageTier = usageTier
         self.read = read
         self.write = write
+        self.grants = grants
     }
     enum CodingKeys: String, CodingKey {
-        case read, write
+        case read, write, grants
         case usageTier = "usage_tier"
+    }
+}
+
+/// `ApiUsageLevelGrant`: a usage level the account holds on an exchange lane.
+public struct ApiUsageLevelGrant: Hashable, Sendable, Codable {
+    public var exchangeInstance: String
+    public var level: String
+    public var source: String
+    public var expiresTs: Int64?
+    public init(exchangeInstance: String, level: String, source: String, expiresTs: Int64? = nil) {
+        self.exchangeInstance = exchangeInstance
+        self.level = level
+        self.source = source
+        self.expiresTs = expiresTs
+    }
+    enum CodingKeys: String, CodingKey {
+        case level, source
+        case exchangeInstance = "exchange_instance"
+        case expiresTs = "expires_ts"
     }
 }

@@ -8,6 +8,12 @@ public struct KalshiSeries: Hashable, Sendable, Codable {
     public var feeType: String
     public var feeMultiplier: Double
     public var exchangeIndex: Int?
+    public var categories: [String]?
+    public var tags: [String]?
+    public var settlementSources: [KalshiSettlementSource]?
+    public var contractURL: String?
+    public var contractTermsURL: String?
+    public var additionalProhibitions: [String]?
 
     public init(ticker: String, frequency: String, title: String, category: String, feeType: String, feeMultiplier: Double) {
         self.ticker = ticker
@@ -23,6 +29,11 @@ public struct KalshiSeries: Hashable, Sendable, Codable {
         case feeType = "fee_type"
         case feeMultiplier = "fee_multiplier"
         case exchangeIndex = "exchange_index"
+        case categories, tags
+        case settlementSources = "settlement_sources"
+        case contractURL = "contract_url"
+        case contractTermsURL = "contract_terms_url"
+        case additionalProhibitions = "additional_prohibitions"
     }
 }
 

@@ -1,0 +1,144 @@
+import ExchangeSim
+import ExecutorTesting
+import Foundation
+import KalshiWire
+import Markets
+import Testing
+
+/// Realised P&L behind the loss limits, driven through real runs: paper trading on a simulator's book.
+@Suite("run-executor: realised P&L and the loss limits")
+struct LossLimitCLITests {
+    static let ticker = "KXNFL-26JAN11-BUF"
+    static let other = "KXNFL-26JAN11-KC"
+
+    /// Paper trading with market data from `sim`: YES offered at 0.50 and bid at 0.48 (so NO is offered at 0.52).
+    static func start() async throws -> SimFixture {
+        let sim = try await SimFixture.start()
+        for ticker in [ticker, other] {
+            _ = await sim.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: ticker, clientOrderID: "mm-ask-\(ticker)", side: .ask,
+                                                                                     count: contracts("1000"), price: price("0.50"), timeInForce: .goodTillCanceled))
+            _ = await sim.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: ticker, clientOrderID: "mm-bid-\(ticker)", side: .bid,
+                                                                                     count: contracts("1000"), price: price("0.48"), timeInForce: .goodTillCanceled))
+        }
+        return sim
+    }
+
+    static func environment(_ sim: SimFixture, _ dir: TemporaryDirectory, _ extra: [String: String] = [:]) throws -> [String: String] {
+        let vectors = try AuthVectors.load()
+        return [
+            "ENVIRONMENT": "paper", "PAPER_TRADING": "true", "PAPER_SEED": "1",
+            "KALSHI_API_URL": sim.server.baseURL.absoluteString, "KALSHI_WS_URL": sim.server.webSocketURL.absoluteString,
+            "KALSHI_API_KEY_ID": vectors.key_id, "KALSHI_PRIVATE_KEY_CONTENT": vectors.private_key_pkcs1_pem,
+            "JOURNAL_PATH": dir.path + "/journal.sqlite", "ADMIN_TOKEN_FILE": dir.path + "/admin.token", "ADMIN_PORT": "0",
+            "CYCLE_INTERVAL_MS": "100", "MAX_SIGNALS_PER_CYCLE": "50", "MIN_TIME_BETWEEN_ORDERS_MS": "0", "MAX_ORDERS_PER_MINUTE": "1000",
+        ].merging(extra) { _, new in new }
+    }
+
+    static func signal(_ id: String, _ action: String, contracts: Int, ticker: String = ticker) -> String {
+        #"{"signal_id":"\#(id)","should_trade":true,"action":"\#(action)","kalshi":{"ticker":"\#(ticker)","yes_ask":50,"no_ask":52},"edge":{"cents":1},"position":{"contracts":\#(contracts)}}"#
+    }
+
+    static func run(_ lines: [String], _ environment: [String: String], _ dir: TemporaryDirectory, name: String) async throws -> CLIResult {
+        let file = try dir.write(name, lines.joined(separator: "\n") + "\n")
+        return try await CLIProcess.runDetached(["--signals", file, "--duration", "3"], environment: environment, workingDirectory: dir.path)
+    }
+
+    static func report(_ dir: TemporaryDirectory, _ environment: [String: String], offline: Bool = false) async throws -> [String: Any] {
+        let result = try await CLIProcess.runDetached(["report", "--json"] + (offline ? ["--offline"] : []), environment: environment, workingDirectory: dir.path)
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
+    }
+
+    @Test("TS-43 MAX_DAILY_LOSS fires on realised P&L in a run (the issue's reproduction); TS-45 it survives a restart; TS-47 report shows realised and marked unrealised P&L")
+    func dailyLoss() async throws {
+        let sim = try await Self.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let environment = try Self.environment(sim, dir, ["MAX_DAILY_LOSS": "0.50"])
+        let lines = (1...5).map { Self.signal("yes-\($0)", "BUY_YES", contracts: 10) } + (1...5).map { Self.signal("no-\($0)", "BUY_NO", contracts: 10) }
+        let first = try await Self.run(lines, environment, dir, name: "repro.jsonl")
+        #expect(first.status == 0, "\(first.stderr)")
+        for index in 1...5 { #expect(first.stdout.contains("TRADE yes-\(index) BUY_YES \(Self.ticker) 10.00 @ 0.50 → filled filled=10.00 avg=0.50 fees=0.18")) }
+        // Buying NO at 0.52 while long YES bought at 0.50 closes 10 YES at 0.48: (0.48 − 0.50) × 10 − 0.18 − 0.18 (the
+        // opening fee, through the cost basis) = −0.56.
+        #expect(first.stdout.contains("TRADE no-1 BUY_NO \(Self.ticker) 10.00 @ 0.52 → filled filled=10.00 avg=0.52 fees=0.18"))
+        #expect(first.stdout.contains("REALIZED \(Self.ticker) closed=10.00 pnl=-0.56"), "\(first.stdout)")
+        for index in 2...5 {
+            #expect(first.stdout.contains("BLOCK no-\(index) \(Self.ticker): DAILY_LOSS_LIMIT_REACHED: loss=0.56 limit=0.50"))
+        }
+
+        let second = try await Self.run([Self.signal("after-restart", "BUY_YES", contracts: 1)], environment, dir, name: "later.jsonl")
+        #expect(second.stdout.contains("BLOCK after-restart \(Self.ticker): DAILY_LOSS_LIMIT_REACHED: loss=0.56 limit=0.50"),
+                "the day's realised loss is rebuilt from the journal at start-up: \(second.stdout)")
+
+        let report = try await Self.report(dir, environment)
+        let pnl = try #require(report["pnl"] as? [String: Any])
+        #expect(pnl["realized_pnl"] as? String == "-0.56")
+        #expect(pnl["fees"] as? String == "1.08")
+        let market = try #require((pnl["markets"] as? [[String: Any]])?.first { $0["ticker"] as? String == Self.ticker })
+        #expect(market["position"] as? String == "40.00" && market["side"] as? String == "yes")
+        #expect(market["basis"] as? String == "20.72", "four fifths of 5 × (5.00 + 0.18)")
+        #expect(market["mark"] as? String == "0.48" && market["mark_source"] as? String == "book", "marked to the data venue's book, read now")
+        #expect(market["unrealized_pnl"] as? String == "-1.52", "0.48 × 40 − 20.72")
+        #expect(pnl["total_pnl"] as? String == "-2.08")
+        let day = try #require((pnl["days"] as? [[String: Any]])?.last)
+        #expect(day["realized_pnl"] as? String == "-0.56")
+
+        await sim.stop()
+        let offline = try await Self.report(dir, environment, offline: true)
+        let stored = try #require(((offline["pnl"] as? [String: Any])?["markets"] as? [[String: Any]])?.first)
+        #expect(stored["mark_source"] as? String == "last_known_book", "without the venue: the last book the run journaled, said so")
+        #expect(stored["mark"] as? String == "0.48")
+        let table = try await CLIProcess.runDetached(["report", "--offline"], environment: environment, workingDirectory: dir.path)
+        #expect(table.stdout.contains("P&L realised -0.56 (fees included), unrealised -1.52, total -2.08"), "\(table.stdout)")
+    }
+
+    @Test("TS-44 MAX_CONSECUTIVE_LOSSES counts closing losses in a run, survives a restart, and resume resets it")
+    func consecutiveLosses() async throws {
+        let sim = try await Self.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let environment = try Self.environment(sim, dir, ["MAX_CONSECUTIVE_LOSSES": "2"])
+        let lines = [Self.signal("open", "BUY_YES", contracts: 10), Self.signal("close-1", "BUY_NO", contracts: 2),
+                     Self.signal("close-2", "BUY_NO", contracts: 2), Self.signal("close-3", "BUY_NO", contracts: 2)]
+        let first = try await Self.run(lines, environment, dir, name: "streak.jsonl")
+        #expect(first.stdout.contains("REALIZED \(Self.ticker)") && first.stdout.contains("losing streak 2"), "\(first.stdout)")
+        #expect(first.stdout.contains("BLOCK close-3 \(Self.ticker): CONSECUTIVE_LOSSES_REACHED: losses=2 limit=2"), "\(first.stdout)")
+
+        let second = try await Self.run([Self.signal("next", "BUY_YES", contracts: 1)], environment, dir, name: "next.jsonl")
+        #expect(second.stdout.contains("BLOCK next \(Self.ticker): CONSECUTIVE_LOSSES_REACHED: losses=2 limit=2"), "\(second.stdout)")
+
+        let resume = try await CLIProcess.runDetached(["resume"], environment: environment, workingDirectory: dir.path)
+        #expect(resume.status == 0 && resume.stdout.contains("no executor running"), "\(resume.stdout)\(resume.stderr)")
+        let third = try await Self.run([Self.signal("after-resume", "BUY_YES", contracts: 1)], environment, dir, name: "resumed.jsonl")
+        #expect(third.stdout.contains("TRADE after-resume BUY_YES"), "\(third.stdout)")
+        await sim.stop()
+    }
+
+    @Test("TS-46 a market's result realises the position: on the lifecycle feed during a run, and read from the market at start-up")
+    func settlement() async throws {
+        let sim = try await Self.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let environment = try Self.environment(sim, dir)
+        let file = try dir.write("held.jsonl", [Self.signal("held", "BUY_YES", contracts: 10), Self.signal("kept", "BUY_NO", contracts: 4, ticker: Self.other)]
+            .joined(separator: "\n") + "\n")
+        let run = try RunningCLI.launch(["--signals", file], environment: environment, workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "TRADE kept")
+        await sim.exchange.lifecycle(Self.ticker, event: "determined", result: "no")
+        _ = try await run.waitForLine(containing: "SETTLED \(Self.ticker) at 0.00 per YES contract")
+        // 10 YES bought at 0.50 with a 0.18 fee, worth nothing: −5.18.
+        _ = try await run.waitForLine(containing: "REALIZED \(Self.ticker) closed=10.00 pnl=-5.18")
+        #expect(await run.stop(signal: SIGTERM) == 0)
+
+        await sim.exchange.lifecycle(Self.other, event: "determined", result: "no")
+        let restart = try await CLIProcess.runDetached(["--signals", dir.write("none.jsonl", ""), "--duration", "1"], environment: environment,
+                                                       workingDirectory: dir.path)
+        // 4 NO bought at 0.52 with a 0.07 fee, paid $1 each: 4.00 − 2.08 − 0.07 = +1.85.
+        #expect(restart.stdout.contains("SETTLED \(Self.other) at 0.00 per YES contract (the market's result, read at start-up)"), "\(restart.stdout)")
+        #expect(restart.stdout.contains("REALIZED \(Self.other) closed=4.00 pnl=1.85"), "\(restart.stdout)")
+        let pnl = try #require(try await Self.report(dir, environment)["pnl"] as? [String: Any])
+        #expect(pnl["realized_pnl"] as? String == "-3.33")
+        #expect((pnl["markets"] as? [[String: Any]])?.allSatisfy { $0["position"] as? String == "0.00" } == true)
+        await sim.stop()
+    }
+}
