@@ -134,7 +134,8 @@ let package = Package(
         ),
         .testTarget(name: "DataClientTests", dependencies: ["DataClient", "Markets", "KalshiWire", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(name: "TradingClientTests", dependencies: ["TradingClient", "KalshiWire", "Markets", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
-        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Markets", "TradingClient", "KalshiWire", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
+        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Markets", "TradingClient", "KalshiWire", "ExchangeSim", "ExecutorTesting",
+                                                         .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(
             name: "CoordinatorTests",
             dependencies: ["Coordinator", "Config", "Markets", "ExecutorTesting", "DataClient", "ExchangeSim", "Execution", "KalshiWire"],
@@ -144,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "RunExecutorTests",
             dependencies: [
-                "RunExecutor", "ExecutorTesting", "KalshiWire", "ExchangeSim", "Markets",
+                "RunExecutor", "ExecutorTesting", "KalshiWire", "ExchangeSim", "Markets", "Execution",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -142,6 +142,9 @@ public final class RunningCLI: @unchecked Sendable {
     }
 
     /// Every complete line printed so far.
+    /// The child's process id.
+    public var pid: Int32 { process.processIdentifier }
+
     public var output: [String] {
         lock.lock()
         defer { lock.unlock() }

@@ -106,7 +106,7 @@ public struct AdminAPI: Sendable {
 
     func status() async -> AdminStatus {
         AdminStatus(state: await board.state, mode: service.mode.rawValue, hybrid: hybrid, execution: await service.status(),
-                    loop: await loop.stats, signalsReceived: await inbox.received, signalsMalformed: await inbox.malformed,
+                    loop: await loop.currentStats(), signalsReceived: await inbox.received, signalsMalformed: await inbox.malformed,
                     signalsWaiting: await inbox.waiting, signalsRefused: await inbox.refused, signalsDuplicate: await inbox.duplicates)
     }
 

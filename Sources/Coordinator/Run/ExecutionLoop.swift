@@ -128,6 +128,12 @@ public actor ExecutionLoop {
         if stats.cycles % settings.statsEvery == 0 { log("stats \(stats.line)") }
     }
 
+    /// The counters now, the inbox's included (`stats` holds them as of the last cycle).
+    public func currentStats() async -> LoopStats {
+        await refreshCounters(deferred: await inbox.waiting)
+        return stats
+    }
+
     private func refreshCounters(deferred: Int) async {
         stats.deferred = deferred
         stats.signals = await inbox.received

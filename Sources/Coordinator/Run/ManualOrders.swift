@@ -73,6 +73,11 @@ public struct ManualOrderAnswer: Sendable, Codable {
         public var contracts: String
         public var price: String
         public var fee: String
+
+        enum CodingKeys: String, CodingKey {
+            case contracts, price, fee
+            case fillID = "fill_id"
+        }
     }
     /// `executed`, `denied` (the breaker) or `refused` (not placed: bad input, market closed, journal).
     public var outcome: String
@@ -85,6 +90,14 @@ public struct ManualOrderAnswer: Sendable, Codable {
     public var fills: [Fill]
     /// The breaker's denial, the venue's rejection or why nothing was placed.
     public var reason: String?
+
+    /// The wire names (snake case) are explicit: decode with a plain `JSONDecoder`.
+    enum CodingKeys: String, CodingKey {
+        case outcome, state, filled, fees, fills, reason
+        case clientOrderID = "client_order_id"
+        case averagePrice = "average_price"
+        case venueOrderID = "venue_order_id"
+    }
 
     static func refused(_ reason: String) -> ManualOrderAnswer {
         ManualOrderAnswer(outcome: "refused", fills: [], reason: reason)

@@ -216,7 +216,7 @@ public final class TradingSession: Sendable {
         await move(.stopped)
         var latency: [LatencyStage: LatencySummary] = [:]
         for stage in LatencyStage.allCases { latency[stage] = service.metrics.summary(stage) }
-        return RunSummary(stats: await loop.stats, cancelledAtShutdown: cancelled,
+        return RunSummary(stats: await loop.currentStats(), cancelledAtShutdown: cancelled,
                           haltReason: await service.haltReason, latency: latency)
     }
 }

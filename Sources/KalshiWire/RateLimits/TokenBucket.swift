@@ -69,6 +69,18 @@ public struct TokenBucket<C: Clock>: Sendable where C.Duration == Duration {
         return .nanoseconds(waitNanos)
     }
 
+    /// Takes `cost` tokens if they are there now (`.zero`); otherwise takes nothing and returns how long
+    /// until they will be.
+    public mutating func take(_ cost: Int, now: C.Instant) -> Duration {
+        refill(now: now)
+        let needed = Int64(cost) * Self.scale
+        guard nanoTokens < needed else {
+            nanoTokens -= needed
+            return .zero
+        }
+        return .nanoseconds((needed - nanoTokens + refillPerSecond - 1) / refillPerSecond)
+    }
+
     /// Tokens available now (rounded down).
     public mutating func available(now: C.Instant) -> Int64 {
         refill(now: now)
@@ -98,13 +110,20 @@ public actor KalshiRateLimiter<C: Clock> where C.Duration == Duration {
         write = TokenBucket(refillPerSecond: writeRate, capacity: writeBurst, now: clock.now)
     }
 
-    /// Waits until `cost` tokens of `bucket` are available, then returns.
+    /// Waits until `cost` tokens of `bucket` are available, takes them, then returns.
+    ///
+    /// Tokens are taken when the request leaves, never reserved ahead: a caller that wakes late (a starved
+    /// machine oversleeps) finds the bucket as it is then, so late wake-ups cannot leave together beyond
+    /// the bucket's capacity and bunch into a 429.
     public func acquire(_ cost: Int, from bucket: RateBucket) async throws {
-        let wait: Duration
-        switch bucket {
-        case .read: wait = read.reserve(cost, now: clock.now)
-        case .write: wait = write.reserve(cost, now: clock.now)
+        while true {
+            let wait: Duration
+            switch bucket {
+            case .read: wait = read.take(cost, now: clock.now)
+            case .write: wait = write.take(cost, now: clock.now)
+            }
+            guard wait > .zero else { return }
+            try await clock.sleep(for: wait, tolerance: nil)
         }
-        if wait > .zero { try await clock.sleep(for: wait, tolerance: nil) }
     }
 }

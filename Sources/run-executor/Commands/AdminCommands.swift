@@ -63,7 +63,7 @@ struct AdminClient {
         let body = String(decoding: try encoder.encode(request), as: UTF8.self)
         // A GTC order is worked by the run for up to ORDER_TIMEOUT_SECONDS before it answers.
         let (status, text) = try await send(.POST, "/orders", body: body, timeout: .hours(25))
-        guard let answer = try? JSONDecoder.snakeCase.decode(ManualOrderAnswer.self, from: Data(text.utf8)) else {
+        guard let answer = try? JSONDecoder().decode(ManualOrderAnswer.self, from: Data(text.utf8)) else {
             printError("admin POST /orders: HTTP \(status) \(text)")
             throw ExitStatus.failure.exitCode
         }
