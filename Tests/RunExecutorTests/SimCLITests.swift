@@ -23,17 +23,9 @@ struct SimCLITests {
         let mode = try FileManager.default.attributesOfItem(atPath: keyPath)[.posixPermissions] as? Int
         #expect(mode == 0o600)
 
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", Self.root + "/tools/kalshi_reference_client.py", baseURL, keyID, keyPath, "KXNFL-26JAN11-BUF"]
-        let out = Pipe()
-        python.standardOutput = out
-        python.standardError = out
-        try python.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        python.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        #expect(python.terminationStatus == 0, "\(text)")
+        let (status, text) = try await CLIProcess.runTool(["python3", Self.root + "/tools/kalshi_reference_client.py", baseURL, keyID, keyPath,
+                                                           "KXNFL-26JAN11-BUF"])
+        #expect(status == 0, "\(text)")
         let summary = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
         #expect(summary?["create_status"] as? Int == 201)
         #expect(summary?["order_status"] as? String == "resting")

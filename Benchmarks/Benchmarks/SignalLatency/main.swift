@@ -13,8 +13,8 @@ import TradingClient
 ///
 /// The clock starts just before a JSON line is handed to the signal inbox (so parsing counts) and stops
 /// when the simulator has read the whole order request (`SimArrivals`, same process, same clock). In
-/// between: parse, execution loop wake-up, market lookup, pricing, breaker, journal commit, executor,
-/// signing, HTTP. Orders are IOC below the market (nothing fills), so the book stays the same.
+/// between: parse, the signal journaled as accepted, execution loop wake-up, market lookup, pricing,
+/// breaker, intent log, executor, signing, HTTP. Orders are IOC below the market (nothing fills), so the book stays the same.
 ///
 ///     swift run -c release SignalLatency [signals-per-second] [count]
 ///
@@ -62,7 +62,7 @@ struct SignalLatency {
         settings.pricing.maxRetries = 0
         settings.maxSignalsPerCycle = 100
         settings.statsEvery = .max
-        let inbox = SignalInbox()
+        let inbox = SignalInbox(store: service.journal)  // each signal is journaled as it is accepted, as in a run
         let loop = ExecutionLoop(inbox: inbox, service: service, catalog: catalog, settings: settings, log: { _ in })
         let running = Task { await loop.run() }
         try sim.server.arrivals.start()
@@ -74,7 +74,7 @@ struct SignalLatency {
             let id = "lat-\(index)"
             let line = #"{"signal_id":"\#(id)","should_trade":true,"action":"BUY_YES","kalshi":{"ticker":"KXNFL-26JAN11-BUF","yes_ask":5,"no_ask":96},"edge":{"cents":1},"position":{"contracts":1}}"#
             sent[id] = SimArrivals.monotonicNanoseconds()
-            await inbox.ingest(lines: [line])
+            await inbox.submit([.text(number: index + 1, line)])
             try await Task.sleep(until: start + interval * (index + 1), clock: .continuous)
         }
         try await Task.sleep(for: .seconds(1))

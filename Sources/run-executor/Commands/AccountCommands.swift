@@ -87,27 +87,20 @@ struct Order: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let report = try options.loadReport()
-        var config = report.config
-        let plan = RunPlan(report: report)
-        if plan.mode == .live { try confirmLiveTrading(skip: confirmLive) }
-        let journalPath = journal ?? config.journalPath
+        var start = try TradingStart.load(options, confirmLive: confirmLive, journal: journal)
+        let (plan, journalPath) = (start.plan, start.journalPath)
         let lock: JournalLock
         do {
             lock = try JournalLock.acquire(journal: journalPath, command: "order")
         } catch let busy as JournalBusyError {
             // A run holds the journal: the order goes through it.
-            let answer = try await AdminClient.forHolder(busy, config: config, command: "order").order(request)
+            let answer = try await AdminClient.forHolder(busy, config: start.config, command: "order").order(request)
             return try show(answer)
         }
         defer { lock.release() }
-        var embedded: EmbeddedVenue.Started?
-        if report.isEmbeddedDefault {
-            let started = try await EmbeddedVenue.start(seed: 1)
-            embedded = started
-            started.configure(&config, seed: 1)
-        }
+        let embedded = try await start.startEmbedded(seed: 1)
         defer { if let embedded { Task { await embedded.stop() } } }
+        let config = start.config
         let venues = try await Venues.connect(config, mode: plan.mode, fillDetection: .polling, log: log)
         let answer: ManualOrderAnswer
         do {

@@ -39,21 +39,12 @@ struct Run: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let report = try options.loadReport()
-        var config = report.config
-        let plan = RunPlan(report: report)
-        if plan.mode == .live { try confirmLiveTrading(skip: confirmLive) }
-        let journalPath = journal ?? config.journalPath
-        let lock = try lockJournal(journalPath, command: "run")
-
-        var embedded: EmbeddedVenue.Started?
-        if report.isEmbeddedDefault {
-            let started = try await EmbeddedVenue.start(seed: seed)
-            embedded = started
-            started.configure(&config, seed: seed)
-        }
+        var start = try TradingStart.load(options, confirmLive: confirmLive, journal: journal)
+        let lock = try lockJournal(start.journalPath, command: "run")
+        let embedded = try await start.startEmbedded(seed: seed)
+        let (config, plan, journalPath) = (start.config, start.plan, start.journalPath)
         let origin: SignalOrigin = signals.map { .file($0) } ?? .synthetic(seed: seed)
-        if signals == nil, !report.isEmbeddedDefault {
+        if signals == nil, !start.isEmbedded {
             log("no --signals given: trading synthetic signals read off the data venue's books")
         }
         let session = TradingSession(config: config, plan: plan, origin: origin, log: log, adminReady: { lock.publish(adminEndpoint: $0) })
@@ -61,7 +52,7 @@ struct Run: AsyncParsableCommand {
         let summary: RunSummary
         do {
             // The embedded default takes any free admin port (the CLI finds it through the endpoint file).
-            let port = adminPort ?? (report.isEmbeddedDefault ? 0 : nil)
+            let port = adminPort ?? (start.isEmbedded ? 0 : nil)
             summary = try await session.run(journalPath: journalPath, adminPort: port, duration: duration.map { .seconds($0) })
         } catch {
             printError("run: \(error)")
@@ -79,6 +70,31 @@ struct Run: AsyncParsableCommand {
         print("cancelled at shutdown: \(summary.cancelledAtShutdown)")
         if let halt = summary.haltReason { print("HALTED: \(halt)") }
         flushStandardOutput()
+    }
+}
+
+/// What a trading command (`run`, `order`) starts from: the validated configuration, its plan, the live
+/// confirmation when the plan is live, and the journal it trades on.
+struct TradingStart {
+    var config: V3Config
+    let plan: RunPlan
+    /// No venue is configured: the embedded simulator is the venue.
+    let isEmbedded: Bool
+    let journalPath: String
+
+    static func load(_ options: ConfigOptions, confirmLive: Bool, journal: String?) throws -> TradingStart {
+        let report = try options.loadReport()
+        let plan = RunPlan(report: report)
+        if plan.mode == .live { try confirmLiveTrading(skip: confirmLive) }
+        return TradingStart(config: report.config, plan: plan, isEmbedded: report.isEmbeddedDefault, journalPath: journal ?? report.config.journalPath)
+    }
+
+    /// Starts the embedded simulator when no venue is configured and points the configuration at it.
+    mutating func startEmbedded(seed: UInt64) async throws -> EmbeddedVenue.Started? {
+        guard isEmbedded else { return nil }
+        let started = try await EmbeddedVenue.start(seed: seed)
+        started.configure(&config, seed: seed)
+        return started
     }
 }
 

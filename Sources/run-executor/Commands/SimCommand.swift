@@ -47,7 +47,8 @@ struct Sim: AsyncParsableCommand {
         guard let balance = try? Dollars(parsing: startingBalance), balance.micros >= 0 else {
             throw ValidationError("--starting-balance \(startingBalance) is not a dollar amount")
         }
-        guard activityMilliseconds >= 0 else { throw ValidationError("--activity-ms must be ≥ 0") }
+        try CLIRange.check("--activity-ms", activityMilliseconds, 0...3_600_000)
+        if let duration { try CLIRange.check("--duration", duration, CLIRange.duration) }
     }
 
     func run() async throws {

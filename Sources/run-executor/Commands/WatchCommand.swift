@@ -25,7 +25,7 @@ struct Watch: AsyncParsableCommand {
 
     func validate() throws {
         guard !tickers.isEmpty else { throw ValidationError("name at least one market ticker") }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        if let duration { try CLIRange.check("--duration", duration, CLIRange.duration) }
     }
 
     func run() async throws {
