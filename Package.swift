@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "Execution", targets: ["Execution"]),
         .library(name: "Coordinator", targets: ["Coordinator"]),
         .library(name: "ExchangeSim", targets: ["ExchangeSim"]),
+        .library(name: "PolymarketWire", targets: ["PolymarketWire"]),
         .library(name: "ExecutorTesting", targets: ["ExecutorTesting"]),
     ],
     dependencies: [
@@ -57,6 +58,13 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        // Recoverable secp256k1 signatures through the system libsecp256k1 (libsecp256k1-dev).
+        .systemLibrary(name: "CSecp256k1", pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
+        .target(
+            name: "PolymarketWire",
+            dependencies: ["Markets", "CSecp256k1", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .target(name: "Config", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
@@ -122,6 +130,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "MarketsTests", dependencies: ["Markets"], swiftSettings: strict),
+        .testTarget(name: "PolymarketWireTests", dependencies: ["PolymarketWire", "Markets", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(
             name: "KalshiWireTests",
             dependencies: ["KalshiWire", "Markets", "ExecutorTesting"],

@@ -187,7 +187,7 @@ struct SignalIntakeTests {
         defer { h.dir.remove() }
         let events = Mutex<[String]>([])
         // A directory opens but cannot be read (EISDIR): the read-error path of the real source.
-        let task = try SignalFileSource.start(descriptor: open(h.dir.path, O_RDONLY), name: h.dir.path, into: h.inbox) { event in
+        let task = SignalFileSource.start(descriptor: open(h.dir.path, O_RDONLY), name: h.dir.path, into: h.inbox) { event in
             if case let .readError(message) = event { events.withLock { $0.append(message) } }
         }
         await task.value
