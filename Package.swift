@@ -108,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "RunExecutor",
             dependencies: [
-                "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient", "Execution",
+                "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient", "Execution", "PolymarketWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "RunExecutorTests",
             dependencies: [
-                "RunExecutor", "ExecutorTesting", "KalshiWire", "ExchangeSim", "Markets", "Execution",
+                "RunExecutor", "ExecutorTesting", "KalshiWire", "ExchangeSim", "Markets", "Execution", "PolymarketWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
