@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "DataClient", targets: ["DataClient"]),
         .library(name: "TradingClient", targets: ["TradingClient"]),
         .library(name: "Execution", targets: ["Execution"]),
+        .library(name: "KalshiVenue", targets: ["KalshiVenue"]),
         .library(name: "Coordinator", targets: ["Coordinator"]),
         .library(name: "ExchangeSim", targets: ["ExchangeSim"]),
         .library(name: "PolymarketWire", targets: ["PolymarketWire"]),
@@ -39,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(name: "Markets", swiftSettings: strict),
@@ -52,6 +54,7 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -68,12 +71,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "Config", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
-        .target(name: "DataClient", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
+        .target(name: "DataClient", dependencies: ["Markets", "KalshiWire", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .target(name: "TradingClient", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
+        // The venue-neutral core: no venue's wire module, client or data feed.
         .target(
             name: "Execution",
             dependencies: [
-                "Markets", "TradingClient", "DataClient",
+                "Markets",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -81,10 +85,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The Kalshi adapter: its executor, ledger and reconciliation over KalshiWire and the trading client.
+        .target(name: "KalshiVenue", dependencies: ["Execution", "Markets", "KalshiWire", "TradingClient"], swiftSettings: strict),
         .target(
             name: "Coordinator",
             dependencies: [
-                "Markets", "Config", "DataClient", "TradingClient", "Execution",
+                "Markets", "Config", "DataClient", "TradingClient", "Execution", "KalshiVenue", "KalshiWire",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -108,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "RunExecutor",
             dependencies: [
-                "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient", "Execution", "PolymarketWire",
+                "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient", "TradingClient", "Execution", "KalshiVenue", "PolymarketWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -143,18 +149,18 @@ let package = Package(
         ),
         .testTarget(name: "DataClientTests", dependencies: ["DataClient", "Markets", "KalshiWire", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(name: "TradingClientTests", dependencies: ["TradingClient", "KalshiWire", "Markets", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
-        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Markets", "TradingClient", "KalshiWire", "ExchangeSim", "ExecutorTesting",
+        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "KalshiVenue", "Markets", "TradingClient", "KalshiWire", "DataClient", "ExchangeSim", "ExecutorTesting",
                                                          .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(
             name: "CoordinatorTests",
-            dependencies: ["Coordinator", "Config", "Markets", "ExecutorTesting", "DataClient", "ExchangeSim", "Execution", "KalshiWire"],
+            dependencies: ["Coordinator", "Config", "Markets", "ExecutorTesting", "DataClient", "ExchangeSim", "Execution", "KalshiVenue", "KalshiWire"],
             swiftSettings: strict
         ),
         .testTarget(name: "ExchangeSimTests", dependencies: ["ExchangeSim", "Markets", "KalshiWire", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(
             name: "RunExecutorTests",
             dependencies: [
-                "RunExecutor", "ExecutorTesting", "KalshiWire", "ExchangeSim", "Markets", "Execution", "PolymarketWire",
+                "RunExecutor", "ExecutorTesting", "KalshiWire", "TradingClient", "ExchangeSim", "Markets", "Execution", "PolymarketWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

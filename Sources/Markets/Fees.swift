@@ -57,3 +57,40 @@ public enum KalshiFees {
         }
     }
 }
+
+/// How a venue charges for an execution, per fill: a venue-neutral seam so paper fills and balance
+/// checks price fees the way the trading venue does.
+public enum FeeSchedule: Hashable, Sendable {
+    /// Kalshi: `ceil(rate × C × P × (1 − P))` to the cent, per role.
+    case kalshi(taker: FeeRate, maker: FeeRate)
+    /// Polymarket: takers pay `rate × C × P × (1 − P)`, floored to 5 decimals (pUSD); makers pay nothing.
+    case polymarket(taker: FeeRate)
+    case free
+
+    /// Kalshi's general schedule for a series (taker 0.07, 0.035 for the index series; no maker fee on the
+    /// markets this program trades).
+    public static func kalshi(seriesTicker: String) -> FeeSchedule {
+        .kalshi(taker: KalshiFees.rate(seriesTicker: seriesTicker, role: .taker), maker: FeeRate(ppm: 0))
+    }
+
+    /// Polymarket's taker rate from `GET /fee-rate` (`fee_rate_bps`; 100 bps = 1 %).
+    public static func polymarket(feeRateBps: Int64) -> FeeSchedule {
+        .polymarket(taker: FeeRate(ppm: max(0, feeRateBps) * 100))
+    }
+
+    /// The fee of one fill of `count` contracts at `price`.
+    public func fee(count: Contracts, price: Price, role: LiquidityRole) -> Dollars {
+        switch self {
+        case let .kalshi(taker, maker):
+            return KalshiFees.estimate(rate: role == .taker ? taker : maker, count: count, price: price)
+        case let .polymarket(taker):
+            guard role == .taker else { return .zero }
+            // rate (ppm) × count (hundredths) × P (µ$) × (1 − P) (µ$) = 10⁻²⁰ dollars; floored to 10⁻⁵ dollars.
+            let product = Int128(taker.ppm) * Int128(count.magnitude.hundredths) * Int128(price.micros) * Int128(price.complement.micros)
+            let hundredThousandths = FixedMath.divide(product, by: 1_000_000_000_000_000, .down)
+            return Dollars(micros: Int64(clamping: hundredThousandths * 10))
+        case .free:
+            return .zero
+        }
+    }
+}

@@ -7,6 +7,7 @@ import Synchronization
 import Testing
 import TradingClient
 @testable import Execution
+import KalshiVenue
 
 /// A scripted executor: records what the journal held when it was called and answers with `answer`.
 final class ScriptedExecutor: Executor, Sendable {

@@ -6,6 +6,7 @@ import Markets
 import Testing
 import TradingClient
 @testable import Execution
+import KalshiVenue
 
 /// The live executor against the simulator over loopback: fills from the venue, faults resolved by
 /// `client_order_id`, timeouts on an injected clock.

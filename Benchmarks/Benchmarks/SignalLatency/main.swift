@@ -1,6 +1,7 @@
 import Coordinator
 import DataClient
 import Execution
+import KalshiVenue
 import ExchangeSim
 import ExecutorTesting
 import Foundation

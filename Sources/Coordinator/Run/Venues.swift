@@ -1,6 +1,7 @@
 import Config
 import DataClient
 import Execution
+import KalshiVenue
 import Foundation
 import KalshiWire
 import Markets
@@ -14,7 +15,8 @@ public struct Venues: Sendable {
     public let dataCatalog: MarketCatalog
     /// The trading venue's own listing (the data venue's in paper mode).
     public let tradingCatalog: MarketCatalog
-    public let executor: any Executor & VenueLedger
+    /// Every venue adapter of the run, by platform (the one executor and ledger the core sees).
+    public let executor: VenueRouter
     public let paper: PaperExecutor<ContinuousClock>?
     public let live: KalshiExecutor<ContinuousClock>?
     public let tradingClient: KalshiTradingClient?
@@ -60,7 +62,7 @@ public struct Venues: Sendable {
             settings.orderTimeout = config.orderTimeout
             log("paper executor: \(config.paper.fillModel.rawValue) model, seed \(seed), cash \(config.paper.startingCash.wireString)")
             let paper = PaperExecutor(books: market, clock: ContinuousClock(), settings: settings)
-            return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: dataCatalog, executor: paper,
+            return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: dataCatalog, executor: VenueRouter([.kalshi: paper]),
                           paper: paper, live: nil, tradingClient: nil, tradingREST: nil, metrics: metrics)
         case .demo, .live:
             let client = try tradingClient(config, mode: mode)
@@ -75,7 +77,8 @@ public struct Venues: Sendable {
             try await live.start()
             // The order connection open and signatures ready before the first signal.
             await client.warmUp()
-            return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: MarketCatalog(client: rest), executor: live,
+            return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: MarketCatalog(client: rest),
+                          executor: VenueRouter([.kalshi: live]),
                           paper: nil, live: live, tradingClient: client, tradingREST: rest, metrics: metrics)
         }
     }

@@ -1,10 +1,12 @@
-import KalshiWire
 import Markets
 
 /// One order to execute on one venue, in the trader's terms.
 public struct ExecutionRequest: Sendable, Hashable {
     public var clientOrderID: String
     public var signalID: String?
+    /// The venue the order goes to.
+    public var platform: Platform
+    /// The instrument on that venue: a Kalshi market ticker, or a Polymarket token id.
     public var ticker: String
     public var action: OrderAction
     public var side: OutcomeSide
@@ -12,23 +14,31 @@ public struct ExecutionRequest: Sendable, Hashable {
     public var limit: Price
     public var count: Contracts
     public var timeInForce: TimeInForce
-    /// Series of the market (selects the fee coefficient).
-    public var seriesTicker: String
-    /// The market's price grid (`price_ranges`) on the trading venue: a limit off it is refused before sending.
+    /// How the venue charges this market's fills.
+    public var fees: FeeSchedule
+    /// The market's valid prices (on the YES scale) on the trading venue: a limit off it is refused before sending.
     public var grid: PriceGrid
 
-    public init(clientOrderID: String, signalID: String? = nil, ticker: String, seriesTicker: String, action: OrderAction, side: OutcomeSide,
-                limit: Price, count: Contracts, timeInForce: TimeInForce, grid: PriceGrid = .linearCent) {
-        self.grid = grid
+    public init(clientOrderID: String, signalID: String? = nil, platform: Platform, ticker: String, fees: FeeSchedule, action: OrderAction,
+                side: OutcomeSide, limit: Price, count: Contracts, timeInForce: TimeInForce, grid: PriceGrid) {
         self.clientOrderID = clientOrderID
         self.signalID = signalID
+        self.platform = platform
         self.ticker = ticker
-        self.seriesTicker = seriesTicker
+        self.fees = fees
         self.action = action
         self.side = side
         self.limit = limit
         self.count = count
         self.timeInForce = timeInForce
+        self.grid = grid
+    }
+
+    /// A Kalshi order: the series selects the fee coefficient.
+    public init(clientOrderID: String, signalID: String? = nil, ticker: String, seriesTicker: String, action: OrderAction, side: OutcomeSide,
+                limit: Price, count: Contracts, timeInForce: TimeInForce, grid: PriceGrid = .linearCent) {
+        self.init(clientOrderID: clientOrderID, signalID: signalID, platform: .kalshi, ticker: ticker, fees: .kalshi(seriesTicker: seriesTicker),
+                  action: action, side: side, limit: limit, count: count, timeInForce: timeInForce, grid: grid)
     }
 
     /// The signed position change if fully filled (+ YES, − NO).

@@ -1,5 +1,3 @@
-import DataClient
-import KalshiWire
 import Markets
 
 /// How paper orders fill.
@@ -86,11 +84,11 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
             try? order.reject(code: "COUNT_NOT_POSITIVE")
             return finish("count must be positive")
         }
-        // The same refusal a venue order gets: the limit must be on the market's price grid.
-        let quote = KalshiV2Quote(action: request.action, side: request.side, price: request.limit)
-        guard request.grid.contains(quote.yesPrice) else {
+        // The same refusal a venue order gets: the limit (on the YES scale) must be on the market's price grid.
+        let yesPrice = request.limit.of(request.side)
+        guard request.grid.contains(yesPrice) else {
             try? order.reject(code: "PRICE_OFF_GRID")
-            return finish("yes_price \(quote.yesPrice.wireString) is not on the market's grid \(request.grid)")
+            return finish("yes_price \(yesPrice.wireString) is not on the market's grid \(request.grid)")
         }
         try? order.markSubmitted()
         do { try await clock.sleep(for: latency(), tolerance: nil) } catch {
@@ -196,12 +194,12 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
 
     private func fee(_ request: ExecutionRequest, _ count: Contracts, _ average: Dollars?) -> Dollars {
         guard let average, let price = Price(average) else { return .zero }
-        return KalshiFees.estimate(rate: KalshiFees.rate(seriesTicker: request.seriesTicker, role: .taker), count: count, price: price)
+        return request.fees.fee(count: count, price: price, role: .taker)
     }
 
     /// One fill: lifecycle, cash (cost or proceeds and the taker fee), position.
     private func apply(_ request: ExecutionRequest, _ order: inout OrderLifecycle, count: Contracts, price: Price) {
-        let fee = KalshiFees.estimate(rate: KalshiFees.rate(seriesTicker: request.seriesTicker, role: .taker), count: count, price: price)
+        let fee = request.fees.fee(count: count, price: price, role: .taker)
         // Unique across runs (the journal keys fills by id): the order's own id plus its fill number.
         let fill = ExecutionFill(fillID: "\(request.clientOrderID)-paper-\(order.fills.count + 1)", count: count, price: price, fee: fee,
                                  role: .taker, timestampNanoseconds: 0)

@@ -74,20 +74,29 @@ final class IntentLog: Sendable {
 
     // MARK: Line format: tab-separated, fields escaped (\\ \t \n \r), version first.
 
+    /// `v2`: the `v1` fields, then the venue.
     static func line(_ order: JournalOrder) -> String {
         [
-            "v1", escape(order.clientOrderID), escape(order.signalID ?? ""), escape(order.ticker), order.action.rawValue, order.side.rawValue,
+            "v2", escape(order.clientOrderID), escape(order.signalID ?? ""), escape(order.ticker), order.action.rawValue, order.side.rawValue,
             String(order.limitPrice.micros), String(order.requested.hundredths), escape(order.mode), String(order.createdNanoseconds),
+            order.platform.rawValue,
         ].joined(separator: "\t") + "\n"
     }
 
+    /// Reads `v2` lines and the `v1` lines of earlier versions (Kalshi orders).
     static func order(_ line: String) -> JournalOrder? {
         let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map { unescape($0) }
-        guard fields.count == 10, fields[0] == "v1", let action = OrderAction(rawValue: fields[4]), let side = OutcomeSide(rawValue: fields[5]),
+        let platform: Platform? = switch (fields.first, fields.count) {
+        case ("v1", 10): .kalshi
+        case ("v2", 11): Platform(rawValue: fields[10])
+        default: nil
+        }
+        guard let platform, let action = OrderAction(rawValue: fields[4]), let side = OutcomeSide(rawValue: fields[5]),
               let micros = Int64(fields[6]), let limit = Price(micros: micros), let hundredths = Int64(fields[7]),
               let created = Int64(fields[9]), !fields[1].isEmpty else { return nil }
-        return JournalOrder(clientOrderID: fields[1], signalID: fields[2].isEmpty ? nil : fields[2], ticker: fields[3], action: action, side: side,
-                            limitPrice: limit, requested: Contracts(hundredths: hundredths), mode: fields[8], createdNanoseconds: created)
+        return JournalOrder(clientOrderID: fields[1], signalID: fields[2].isEmpty ? nil : fields[2], platform: platform, ticker: fields[3],
+                            action: action, side: side, limitPrice: limit, requested: Contracts(hundredths: hundredths), mode: fields[8],
+                            createdNanoseconds: created)
     }
 
     /// Scalar by scalar (a "\r\n" pair is one `Character`).

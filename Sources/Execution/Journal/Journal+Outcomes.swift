@@ -7,6 +7,8 @@ import Markets
 /// it is on disk or none of it is.
 public struct OrderCompletion: Sendable {
     public var result: ExecutionResult
+    /// The venue of the order (the position's venue).
+    public var platform: Platform
     public var ticker: String
     public var eventTicker: String
     /// The order's direction: every fill is read through it (Kalshi's netting, `MarketPosition`).
@@ -17,9 +19,10 @@ public struct OrderCompletion: Sendable {
     public var latencies: [LatencyStage: Duration]
     public var nanoseconds: Int64
 
-    public init(result: ExecutionResult, ticker: String, eventTicker: String, action: OrderAction, side: OutcomeSide, expectedPrice: Price?,
-                latencies: [LatencyStage: Duration], nanoseconds: Int64) {
+    public init(result: ExecutionResult, platform: Platform = .kalshi, ticker: String, eventTicker: String, action: OrderAction, side: OutcomeSide,
+                expectedPrice: Price?, latencies: [LatencyStage: Duration], nanoseconds: Int64) {
         self.result = result
+        self.platform = platform
         self.ticker = ticker
         self.eventTicker = eventTicker
         self.action = action
@@ -91,7 +94,7 @@ extension Journal {
                     pnl = try pnl + result.pnl
                 }
                 let event = completion.eventTicker.isEmpty ? ledger.eventTicker : completion.eventTicker
-                try Self.save(db, completion.ticker, event: event, ledger.position, at: completion.nanoseconds)
+                try Self.save(db, completion.ticker, platform: completion.platform, event: event, ledger.position, at: completion.nanoseconds)
                 if closed.isPositive {
                     let result = Realization(closed: closed, pnl: pnl)
                     try Self.recordRealized(db, ticker: completion.ticker, event: event, kind: "close", clientOrderID: order.clientOrderID,
@@ -118,26 +121,29 @@ extension Journal {
     struct LedgerRow {
         var position: MarketPosition
         var eventTicker: String
+        var platform: Platform
     }
 
     static func ledger(_ db: Database, _ ticker: String) throws -> LedgerRow {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM positions WHERE ticker = ?", arguments: [ticker]) else {
-            return LedgerRow(position: MarketPosition(), eventTicker: "")
+            return LedgerRow(position: MarketPosition(), eventTicker: "", platform: .kalshi)
         }
         return LedgerRow(position: MarketPosition(position: Contracts(hundredths: row["position_hundredths"]), basis: Dollars(micros: row["basis_micros"]),
                                                   realized: Dollars(micros: row["realized_micros"]), fees: Dollars(micros: row["fees_micros"])),
-                         eventTicker: row["event_ticker"])
+                         eventTicker: row["event_ticker"], platform: Platform(rawValue: row["platform"] ?? "") ?? .kalshi)
     }
 
-    static func save(_ db: Database, _ ticker: String, event: String, _ position: MarketPosition, at nanoseconds: Int64) throws {
+    /// Writes a market's position; `platform` `nil` keeps the row's venue.
+    static func save(_ db: Database, _ ticker: String, platform: Platform? = nil, event: String, _ position: MarketPosition, at nanoseconds: Int64) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO positions (ticker, event_ticker, position_hundredths, basis_micros, realized_micros, fees_micros, updated_ns)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO positions (ticker, event_ticker, position_hundredths, basis_micros, realized_micros, fees_micros, updated_ns, platform)
+            VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(?, 'kalshi'))
             ON CONFLICT(ticker) DO UPDATE SET event_ticker = COALESCE(NULLIF(excluded.event_ticker, ''), event_ticker),
                 position_hundredths = excluded.position_hundredths, basis_micros = excluded.basis_micros,
-                realized_micros = excluded.realized_micros, fees_micros = excluded.fees_micros, updated_ns = excluded.updated_ns
+                realized_micros = excluded.realized_micros, fees_micros = excluded.fees_micros, updated_ns = excluded.updated_ns,
+                platform = COALESCE(?, platform)
             """).execute(arguments: [ticker, event, position.position.hundredths, position.basis.micros, position.realized.micros,
-                                     position.fees.micros, nanoseconds])
+                                     position.fees.micros, nanoseconds, platform?.rawValue, platform?.rawValue])
     }
 
     static func recordRealized(_ db: Database, ticker: String, event: String, kind: String, clientOrderID: String?, _ result: Realization,
@@ -174,12 +180,12 @@ extension Journal {
 
     /// Every market the journal has a position row for, with its ledger (flat ones included: they carry
     /// realised P&L).
-    public func marketPositions() throws -> [(ticker: String, eventTicker: String, position: MarketPosition)] {
+    public func marketPositions() throws -> [(ticker: String, eventTicker: String, platform: Platform, position: MarketPosition)] {
         try database.read { db in
             try Row.fetchAll(db, sql: "SELECT ticker FROM positions ORDER BY ticker").map { row in
                 let ticker: String = row["ticker"]
                 let ledger = try Self.ledger(db, ticker)
-                return (ticker: ticker, eventTicker: ledger.eventTicker, position: ledger.position)
+                return (ticker: ticker, eventTicker: ledger.eventTicker, platform: ledger.platform, position: ledger.position)
             }
         }
     }
@@ -212,9 +218,10 @@ extension Journal {
     /// `eventOf` names the event of a market the journal did not know. Returns the markets whose cost
     /// basis is unknown (a side the journal never held).
     @discardableResult
-    public func adoptPositions(_ venue: [String: Contracts], at nanoseconds: Int64, eventOf: [String: String] = [:]) throws -> [String] {
+    public func adoptPositions(_ venue: [String: Contracts], at nanoseconds: Int64, eventOf: [String: String] = [:],
+                               platforms: Set<Platform> = [.kalshi]) throws -> [String] {
         try database.write { db in
-            let held = try String.fetchAll(db, sql: "SELECT ticker FROM positions WHERE position_hundredths != 0")
+            let held = try String.fetchAll(db, sql: "SELECT ticker FROM positions WHERE position_hundredths != 0 AND platform IN (\(Self.list(platforms)))")
             var unknownBasis: [String] = []
             for ticker in Set(held).union(venue.keys).sorted() {
                 var ledger = try Self.ledger(db, ticker)
@@ -222,7 +229,9 @@ extension Journal {
                 guard ledger.position.position != target else { continue }
                 if try !ledger.position.adopt(target) { unknownBasis.append(ticker) }
                 let event = ledger.eventTicker.isEmpty ? eventOf[ticker] ?? "" : ledger.eventTicker
-                try Self.save(db, ticker, event: event, ledger.position, at: nanoseconds)
+                // A market the journal did not hold belongs to the one venue that reported it.
+                let platform = held.contains(ticker) ? nil : platforms.count == 1 ? platforms.first : nil
+                try Self.save(db, ticker, platform: platform, event: event, ledger.position, at: nanoseconds)
             }
             return unknownBasis
         }
@@ -236,6 +245,11 @@ extension Journal {
                 try db.execute(sql: "UPDATE positions SET event_ticker = ? WHERE ticker = ? AND event_ticker = ''", arguments: [event, ticker])
             }
         }
+    }
+
+    /// `'kalshi','polymarket'` for an `IN (…)` clause (platform names are fixed words, never user input).
+    static func list(_ platforms: Set<Platform>) -> String {
+        platforms.isEmpty ? "''" : platforms.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",")
     }
 
     // MARK: Signals

@@ -7,6 +7,9 @@ import Synchronization
 public struct JournalOrder: Sendable, Hashable {
     public var clientOrderID: String
     public var signalID: String?
+    /// The venue the order went to.
+    public var platform: Platform
+    /// The instrument: a Kalshi ticker or a Polymarket token id.
     public var ticker: String
     public var action: OrderAction
     public var side: OutcomeSide
@@ -24,10 +27,11 @@ public struct JournalOrder: Sendable, Hashable {
     /// The market's event, once the order's completion named it.
     public var eventTicker: String?
 
-    public init(clientOrderID: String, signalID: String?, ticker: String, action: OrderAction, side: OutcomeSide, limitPrice: Price,
-                requested: Contracts, mode: String, createdNanoseconds: Int64) {
+    public init(clientOrderID: String, signalID: String?, platform: Platform = .kalshi, ticker: String, action: OrderAction, side: OutcomeSide,
+                limitPrice: Price, requested: Contracts, mode: String, createdNanoseconds: Int64) {
         self.clientOrderID = clientOrderID
         self.signalID = signalID
+        self.platform = platform
         self.ticker = ticker
         self.action = action
         self.side = side
@@ -183,8 +187,10 @@ public final class Journal: Sendable {
                     journal_hundredths INTEGER NOT NULL, venue_hundredths INTEGER NOT NULL, acknowledged INTEGER NOT NULL DEFAULT 0);
                 """)
         }
-        migrator.registerMigration("v3 realised P&L, marks, signal intake") { db in
+        migrator.registerMigration("v3 realised P&L, marks, signal intake, the venue of orders and positions") { db in
             try db.execute(sql: """
+                ALTER TABLE orders ADD COLUMN platform TEXT NOT NULL DEFAULT 'kalshi';
+                ALTER TABLE positions ADD COLUMN platform TEXT NOT NULL DEFAULT 'kalshi';
                 ALTER TABLE positions ADD COLUMN basis_micros INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE positions ADD COLUMN realized_micros INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE positions ADD COLUMN fees_micros INTEGER NOT NULL DEFAULT 0;
@@ -259,11 +265,11 @@ public final class Journal: Sendable {
 
     private static func insertRow(_ db: Database, _ order: JournalOrder, detail: String) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO orders (client_order_id, signal_id, ticker, action, side, limit_price_micros, requested_hundredths,
+            INSERT INTO orders (client_order_id, signal_id, platform, ticker, action, side, limit_price_micros, requested_hundredths,
                 state, mode, venue_order_id, filled_hundredths, created_ns, updated_ns, error_code, retry_count)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [order.clientOrderID, order.signalID, order.ticker, order.action.rawValue, order.side.rawValue,
-                             order.limitPrice.micros, order.requested.hundredths, order.state.rawValue, order.mode,
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [order.clientOrderID, order.signalID, order.platform.rawValue, order.ticker, order.action.rawValue,
+                             order.side.rawValue, order.limitPrice.micros, order.requested.hundredths, order.state.rawValue, order.mode,
                              order.venueOrderID, order.filled.hundredths, order.createdNanoseconds, order.createdNanoseconds,
                              order.errorCode, order.retryCount])
         try appendEvent(db, order.clientOrderID, at: order.createdNanoseconds, "created", detail: detail)
@@ -290,7 +296,8 @@ public final class Journal: Sendable {
     static func order(_ row: Row) -> JournalOrder? {
         guard let action = OrderAction(rawValue: row["action"]), let side = OutcomeSide(rawValue: row["side"]),
               let price = Price(micros: row["limit_price_micros"]), let state = OrderState(rawValue: row["state"]) else { return nil }
-        var order = JournalOrder(clientOrderID: row["client_order_id"], signalID: row["signal_id"], ticker: row["ticker"], action: action,
+        var order = JournalOrder(clientOrderID: row["client_order_id"], signalID: row["signal_id"],
+                                 platform: Platform(rawValue: row["platform"] ?? "kalshi") ?? .kalshi, ticker: row["ticker"], action: action,
                                  side: side, limitPrice: price, requested: Contracts(hundredths: row["requested_hundredths"]),
                                  mode: row["mode"], createdNanoseconds: row["created_ns"])
         order.state = state
@@ -377,11 +384,12 @@ public final class Journal: Sendable {
         }
     }
 
-    /// Open positions by market (flat markets left out).
-    public func positions() throws -> [String: Contracts] {
+    /// Open positions by market (flat markets left out), of every venue or of `platforms`.
+    public func positions(platforms: Set<Platform>? = nil) throws -> [String: Contracts] {
         try database.read { db in
             var positions: [String: Contracts] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT ticker, position_hundredths FROM positions WHERE position_hundredths != 0") {
+            let filter = platforms.map { " AND platform IN (\(Self.list($0)))" } ?? ""
+            for row in try Row.fetchAll(db, sql: "SELECT ticker, position_hundredths FROM positions WHERE position_hundredths != 0" + filter) {
                 positions[row["ticker"]] = Contracts(hundredths: row["position_hundredths"])
             }
             return positions

@@ -115,7 +115,7 @@ public actor ExecutionService {
             persist("the denial \(denial.code)") { try $0.record(denial, ticker: request.ticker, at: now) }
             return .denied(denial)
         }
-        let order = JournalOrder(clientOrderID: request.clientOrderID, signalID: request.signalID, ticker: request.ticker,
+        let order = JournalOrder(clientOrderID: request.clientOrderID, signalID: request.signalID, platform: request.platform, ticker: request.ticker,
                                  action: request.action, side: request.side, limitPrice: request.limit, requested: request.count,
                                  mode: mode.rawValue, createdNanoseconds: now)
         do {
@@ -198,7 +198,8 @@ public actor ExecutionService {
         }
         // The order's outcome, its fills, the position and what they realised, and the breaker's durable
         // state, in one transaction.
-        let completion = OrderCompletion(result: result, ticker: request.ticker, eventTicker: ticket.eventTicker, action: request.action,
+        let completion = OrderCompletion(result: result, platform: request.platform, ticker: request.ticker, eventTicker: ticket.eventTicker,
+                                         action: request.action,
                                          side: request.side, expectedPrice: ticket.expectedPrice, latencies: latencies, nanoseconds: now)
         let snapshot = breaker.snapshot
         guard let recorded = persist("the outcome of order \(order.clientOrderID)", { try $0.complete(completion, breaker: snapshot) }) else { return }

@@ -1,15 +1,26 @@
-import KalshiWire
 import Markets
+
+/// Where a venue says an order stands (each adapter maps its own statuses onto these).
+public enum VenueOrderStatus: String, Sendable, Hashable, CaseIterable {
+    /// Working on the book.
+    case resting
+    /// Finished without filling everything (cancelled, killed, expired).
+    case canceled
+    /// Fully filled.
+    case executed
+    /// Accepted but not yet working or matched (a venue still processing it).
+    case pending
+}
 
 /// What a venue says about an order of an earlier run.
 public struct VenueOrderRecord: Sendable, Hashable {
     public var venueOrderID: String
-    public var status: KalshiOrderStatus
+    public var status: VenueOrderStatus
     public var filled: Contracts
     /// Fills priced in the order's outcome.
     public var fills: [ExecutionFill]
 
-    public init(venueOrderID: String, status: KalshiOrderStatus, filled: Contracts, fills: [ExecutionFill]) {
+    public init(venueOrderID: String, status: VenueOrderStatus, filled: Contracts, fills: [ExecutionFill]) {
         self.venueOrderID = venueOrderID
         self.status = status
         self.filled = filled
@@ -20,6 +31,7 @@ public struct VenueOrderRecord: Sendable, Hashable {
 /// An order the venue lists for the account, read as a trade: a bid buys YES, an ask buys NO.
 public struct VenueListedOrder: Sendable, Hashable {
     public var clientOrderID: String
+    public var platform: Platform
     public var ticker: String
     public var side: OutcomeSide
     /// Limit of the traded outcome.
@@ -27,8 +39,10 @@ public struct VenueListedOrder: Sendable, Hashable {
     public var initial: Contracts
     public var record: VenueOrderRecord
 
-    public init(clientOrderID: String, ticker: String, side: OutcomeSide, limit: Price, initial: Contracts, record: VenueOrderRecord) {
+    public init(clientOrderID: String, platform: Platform = .kalshi, ticker: String, side: OutcomeSide, limit: Price, initial: Contracts,
+                record: VenueOrderRecord) {
         self.clientOrderID = clientOrderID
+        self.platform = platform
         self.ticker = ticker
         self.side = side
         self.limit = limit
@@ -46,17 +60,19 @@ public protocol VenueLedger: Sendable {
     /// `nil` when the venue definitively has no such order.
     func venueOrder(for order: JournalOrder) async throws -> VenueOrderRecord?
     /// Cancels an order an earlier run left resting; its signal is stale.
-    func cancelStale(venueOrderID: String, ticker: String) async throws
+    func cancelStale(_ order: JournalOrder, venueOrderID: String) async throws
     /// The venue's positions, or `nil` when the journal is the only record (paper).
     func venuePositions() async throws -> [String: Contracts]?
-    /// Whether "no such order" is final at once. A venue may not list an order it has just accepted, so
-    /// there absence becomes definitive only when it persists (`Reconciler.absentWindow`); the paper
-    /// venue lives in this process and knows at once.
-    var absenceIsDefinitive: Bool { get }
+    /// The venues whose positions `venuePositions` reports (none for paper): only those are compared.
+    var positionPlatforms: Set<Platform> { get }
+    /// Whether "no such order" is final at once for `order`. A venue may not list an order it has just
+    /// accepted, so there absence becomes definitive only when it persists (`Reconciler.absentWindow`);
+    /// the paper venue lives in this process and knows at once.
+    func absenceIsDefinitive(for order: JournalOrder) -> Bool
 }
 
 extension VenueLedger {
-    public var absenceIsDefinitive: Bool { false }
+    public func absenceIsDefinitive(for order: JournalOrder) -> Bool { false }
 }
 
 /// What start-up reconciliation found and did.
@@ -147,8 +163,9 @@ public struct Reconciler: Sendable {
             report.imported.append(listed.clientOrderID)
         }
         await settlePositions(try journal.positions().keys.sorted())
-        guard let venue = try await ledger.venuePositions() else { return report }
-        let journaled = try journal.positions()
+        let covered = ledger.positionPlatforms
+        guard !covered.isEmpty, let venue = try await ledger.venuePositions() else { return report }
+        let journaled = try journal.positions(platforms: covered)
         for ticker in Set(venue.keys).union(journaled.keys).sorted() {
             let mine = journaled[ticker] ?? .zero, theirs = venue[ticker] ?? .zero
             guard mine != theirs else { continue }
@@ -168,14 +185,15 @@ public struct Reconciler: Sendable {
         for ticker in Set(venue.keys).union(journaled.keys) where venue[ticker] != journaled[ticker] {
             if let event = await eventOf(ticker) { events[ticker] = event }
         }
-        report.unknownBasis = try journal.adoptPositions(venue, at: nowNanoseconds, eventOf: events)
+        report.unknownBasis = try journal.adoptPositions(venue, at: nowNanoseconds, eventOf: events, platforms: covered)
         return report
     }
 
     /// Journals an order this executor did not place (mode `external`) with its fills, so its position
     /// counts; it is never cancelled by reconciliation (it is not ours to cancel).
     private func importExternal(_ listed: VenueListedOrder, now: Int64) async throws {
-        var row = JournalOrder(clientOrderID: listed.clientOrderID, signalID: nil, ticker: listed.ticker, action: .buy, side: listed.side,
+        var row = JournalOrder(clientOrderID: listed.clientOrderID, signalID: nil, platform: listed.platform, ticker: listed.ticker, action: .buy,
+                               side: listed.side,
                                limitPrice: listed.limit, requested: listed.initial, mode: "external", createdNanoseconds: now)
         row.venueOrderID = listed.record.venueOrderID
         try journal.insert(row)
@@ -204,16 +222,17 @@ public struct Reconciler: Sendable {
             // The venue does not know it. Final only once that is evidence: at once where the venue is this
             // process (paper), else when the order is older than the absent window and still unknown.
             let age = Duration.nanoseconds(max(0, now - row.createdNanoseconds))
-            guard ledger.absenceIsDefinitive || age >= absentWindow else { return row.state }
+            let definitive = ledger.absenceIsDefinitive(for: row)
+            guard definitive || age >= absentWindow else { return row.state }
             var order = OrderLifecycle(clientOrderID: row.clientOrderID, requested: row.requested)
             try order.markNotPlaced(code: row.state == .pending ? "NOT_SENT" : "NOT_FOUND_ON_VENUE")
-            try await complete(order, row, now: now, reason: ledger.absenceIsDefinitive ? "reconciled: the venue has no such order"
+            try await complete(order, row, now: now, reason: definitive ? "reconciled: the venue has no such order"
                             : "reconciled: the venue still has no such order \(age.formatted()) after it was made")
             return order.state
         }
         if row.mode == "external" { return try await settle(row, record, now: now, reason: "external order updated at start-up") }
         if record.status == .resting {
-            try await ledger.cancelStale(venueOrderID: record.venueOrderID, ticker: row.ticker)
+            try await ledger.cancelStale(row, venueOrderID: record.venueOrderID)
             record = try await ledger.venueOrder(for: row) ?? record
         }
         return try await settle(row, record, now: now, reason: "reconciled at start-up: venue status \(record.status.rawValue)")
@@ -221,7 +240,7 @@ public struct Reconciler: Sendable {
 
     private func complete(_ order: OrderLifecycle, _ row: JournalOrder, now: Int64, reason: String) async throws {
         let event = row.eventTicker ?? ""
-        try journal.complete(OrderCompletion(result: ExecutionResult(order, rejection: reason), ticker: row.ticker,
+        try journal.complete(OrderCompletion(result: ExecutionResult(order, rejection: reason), platform: row.platform, ticker: row.ticker,
                                              eventTicker: event.isEmpty ? await eventOf(row.ticker) ?? "" : event,
                                              action: row.action, side: row.side, expectedPrice: nil, latencies: [:], nanoseconds: now))
     }

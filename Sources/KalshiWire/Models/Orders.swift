@@ -1,12 +1,5 @@
 import Markets
 
-/// `time_in_force` of a V2 order.
-public enum TimeInForce: String, Hashable, Sendable, Codable, CaseIterable {
-    case fillOrKill = "fill_or_kill"
-    case goodTillCanceled = "good_till_canceled"
-    case immediateOrCancel = "immediate_or_cancel"
-}
-
 /// `self_trade_prevention_type`.
 public enum SelfTradePreventionType: String, Hashable, Sendable, Codable, CaseIterable {
     /// Cancel the incoming (taker) order when it would cross one's own resting order.

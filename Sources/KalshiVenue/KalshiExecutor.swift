@@ -1,4 +1,5 @@
 import KalshiWire
+import Execution
 import Markets
 import TradingClient
 
@@ -219,7 +220,7 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
 
     /// Checks the (cached) balance covers the buy at its limit plus the taker fee, and reserves it.
     private func reserveBalance(_ request: ExecutionRequest) async -> Result<Dollars, BalanceRefusal> {
-        let fee = KalshiFees.estimate(rate: KalshiFees.rate(seriesTicker: request.seriesTicker, role: .taker), count: request.count, price: request.limit)
+        let fee = request.fees.fee(count: request.count, price: request.limit, role: .taker)
         guard let cost = try? request.limit.notional(request.count, rounding: .up) + fee else {
             return .failure(BalanceRefusal(code: "COST_OVERFLOW", message: "cost of \(request.count.wireString) at \(request.limit.wireString) overflows"))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import KalshiWire
+import Execution
 import Markets
 import TradingClient
 
@@ -20,7 +21,17 @@ extension KalshiExecutor: VenueLedger {
             ExecutionFill(venueFillID: fill.fillID, count: fill.countFP, yesPrice: fill.yesPriceDollars, fee: fill.feeCost, isTaker: fill.isTaker,
                           side: side, timestampNanoseconds: (fill.ts ?? 0) * 1_000_000_000)
         }
-        return VenueOrderRecord(venueOrderID: venue.orderID, status: venue.status, filled: venue.fillCountFP, fills: fills)
+        return VenueOrderRecord(venueOrderID: venue.orderID, status: Self.status(venue.status), filled: venue.fillCountFP, fills: fills)
+    }
+
+    /// Kalshi's order statuses in the core's words.
+    static func status(_ status: KalshiOrderStatus) -> VenueOrderStatus {
+        switch status {
+        case .resting: .resting
+        case .canceled: .canceled
+        case .executed: .executed
+        @unknown default: .pending
+        }
     }
 
     public func listedOrders(excluding isKnown: @Sendable (String) -> Bool) async throws -> [VenueListedOrder] {
@@ -42,9 +53,11 @@ extension KalshiExecutor: VenueLedger {
         return listed
     }
 
-    public func cancelStale(venueOrderID: String, ticker: String) async throws {
-        _ = try await client.cancelOrder(venueOrderID, marketTicker: ticker)
+    public func cancelStale(_ order: JournalOrder, venueOrderID: String) async throws {
+        _ = try await client.cancelOrder(venueOrderID, marketTicker: order.ticker)
     }
+
+    public nonisolated var positionPlatforms: Set<Platform> { [.kalshi] }
 
     public func venuePositions() async throws -> [String: Contracts]? {
         var byTicker: [String: Contracts] = [:]
@@ -55,18 +68,3 @@ extension KalshiExecutor: VenueLedger {
     }
 }
 
-extension PaperExecutor: VenueLedger {
-    /// Paper orders live in this process only: one the journal saw sent did not survive the restart
-    /// (cancelled, with the fills the journal already holds); one never sent is unknown.
-    public func venueOrder(for order: JournalOrder) async throws -> VenueOrderRecord? {
-        guard order.state != .pending else { return nil }
-        return VenueOrderRecord(venueOrderID: order.venueOrderID ?? "paper-" + order.clientOrderID, status: .canceled, filled: order.filled, fills: [])
-    }
-
-    public func cancelStale(venueOrderID: String, ticker: String) async throws {}
-
-    public func listedOrders(excluding isKnown: @Sendable (String) -> Bool) async throws -> [VenueListedOrder] { [] }
-
-    /// The journal is the paper account's record.
-    public func venuePositions() async throws -> [String: Contracts]? { nil }
-}

@@ -1,4 +1,5 @@
 import KalshiWire
+import Execution
 import Markets
 import TradingClient
 
