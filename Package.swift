@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "run-executor", targets: ["RunExecutor"]),
         .library(name: "Markets", targets: ["Markets"]),
         .library(name: "Config", targets: ["Config"]),
+        .library(name: "VenueTransport", targets: ["VenueTransport"]),
         .library(name: "KalshiWire", targets: ["KalshiWire"]),
         .library(name: "DataClient", targets: ["DataClient"]),
         .library(name: "TradingClient", targets: ["TradingClient"]),
@@ -46,10 +47,22 @@ let package = Package(
         .target(name: "Markets", swiftSettings: strict),
         // RSA-PSS signing through the system OpenSSL (libssl-dev): about twice as fast as BoringSSL here.
         .target(name: "CRSASigner", linkerSettings: [.linkedLibrary("crypto")]),
+        // HTTP plumbing both venues' clients share: the warm order lane and transport-error classification.
+        .target(
+            name: "VenueTransport",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "KalshiWire",
             dependencies: [
-                "Markets", "CRSASigner",
+                "Markets", "CRSASigner", "VenueTransport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -102,7 +115,7 @@ let package = Package(
         .target(
             name: "ExchangeSim",
             dependencies: [
-                "Markets", "KalshiWire",
+                "Markets", "KalshiWire", "PolymarketWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -30,7 +30,7 @@ extension KalshiExecutor: VenueLedger {
         case .resting: .resting
         case .canceled: .canceled
         case .executed: .executed
-        @unknown default: .pending
+        case .unknown: .pending  // not a status the core can act on: keep asking
         }
     }
 

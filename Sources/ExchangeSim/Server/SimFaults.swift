@@ -105,14 +105,14 @@ extension SimFaults {
     /// Route names a fault can target, e.g. `POST /portfolio/events/orders`.
     public static var routeNames: [String] { SimRoutes.all.map(\.name) }
 
-    /// Applies `ROUTE=SPEC` (as given to `run-executor sim --fault`).
-    public func apply(argument: String) throws(SimFaultSpecError) {
+    /// Applies `ROUTE=SPEC` (as given to `run-executor sim --fault`) for one of `routeNames` (Kalshi's by default).
+    public func apply(argument: String, routeNames: [String] = SimFaults.routeNames) throws(SimFaultSpecError) {
         guard let equals = argument.firstIndex(of: "=") else {
-            throw SimFaultSpecError(description: "\"\(argument)\": expected ROUTE=SPEC, e.g. \"POST /portfolio/events/orders=drop:1\"")
+            throw SimFaultSpecError(description: "\"\(argument)\": expected ROUTE=SPEC, e.g. \"\(routeNames.first ?? "POST /order")=drop:1\"")
         }
         let route = argument[..<equals].trimmingCharacters(in: .whitespaces)
-        guard Self.routeNames.contains(route) else {
-            throw SimFaultSpecError(description: "unknown route \"\(route)\"; routes: \(Self.routeNames.joined(separator: "; "))")
+        guard routeNames.contains(route) else {
+            throw SimFaultSpecError(description: "unknown route \"\(route)\"; routes: \(routeNames.joined(separator: "; "))")
         }
         set(route, try SimFaultRule(parsing: String(argument[argument.index(after: equals)...])))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import KalshiWire
+import Markets
 import Synchronization
 
 /// One HTTP request as the simulator sees it.
@@ -84,12 +85,18 @@ struct SimRoute: Sendable {
     var name: String { "\(method) /" + segments.joined(separator: "/") }
 
     func match(method: String, segments path: [Substring]) -> [String: String]? {
-        guard method == self.method, path.count == segments.count else { return nil }
+        guard method == self.method else { return nil }
+        return Self.match(segments, path)
+    }
+
+    /// The parameters of `path` under a pattern of segments (`{name}` matches any one segment).
+    static func match(_ pattern: [String], _ path: [Substring]) -> [String: String]? {
+        guard path.count == pattern.count else { return nil }
         var params: [String: String] = [:]
-        for (pattern, actual) in zip(segments, path) {
-            if pattern.hasPrefix("{") {
-                params[String(pattern.dropFirst().dropLast())] = String(actual).removingPercentEncoding ?? String(actual)
-            } else if pattern != actual {
+        for (expected, actual) in zip(pattern, path) {
+            if expected.hasPrefix("{") {
+                params[String(expected.dropFirst().dropLast())] = String(actual).removingPercentEncoding ?? String(actual)
+            } else if expected != actual {
                 return nil
             }
         }

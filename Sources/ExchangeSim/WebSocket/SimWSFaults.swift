@@ -19,18 +19,21 @@ public enum SimWSFault: Sendable, Hashable {
     case terminalError(code: Int)
 }
 
+/// One-shot faults for the Kalshi simulator's WebSocket sessions.
+public typealias SimWSFaults = SimFaultQueue<SimWSFault>
+
 /// Fault queue shared by every session of one simulator.
-public final class SimWSFaults: Sendable {
-    private let queue = Mutex<[SimWSFault]>([])
+public final class SimFaultQueue<Fault: Sendable>: Sendable {
+    private let queue = Mutex<[Fault]>([])
 
     public init() {}
 
-    public func inject(_ fault: SimWSFault) { queue.withLock { $0.append(fault) } }
+    public func inject(_ fault: Fault) { queue.withLock { $0.append(fault) } }
 
     public var pending: Int { queue.withLock { $0.count } }
 
     /// Removes and returns the first queued fault matching `predicate`.
-    func take(where predicate: (SimWSFault) -> Bool) -> SimWSFault? {
+    func take(where predicate: (Fault) -> Bool) -> Fault? {
         queue.withLock { faults in
             guard let index = faults.firstIndex(where: predicate) else { return nil }
             return faults.remove(at: index)

@@ -27,10 +27,7 @@ actor SimWSSession {
     let faults: SimWSFaults
     /// Frames go through one writer task in the order they were made, so every event and command is
     /// atomic: a snapshot can never land inside the deltas of one book change.
-    enum Outgoing: Sendable {
-        case frame(WebSocketOpcode, Data)
-        case stall(Duration)
-    }
+    typealias Outgoing = SimWSOutgoing
     private let outbox: AsyncStream<Outgoing>.Continuation
     private let channel: any Channel
     /// The newest book seen per market (from events), with its version.
@@ -46,20 +43,6 @@ actor SimWSSession {
         self.faults = faults
         self.outbox = outbox
         self.channel = channel
-    }
-
-    /// Drains the outbox onto the connection; a `stall` suppresses everything (pings and pongs too).
-    static func write(_ items: AsyncStream<Outgoing>, to outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>) async {
-        var stalledUntil: ContinuousClock.Instant?
-        for await item in items {
-            switch item {
-            case let .stall(duration):
-                stalledUntil = ContinuousClock.now + duration
-            case let .frame(opcode, data):
-                if let until = stalledUntil, ContinuousClock.now < until { continue }
-                try? await outbound.write(WebSocketFrame(fin: true, opcode: opcode, data: ByteBuffer(bytes: data)))
-            }
-        }
     }
 
     // MARK: Sending (synchronous: frames are queued in order, never interleaved)

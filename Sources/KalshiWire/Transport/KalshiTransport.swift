@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
+import VenueTransport
 
 /// The raw result of a request that got an HTTP answer.
 public struct KalshiResponse: Sendable {
@@ -239,8 +240,8 @@ public final class KalshiTransport: Sendable {
             let body = try await response.body.collect(upTo: 64 << 20)
             return (Int(response.status.code), Data(body.readableBytesView))
         } catch {
-            let reason = Self.describeTransportError(error)
-            if Self.failedBeforeSending(error) { throw fail(.notSent(reason: reason)) }
+            let reason = TransportFailure.describe(error)
+            if TransportFailure.failedBeforeSending(error) { throw fail(.notSent(reason: reason)) }
             throw fail(isWrite ? .ambiguous(reason: reason) : .unavailable(status: nil, reason: reason))
         }
     }
@@ -264,31 +265,5 @@ public final class KalshiTransport: Sendable {
             return try await exchange(method: method, target: target, headers: headers, body: body, isWrite: true, fail: fail)
         }
         return (answer.status, Data(answer.body.readableBytesView))
-    }
-
-    /// Errors raised before any byte of the request could have reached the server.
-    static func failedBeforeSending(_ error: any Error) -> Bool {
-        if let error = error as? HTTPClientError {
-            return [HTTPClientError.connectTimeout, .invalidURL, .emptyHost, .emptyScheme, .alreadyShutdown,
-                    .getConnectionFromPoolTimeout, .tlsHandshakeTimeout, .httpProxyHandshakeTimeout,
-                    .socksHandshakeTimeout].contains(error)
-        }
-        if error is NIOConnectionError { return true }
-        if let error = error as? IOError {
-            return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL].contains(error.errnoCode)
-        }
-        if let error = error as? ChannelError {
-            switch error {
-            // A pooled connection the server had already closed: the write was refused, nothing left.
-            case .connectTimeout, .ioOnClosedChannel: return true
-            default: return false
-            }
-        }
-        return false
-    }
-
-    static func describeTransportError(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError { return "transport: \(error)" }
-        return "transport: \(String(describing: error).prefix(200))"
     }
 }

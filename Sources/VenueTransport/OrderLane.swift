@@ -14,15 +14,15 @@ import Synchronization
 /// the pool. Outcomes keep the transport's safety rule: a request that provably never left (the connection
 /// could not be opened, or was closed before the write) is `notSent`; anything after the write without a
 /// whole answer is `lost`, which a write treats as ambiguous.
-final class OrderLane: Sendable {
-    enum Failure: Error {
+public final class OrderLane: Sendable {
+    public enum Failure: Error {
         case notSent(String)
         case lost(String)
     }
 
-    struct Answer: Sendable {
-        var status: Int
-        var body: ByteBuffer
+    public struct Answer: Sendable {
+        public var status: Int
+        public var body: ByteBuffer
     }
 
     private struct Connection: Sendable {
@@ -45,7 +45,7 @@ final class OrderLane: Sendable {
     private let connectTimeout: TimeAmount
     private let state = Mutex(State())
 
-    init(host: String, port: Int, useTLS: Bool, connectTimeout: Duration) throws {
+    public init(host: String, port: Int, useTLS: Bool, connectTimeout: Duration) throws {
         self.host = host
         self.port = port
         tls = useTLS ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
@@ -54,11 +54,11 @@ final class OrderLane: Sendable {
     }
 
     /// Opens the connection now (the first order then finds it open).
-    func warmUp() async {
+    public func warmUp() async {
         _ = try? await connection().get()
     }
 
-    func close() {
+    public func close() {
         let connection = state.withLock { state in
             state.closed = true
             return state.connection
@@ -67,7 +67,7 @@ final class OrderLane: Sendable {
     }
 
     /// Sends one request over the lane; nil when the lane is busy with another.
-    func send(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration) async throws(Failure) -> Answer? {
+    public func send(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration) async throws(Failure) -> Answer? {
         let reserved = state.withLock { state -> Bool in
             guard !state.busy, !state.closed else { return false }
             state.busy = true

@@ -1,0 +1,98 @@
+import Markets
+import PolymarketWire
+
+/// Other participants on the Polymarket simulator: makers quoting both tokens around a drifting fair
+/// price on the market's tick, cancelling, and takers crossing the spread. Each `step()` is a pure
+/// function of the seed and the exchange's state, so a run reproduces for a seed.
+public actor PolySyntheticActivity {
+    private let exchange: PolySimExchange
+    private var random: SplitMix64
+    private var fair: [String: Price] = [:]
+    private var specs: [PolySimMarketSpec] = []
+
+    public init(exchange: PolySimExchange, seed: UInt64) {
+        self.exchange = exchange
+        random = SplitMix64(seed: seed ^ 0x706F_6C79)  // a different stream from the Kalshi simulator's for the same seed
+    }
+
+    private func prepare() async {
+        guard specs.isEmpty else { return }
+        specs = await exchange.markets
+        for spec in specs { fair[spec.conditionID] = spec.fairPrice }
+    }
+
+    private func pick(_ upper: Int) -> Int { Int(random.next() % UInt64(max(upper, 1))) }
+
+    /// Seeds every market with `levels` levels on each side of its YES book.
+    public func seedBooks(levels: Int = 5) async {
+        await prepare()
+        for spec in specs {
+            for level in 1...levels {
+                await quote(spec, buy: true, ticksAway: level)
+                await quote(spec, buy: false, ticksAway: level)
+            }
+        }
+    }
+
+    /// One random action by another participant.
+    public func step() async {
+        await prepare()
+        guard !specs.isEmpty else { return }
+        let spec = specs[pick(specs.count)]
+        switch pick(100) {
+        case 0..<50: await quote(spec, buy: pick(2) == 0, ticksAway: 1 + pick(5))
+        case 50..<75: await cancelOne(spec)
+        case 75..<95: await cross(spec)
+        default: drift(spec)
+        }
+    }
+
+    /// A YES price `ticks` ticks from `price` on the market's tick, inside (0, 1).
+    private func stepped(_ price: Price, ticks: Int, tick: PolyTickSize) -> Price? {
+        let micros = price.micros / tick.micros * tick.micros + Int64(ticks) * tick.micros
+        guard micros >= tick.micros, micros <= 1_000_000 - tick.micros else { return nil }
+        return Price(micros: micros)
+    }
+
+    /// A maker quote, on the YES token or (half the time) as the equivalent order on the NO token.
+    private func quote(_ spec: PolySimMarketSpec, buy: Bool, ticksAway: Int) async {
+        guard let center = fair[spec.conditionID], let yesPrice = stepped(center, ticks: buy ? -ticksAway : ticksAway, tick: spec.tick) else { return }
+        let size = Contracts(hundredths: Int64(5 + pick(50)) * 100)
+        let maker = "sim-mm-" + String(1 + pick(3))
+        if pick(2) == 0 {
+            await exchange.quote(spec.yesToken, buy ? .buy : .sell, price: yesPrice, count: size, owner: maker)
+        } else {
+            // Buying YES at p rests the same as selling NO at 1 − p.
+            await exchange.quote(spec.noToken, buy ? .sell : .buy, price: yesPrice.complement, count: size, owner: maker)
+        }
+    }
+
+    private func cancelOne(_ spec: PolySimMarketSpec) async {
+        let resting = await exchange.syntheticOrders(condition: spec.conditionID)
+        guard !resting.isEmpty else { return }
+        _ = await exchange.cancelSynthetic(resting[pick(resting.count)])
+    }
+
+    private func cross(_ spec: PolySimMarketSpec) async {
+        let token = pick(2) == 0 ? spec.yesToken : spec.noToken
+        guard let book = await exchange.bookSummary(token: token) else { return }
+        let buy = pick(2) == 0
+        guard let top = buy ? book.asks.last : book.bids.last, let price = try? Price(parsing: top.price), let size = try? Contracts(parsing: top.size) else { return }
+        let count = Contracts(hundredths: min(size.hundredths, Int64(1 + pick(20)) * 100))
+        await exchange.syntheticTake(token, buy ? .buy : .sell, price: price, count: count)
+    }
+
+    private func drift(_ spec: PolySimMarketSpec) {
+        guard let center = fair[spec.conditionID], let moved = stepped(center, ticks: pick(2) == 0 ? 1 : -1, tick: spec.tick),
+              moved.micros >= 50_000, moved.micros <= 950_000 else { return }
+        fair[spec.conditionID] = moved
+    }
+
+    /// Steps every `interval` until cancelled.
+    public func run<C: Clock>(every interval: Duration, clock: C) async where C.Duration == Duration {
+        while !Task.isCancelled {
+            await step()
+            do { try await clock.sleep(for: interval, tolerance: nil) } catch { return }
+        }
+    }
+}
