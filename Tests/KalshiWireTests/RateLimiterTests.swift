@@ -1,6 +1,7 @@
 import ExecutorTesting
 import Testing
 @testable import KalshiWire
+import Markets
 
 @Suite("Token buckets")
 struct RateLimiterTests {

@@ -61,6 +61,8 @@ public final class KalshiTransport: Sendable {
     /// Writes go through this warm connection when it is free (`Configuration.orderLane`).
     private let lane: OrderLane?
     private let ordersExpected = Mutex(false)
+    /// Requests in flight at most: the pool's connections plus the order lane.
+    private let gate: ConcurrencyGate
     /// `host[:port]` for the Host header.
     private let hostHeader: String
 
@@ -87,11 +89,14 @@ public final class KalshiTransport: Sendable {
         var http = HTTPClient.Configuration()
         http.timeout = .init(connect: .init(configuration.connectTimeout), read: .init(configuration.requestTimeout))
         http.connectionPool.idleTimeout = .seconds(60)
-        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 8
+        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.poolConnections
         http.connectionPool.retryConnectionEstablishment = false
         http.httpVersion = .http1Only
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+        gate = ConcurrencyGate(limit: Self.poolConnections + (lane == nil ? 0 : 1))
     }
+
+    static let poolConnections = 8
 
     /// A transport dropped without `shutdown()` still releases its connections: AHC keeps itself alive
     /// while shutting down, so starting the shutdown here is safe (a second shutdown is a no-op error).
@@ -184,7 +189,20 @@ public final class KalshiTransport: Sendable {
         return .milliseconds(Int64(millis * Double.random(in: 0.5...1.0)))  // "equal jitter"
     }
 
+    /// One attempt, once the gate lets it through (see `ConcurrencyGate`).
     private func performOnce(_ request: KalshiRequest) async throws(KalshiAPIError) -> KalshiResponse {
+        await gate.enter()
+        do {
+            let response = try await performGated(request)
+            await gate.leave()
+            return response
+        } catch {
+            await gate.leave()
+            throw error
+        }
+    }
+
+    private func performGated(_ request: KalshiRequest) async throws(KalshiAPIError) -> KalshiResponse {
         let method = request.method.rawValue
         func fail(_ kind: KalshiAPIError.Kind) -> KalshiAPIError { KalshiAPIError(kind, method: method, path: request.path) }
 
