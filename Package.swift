@@ -26,6 +26,8 @@ let package = Package(
         .library(name: "Coordinator", targets: ["Coordinator"]),
         .library(name: "ExchangeSim", targets: ["ExchangeSim"]),
         .library(name: "PolymarketWire", targets: ["PolymarketWire"]),
+        .library(name: "PolymarketClient", targets: ["PolymarketClient"]),
+        .library(name: "PolymarketVenue", targets: ["PolymarketVenue"]),
         .library(name: "ExecutorTesting", targets: ["ExecutorTesting"]),
     ],
     dependencies: [
@@ -83,6 +85,20 @@ let package = Package(
             dependencies: ["Markets", "CSecp256k1", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // Polymarket's REST client, Gamma discovery and WebSocket streams (local books, user events).
+        .target(
+            name: "PolymarketClient",
+            dependencies: [
+                "Markets", "PolymarketWire", "VenueTransport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(name: "Config", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
         .target(name: "DataClient", dependencies: ["Markets", "KalshiWire", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .target(name: "TradingClient", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
@@ -100,6 +116,8 @@ let package = Package(
         ),
         // The Kalshi adapter: its executor, ledger and reconciliation over KalshiWire and the trading client.
         .target(name: "KalshiVenue", dependencies: ["Execution", "Markets", "KalshiWire", "TradingClient"], swiftSettings: strict),
+        // The Polymarket adapter: its executor and reconciliation over PolymarketClient.
+        .target(name: "PolymarketVenue", dependencies: ["Execution", "Markets", "PolymarketWire", "PolymarketClient"], swiftSettings: strict),
         .target(
             name: "Coordinator",
             dependencies: [
@@ -141,7 +159,7 @@ let package = Package(
         .target(
             name: "ExecutorTesting",
             dependencies: [
-                "KalshiWire", "ExchangeSim", "Markets", "DataClient",
+                "KalshiWire", "ExchangeSim", "Markets", "DataClient", "PolymarketWire", "PolymarketClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -167,6 +185,11 @@ let package = Package(
         .testTarget(
             name: "CoordinatorTests",
             dependencies: ["Coordinator", "Config", "Markets", "ExecutorTesting", "DataClient", "ExchangeSim", "Execution", "KalshiVenue", "KalshiWire"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PolymarketTests",
+            dependencies: ["PolymarketClient", "PolymarketVenue", "PolymarketWire", "ExchangeSim", "Execution", "Markets", "ExecutorTesting"],
             swiftSettings: strict
         ),
         .testTarget(name: "ExchangeSimTests", dependencies: ["ExchangeSim", "Markets", "KalshiWire", "ExecutorTesting"], swiftSettings: strict),

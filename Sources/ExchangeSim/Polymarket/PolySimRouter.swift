@@ -31,26 +31,6 @@ struct PolySimCall: Sendable {
     var key: String { owner ?? "" }
 }
 
-/// Polymarket's documented request limits per 10 s (polymarket.md §4), enforced per API key (or per
-/// client for public routes) as token buckets refilled over the window.
-enum PolyRateClass: String, Sendable, CaseIterable {
-    case general, book, books, balance, balanceUpdate, apiKeys, postOrder, postOrders, deleteOrder
-
-    var perTenSeconds: Int {
-        switch self {
-        case .general: 9_000
-        case .book: 1_500
-        case .books: 500
-        case .balance: 200
-        case .balanceUpdate: 50
-        case .apiKeys: 100
-        case .postOrder: 3_500
-        case .postOrders: 1_000
-        case .deleteOrder: 3_000
-        }
-    }
-}
-
 struct PolySimRoute: Sendable {
     let method: String
     let segments: [String]

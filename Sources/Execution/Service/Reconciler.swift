@@ -230,6 +230,9 @@ public struct Reconciler: Sendable {
                             : "reconciled: the venue still has no such order \(age.formatted()) after it was made")
             return order.state
         }
+        // Accepted but not settled yet (a venue still processing it, or a trade not final): nothing is
+        // concluded; the order stays open and is asked about again.
+        if record.status == .pending { return row.state }
         if row.mode == "external" { return try await settle(row, record, now: now, reason: "external order updated at start-up") }
         if record.status == .resting {
             try await ledger.cancelStale(row, venueOrderID: record.venueOrderID)

@@ -30,7 +30,16 @@ public actor KalshiRateLimiter<C: Clock> where C.Duration == Duration {
     private var read: TokenBucket<C>
     private var write: TokenBucket<C>
 
-    public init(tier: KalshiRateTier, clock: C, safetyFactorPercent: Int = 95, burstPercent: Int = 50) {
+    public static var defaultBurstPercent: Int { 50 }
+
+    /// Standard-cost writes that may be in flight at once: the part of the venue's write bucket the
+    /// limiter's burst leaves free, in requests (at least one).
+    public static func writesInFlight(tier: KalshiRateTier, burstPercent: Int = defaultBurstPercent) -> Int {
+        let burst = max(KalshiEndpointCost.standard, tier.writeTokensPerSecond * burstPercent / 100)
+        return max(1, (tier.writeTokensPerSecond - burst) / KalshiEndpointCost.standard)
+    }
+
+    public init(tier: KalshiRateTier, clock: C, safetyFactorPercent: Int = 95, burstPercent: Int = defaultBurstPercent) {
         self.clock = clock
         let readRate = max(1, tier.readTokensPerSecond * safetyFactorPercent / 100)
         let writeRate = max(1, tier.writeTokensPerSecond * safetyFactorPercent / 100)

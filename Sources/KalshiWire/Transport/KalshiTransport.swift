@@ -63,6 +63,7 @@ public final class KalshiTransport: Sendable {
     private let ordersExpected = Mutex(false)
     /// Requests in flight at most: the pool's connections plus the order lane.
     private let gate: ConcurrencyGate
+    private let writeGate: ConcurrencyGate
     /// `host[:port]` for the Host header.
     private let hostHeader: String
 
@@ -94,6 +95,8 @@ public final class KalshiTransport: Sendable {
         http.httpVersion = .http1Only
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
         gate = ConcurrencyGate(limit: Self.poolConnections + (lane == nil ? 0 : 1))
+        writeGate = ConcurrencyGate(limit: configuration.clientRateLimit ? KalshiRateLimiter<ContinuousClock>.writesInFlight(tier: configuration.tier)
+                                    : Self.poolConnections + 1)
     }
 
     static let poolConnections = 8
@@ -189,15 +192,21 @@ public final class KalshiTransport: Sendable {
         return .milliseconds(Int64(millis * Double.random(in: 0.5...1.0)))  // "equal jitter"
     }
 
-    /// One attempt, once the gate lets it through (see `ConcurrencyGate`).
+    /// One attempt, once the gates let it through (see `ConcurrencyGate`). Writes also pass a gate as
+    /// wide as the venue's write budget exceeds the limiter's burst: the venue charges a request when it
+    /// arrives, the limiter when it leaves, and however late in-flight requests arrive together, the
+    /// venue's bucket holds them all, so paced writes never earn a 429.
     private func performOnce(_ request: KalshiRequest) async throws(KalshiAPIError) -> KalshiResponse {
+        if request.isWrite { await writeGate.enter() }
         await gate.enter()
         do {
             let response = try await performGated(request)
             await gate.leave()
+            if request.isWrite { await writeGate.leave() }
             return response
         } catch {
             await gate.leave()
+            if request.isWrite { await writeGate.leave() }
             throw error
         }
     }

@@ -55,14 +55,14 @@ public struct PolyOrderRequest: Hashable, Sendable {
     /// Reads one order body.
     public static func decode(_ data: Data) throws(Invalid) -> PolyOrderRequest {
         let body: Body
-        do { body = try JSONDecoder().decode(Body.self, from: data) } catch { throw Invalid("Invalid order payload: \(Self.describe(error))") }
+        do { body = try JSONDecoder().decode(Body.self, from: data) } catch { throw Invalid("Invalid order payload: \(Self.describeDecoding(error))") }
         return try make(body)
     }
 
     /// Reads a `POST /orders` body: an array of order bodies.
     public static func decodeBatch(_ data: Data) throws(Invalid) -> [PolyOrderRequest] {
         let bodies: [Body]
-        do { bodies = try JSONDecoder().decode([Body].self, from: data) } catch { throw Invalid("Invalid order payload: \(Self.describe(error))") }
+        do { bodies = try JSONDecoder().decode([Body].self, from: data) } catch { throw Invalid("Invalid order payload: \(Self.describeDecoding(error))") }
         var out: [PolyOrderRequest] = []
         for body in bodies { out.append(try make(body)) }
         return out
@@ -94,7 +94,8 @@ public struct PolyOrderRequest: Hashable, Sendable {
                                 postOnly: body.postOnly ?? false)
     }
 
-    static func describe(_ error: any Error) -> String {
+    /// A decoding error in a few words (the path of the field at fault).
+    public static func describeDecoding(_ error: any Error) -> String {
         switch error as? DecodingError {
         case let .keyNotFound(key, context)?: "missing \((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))"
         case let .typeMismatch(_, context)?, let .valueNotFound(_, context)?:
