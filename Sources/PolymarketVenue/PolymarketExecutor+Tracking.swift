@@ -20,19 +20,20 @@ extension PolymarketExecutor {
         trade.takerOrderID == orderID || trade.makerOrders.contains { $0.orderID == orderID }
     }
 
-    /// Shares from a venue size: decimal shares (`"12.5"`), or 6-decimal base units where the REST API
-    /// writes them so (`"12500000"`), told apart by the order's size (no part of an order exceeds it).
-    /// Floored to the core's hundredths.
-    static func shares(_ text: String, order: Contracts) -> Contracts? {
+    /// Shares from a venue size, floored to the core's hundredths. The user channel writes decimal shares
+    /// (`"12.5"`). The REST API's trade and order sizes are 6-decimal base units in the CLOB OpenAPI's
+    /// examples but decimal shares in observed answers, so a REST size (`rest`) is read as base units only
+    /// when read as shares it would exceed the order, which no part of an order can.
+    static func shares(_ text: String, order: Contracts, rest: Bool = false) -> Contracts? {
         guard var micros = PolyDecimal.micros(text) else { return nil }
         let bound = order.hundredths.multipliedReportingOverflow(by: 10_000)
-        if !text.contains("."), !bound.overflow, micros > bound.partialValue, let base = Int64(text) { micros = base }
+        if rest, !text.contains("."), !bound.overflow, micros > bound.partialValue, let base = Int64(text) { micros = base }
         return Contracts(hundredths: micros / 10_000)
     }
 
     /// This order's part of a trade, as fills priced in the traded token: as taker, one fill per maker
     /// order it met (at that maker's price, seen from our token); as maker, its matched amount at its price.
-    static func fills(of trade: PolyTrade, orderID: String, token: String, requested: Contracts) -> [ExecutionFill] {
+    static func fills(of trade: PolyTrade, orderID: String, token: String, requested: Contracts, rest: Bool = false) -> [ExecutionFill] {
         let nanoseconds = (Int64(trade.matchTime) ?? 0).multipliedReportingOverflow(by: 1_000_000_000).partialValue
         let feeRate = Int64(trade.feeRateBps ?? "0") ?? 0
         func price(_ text: String, asset: String) -> Price? {
@@ -41,18 +42,18 @@ extension PolymarketExecutor {
         }
         if trade.takerOrderID == orderID {
             if trade.makerOrders.isEmpty {
-                guard let count = shares(trade.size, order: requested), count.isPositive, let at = price(trade.price, asset: trade.assetID) else { return [] }
+                guard let count = shares(trade.size, order: requested, rest: rest), count.isPositive, let at = price(trade.price, asset: trade.assetID) else { return [] }
                 return [ExecutionFill(fillID: trade.id, count: count, price: at, fee: FeeSchedule.polymarket(feeRateBps: feeRate).fee(count: count, price: at, role: .taker),
                                       role: .taker, timestampNanoseconds: nanoseconds)]
             }
             return trade.makerOrders.compactMap { maker in
-                guard let count = shares(maker.matchedAmount, order: requested), count.isPositive, let at = price(maker.price, asset: maker.assetID) else { return nil }
+                guard let count = shares(maker.matchedAmount, order: requested, rest: rest), count.isPositive, let at = price(maker.price, asset: maker.assetID) else { return nil }
                 return ExecutionFill(fillID: trade.id + ":" + maker.orderID, count: count, price: at,
                                      fee: FeeSchedule.polymarket(feeRateBps: feeRate).fee(count: count, price: at, role: .taker), role: .taker,
                                      timestampNanoseconds: nanoseconds)
             }
         }
-        guard let mine = trade.makerOrders.first(where: { $0.orderID == orderID }), let count = shares(mine.matchedAmount, order: requested),
+        guard let mine = trade.makerOrders.first(where: { $0.orderID == orderID }), let count = shares(mine.matchedAmount, order: requested, rest: rest),
               count.isPositive, let at = price(mine.price, asset: mine.assetID) else { return [] }
         return [ExecutionFill(fillID: trade.id + ":" + orderID, count: count, price: at, fee: .zero, role: .maker, timestampNanoseconds: nanoseconds)]
     }
@@ -68,6 +69,9 @@ extension PolymarketExecutor {
             switch status {
             case "MATCHED":
                 if type.isImmediate { entry.venueFinished = true }
+                // The shares matched: what a BUY takes, what a SELL gives.
+                let shares = entry.request.action == .buy ? response.takingAmount : response.makingAmount
+                if let matched = shares.flatMap({ Self.shares($0, order: entry.request.count) }) { entry.venueMatched = max(entry.venueMatched, matched) }
                 if entry.timing.firstFill == nil { entry.timing.firstFill = entry.timing.acknowledged }
             case "UNMATCHED":
                 entry.venueFinished = true
@@ -116,18 +120,22 @@ extension PolymarketExecutor {
 
     private func earliest(_ a: C.Instant, _ b: C.Instant) -> C.Instant { a < b ? a : b }
 
-    /// Done: a fault, or the venue finished with the order and every trade of it is final.
+    /// Done: a fault, or the venue finished with the order, its trades account for all it matched, and
+    /// every one of them is final.
     private func isDone(_ orderID: String) -> Bool {
         guard let entry = tracked[orderID] else { return true }
         if entry.fault != nil { return true }
         guard entry.venueFinished || entry.order.state == .filled else { return false }
+        let known = entry.trades.values.reduce(Contracts.zero) { $0.addingSaturated($1.matched) }
+        guard known >= entry.venueMatched else { return false }
         return entry.trades.values.allSatisfy { Self.isFinal(tradeStatus: $0.status) }
     }
 
     /// What the venue did not fill of an order it finished is cancelled, once every trade is final.
     private func finishLocally(_ orderID: String) {
         guard var entry = tracked[orderID], entry.fault == nil, entry.venueFinished, entry.order.remaining.isPositive,
-              entry.trades.values.allSatisfy({ Self.isFinal(tradeStatus: $0.status) }), !entry.order.state.isTerminal else { return }
+              entry.trades.values.allSatisfy({ Self.isFinal(tradeStatus: $0.status) }), !entry.order.state.isTerminal,
+              entry.trades.values.reduce(Contracts.zero, { $0.addingSaturated($1.matched) }) >= entry.venueMatched else { return }
         try? entry.order.cancel()
         tracked[orderID] = entry
     }
@@ -172,7 +180,8 @@ extension PolymarketExecutor {
     func handle(_ event: PolyUserEvent) {
         switch event {
         case let .order(update):
-            guard tracked[update.id] != nil else { return }
+            guard let entry = tracked[update.id] else { return }
+            if let matched = Self.shares(update.sizeMatched, order: entry.request.count) { noteMatched(matched, for: update.id) }
             applyStatus(Self.plain(update.status ?? ""), type: update.type, to: update.id)
         case let .trade(trade):
             let involved = [trade.takerOrderID] + trade.makerOrders.map(\.orderID)
@@ -201,16 +210,25 @@ extension PolymarketExecutor {
 
     /// The venue's record of the order (REST).
     func apply(_ venue: PolyOpenOrder, to orderID: String) {
+        if let entry = tracked[orderID], let matched = Self.shares(venue.sizeMatched, order: entry.request.count, rest: true) { noteMatched(matched, for: orderID) }
         applyStatus(Self.plain(venue.status), to: orderID)
+    }
+
+    private func noteMatched(_ matched: Contracts, for orderID: String) {
+        guard let current = tracked[orderID]?.venueMatched, matched > current else { return }
+        tracked[orderID]?.venueMatched = matched
     }
 
     /// One trade event (or REST read) for an order: its status moves; its fills count once it is CONFIRMED;
     /// FAILED withdraws it for good.
-    func record(_ trade: PolyTrade, for orderID: String) {
+    func record(_ trade: PolyTrade, for orderID: String, rest: Bool = false) {
         guard var entry = tracked[orderID] else { return }
         let status = Self.plain(trade.status)
         var part = entry.trades[trade.id] ?? TradePart(status: "MATCHED", fills: [])
-        if part.fills.isEmpty, !part.withdrawn { part.fills = Self.fills(of: trade, orderID: orderID, token: entry.token, requested: entry.request.count) }
+        if part.fills.isEmpty, !part.withdrawn {
+            part.fills = Self.fills(of: trade, orderID: orderID, token: entry.token, requested: entry.request.count, rest: rest)
+            part.matched = part.fills.reduce(Contracts.zero) { $0.addingSaturated($1.count) }
+        }
         if entry.timing.firstFill == nil { entry.timing.firstFill = entry.started.duration(to: .now) }
         if !Self.isFinal(tradeStatus: part.status) { part.status = status }  // a final status never moves
         if part.status == "FAILED", !part.withdrawn {
@@ -239,6 +257,6 @@ extension PolymarketExecutor {
         guard let entry = tracked[orderID] else { return }
         if let venue = try? await client.order(orderID) { apply(venue, to: orderID) }
         guard let trades = try? await client.trades(market: entry.info.conditionID) else { return }
-        for trade in trades where Self.involves(trade, orderID) { record(trade, for: orderID) }
+        for trade in trades where Self.involves(trade, orderID) { record(trade, for: orderID, rest: true) }
     }
 }

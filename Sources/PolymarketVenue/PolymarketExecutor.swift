@@ -58,6 +58,8 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
         var applied = false
         /// The venue failed it: its fills never count.
         var withdrawn = false
+        /// What the trade matched of this order (kept when it fails: the venue's matched size counted it).
+        var matched = Contracts.zero
     }
 
     struct Tracked {
@@ -67,6 +69,8 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
         var order: OrderLifecycle
         /// The venue will not match the order further (fully matched, cancelled, killed).
         var venueFinished = false
+        /// How much of the order the venue says matched: the order is done only once trades account for it.
+        var venueMatched = Contracts.zero
         var trades: [String: TradePart] = [:]
         var waiter: CheckedContinuation<Void, Never>?
         var changed = false
@@ -175,6 +179,14 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
         do { info = try await directory.info(request.ticker) } catch {
             try? order.reject(code: "UNKNOWN_MARKET")
             return ExecutionResult(order, rejection: error.description)
+        }
+        guard request.count.isPositive else {
+            try? order.reject(code: "INVALID_COUNT")
+            return ExecutionResult(order, rejection: "count \(request.count.wireString) must be positive; nothing was sent")
+        }
+        guard info.grid.contains(request.limit) else {
+            try? order.reject(code: "INVALID_TICK")
+            return ExecutionResult(order, rejection: "limit \(request.limit.wireString) is off the market's tick \(info.tick); nothing was sent")
         }
         let signedOrder: SignedPolyOrder, type: PolyOrderType
         do {
@@ -294,7 +306,7 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
             if let market = tracked[orderID]?.info.conditionID, let trades = try? await client.trades(market: market),
                trades.contains(where: { Self.involves($0, orderID) }) {
                 bump(\.resolvedByLookup, "resolved_by_lookup")
-                for trade in trades where Self.involves(trade, orderID) { record(trade, for: orderID) }
+                for trade in trades where Self.involves(trade, orderID) { record(trade, for: orderID, rest: true) }
                 tracked[orderID]?.venueFinished = true  // only a finished FAK/FOK goes unlisted with trades
                 return .accepted(nil)
             }

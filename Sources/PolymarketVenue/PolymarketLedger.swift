@@ -44,7 +44,7 @@ extension PolymarketExecutor: VenueLedger {
         var pending = false
         for trade in mine {
             switch Self.plain(trade.status) {
-            case "CONFIRMED": fills += Self.fills(of: trade, orderID: orderID, token: token, requested: row.requested)
+            case "CONFIRMED": fills += Self.fills(of: trade, orderID: orderID, token: token, requested: row.requested, rest: true)
             case "FAILED": continue
             default: pending = true
             }
@@ -76,8 +76,8 @@ extension PolymarketExecutor: VenueLedger {
             let clientOrderID = "venue-" + venue.id
             guard !isKnown(clientOrderID), let info = try? await directory.info(venue.assetID), let side = info.outcome(of: venue.assetID),
                   let priceMicros = PolyDecimal.micros(venue.price), let price = Price(micros: priceMicros),
-                  let size = Self.shares(venue.originalSize, order: Contracts(hundredths: Int64.max / 10_000)),
-                  let matched = Self.shares(venue.sizeMatched, order: size) else { continue }
+                  let size = Self.orderSize(venue.originalSize),
+                  let matched = Self.shares(venue.sizeMatched, order: size, rest: true) else { continue }
             // Buying a token is holding its outcome; a sell of it is read as buying the other outcome at 1 − p.
             let isBuy = venue.side.uppercased() == "BUY"
             listed.append(VenueListedOrder(clientOrderID: clientOrderID, platform: .polymarket, ticker: info.yesToken, side: isBuy ? side : side.opposite,
@@ -85,6 +85,13 @@ extension PolymarketExecutor: VenueLedger {
                                            record: VenueOrderRecord(venueOrderID: venue.id, status: .resting, filled: matched, fills: [])))
         }
         return listed
+    }
+
+    /// An order's size from the REST API: base units when it has no decimal point and is a whole number
+    /// of hundredths in base units (the OpenAPI's form), else decimal shares.
+    static func orderSize(_ text: String) -> Contracts? {
+        if !text.contains("."), let base = Int64(text), base >= 10_000, base % 10_000 == 0 { return Contracts(hundredths: base / 10_000) }
+        return PolyDecimal.micros(text).map { Contracts(hundredths: $0 / 10_000) }
     }
 
     public func cancelStale(_ order: JournalOrder, venueOrderID: String) async throws {

@@ -607,7 +607,9 @@ public actor PolySimExchange {
             trade.status = "FAILED"
             transfer(trade, reverse: true)
             for orderID in [trade.takerOrderID, trade.makerOrderID] {
-                orders[orderID]?.matched = (try? (orders[orderID]?.matched ?? .zero) - trade.count) ?? .zero
+                guard var order = orders[orderID] else { continue }
+                order.matched = (try? order.matched - trade.count) ?? .zero
+                orders[orderID] = order
             }
         case ("MATCHED", false): trade.status = "MINED"
         case ("MINED", _): trade.status = "CONFIRMED"
@@ -663,8 +665,14 @@ public actor PolySimExchange {
 
     // MARK: Queries and cancels
 
+    /// Whether an order placed with key `orderOwner` is the caller's: the REST API answers for the account
+    /// (the key's address), so every key of one address sees and cancels the same orders.
+    func belongs(_ orderOwner: String, to caller: String) -> Bool {
+        orderOwner == caller || (credentials[orderOwner]?.address).map { $0 == credentials[caller]?.address } ?? false
+    }
+
     public func openOrder(_ id: String, owner: String) -> PolyOpenOrder? {
-        guard let order = orders[id], order.owner == owner else { return nil }
+        guard let order = orders[id], belongs(order.owner, to: owner) else { return nil }
         return wireOrder(order)
     }
 
@@ -679,7 +687,7 @@ public actor PolySimExchange {
     /// The owner's orders (`GET /data/orders`): open ones, optionally of one market or token, 100 per page.
     public func openOrders(owner: String, market: String?, assetID: String?, id: String?, cursor: String?) -> PolyPage<PolyOpenOrder> {
         let all = orderSequence.compactMap { orders[$0] }.filter {
-            $0.owner == owner && ($0.status == "LIVE" || $0.status == "DELAYED") && (market == nil || $0.conditionID == market)
+            belongs($0.owner, to: owner) && ($0.status == "LIVE" || $0.status == "DELAYED") && (market == nil || $0.conditionID == market)
                 && (assetID == nil || $0.token == assetID) && (id == nil || $0.id == id)
         }
         return Self.page(all.map(wireOrder), cursor: cursor)
@@ -690,12 +698,15 @@ public actor PolySimExchange {
     /// shows) rather than as the user channel does.
     public func trades(owner: String, id: String?, market: String?, assetID: String?, cursor: String?, rest: Bool = false) -> PolyPage<PolyTrade> {
         let mine = tradeSequence.compactMap { trades[$0] }.filter { trade in
-            let parties = [orders[trade.takerOrderID]?.owner, orders[trade.makerOrderID]?.owner]
-            return parties.contains(owner) && (id == nil || trade.id == id) && (market == nil || trade.conditionID == market)
+            let parties = [orders[trade.takerOrderID]?.owner, orders[trade.makerOrderID]?.owner].compactMap { $0 }
+            return parties.contains { belongs($0, to: owner) } && (id == nil || trade.id == id) && (market == nil || trade.conditionID == market)
                 && (assetID == nil || trade.takerToken == assetID || trade.makerToken == assetID)
         }
         return Self.page(mine.map { trade in
-            var wire = wireTrade(trade, for: owner)
+            // Seen from the caller's own order in it (another key of the same account counts as the caller).
+            let viewer = [orders[trade.takerOrderID]?.owner, orders[trade.makerOrderID]?.owner].compactMap { $0 }.first { $0 == owner }
+                ?? [orders[trade.takerOrderID]?.owner, orders[trade.makerOrderID]?.owner].compactMap { $0 }.first { belongs($0, to: owner) } ?? owner
+            var wire = wireTrade(trade, for: viewer)
             if rest {
                 wire.status = "TRADE_STATUS_" + wire.status
                 wire.size = String(trade.count.hundredths * 10_000)
@@ -715,7 +726,7 @@ public actor PolySimExchange {
     public func cancel(_ ids: [String], owner: String) -> PolyCancelResponse {
         var canceled: [String] = [], notCanceled: [String: String] = [:]
         for id in ids {
-            guard var order = orders[id], order.owner == owner else {
+            guard var order = orders[id], belongs(order.owner, to: owner) else {
                 notCanceled[id] = "Order not found or already canceled"
                 continue
             }
@@ -730,7 +741,7 @@ public actor PolySimExchange {
             accounts[order.maker]?.reservedCollateral[id] = nil
             accounts[order.maker]?.reservedTokens[id] = nil
             canceled.append(id)
-            publish(.order(owner: owner, wsOrder(order, type: "CANCELLATION")))
+            publish(.order(owner: order.owner, wsOrder(order, type: "CANCELLATION")))
             announceBookChanges(order.conditionID, before: before)
         }
         return PolyCancelResponse(canceled: canceled, notCanceled: notCanceled)
@@ -739,7 +750,7 @@ public actor PolySimExchange {
     public func cancelAll(owner: String, market: String? = nil, assetID: String? = nil) -> PolyCancelResponse {
         let ids = orderSequence.filter { id in
             guard let order = orders[id] else { return false }
-            return order.owner == owner && (order.status == "LIVE" || order.status == "DELAYED") && (market == nil || order.conditionID == market)
+            return belongs(order.owner, to: owner) && (order.status == "LIVE" || order.status == "DELAYED") && (market == nil || order.conditionID == market)
                 && (assetID == nil || order.token == assetID)
         }
         return cancel(ids, owner: owner)

@@ -1,0 +1,164 @@
+import ExchangeSim
+import ExecutorTesting
+import Foundation
+import Markets
+import PolymarketClient
+import PolymarketWire
+import Testing
+
+/// Waits (bounded) until `condition` holds; false if it never did.
+func eventually(_ timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return try await condition()
+}
+
+/// The market channel kept as exact local books against the simulator (TS-P01…P06, Polymarket's TS-01…06).
+@Suite("Polymarket market data over loopback")
+struct PolyMarketDataTests {
+    struct Harness {
+        let sim: PolySimFixture
+        let data: PolyMarketData
+        let spec: PolySimMarketSpec
+
+        static func start(slug: String = "nfl-buf-2026-01-11") async throws -> Harness {
+            let sim = try await PolySimFixture.start()
+            let spec = try #require(await sim.market(slug))
+            let client = try await sim.client(authenticate: false)
+            let data = PolyMarketData(webSocketURL: sim.server.webSocketURL, client: client)
+            await data.start()
+            return Harness(sim: sim, data: data, spec: spec)
+        }
+
+        func stop() async {
+            await data.stop()
+            await sim.stop()
+        }
+
+        /// Whether the local book of `token` is fresh and equal, level for level, to the simulator's.
+        func inSync(_ token: String) async -> Bool {
+            guard await data.isFresh(token), let local = await data.localBook(token), let truth = await sim.exchange.bookSummary(token: token) else { return false }
+            let mine = local.summary(timestamp: truth.timestamp)
+            return mine.bids == truth.bids && mine.asks == truth.asks
+        }
+    }
+
+    @Test("TS-P01 snapshot then 300 random changes: both tokens' local books equal the venue's after each")
+    func snapshotThenChanges() async throws {
+        let h = try await Harness.start()
+        let activity = PolySyntheticActivity(exchange: h.sim.exchange, seed: 7)
+        await activity.seedBooks()
+        await h.data.subscribe([h.spec.yesToken, h.spec.noToken])
+        #expect(await eventually { await h.inSync(h.spec.yesToken) })
+        for _ in 0..<300 {
+            await activity.step()
+            let synced = await eventually {
+                let yes = await h.inSync(h.spec.yesToken)
+                let no = await h.inSync(h.spec.noToken)
+                return yes && no
+            }
+            #expect(synced)
+            if !synced { break }
+        }
+        let counters = await h.data.counters
+        #expect(counters.inconsistencies == 0 && counters.resyncs == 0, "\(counters)")
+        // The core's view of a token: its bids as YES bids, its asks as NO bids.
+        let served = try #require(await h.data.book(h.spec.yesToken).freshBook)
+        let truth = try #require(await h.sim.exchange.bookSummary(token: h.spec.yesToken))
+        #expect(served.bestBid(.yes)?.price == truth.bids.last.map { price($0.price) })
+        #expect(served.bestAsk(.yes)?.price == truth.asks.last.map { price($0.price) })
+        await h.stop()
+    }
+
+    @Test("TS-P02 the whole best bid cancelled: the level is gone and the best bid moves down; no phantom liquidity")
+    func cancelBestBid() async throws {
+        let h = try await Harness.start()
+        await h.sim.exchange.quote(h.spec.yesToken, .buy, price: price("0.30"), count: contracts("20"))
+        let best = try #require(await h.sim.exchange.quote(h.spec.yesToken, .buy, price: price("0.33"), count: contracts("15")))
+        await h.data.subscribe([h.spec.yesToken])
+        #expect(await eventually { await h.data.book(h.spec.yesToken).freshBook?.bestBid(.yes)?.price == price("0.33") })
+        _ = await h.sim.exchange.cancelSynthetic(best)
+        #expect(await eventually { await h.data.book(h.spec.yesToken).freshBook?.bestBid(.yes)?.price == price("0.30") })
+        #expect(await h.data.book(h.spec.yesToken).freshBook?.bidSize(.yes, at: price("0.33")) == .zero)
+        await h.stop()
+    }
+
+    @Test("TS-P03 a missed change: the next one disagrees, the book goes stale at once and a REST snapshot makes it exact again")
+    func missedChange() async throws {
+        let h = try await Harness.start()
+        await h.sim.exchange.quote(h.spec.yesToken, .buy, price: price("0.30"), count: contracts("20"))
+        await h.data.subscribe([h.spec.yesToken])
+        #expect(await eventually { await h.inSync(h.spec.yesToken) })
+        h.sim.server.webSocketFaults.inject(.skipPriceChange)
+        await h.sim.exchange.quote(h.spec.yesToken, .buy, price: price("0.25"), count: contracts("10"))  // missed
+        await h.sim.exchange.quote(h.spec.yesToken, .sell, price: price("0.40"), count: contracts("10"))  // disagrees (hash)
+        #expect(await eventually { await h.data.counters.resyncs >= 1 })
+        #expect(await eventually { await h.inSync(h.spec.yesToken) })
+        let counters = await h.data.counters
+        #expect(counters.inconsistencies >= 1)
+        #expect(counters.hashUnverifiable == 0)
+        await h.stop()
+    }
+
+    @Test("a wrong hash on a change: stale, resynchronised, and hashes stay checked (the venue's own REST hash reproduces)")
+    func corruptHash() async throws {
+        let h = try await Harness.start()
+        await h.data.subscribe([h.spec.yesToken])
+        #expect(await eventually { await h.data.isFresh(h.spec.yesToken) })
+        h.sim.server.webSocketFaults.inject(.corruptHash)
+        await h.sim.exchange.quote(h.spec.yesToken, .buy, price: price("0.31"), count: contracts("12"))
+        #expect(await eventually { await h.data.counters.resyncs == 1 })
+        #expect(await eventually { await h.inSync(h.spec.yesToken) })
+        #expect(await h.data.counters.hashUnverifiable == 0)
+        await h.stop()
+    }
+
+    @Test("TS-P04 the connection drops: books stale at once, the channel reconnects and re-snapshots before they are used")
+    func reconnect() async throws {
+        let h = try await Harness.start()
+        await h.sim.exchange.quote(h.spec.yesToken, .buy, price: price("0.30"), count: contracts("20"))
+        await h.data.subscribe([h.spec.yesToken])
+        #expect(await eventually { await h.inSync(h.spec.yesToken) })
+        let before = await h.data.socket.connections
+        h.sim.server.webSocketFaults.inject(.dropConnection)
+        await h.sim.exchange.quote(h.spec.yesToken, .buy, price: price("0.29"), count: contracts("5"))
+        #expect(await eventually { await h.data.socket.connections > before })
+        await h.sim.exchange.quote(h.spec.yesToken, .buy, price: price("0.28"), count: contracts("5"))
+        #expect(await eventually { await h.inSync(h.spec.yesToken) })
+        await h.stop()
+    }
+
+    @Test("TS-P06 a malformed frame is counted; the connection and the next changes carry on")
+    func malformedFrame() async throws {
+        let h = try await Harness.start()
+        await h.data.subscribe([h.spec.yesToken])
+        #expect(await eventually { await h.data.isFresh(h.spec.yesToken) })
+        h.sim.server.webSocketFaults.inject(.malformedFrame)
+        await h.sim.exchange.quote(h.spec.yesToken, .buy, price: price("0.32"), count: contracts("7"))
+        #expect(await eventually { await h.data.counters.malformedFrames == 1 })
+        #expect(await eventually { await h.inSync(h.spec.yesToken) })
+        #expect(await h.data.counters.resyncs == 0)
+        await h.stop()
+    }
+
+    @Test("the fast price_change reader agrees with the general decoder, and declines what it does not know")
+    func fastReader() throws {
+        let frame = #"[{"market":"0xabc","price_changes":[{"asset_id":"123","price":".48","size":"30","side":"BUY","hash":"h","best_bid":".48","best_ask":"0.5"}],"timestamp":"1700000000000","event_type":"price_change"}]"#
+        let fast = try #require(PolyFastPriceChange.parse(Data(frame.utf8)))
+        let general = try PolyWSEvent.parse(Data(frame.utf8))
+        #expect(general == [.priceChange(fast)])
+        #expect(PolyFastPriceChange.parse(Data(#"{"event_type":"book","asset_id":"1"}"#.utf8)) == nil)
+        #expect(PolyFastPriceChange.parse(Data(#"{"market":"0x\u0041","price_changes":[],"timestamp":"1","event_type":"price_change"}"#.utf8)) == nil)
+        var book = PolyLocalBook(assetID: "123", market: "0xabc")
+        try book.apply(fast.priceChanges[0])
+        #expect(book.bestBid == 480_000)
+        #expect(book.agrees(bestBid: ".48", bestAsk: nil))
+        #expect(!book.agrees(bestBid: "0.47", bestAsk: nil))
+        #expect(throws: PolyLocalBook.Inconsistent.self) {
+            try book.apply(PolyPriceChange(assetID: "123", price: "1.5", size: "1", side: "BUY", hash: nil, bestBid: nil, bestAsk: nil))
+        }
+    }
+}
