@@ -99,7 +99,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Config", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
+        .target(name: "Config", dependencies: ["Markets", "KalshiWire", "PolymarketWire"], swiftSettings: strict),
         .target(name: "DataClient", dependencies: ["Markets", "KalshiWire", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .target(name: "TradingClient", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
         // The venue-neutral core: no venue's wire module, client or data feed.
@@ -122,6 +122,7 @@ let package = Package(
             name: "Coordinator",
             dependencies: [
                 "Markets", "Config", "DataClient", "TradingClient", "Execution", "KalshiVenue", "KalshiWire",
+                "PolymarketWire", "PolymarketClient", "PolymarketVenue",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -145,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "RunExecutor",
             dependencies: [
-                "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient", "TradingClient", "Execution", "KalshiVenue", "PolymarketWire",
+                "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient", "TradingClient", "Execution", "KalshiVenue", "PolymarketWire", "PolymarketClient", "PolymarketVenue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -196,7 +197,7 @@ let package = Package(
         .testTarget(
             name: "RunExecutorTests",
             dependencies: [
-                "RunExecutor", "ExecutorTesting", "KalshiWire", "TradingClient", "ExchangeSim", "Markets", "Execution", "PolymarketWire",
+                "RunExecutor", "ExecutorTesting", "KalshiWire", "TradingClient", "ExchangeSim", "Markets", "Execution", "PolymarketWire", "PolymarketClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -86,6 +86,11 @@ extension V3Config {
             config.data = config.trading
         }
 
+        // Polymarket, when any of its variables is set.
+        if PolymarketConfig.variables.contains(where: reader.isSet) {
+            config.polymarket = reader.polymarket(sendsOrders: config.sendsOrders, live: live, warnings: &warnings)
+        }
+
         // Risk limits (non-negative; zero disables trading through that limit).
         let base = RiskLimits()
         config.risk = RiskLimits(

@@ -105,6 +105,8 @@ public struct V3Config: Sendable {
     public var absentWindow: Duration = .seconds(60)
     public var signals = SignalIntakeSettings()
     public var admin = AdminSettings()
+    /// The Polymarket venue, when any `POLY_*` variable is set (or the embedded default runs its simulator).
+    public var polymarket: PolymarketConfig?
 
     /// A paper configuration on the demo hosts, no credentials: the base every parse starts from.
     public init() {
@@ -135,7 +137,7 @@ public struct V3Config: Sendable {
         "JOURNAL_PATH", "PAPER_FILL_MODEL", "PAPER_SEED", "PAPER_STARTING_CASH", "FILL_DETECTION",
         "ORDER_TIMEOUT_SECONDS", "KALSHI_RATE_TIER", "ORDER_PRESIGN_MAX_AGE_MS", "ADMIN_PORT", "ADMIN_TOKEN_FILE", "POSITION_DRIFT_THRESHOLD",
         "ORDER_ABSENT_WINDOW_SECONDS", "SIGNAL_MAX_AGE_MS", "SIGNAL_INBOX_CAPACITY", "SIGNAL_MAX_LINE_BYTES",
-    ]
+    ] + PolymarketConfig.variables
 
     /// Variables that choose where orders go and where data comes from. With none of them set the run uses
     /// the embedded simulator (every other variable still applies).
@@ -143,12 +145,11 @@ public struct V3Config: Sendable {
         "ENVIRONMENT", "PAPER_TRADING", "KALSHI_API_URL", "KALSHI_WS_URL", "KALSHI_API_KEY_ID", "KALSHI_PRIVATE_KEY_CONTENT",
         "KALSHI_PRIVATE_KEY_PATH", "V3_HYBRID_MODE", "KALSHI_DATA_API_URL", "KALSHI_DATA_WS_URL", "KALSHI_DATA_API_KEY_ID",
         "KALSHI_DATA_PRIVATE_KEY_CONTENT", "KALSHI_DATA_PRIVATE_KEY_PATH",
-    ]
+    ] + PolymarketConfig.variables
 
     /// Variables whose values are secret: never printed, never part of an error message.
-    public static let secretVariables: Set<String> = [
-        "KALSHI_PRIVATE_KEY_CONTENT", "KALSHI_DATA_PRIVATE_KEY_CONTENT",
-    ]
+    public static let secretVariables: Set<String> = Set(["KALSHI_PRIVATE_KEY_CONTENT", "KALSHI_DATA_PRIVATE_KEY_CONTENT"])
+        .union(PolymarketConfig.secretVariables)
 
     /// Variables printed shortened to their first four characters.
     public static let keyIDVariables: Set<String> = ["KALSHI_API_KEY_ID", "KALSHI_DATA_API_KEY_ID"]

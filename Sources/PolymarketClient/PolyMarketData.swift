@@ -44,6 +44,7 @@ public actor PolyMarketData: MarketDataSource {
     /// Tokens whose hashes this client cannot reproduce (see `hashUnverifiable`).
     private var skipHash: Set<String> = []
     private var consumer: Task<Void, Never>?
+    private var stopping = false
     public private(set) var counters = PolyMarketDataCounters()
     private let logger: Logger
 
@@ -92,6 +93,7 @@ public actor PolyMarketData: MarketDataSource {
     }
 
     public func stop() async {
+        stopping = true
         await socket.stop()
         consumer?.cancel()
         consumer = nil
@@ -136,7 +138,7 @@ public actor PolyMarketData: MarketDataSource {
         case let .disconnected(reason):
             for token in fresh { continuation.yield(.book(token: token, .stale)) }
             fresh.removeAll()
-            logger.warning("polymarket market channel lost (\(reason)); books stale until the channel's snapshots")
+            if !stopping { logger.warning("polymarket market channel lost (\(reason)); books stale until the channel's snapshots") }
             continuation.yield(.connected(false))
         case let .text(text):
             await receive(Data(text.utf8))

@@ -8,7 +8,7 @@ import PolymarketWire
 /// trade to its final status.
 extension PolymarketExecutor {
     /// Statuses without the REST prefixes (`ORDER_STATUS_LIVE` → `LIVE`, `TRADE_STATUS_MINED` → `MINED`).
-    static func plain(_ status: String) -> String {
+    public static func plain(_ status: String) -> String {
         for prefix in ["ORDER_STATUS_", "TRADE_STATUS_"] where status.hasPrefix(prefix) { return String(status.dropFirst(prefix.count)) }
         return status.uppercased()
     }

@@ -16,13 +16,23 @@ public struct ManualOrderRequest: Sendable, Codable, Hashable {
     public var price: String
     /// `ioc`, `fok` or `gtc`.
     public var tif: String
+    /// `kalshi` (when absent) or `polymarket`: where the order goes; `ticker` is then a token id.
+    public var platform: String?
 
-    public init(intent: String, ticker: String, count: String, price: String, tif: String) {
+    public init(intent: String, ticker: String, count: String, price: String, tif: String, platform: String? = nil) {
         self.intent = intent
         self.ticker = ticker
         self.count = count
         self.price = price
         self.tif = tif
+        self.platform = platform
+    }
+
+    /// The venue named, or the problem naming the field.
+    public func venue() -> Result<Platform, ManualOrderError> {
+        guard let platform else { return .success(.kalshi) }
+        guard let parsed = Platform(word: platform) else { return .failure(ManualOrderError("platform: \(quoted(platform)) is not kalshi or polymarket")) }
+        return .success(parsed)
     }
 
     /// The parsed order, or the first problem naming the field and value.
@@ -54,6 +64,7 @@ public struct ManualOrderRequest: Sendable, Codable, Hashable {
         default: nil
         }
         guard let timeInForce else { return .failure(ManualOrderError("tif: \(quoted(tif)) is not ioc, fok or gtc")) }
+        if case let .failure(problem) = venue() { return .failure(problem) }
         return .success((action, side, parsedCount, limit, timeInForce))
     }
 
@@ -118,18 +129,34 @@ public struct ManualOrderAnswer: Sendable, Codable {
 }
 
 /// Places manual orders through the same breaker, journal and executor as the loop: the market is
-/// checked on the trading venue's listing, its book subscribed (paper fills need it), then the ticket
-/// goes to the execution service.
+/// checked on its venue's listing, its book subscribed (paper fills need it), then the ticket goes to the
+/// execution service.
 public struct ManualOrderDesk: Sendable {
     let service: ExecutionService
     let catalog: MarketCatalog
+    let polymarket: PolymarketConnection?
     /// Makes the market's book available before a paper order (throws when it cannot).
-    let prepareBook: @Sendable (String) async throws -> Void
+    let prepareBook: @Sendable (Platform, String) async throws -> Void
 
-    public init(service: ExecutionService, catalog: MarketCatalog, prepareBook: @escaping @Sendable (String) async throws -> Void) {
+    public init(service: ExecutionService, catalog: MarketCatalog, polymarket: PolymarketConnection? = nil,
+                prepareBook: @escaping @Sendable (Platform, String) async throws -> Void) {
         self.service = service
         self.catalog = catalog
+        self.polymarket = polymarket
         self.prepareBook = prepareBook
+    }
+
+    /// The market of `ticker` on `platform`, as orders need it.
+    func listed(_ platform: Platform, _ ticker: String) async -> ListedMarket? {
+        switch platform {
+        case .kalshi:
+            return await catalog.info(ticker).map {
+                ListedMarket(platform: .kalshi, ticker: $0.ticker, eventTicker: $0.eventTicker, isOpen: $0.isOpen, status: $0.status, grid: $0.grid,
+                             fees: .kalshi(seriesTicker: $0.seriesTicker))
+            }
+        case .polymarket:
+            return await polymarket?.listed(ticker)
+        }
     }
 
     public func place(_ order: ManualOrderRequest) async -> ManualOrderAnswer {
@@ -138,15 +165,19 @@ public struct ManualOrderDesk: Sendable {
         case let .success(value): parsed = value
         case let .failure(error): return .refused(error.description)
         }
-        guard let market = await catalog.info(order.ticker) else {
-            return .refused("market \(order.ticker) is not listed on the trading venue")
+        let platform = (try? order.venue().get()) ?? .kalshi
+        if platform == .polymarket, polymarket == nil { return .refused("no Polymarket venue in this run (set POLY_* variables)") }
+        guard let market = await listed(platform, order.ticker) else {
+            return .refused("market \(order.ticker) is not listed on the \(platform.rawValue) trading venue")
         }
-        guard market.isOpen else { return .refused("market \(order.ticker) is \(market.status) on the trading venue") }
-        do { try await prepareBook(order.ticker) } catch { return .refused("\(error)") }
+        guard market.isOpen else { return .refused("market \(order.ticker) is \(market.status) on the \(platform.rawValue) trading venue") }
+        do { try await prepareBook(platform, market.ticker) } catch { return .refused("\(error)") }
+        // A Polymarket NO token named directly is the market's NO side, kept under its YES token.
+        let side = market.sideFlipped ? parsed.side.opposite : parsed.side
         let stamp = String(UInt64(Date().timeIntervalSince1970 * 1_000), radix: 36)
-        let request = ExecutionRequest(clientOrderID: "manual-\(stamp)-\(UInt32.random(in: 0...UInt32.max))", ticker: order.ticker,
-                                       seriesTicker: market.seriesTicker, action: parsed.action, side: parsed.side, limit: parsed.limit,
-                                       count: parsed.count, timeInForce: parsed.tif, grid: market.grid)
+        let request = ExecutionRequest(clientOrderID: "manual-\(stamp)-\(UInt32.random(in: 0...UInt32.max))", platform: platform, ticker: market.ticker,
+                                       fees: market.fees, action: parsed.action, side: side, limit: parsed.limit, count: parsed.count,
+                                       timeInForce: parsed.tif, grid: market.grid)
         switch await service.execute(OrderTicket(request: request, eventTicker: market.eventTicker, expectedPrice: nil)) {
         case let .denied(denial):
             return ManualOrderAnswer(outcome: "denied", clientOrderID: request.clientOrderID, fills: [], reason: denial.description)

@@ -3,6 +3,8 @@ import KalshiWire
 import Execution
 import Foundation
 import Markets
+import PolymarketClient
+import PolymarketWire
 import ServiceLifecycle
 
 /// The services of a run, each a `Service` of one `ServiceGroup`: the group starts them together and,
@@ -18,6 +20,34 @@ struct ExecutionLoopService: Service {
             await loop.run()
         } onGracefulShutdown: {
             Task { await loop.stop() }
+        }
+    }
+}
+
+/// Polymarket's market channel: a token's last trade fills resting paper orders on its market (read on
+/// the YES token's scale); tick changes reach the directory.
+struct PolymarketFeedService: Service {
+    let polymarket: PolymarketConnection
+    let log: @Sendable (String) -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            for await update in polymarket.market.updates {
+                switch update {
+                case let .lastTrade(trade):
+                    guard let paper = polymarket.paper, let info = await polymarket.directory.cached(trade.assetID),
+                          let side = info.outcome(of: trade.assetID), let micros = PolyDecimal.micros(trade.price), let price = Price(micros: micros),
+                          let size = PolyDecimal.micros(trade.size), size >= 10_000 else { continue }
+                    await paper.onTrade(ticker: info.yesToken, yesPrice: price.of(side), count: Contracts(hundredths: size / 10_000))
+                case let .tickSize(token, tick):
+                    await polymarket.directory.updateTick(token: token, to: tick)
+                    log("polymarket token \(token.prefix(12))…: tick now \(tick)")
+                case .connected(false):
+                    log("polymarket market channel disconnected; its books are stale until resynchronised")
+                default:
+                    continue
+                }
+            }
         }
     }
 }
@@ -70,7 +100,7 @@ struct MarketFeedService: Service {
             return
         }
         guard await service.settle(event.marketTicker, yesValue: value, reason: "market \(event.eventType) \(event.result ?? "")") != nil else { return }
-        if let paper { await paper.restore(positions: (try? service.journal.positions()) ?? [:]) }
+        if let paper { await paper.restore(positions: (try? service.journal.positions(platforms: [.kalshi])) ?? [:]) }
     }
 
     private func apply(_ type: String, _ ticker: String, ranges: [PriceRangeWire]?) async {

@@ -180,8 +180,13 @@ public final class TradingSession: Sendable {
         let loop = ExecutionLoop(inbox: inbox, service: service, catalog: venues.tradingCatalog, synthetic: synthetic, settings: loopSettings,
                                  log: log, books: synthetic == nil ? books : nil)
         let paperMode = plan.mode == .paper
-        let desk = ManualOrderDesk(service: service, catalog: venues.tradingCatalog) { ticker in
-            if paperMode { try await market.waitForBook(ticker) }
+        let polymarket = venues.polymarket
+        let desk = ManualOrderDesk(service: service, catalog: venues.tradingCatalog, polymarket: polymarket) { platform, ticker in
+            guard paperMode else { return }
+            switch platform {
+            case .kalshi: try await market.waitForBook(ticker)
+            case .polymarket: try await polymarket?.waitForBook(ticker)
+            }
         }
         let admin = try await startAdmin(port: adminPort ?? config.admin.port,
                                          api: { AdminAPI(token: $0, board: board, service: service, loop: loop, inbox: inbox, desk: desk,
@@ -190,7 +195,9 @@ public final class TradingSession: Sendable {
 
         var logger = Logger(label: "run-executor.services")
         logger.logLevel = .warning
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [
+        var polymarketServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let polymarket { polymarketServices.append(.init(service: PolymarketFeedService(polymarket: polymarket, log: log))) }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: polymarketServices + [
             .init(service: MarketFeedService(market: market, catalog: venues.tradingCatalog, paper: venues.paper, service: service, board: board,
                                              metrics: venues.metrics, log: log)),
             .init(service: DiscoveryService(catalog: venues.dataCatalog, interval: .seconds(300), log: log)),

@@ -7,6 +7,14 @@ import KalshiWire
 import Markets
 import TradingClient
 
+extension Optional {
+    /// `map` with an async throwing transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
+
 /// The connections of a run: the data venue (REST, live books, its listing) and the trading side
 /// (paper executor on those books, or the Kalshi executor on the demo/live account).
 public struct Venues: Sendable {
@@ -21,6 +29,8 @@ public struct Venues: Sendable {
     public let live: KalshiExecutor<ContinuousClock>?
     public let tradingClient: KalshiTradingClient?
     let tradingREST: KalshiDataClient?
+    /// The Polymarket venue, when the configuration has one.
+    public let polymarket: PolymarketConnection?
     /// Shared by the executor and the execution service (one Prometheus registry per run).
     public let metrics: ExecutionMetrics
 
@@ -52,18 +62,27 @@ public struct Venues: Sendable {
         log("data venue: \(listed) open market(s) on \(config.data.apiURL.host ?? "?")")
         await connectedData()
         let metrics = ExecutionMetrics()
+        var paperSettings = PaperExecutor<ContinuousClock>.Settings()
+        paperSettings.startingCash = config.paper.startingCash
+        let seed = config.paper.seed ?? UInt64.random(in: 1...UInt64.max)
+        paperSettings.seed = seed
+        paperSettings.model = config.paper.fillModel == .book ? .book : .random(RandomFillParameters())
+        paperSettings.orderTimeout = config.orderTimeout
+        let polymarket = try await config.polymarket.asyncMap {
+            try await PolymarketConnection.connect($0, mode: mode, paperSettings: paperSettings, orderTimeout: config.orderTimeout, metrics: metrics, log: log)
+        }
+        func router(_ kalshi: VenueRouter.Adapter) -> VenueRouter {
+            var adapters: [Platform: VenueRouter.Adapter] = [.kalshi: kalshi]
+            if let adapter = polymarket?.adapter { adapters[.polymarket] = adapter }
+            return VenueRouter(adapters)
+        }
         switch mode {
         case .paper:
-            var settings = PaperExecutor<ContinuousClock>.Settings()
-            settings.startingCash = config.paper.startingCash
-            let seed = config.paper.seed ?? UInt64.random(in: 1...UInt64.max)
-            settings.seed = seed
-            settings.model = config.paper.fillModel == .book ? .book : .random(RandomFillParameters())
-            settings.orderTimeout = config.orderTimeout
-            log("paper executor: \(config.paper.fillModel.rawValue) model, seed \(seed), cash \(config.paper.startingCash.wireString)")
-            let paper = PaperExecutor(books: market, clock: ContinuousClock(), settings: settings)
-            return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: dataCatalog, executor: VenueRouter([.kalshi: paper]),
-                          paper: paper, live: nil, tradingClient: nil, tradingREST: nil, metrics: metrics)
+            log("paper executor: \(config.paper.fillModel.rawValue) model, seed \(seed), cash \(config.paper.startingCash.wireString)"
+                + (polymarket == nil ? "" : " per venue (Kalshi, Polymarket)"))
+            let paper = PaperExecutor(books: market, clock: ContinuousClock(), settings: paperSettings)
+            return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: dataCatalog, executor: router(paper),
+                          paper: paper, live: nil, tradingClient: nil, tradingREST: nil, polymarket: polymarket, metrics: metrics)
         case .demo, .live:
             let client = try tradingClient(config, mode: mode)
             let rest = KalshiDataClient(transport: transport(config.trading, tier: config.rateTier))
@@ -78,8 +97,8 @@ public struct Venues: Sendable {
             // The order connection open and signatures ready before the first signal.
             await client.warmUp()
             return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: MarketCatalog(client: rest),
-                          executor: VenueRouter([.kalshi: live]),
-                          paper: nil, live: live, tradingClient: client, tradingREST: rest, metrics: metrics)
+                          executor: router(live),
+                          paper: nil, live: live, tradingClient: client, tradingREST: rest, polymarket: polymarket, metrics: metrics)
         }
     }
 
@@ -92,6 +111,13 @@ public struct Venues: Sendable {
         let service = try ExecutionService(executor: executor, journal: journal, mode: mode, breaker: BreakerSettings(limits: config.risk),
                                            metrics: metrics, log: log)
         let catalog = tradingCatalog
+        let polymarket = polymarket
+        // Polymarket markets the journal holds positions or open orders in: their parameters and balances are
+        // read before reconciliation compares anything.
+        if let polymarket {
+            let tokens = Set(try journal.positions(platforms: [.polymarket]).keys).union(try journal.nonTerminalOrders().filter { $0.platform == .polymarket }.map(\.ticker))
+            for token in tokens.sorted() { _ = try? await polymarket.directory.info(token) }
+        }
         let reconciler = Reconciler(
             journal: journal, ledger: executor, driftThreshold: config.driftThreshold, absentWindow: config.absentWindow,
             eventOf: { await catalog.info($0)?.eventTicker },
@@ -99,6 +125,9 @@ public struct Venues: Sendable {
                 for ticker in tickers {
                     guard let value = await catalog.current(ticker)?.settlementYesValue else { continue }
                     await service.settle(ticker, yesValue: value, reason: "the market's result, read at start-up")
+                }
+                for (token, value) in await polymarket?.resolutions(tickers) ?? [] {
+                    await service.settle(token, yesValue: value, reason: "the Polymarket market's resolution, read at start-up")
                 }
             })
         let report = try await reconciler.run(nowNanoseconds: ExecutionService.systemWallClock())
@@ -116,12 +145,14 @@ public struct Venues: Sendable {
         }
         try journal.setMissingEvents(missing)
         await service.reloadPositions()
-        if let paper { await paper.restore(positions: try journal.positions()) }
+        if let paper { await paper.restore(positions: try journal.positions(platforms: [.kalshi])) }
+        if let polyPaper = polymarket?.paper { await polyPaper.restore(positions: try journal.positions(platforms: [.polymarket])) }
         if let halted = await service.haltReason { log("HALTED (\(halted)); no order will be sent until `run-executor resume`") }
         return service
     }
 
     public func shutdown() async {
+        await polymarket?.shutdown()
         await live?.stop()
         await market.stop()
         try? await tradingClient?.shutdown()

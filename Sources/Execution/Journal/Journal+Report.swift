@@ -267,3 +267,16 @@ extension Journal {
         }
     }
 }
+
+extension Journal {
+    /// The cash the orders of one venue moved (sells in, buys out) and the fees they paid.
+    public func cashFlow(platform: Platform) throws -> (cash: Dollars, fees: Dollars) {
+        try database.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT SUM(CASE WHEN action = 'sell' THEN notional_micros ELSE -notional_micros END) AS cash, SUM(fees_micros) AS fees
+                FROM orders WHERE platform = ?
+                """, arguments: [platform.rawValue])
+            return (Dollars(micros: row?["cash"] ?? 0), Dollars(micros: row?["fees"] ?? 0))
+        }
+    }
+}

@@ -5,6 +5,8 @@ import ExchangeSim
 import Foundation
 import KalshiWire
 import Markets
+import Coordinator
+import PolymarketClient
 
 struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +20,8 @@ struct Watch: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: ConfigOptions
-    @Argument(help: "Market tickers.") var tickers: [String]
+    @Argument(help: "Market tickers (Polymarket token ids with --platform polymarket).") var tickers: [String]
+    @Option(help: "Venue: kalshi or polymarket (poly).") var platform: PlatformOption = .kalshi
     @Flag(help: "Also print public trades.") var trades = false
     @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var duration: Int?
     @Option(help: "Seed of the embedded simulator's activity (no configuration only).") var seed: UInt64 = 1
@@ -29,12 +32,13 @@ struct Watch: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if platform.platform == .polymarket { return try await watchPolymarket() }
         let report = try options.loadReport()
-        var embedded: (server: SimServer, activity: Task<Void, Never>)?
+        var embedded: EmbeddedVenue.Started?
         let venue: KalshiWebSocket.Configuration
         if report.isEmbeddedDefault {
             let started = try await EmbeddedVenue.start(seed: seed)
-            embedded = (started.server, started.activity)
+            embedded = started
             venue = KalshiWebSocket.Configuration(url: started.server.webSocketURL, credentials: started.credentials)
         } else {
             venue = KalshiWebSocket.Configuration(url: report.config.data.webSocketURL, credentials: report.config.data.credentials)
@@ -47,7 +51,7 @@ struct Watch: AsyncParsableCommand {
         } catch {
             printError("watch: \(error)")
             await data.stop()
-            if let embedded { embedded.activity.cancel(); await embedded.server.stop() }
+            if let embedded { await embedded.stop() }
             throw ExitStatus.failure.exitCode
         }
         let printer = Task {
@@ -72,10 +76,56 @@ struct Watch: AsyncParsableCommand {
         await waitForShutdown(duration: duration)
         await data.stop()
         printer.cancel()
-        if let embedded {
-            embedded.activity.cancel()
-            await embedded.server.stop()
+        if let embedded { await embedded.stop() }
+    }
+}
+
+extension Watch {
+    /// The same lines for Polymarket tokens: a token's best bid and ask (its asks as the market publishes
+    /// them), from the market channel's exact local books; `--trades` prints last-trade events.
+    func watchPolymarket() async throws {
+        let report = try options.loadReport()
+        var embedded: EmbeddedVenue.Started?
+        var config = report.config
+        if report.isEmbeddedDefault {
+            let started = try await EmbeddedVenue.start(seed: seed)
+            embedded = started
+            started.configure(&config, seed: seed)
         }
+        guard let poly = config.polymarket else {
+            printError("watch --platform polymarket: no Polymarket venue configured (set POLY_CLOB_URL and POLY_WS_URL, or run with no configuration)")
+            throw ExitStatus.configuration.exitCode
+        }
+        let client = PolymarketConnection.client(poly, signed: false)
+        let data = PolyMarketData(webSocketURL: poly.webSocketURL, client: client)
+        await data.start()
+        await data.subscribe(tickers)
+        let trades = trades
+        let printer = Task {
+            var last: [String: String] = [:]
+            for await update in data.updates {
+                switch update {
+                case let .book(token, served):
+                    let line = WatchLine.book(ticker: token, served)
+                    if last[token] != line.key {
+                        last[token] = line.key
+                        print(line.json)
+                        flushStandardOutput()
+                    }
+                case let .lastTrade(trade) where trades:
+                    print("{\"type\":\"trade\",\"ticker\":\(WatchLine.quoted(trade.assetID)),\"price\":\(WatchLine.quoted(trade.price)),"
+                          + "\"size\":\(WatchLine.quoted(trade.size)),\"side\":\(WatchLine.quoted(trade.side)),\"ts_ms\":\(WatchLine.quoted(trade.timestamp))}")
+                    flushStandardOutput()
+                default:
+                    continue
+                }
+            }
+        }
+        await waitForShutdown(duration: duration)
+        await data.stop()
+        printer.cancel()
+        try? await client.transport.shutdown()
+        if let embedded { await embedded.stop() }
     }
 }
 
@@ -108,24 +158,33 @@ enum WatchLine {
     }
 }
 
-/// The in-process simulator used when there is no configuration: market data and (later) the demo
-/// trading venue, with a generated key and seeded synthetic activity.
+/// The in-process simulators used when there is no configuration: the Kalshi simulator as market-data and
+/// trading venue (a generated key), and the Polymarket simulator beside it (public data; paper fills on its
+/// books), both with seeded synthetic activity.
 enum EmbeddedVenue {
     struct Started: Sendable {
         let server: SimServer
         let credentials: KalshiCredentials
+        let polymarket: PolySimServer
         let activity: Task<Void, Never>
 
         func stop() async {
             activity.cancel()
             await server.stop()
+            await polymarket.stop()
         }
 
-        /// Points `config` at this simulator as both the market-data and the trading venue (paper, seeded).
+        /// Points `config` at these simulators: Kalshi as both the market-data and the trading venue, Polymarket
+        /// for its public data (paper, seeded).
         func configure(_ config: inout V3Config, seed: UInt64) {
             let venue = KalshiVenueConfig(apiURL: server.baseURL, webSocketURL: server.webSocketURL, credentials: credentials)
             config.data = venue
             config.trading = venue
+            var poly = PolymarketConfig()
+            poly.clobURL = polymarket.baseURL
+            poly.webSocketURL = polymarket.webSocketURL
+            poly.gammaURL = polymarket.gammaURL
+            config.polymarket = poly
             if config.paper.seed == nil { config.paper.seed = seed }
         }
     }
@@ -139,7 +198,15 @@ enum EmbeddedVenue {
         let activity = SyntheticActivity(exchange: exchange, seed: seed)
         await activity.seedBooks()
         let server = try await SimServer.start(exchange: exchange, keys: keys)
-        let task = Task { await activity.run(every: activityInterval, clock: ContinuousClock()) }
-        return Started(server: server, credentials: KalshiCredentials(keyID: keyID, privateKey: key), activity: task)
+        let polyExchange = PolySimExchange()
+        let polyActivity = PolySyntheticActivity(exchange: polyExchange, seed: seed)
+        await polyActivity.seedBooks()
+        let polymarket = try await PolySimServer.start(exchange: polyExchange)
+        let task = Task {
+            async let kalshi: Void = activity.run(every: activityInterval, clock: ContinuousClock())
+            async let poly: Void = polyActivity.run(every: activityInterval, clock: ContinuousClock())
+            _ = await (kalshi, poly)
+        }
+        return Started(server: server, credentials: KalshiCredentials(keyID: keyID, privateKey: key), polymarket: polymarket, activity: task)
     }
 }
