@@ -63,6 +63,17 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
+            name: "Polymarket",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "PolymarketWire", package: root),
+                .product(name: "Markets", package: root),
+            ],
+            path: "Benchmarks/Polymarket",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "MarketData",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

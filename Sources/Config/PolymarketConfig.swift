@@ -5,7 +5,7 @@ import PolymarketWire
 /// The Polymarket venue of a run (`POLY_*`): where its CLOB, channels and Gamma are, and, to send orders,
 /// the signing key, its signature type and funder, and the L2 API credentials (or none: derived through
 /// L1 at start-up). Market data is public: paper trading needs no key at all.
-public struct PolymarketConfig: Sendable, CustomStringConvertible {
+public struct PolymarketConfig: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public static let productionCLOB = "https://clob.polymarket.com"
     public static let productionWebSocket = "wss://ws-subscriptions-clob.polymarket.com/ws"
     public static let productionGamma = "https://gamma-api.polymarket.com"
@@ -39,6 +39,9 @@ public struct PolymarketConfig: Sendable, CustomStringConvertible {
         "Polymarket(clob \(clobURL.absoluteString), ws \(webSocketURL.absoluteString), gamma \(gammaURL.absoluteString), "
             + "signer \(signer.map { $0.address.checksummed } ?? "none"), key redacted)"
     }
+    public var debugDescription: String { description }
+    /// `dump` sees the description only: no field of a key or an API secret.
+    public var customMirror: Mirror { Mirror(self, children: ["redacted": description]) }
 
     /// Every `POLY_*` variable.
     public static let variables = [

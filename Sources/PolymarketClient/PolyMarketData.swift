@@ -29,9 +29,9 @@ public struct PolyMarketDataCounters: Sendable, Hashable {
 /// order manager as `MarketDataSource` (keyed by token id).
 ///
 /// A book is served only while it is known exact: every `price_change` is checked against the best
-/// prices it states and the book hash it carries; a disagreement, a change that cannot apply, or a lost
-/// connection makes the book stale until a fresh snapshot (the channel's `book`, or `GET /book` when a
-/// change disagrees) replaces it.
+/// prices it states, and the book hash the latest change carries is checked before the book is served;
+/// a disagreement, a change that cannot apply, or a lost connection makes the book stale until a fresh
+/// snapshot (the channel's `book`, or `GET /book` when a change disagrees) replaces it.
 public actor PolyMarketData: MarketDataSource {
     public let socket: PolyWebSocket
     public let client: PolymarketClient
@@ -43,8 +43,13 @@ public actor PolyMarketData: MarketDataSource {
     private var resyncing: Set<String> = []
     /// Tokens whose hashes this client cannot reproduce (see `hashUnverifiable`).
     private var skipHash: Set<String> = []
+    /// The hash the venue stated with a token's latest change, checked when the book is next served
+    /// (computing it costs the whole book; checking on use keeps a change's cost at a binary search).
+    private var unverified: [String: (timestamp: String, hash: String)] = [:]
     private var consumer: Task<Void, Never>?
     private var stopping = false
+    /// The fast reader of `price_change` frames, with the ids it has seen.
+    private var reader = PolyFastPriceChange()
     public private(set) var counters = PolyMarketDataCounters()
     private let logger: Logger
 
@@ -121,7 +126,15 @@ public actor PolyMarketData: MarketDataSource {
 
     public func book(_ ticker: String) async -> ServedBook {
         guard let book = books[ticker] else { return .unknown }
-        return fresh.contains(ticker) ? .fresh(book.orderBook, seq: book.version) : .stale
+        guard fresh.contains(ticker) else { return .stale }
+        if let stated = unverified.removeValue(forKey: ticker), !skipHash.contains(ticker), book.summary(timestamp: stated.timestamp).hash != stated.hash {
+            counters.inconsistencies += 1
+            logger.warning("polymarket book \(ticker.prefix(12))…: book hash disagrees with the venue's; stale, resynchronising")
+            markStale(ticker)
+            Task { await self.resync(ticker) }
+            return .stale
+        }
+        return .fresh(book.orderBook, seq: book.version)
     }
 
     /// The exact local book of a token (fresh or not).
@@ -147,7 +160,7 @@ public actor PolyMarketData: MarketDataSource {
 
     /// One frame of the market channel (also the entry point for tests and benchmarks).
     public func receive(_ data: Data) async {
-        if let change = PolyFastPriceChange.parse(data) {
+        if let change = reader.parse(data) {
             await apply(change)
             return
         }
@@ -182,6 +195,7 @@ public actor PolyMarketData: MarketDataSource {
         }
         books[snapshot.assetID] = book
         fresh.insert(snapshot.assetID)
+        unverified[snapshot.assetID] = (snapshot.timestamp, snapshot.hash)
         continuation.yield(.book(token: snapshot.assetID, .fresh(book.orderBook, seq: book.version)))
     }
 
@@ -189,19 +203,17 @@ public actor PolyMarketData: MarketDataSource {
         var touched: [String] = []
         var broken: [String: String] = [:]
         for change in message.priceChanges where fresh.contains(change.assetID) && broken[change.assetID] == nil {
-            guard var book = books[change.assetID] else { continue }
-            do {
-                try book.apply(change)
-            } catch {
+            guard books[change.assetID] != nil else { continue }
+            // Applied in place (a copy of the book would copy its levels on every change).
+            do { try books[change.assetID]?.apply(change) } catch {
                 broken[change.assetID] = error.description
                 continue
             }
-            books[change.assetID] = book
+            guard let book = books[change.assetID] else { continue }
             if !book.agrees(bestBid: change.bestBid, bestAsk: change.bestAsk) {
                 broken[change.assetID] = "best prices disagree with the venue's (bid \(change.bestBid ?? "-"), ask \(change.bestAsk ?? "-"))"
-            } else if let hash = change.hash, !skipHash.contains(change.assetID), isLast(change, in: message),
-                      book.summary(timestamp: message.timestamp).hash != hash {
-                broken[change.assetID] = "book hash disagrees with the venue's"
+            } else if let hash = change.hash {
+                unverified[change.assetID] = (message.timestamp, hash)  // the last change of a token in a message wins
             }
             if !touched.contains(change.assetID) { touched.append(change.assetID) }
         }
@@ -216,12 +228,8 @@ public actor PolyMarketData: MarketDataSource {
         }
     }
 
-    /// The hash a change carries is the book's after the whole message: check it on a token's last change.
-    private func isLast(_ change: PolyPriceChange, in message: PolyWSPriceChange) -> Bool {
-        message.priceChanges.last { $0.assetID == change.assetID } == change
-    }
-
     private func markStale(_ token: String) {
+        unverified[token] = nil
         if fresh.remove(token) != nil { continuation.yield(.book(token: token, .stale)) }
     }
 

@@ -253,7 +253,9 @@ public final class PolyTransport: Sendable {
             return data
         case 429:
             throw fail(.rateLimited)
-        case 400..<500, 503 where Self.isTradingDisabled(data):
+        case 503 where Self.isTradingDisabled(data):
+            fallthrough
+        case 400..<500:
             let message = (try? JSONDecoder().decode(PolyErrorBody.self, from: data))?.error ?? String(decoding: data.prefix(200), as: UTF8.self)
             throw fail(.rejected(status: status, message: message))
         default:

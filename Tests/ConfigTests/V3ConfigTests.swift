@@ -199,13 +199,18 @@ struct V3ConfigTests {
 @Suite("Secrets never appear in text")
 struct ConfigSecretTests {
     static let fullKeyID = "a952bcbe-ec3b-4b5b-b8f9-11dae589608c"
+    static let polyKey = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
 
     @Test("description, debugDescription, dump and the report redact keys")
     func redaction() throws {
         let values = ["ENVIRONMENT": "paper", "PAPER_TRADING": "false", "V3_HYBRID_MODE": "true",
-                      "KALSHI_API_KEY_ID": Self.fullKeyID, "KALSHI_PRIVATE_KEY_CONTENT": Keys.vectors.private_key_pkcs1_pem]
+                      "KALSHI_API_KEY_ID": Self.fullKeyID, "KALSHI_PRIVATE_KEY_CONTENT": Keys.vectors.private_key_pkcs1_pem,
+                      "POLY_CLOB_URL": "http://127.0.0.1:9", "POLY_WS_URL": "ws://127.0.0.1:9/ws", "POLY_GAMMA_URL": "http://127.0.0.1:9/gamma",
+                      "POLY_PRIVATE_KEY": Self.polyKey, "POLY_API_KEY": "0d4c1f6e-poly-key", "POLY_API_SECRET": "c2VjcmV0LXBvbHktc2VjcmV0",
+                      "POLY_API_PASSPHRASE": "passphrase-poly-secret"]
             .merging(Keys.data) { a, _ in a }
         let report = try load(values)
+        #expect(report.config.polymarket?.credentials != nil)
         var dumped = ""
         dump(report.config, to: &dumped)
         var dumpedReport = ""
@@ -217,6 +222,8 @@ struct ConfigSecretTests {
             #expect(!text.contains("9876-5432"), "data key id leaked")
             #expect(!text.contains(pemLine) && !text.contains(pkcs8Line), "private key leaked")
             #expect(!text.contains("BEGIN RSA PRIVATE KEY"))
+            #expect(!text.contains(Self.polyKey.dropFirst(2).prefix(16)), "Polymarket key leaked")
+            #expect(!text.contains("c2VjcmV0LXBvbHktc2VjcmV0") && !text.contains("passphrase-poly-secret"), "Polymarket API secret leaked")
         }
         #expect(report.rendered().contains("a952…"))
     }

@@ -40,7 +40,9 @@ struct PolyMarketDataTests {
 
         /// Whether the local book of `token` is fresh and equal, level for level, to the simulator's.
         func inSync(_ token: String) async -> Bool {
-            guard await data.isFresh(token), let local = await data.localBook(token), let truth = await sim.exchange.bookSummary(token: token) else { return false }
+            // Served (which checks the venue's latest hash), then compared level for level with the venue's.
+            guard case .fresh = await data.book(token), let local = await data.localBook(token),
+                  let truth = await sim.exchange.bookSummary(token: token) else { return false }
             let mine = local.summary(timestamp: truth.timestamp)
             return mine.bids == truth.bids && mine.asks == truth.asks
         }
@@ -83,6 +85,7 @@ struct PolyMarketDataTests {
         _ = await h.sim.exchange.cancelSynthetic(best)
         #expect(await eventually { await h.data.book(h.spec.yesToken).freshBook?.bestBid(.yes)?.price == price("0.30") })
         #expect(await h.data.book(h.spec.yesToken).freshBook?.bidSize(.yes, at: price("0.33")) == .zero)
+        #expect(await h.data.counters.inconsistencies == 0)
         await h.stop()
     }
 
@@ -94,7 +97,10 @@ struct PolyMarketDataTests {
         #expect(await eventually { await h.inSync(h.spec.yesToken) })
         h.sim.server.webSocketFaults.inject(.skipPriceChange)
         await h.sim.exchange.quote(h.spec.yesToken, .buy, price: price("0.25"), count: contracts("10"))  // missed
-        await h.sim.exchange.quote(h.spec.yesToken, .sell, price: price("0.40"), count: contracts("10"))  // disagrees (hash)
+        await h.sim.exchange.quote(h.spec.yesToken, .sell, price: price("0.40"), count: contracts("10"))  // its hash disagrees
+        #expect(await eventually { await h.data.localBook(h.spec.yesToken)?.bestAsk == 400_000 })
+        // The best prices agree; the hash does not: the book is not served.
+        #expect(await h.data.book(h.spec.yesToken) == .stale)
         #expect(await eventually { await h.data.counters.resyncs >= 1 })
         #expect(await eventually { await h.inSync(h.spec.yesToken) })
         let counters = await h.data.counters
@@ -110,6 +116,8 @@ struct PolyMarketDataTests {
         #expect(await eventually { await h.data.isFresh(h.spec.yesToken) })
         h.sim.server.webSocketFaults.inject(.corruptHash)
         await h.sim.exchange.quote(h.spec.yesToken, .buy, price: price("0.31"), count: contracts("12"))
+        #expect(await eventually { await h.data.localBook(h.spec.yesToken)?.bestBid == 310_000 })
+        #expect(await h.data.book(h.spec.yesToken) == .stale)
         #expect(await eventually { await h.data.counters.resyncs == 1 })
         #expect(await eventually { await h.inSync(h.spec.yesToken) })
         #expect(await h.data.counters.hashUnverifiable == 0)

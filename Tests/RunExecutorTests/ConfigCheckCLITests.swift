@@ -18,6 +18,16 @@ struct ConfigCheckCLITests {
         ])
     }
 
+    @Test("the Polymarket example names only Kalshi's production data key: paper trading on Polymarket needs no Polymarket credentials")
+    func polymarketExample() async throws {
+        let result = try await CLIProcess.runDetached(["config", "check", "--env-file", "env-examples/.env.polymarket.example"], workingDirectory: Self.root)
+        #expect(result.status == 2)
+        let problems = result.stderr.split(separator: "\n").filter { $0.hasPrefix("  - ") }
+        #expect(problems.map { String($0.dropFirst(4).prefix { $0 != ":" }) } == [
+            "KALSHI_DATA_API_KEY_ID", "KALSHI_DATA_PRIVATE_KEY_CONTENT or KALSHI_DATA_PRIVATE_KEY_PATH",
+        ], "\(result.stderr)")
+    }
+
     @Test("every example names only its missing credentials", arguments: [".env.paper.example", ".env.live.example"])
     func examples(file: String) async throws {
         let result = try await CLIProcess.runDetached(["config", "check", "--env-file", "env-examples/\(file)"], workingDirectory: Self.root)

@@ -380,7 +380,7 @@ public actor PolySimExchange {
         guard let condition = marketOfToken[token], let spec = specs[condition], let outcome = spec.outcome(of: token) else {
             return .failure(PolySimError(400, "Invalid order payload"))
         }
-        let digest = order.digest(domainSeparator: PolymarketExchange(negRisk: spec.negRisk).domain(chain: configuration.chain).separator)
+        let digest = order.digest(domainSeparator: PolymarketExchange(negRisk: spec.negRisk).separator(chain: configuration.chain))
         let id = Hex.encode(digest)
         guard EthereumSigner.recover(digest: digest, signature: signature) == order.signer else { return .failure(PolySimError(400, "invalid signature")) }
         guard order.signer == credentials.address else { return .failure(PolySimError(400, "the order signer address has to be the address of the API KEY")) }

@@ -3,17 +3,25 @@ import CSecp256k1
 /// An Ethereum address: 20 bytes, shown EIP-55 checksummed.
 public struct EthereumAddress: Hashable, Sendable, CustomStringConvertible {
     public let bytes: [UInt8]
+    /// EIP-55: a hex letter is uppercase where the matching nibble of keccak(lowercase hex) is ≥ 8.
+    /// Computed once (every order body and L2 request carries it).
+    public let checksummed: String
 
     public init?(bytes: [UInt8]) {
         guard bytes.count == 20 else { return nil }
         self.bytes = bytes
+        checksummed = Self.checksum(bytes)
     }
+
+    public static func == (lhs: EthereumAddress, rhs: EthereumAddress) -> Bool { lhs.bytes == rhs.bytes }
+    public func hash(into hasher: inout Hasher) { hasher.combine(bytes) }
 
     /// Parses `0x` + 40 hex digits. All-lowercase or all-uppercase is accepted as is; mixed case must be
     /// the EIP-55 checksum (a mistyped address is refused, not used).
     public init?(hex text: String) {
         guard text.utf8.count == 42, text.hasPrefix("0x") || text.hasPrefix("0X"), let bytes = Hex.decode(text), bytes.count == 20 else { return nil }
         self.bytes = bytes
+        checksummed = Self.checksum(bytes)
         let body = text.dropFirst(2)
         let mixed = body.contains(where: \.isUppercase) && body.contains(where: \.isLowercase)
         if mixed, checksummed != "0x" + body { return nil }
@@ -21,8 +29,7 @@ public struct EthereumAddress: Hashable, Sendable, CustomStringConvertible {
 
     public static let zero = EthereumAddress(bytes: [UInt8](repeating: 0, count: 20))!
 
-    /// EIP-55: a hex letter is uppercase where the matching nibble of keccak(lowercase hex) is ≥ 8.
-    public var checksummed: String {
+    private static func checksum(_ bytes: [UInt8]) -> String {
         let lower = Array(Hex.encode(bytes, prefix: false).utf8)
         let hash = Keccak256.hash(lower)
         var out: [UInt8] = [48, 120]
@@ -35,6 +42,13 @@ public struct EthereumAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// The 32-byte ABI word (left-padded).
     public var word: [UInt8] { [UInt8](repeating: 0, count: 12) + bytes }
+
+    /// Appends the 32-byte ABI word (12 zero bytes, then the address) to `words`.
+    @inline(__always)
+    public func appendWord(to words: inout [UInt8]) {
+        words.append(contentsOf: repeatElement(0, count: 12))
+        words += bytes
+    }
 
     public var description: String { checksummed }
 }
@@ -70,7 +84,7 @@ final class Secp256k1Context: @unchecked Sendable {
 /// A secp256k1 private key that signs 32-byte digests with recoverable ECDSA, as Ethereum does:
 /// 65 bytes `r ‖ s ‖ v` with `v = recid + 27` (libsecp256k1's default RFC 6979 nonce, byte-identical to
 /// eth-account). The key never appears in a description, an error or a log.
-public final class EthereumSigner: Sendable, CustomStringConvertible {
+public final class EthereumSigner: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     private let secret: [UInt8]
     public let address: EthereumAddress
     private let context = Secp256k1Context.shared
@@ -106,10 +120,11 @@ public final class EthereumSigner: Sendable, CustomStringConvertible {
         var signature = secp256k1_ecdsa_recoverable_signature()
         // Succeeds for every valid key (checked at init) and every digest with the default nonce function.
         _ = secp256k1_ecdsa_sign_recoverable(context.pointer, &signature, digest, secret, nil, nil)
-        var compact = [UInt8](repeating: 0, count: 64)
+        var compact = [UInt8](repeating: 0, count: 65)
         var recid: Int32 = 0
         _ = secp256k1_ecdsa_recoverable_signature_serialize_compact(context.pointer, &compact, &recid, &signature)
-        return compact + [UInt8(27 + recid)]
+        compact[64] = UInt8(27 + recid)
+        return compact
     }
 
     /// The address that signed `digest` with a 65-byte `r ‖ s ‖ v` signature (v 27/28 or 0/1), or `nil`.
@@ -130,6 +145,9 @@ public final class EthereumSigner: Sendable, CustomStringConvertible {
     }
 
     public var description: String { "EthereumSigner(\(address), key redacted)" }
+    public var debugDescription: String { description }
+    /// `dump` and the debugger see the address only.
+    public var customMirror: Mirror { Mirror(self, children: ["address": address.checksummed, "key": "redacted"]) }
 }
 
 extension StringProtocol {

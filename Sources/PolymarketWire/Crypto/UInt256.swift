@@ -69,6 +69,12 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
         return (UInt256(words: out), remainder)
     }
 
+    /// Appends the 32-byte big-endian ABI word to `bytes` (no intermediate arrays).
+    @inline(__always)
+    public func appendWord(to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: (limbs.3.bigEndian, limbs.2.bigEndian, limbs.1.bigEndian, limbs.0.bigEndian)) { bytes.append(contentsOf: $0) }
+    }
+
     /// The 32-byte big-endian ABI word.
     public var word: [UInt8] {
         words.reversed().flatMap { word in (0..<8).reversed().map { UInt8(truncatingIfNeeded: word >> (8 * UInt64($0))) } }
@@ -77,20 +83,38 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Fits in 64 bits: the value, else `nil`.
     public var uint64: UInt64? { limbs.1 == 0 && limbs.2 == 0 && limbs.3 == 0 ? limbs.0 : nil }
 
+    /// Decimal, in chunks of 19 digits (one 64-bit division per limb per chunk, no allocation but the text).
     public var description: String {
-        if self == .zero { return "0" }
-        var digits: [UInt8] = []
-        var value = self
-        while value != .zero {
-            let (quotient, remainder) = value.dividedReportingRemainder(by: 10)
-            digits.append(UInt8(remainder) + 48)
-            value = quotient
+        if let small = uint64 { return String(small) }
+        var value = limbs
+        var chunks: [UInt64] = []
+        chunks.reserveCapacity(5)
+        let base: UInt64 = 10_000_000_000_000_000_000
+        while value.0 != 0 || value.1 != 0 || value.2 != 0 || value.3 != 0 {
+            var remainder: UInt64 = 0
+            (value.3, remainder) = base.dividingFullWidth((remainder, value.3))
+            (value.2, remainder) = base.dividingFullWidth((remainder, value.2))
+            (value.1, remainder) = base.dividingFullWidth((remainder, value.1))
+            (value.0, remainder) = base.dividingFullWidth((remainder, value.0))
+            chunks.append(remainder)
         }
-        return String(decoding: digits.reversed(), as: UTF8.self)
+        var text = String(chunks.removeLast())
+        for chunk in chunks.reversed() {
+            let digits = String(chunk)
+            text += String(repeating: "0", count: 19 - digits.utf8.count) + digits
+        }
+        return text
     }
 
-    public static func == (lhs: UInt256, rhs: UInt256) -> Bool { lhs.words == rhs.words }
-    public func hash(into hasher: inout Hasher) { hasher.combine(words) }
+    public static func == (lhs: UInt256, rhs: UInt256) -> Bool {
+        lhs.limbs.0 == rhs.limbs.0 && lhs.limbs.1 == rhs.limbs.1 && lhs.limbs.2 == rhs.limbs.2 && lhs.limbs.3 == rhs.limbs.3
+    }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(limbs.0)
+        hasher.combine(limbs.1)
+        hasher.combine(limbs.2)
+        hasher.combine(limbs.3)
+    }
     public static func < (lhs: UInt256, rhs: UInt256) -> Bool {
         for (a, b) in zip(lhs.words.reversed(), rhs.words.reversed()) where a != b { return a < b }
         return false
@@ -99,18 +123,34 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
 
 /// Lowercase hexadecimal, with or without `0x`.
 public enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
-
     public static func encode(_ bytes: some Collection<UInt8>, prefix: Bool = true) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2 + 2)
-        if prefix { out += [48, 120] }
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        if let text = bytes.withContiguousStorageIfAvailable({ encode(UnsafeRawBufferPointer($0), prefix: prefix) }) { return text }
+        return Array(bytes).withUnsafeBytes { encode($0, prefix: prefix) }
     }
+
+    public static func encode(_ bytes: [UInt8], prefix: Bool = true) -> String { bytes.withUnsafeBytes { encode($0, prefix: prefix) } }
+
+    /// Written straight into the string's storage.
+    public static func encode(_ bytes: UnsafeRawBufferPointer, prefix: Bool = true) -> String {
+        let count = bytes.count * 2 + (prefix ? 2 : 0)
+        return String(unsafeUninitializedCapacity: count) { out in
+            var index = 0
+            if prefix {
+                out[0] = 48
+                out[1] = 120
+                index = 2
+            }
+            for byte in bytes {
+                out[index] = hexDigit(byte >> 4)
+                out[index + 1] = hexDigit(byte & 0x0F)
+                index += 2
+            }
+            return count
+        }
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 48 + nibble : 87 + nibble }
 
     /// Decodes hex (an optional `0x`, either case, an even number of digits); `nil` otherwise.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {

@@ -6,19 +6,54 @@ import Foundation
 /// element of an array. Keys may come in any order and unknown keys are skipped. Anything unexpected —
 /// another event, an escaped string, a malformed value — returns `nil` and the general decoder
 /// (`PolyWSEvent.parse`) takes over; it never accepts what the general decoder would reject.
-public enum PolyFastPriceChange {
-    public static func parse(_ data: Data) -> PolyWSPriceChange? {
-        data.withUnsafeBytes { raw -> PolyWSPriceChange? in
-            var reader = Reader(bytes: raw)
+public struct PolyFastPriceChange: Sendable {
+    /// Condition and token ids seen before, kept as strings so a frame naming them allocates nothing for
+    /// them (bounded: cleared past `capacity`).
+    private var interned: [UInt64: String] = [:]
+    private let capacity = 20_000
+
+    public init() {}
+
+    /// Reads one frame, reusing the strings of ids seen before.
+    public mutating func parse(_ data: Data) -> PolyWSPriceChange? {
+        if interned.count > capacity { interned.removeAll(keepingCapacity: true) }
+        // Moved into the reader and back (swapped, never shared), so inserting never copies the table.
+        return data.withUnsafeBytes { raw -> PolyWSPriceChange? in
+            var reader = Reader(bytes: raw, interned: [:])
+            swap(&reader.interned, &interned)
+            defer { swap(&reader.interned, &interned) }
             return reader.frame()
         }
+    }
+
+    /// Reads one frame without a cache.
+    public static func parse(_ data: Data) -> PolyWSPriceChange? {
+        var reader = PolyFastPriceChange()
+        return reader.parse(data)
     }
 
     private struct Reader {
         let bytes: UnsafeRawBufferPointer
         var index = 0
+        var interned: [UInt64: String]
 
-        init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+        init(bytes: UnsafeRawBufferPointer, interned: [UInt64: String]) {
+            self.bytes = bytes
+            self.interned = interned
+        }
+
+        /// A string value that names an id: the interned copy when these bytes were seen before.
+        mutating func id() -> String? {
+            guard let range = key() else { return nil }
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+            for offset in range { hash = (hash ^ UInt64(bytes[offset])) &* 0x0000_0100_0000_01B3 }
+            if let known = interned[hash], known.utf8.count == range.count, known.utf8.elementsEqual(UnsafeRawBufferPointer(rebasing: bytes[range])) {
+                return known
+            }
+            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            interned[hash] = text
+            return text
+        }
 
         mutating func skipSpace() {
             while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
@@ -51,6 +86,30 @@ public enum PolyFastPriceChange {
             return nil
         }
 
+        /// A key's byte range (a string without escapes), without making a `String` of it.
+        mutating func key() -> Range<Int>? {
+            guard expect(0x22) else { return nil }
+            let start = index
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == 0x22 {
+                    index += 1
+                    return start..<(index - 1)
+                }
+                if byte == 0x5C || byte < 0x20 { return nil }
+                index += 1
+            }
+            return nil
+        }
+
+        /// Whether the bytes in `range` are exactly `name`.
+        func equals(_ range: Range<Int>, _ name: StaticString) -> Bool {
+            guard range.count == name.utf8CodeUnitCount else { return false }
+            let expected = name.utf8Start
+            for offset in 0..<range.count where bytes[range.lowerBound + offset] != expected[offset] { return false }
+            return true
+        }
+
         /// Skips a string, number, literal, object or array (no escapes inside strings).
         mutating func skipValue(depth: Int = 0) -> Bool {
             guard depth < 16, let first = peek() else { return false }
@@ -62,7 +121,7 @@ public enum PolyFastPriceChange {
                 if expect(close) { return true }
                 while true {
                     if first == 0x7B {
-                        guard string() != nil, expect(0x3A) else { return false }
+                        guard key() != nil, expect(0x3A) else { return false }
                     }
                     guard skipValue(depth: depth + 1) else { return false }
                     if expect(0x2C) { continue }
@@ -90,14 +149,12 @@ public enum PolyFastPriceChange {
             var market: String?, timestamp: String?, type: String?, changes: [PolyPriceChange]?
             if expect(0x7D) { return nil }
             while true {
-                guard let key = string(), expect(0x3A) else { return nil }
-                switch key {
-                case "market": market = string()
-                case "timestamp": timestamp = string()
-                case "event_type": type = string()
-                case "price_changes": changes = changeList()
-                default: guard skipValue() else { return nil }
-                }
+                guard let key = key(), expect(0x3A) else { return nil }
+                if equals(key, "market") { market = id() }
+                else if equals(key, "timestamp") { timestamp = string() }
+                else if equals(key, "event_type") { type = string() }
+                else if equals(key, "price_changes") { changes = changeList() }
+                else { guard skipValue() else { return nil } }
                 if expect(0x2C) { continue }
                 guard expect(0x7D) else { return nil }
                 break
@@ -123,17 +180,15 @@ public enum PolyFastPriceChange {
             var asset: String?, price: String?, size: String?, side: String?, hash: String?, bestBid: String?, bestAsk: String?
             if expect(0x7D) { return nil }
             while true {
-                guard let key = string(), expect(0x3A) else { return nil }
-                switch key {
-                case "asset_id": asset = string()
-                case "price": price = string()
-                case "size": size = string()
-                case "side": side = string()
-                case "hash": hash = string()
-                case "best_bid": bestBid = string()
-                case "best_ask": bestAsk = string()
-                default: guard skipValue() else { return nil }
-                }
+                guard let key = key(), expect(0x3A) else { return nil }
+                if equals(key, "asset_id") { asset = id() }
+                else if equals(key, "price") { price = string() }
+                else if equals(key, "size") { size = string() }
+                else if equals(key, "side") { side = string() }
+                else if equals(key, "hash") { hash = string() }
+                else if equals(key, "best_bid") { bestBid = string() }
+                else if equals(key, "best_ask") { bestAsk = string() }
+                else { guard skipValue() else { return nil } }
                 if expect(0x2C) { continue }
                 guard expect(0x7D) else { return nil }
                 break

@@ -84,20 +84,22 @@ public struct PolyOrder: Hashable, Sendable {
 
     /// `keccak256(abi.encode(typehash, salt, maker, signer, tokenId, makerAmount, takerAmount, side, signatureType, timestamp, metadata, builder))`.
     public var structHash: [UInt8] {
-        var words = Self.typehash
-        words.reserveCapacity(12 * 32)
-        words += salt.word
-        words += maker.word
-        words += signer.word
-        words += tokenID.word
-        words += UInt256(makerAmount).word
-        words += UInt256(takerAmount).word
-        words += EIP712.word(side.rawValue)
-        words += EIP712.word(signatureType.rawValue)
-        words += UInt256(timestamp).word
-        words += metadata
-        words += builder
-        return Keccak256.hash(words)
+        withUnsafeTemporaryAllocation(byteCount: 12 * 32, alignment: 8) { buffer in
+            var writer = ABIWriter(buffer)
+            writer.bytes(Self.typehash)
+            writer.uint(salt)
+            writer.address(maker)
+            writer.address(signer)
+            writer.uint(tokenID)
+            writer.uint(UInt256(makerAmount))
+            writer.uint(UInt256(takerAmount))
+            writer.uint(UInt256(UInt64(side.rawValue)))
+            writer.uint(UInt256(UInt64(signatureType.rawValue)))
+            writer.uint(UInt256(timestamp))
+            writer.bytes(metadata)
+            writer.bytes(builder)
+            return Keccak256.hash(bytes: UnsafeRawBufferPointer(buffer))
+        }
     }
 
     /// The EIP-712 digest under `domain`: what is signed, and the order's id on the venue.
@@ -105,7 +107,7 @@ public struct PolyOrder: Hashable, Sendable {
 
     /// Signs the order for `exchange` on `chain`.
     public func signed(by signer: EthereumSigner, exchange: PolymarketExchange, chain: PolymarketChain = .polygon) -> SignedPolyOrder {
-        let digest = digest(domainSeparator: exchange.domain(chain: chain).separator)
+        let digest = digest(domainSeparator: exchange.separator(chain: chain))
         return SignedPolyOrder(order: self, signature: signer.sign(digest: digest), orderHash: digest, exchange: exchange)
     }
 }
