@@ -47,12 +47,19 @@ public struct PolyFastPriceChange: Sendable {
             guard let range = key() else { return nil }
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
             for offset in range { hash = (hash ^ UInt64(bytes[offset])) &* 0x0000_0100_0000_01B3 }
-            if let known = interned[hash], known.utf8.count == range.count, known.utf8.elementsEqual(UnsafeRawBufferPointer(rebasing: bytes[range])) {
-                return known
-            }
+            if let known = interned[hash], known.utf8.count == range.count, same(known, range) { return known }
             let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
             interned[hash] = text
             return text
+        }
+
+        /// Whether `text` is the bytes in `range` (compared in place: native strings are contiguous UTF-8).
+        func same(_ text: String, _ range: Range<Int>) -> Bool {
+            let compared = text.utf8.withContiguousStorageIfAvailable { stored -> Bool in
+                guard let base = bytes.baseAddress, let storedBase = stored.baseAddress else { return stored.isEmpty }
+                return memcmp(storedBase, base + range.lowerBound, range.count) == 0
+            }
+            return compared ?? text.utf8.elementsEqual(UnsafeRawBufferPointer(rebasing: bytes[range]))
         }
 
         mutating func skipSpace() {
