@@ -118,10 +118,12 @@ let package = Package(
         .target(name: "KalshiVenue", dependencies: ["Execution", "Markets", "KalshiWire", "TradingClient"], swiftSettings: strict),
         // The Polymarket adapter: its executor and reconciliation over PolymarketClient.
         .target(name: "PolymarketVenue", dependencies: ["Execution", "Markets", "PolymarketWire", "PolymarketClient"], swiftSettings: strict),
+        // Cross-venue arbitrage: legs, arb signals, the two-leg engine, pairs and the detector (venue-neutral).
+        .target(name: "Arbitrage", dependencies: ["Markets", "Execution"], swiftSettings: strict),
         .target(
             name: "Coordinator",
             dependencies: [
-                "Markets", "Config", "DataClient", "TradingClient", "Execution", "KalshiVenue", "KalshiWire",
+                "Markets", "Config", "DataClient", "TradingClient", "Execution", "KalshiVenue", "KalshiWire", "Arbitrage",
                 "PolymarketWire", "PolymarketClient", "PolymarketVenue",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -146,7 +148,7 @@ let package = Package(
         .executableTarget(
             name: "RunExecutor",
             dependencies: [
-                "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient", "TradingClient", "Execution", "KalshiVenue", "PolymarketWire", "PolymarketClient", "PolymarketVenue",
+                "Arbitrage", "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient", "TradingClient", "Execution", "KalshiVenue", "PolymarketWire", "PolymarketClient", "PolymarketVenue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -127,6 +127,11 @@ extension V3Config {
         config.signals.maxAge = .milliseconds(reader.integer("SIGNAL_MAX_AGE_MS", default: 5_000, range: 1...86_400_000, unit: " ms"))
         config.signals.inboxCapacity = reader.integer("SIGNAL_INBOX_CAPACITY", default: 10_000, range: 1...1_000_000)
         config.signals.maxLineBytes = reader.integer("SIGNAL_MAX_LINE_BYTES", default: 65_536, range: 256...16_777_216, unit: " bytes")
+        config.arbitrage.minProfit = reader.dollars("MIN_ARB_PROFIT", default: config.arbitrage.minProfit)
+        config.arbitrage.maxAge = .milliseconds(reader.integer("ARB_MAX_AGE_MS", default: 500, range: 1...60_000, unit: " ms"))
+        config.arbitrage.pairsFile = reader.string("PAIRS_FILE")
+        config.arbitrage.dryRun = reader.bool("ARB_DRY_RUN", default: false)
+        config.arbitrage.maxContracts = Int64(reader.integer("ARB_MAX_CONTRACTS", default: 10, range: 1...100_000))
         config.admin.port = reader.integer("ADMIN_PORT", default: config.admin.port, range: 0...65_535)
         config.admin.tokenFile = reader.string("ADMIN_TOKEN_FILE") ?? {
             reader.record("ADMIN_TOKEN_FILE", config.admin.tokenFile)

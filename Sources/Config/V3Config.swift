@@ -62,6 +62,21 @@ public struct SignalIntakeSettings: Sendable, Hashable {
     public init() {}
 }
 
+/// Cross-venue arbitrage.
+public struct ArbitrageSettings: Sendable, Hashable {
+    /// `MIN_ARB_PROFIT`: least profit per contract after both venues' fees.
+    public var minProfit = Dollars(micros: 10_000)
+    /// `ARB_MAX_AGE_MS`: an arb older than this when its legs would go is aborted.
+    public var maxAge: Duration = .milliseconds(500)
+    /// `PAIRS_FILE`: the pairs the detector watches (JSON or TOML); no detector without it.
+    public var pairsFile: String?
+    /// `ARB_DRY_RUN`: run every check, send nothing.
+    public var dryRun = false
+    /// `ARB_MAX_CONTRACTS`: most contracts the detector puts in one arb.
+    public var maxContracts: Int64 = 10
+    public init() {}
+}
+
 /// The admin HTTP API (status, halt/resume, metrics), bound to 127.0.0.1.
 public struct AdminSettings: Sendable, Hashable {
     public var port = 8089
@@ -104,6 +119,7 @@ public struct V3Config: Sendable {
     /// venue still has no such order this long after it was made (until then it stays unresolved).
     public var absentWindow: Duration = .seconds(60)
     public var signals = SignalIntakeSettings()
+    public var arbitrage = ArbitrageSettings()
     public var admin = AdminSettings()
     /// The Polymarket venue, when any `POLY_*` variable is set (or the embedded default runs its simulator).
     public var polymarket: PolymarketConfig?
@@ -137,6 +153,7 @@ public struct V3Config: Sendable {
         "JOURNAL_PATH", "PAPER_FILL_MODEL", "PAPER_SEED", "PAPER_STARTING_CASH", "FILL_DETECTION",
         "ORDER_TIMEOUT_SECONDS", "KALSHI_RATE_TIER", "ORDER_PRESIGN_MAX_AGE_MS", "ADMIN_PORT", "ADMIN_TOKEN_FILE", "POSITION_DRIFT_THRESHOLD",
         "ORDER_ABSENT_WINDOW_SECONDS", "SIGNAL_MAX_AGE_MS", "SIGNAL_INBOX_CAPACITY", "SIGNAL_MAX_LINE_BYTES",
+        "MIN_ARB_PROFIT", "ARB_MAX_AGE_MS", "PAIRS_FILE", "ARB_DRY_RUN", "ARB_MAX_CONTRACTS",
     ] + PolymarketConfig.variables
 
     /// Variables that choose where orders go and where data comes from. With none of them set the run uses

@@ -15,6 +15,8 @@ public struct PolymarketConnection: Sendable {
     public let market: PolyMarketData
     public let paper: PaperExecutor<ContinuousClock>?
     public let live: PolymarketExecutor<ContinuousClock>?
+    /// How the account signs (its balance is read under it).
+    public var signatureType: PolySignatureType = .eoa
 
     /// The adapter the run registers for `.polymarket`.
     public var adapter: VenueRouter.Adapter? { live ?? paper }
@@ -62,7 +64,8 @@ public struct PolymarketConnection: Sendable {
         await live.start()
         await client.transport.warmUp()
         log("polymarket executor: signer \(signer.address.checksummed), signature type \(config.signatureType.rawValue), funder \(builder.funder.checksummed)")
-        return PolymarketConnection(client: client, gamma: gamma, directory: directory, market: market, paper: nil, live: live)
+        return PolymarketConnection(client: client, gamma: gamma, directory: directory, market: market, paper: nil, live: live,
+                                    signatureType: config.signatureType)
     }
 
     /// The market of a Polymarket token as the core sees it: the instrument is the market's YES token;
@@ -71,7 +74,8 @@ public struct PolymarketConnection: Sendable {
         guard let info = try? await directory.info(token) else { return nil }
         return ListedMarket(platform: .polymarket, ticker: info.yesToken, eventTicker: info.conditionID, isOpen: !info.closed,
                             status: info.closed ? "closed" : "open", grid: info.grid, fees: info.fees,
-                            sideFlipped: info.outcome(of: token) == .no)
+                            sideFlipped: info.outcome(of: token) == .no,
+                            minimumSize: info.minimumSize.map { Contracts(hundredths: ($0.micros + 9_999) / 10_000) })
     }
 
     /// Subscribes a token's book and waits (up to `timeout`) until it is fresh.
@@ -103,19 +107,4 @@ public struct PolymarketConnection: Sendable {
         try? await client.transport.shutdown()
         try? await gamma.shutdown()
     }
-}
-
-/// A market as the run's checks and orders need it, whatever its venue.
-public struct ListedMarket: Sendable, Hashable {
-    public var platform: Platform
-    /// The instrument orders and positions are kept under (a Kalshi ticker; a Polymarket market's YES token).
-    public var ticker: String
-    /// What per-event limits group by (a Kalshi event; a Polymarket condition).
-    public var eventTicker: String
-    public var isOpen: Bool
-    public var status: String
-    public var grid: PriceGrid
-    public var fees: FeeSchedule
-    /// The name given was the market's other outcome (a Polymarket NO token): its YES is this market's NO.
-    public var sideFlipped = false
 }

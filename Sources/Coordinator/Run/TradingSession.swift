@@ -1,3 +1,4 @@
+import Arbitrage
 import Config
 import DataClient
 import Execution
@@ -5,6 +6,7 @@ import Foundation
 import Logging
 import KalshiWire
 import Markets
+import PolymarketVenue
 import ServiceLifecycle
 import TradingClient
 
@@ -28,7 +30,76 @@ public struct RunError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// The arbitrage side of a run: the engine arb signals go to, and the detector when pairs are given.
+struct RunArbitrage {
+    let engine: ArbEngine
+    let detector: ArbDetector?
+}
+
+/// The detector compares the pairs' books until the group shuts down.
+struct ArbDetectorService: Service {
+    let detector: ArbDetector
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await detector.run() }
+    }
+}
+
 extension TradingSession {
+    /// The engine (legs through the execution service), fed by the inbox's arb signals; the detector over
+    /// `PAIRS_FILE`'s pairs (and the embedded simulators'), each pair checked at start: its Kalshi market
+    /// listed, its Polymarket YES and NO tokens those the venue's outcome labels name.
+    func startArbitrage(_ venues: Venues, service: ExecutionService, inbox: SignalInbox, books: BookWatcher) async throws -> RunArbitrage {
+        let arbVenues = ArbVenuesOfRun(venues: venues, watcher: books)
+        var settings = ArbSettings()
+        settings.minProfit = config.arbitrage.minProfit
+        settings.maxAge = config.arbitrage.maxAge
+        settings.dryRun = config.arbitrage.dryRun
+        let runID = "arb" + String(UInt64(Date().timeIntervalSince1970 * 1_000), radix: 36)
+        let engine = ArbEngine(legs: ServiceLegExecutor(service: service, venues: arbVenues, runID: runID), venues: arbVenues, journal: service.journal,
+                               settings: settings, log: log)
+        await inbox.onArb { await engine.submit($0) }
+        var pairs = embeddedPairs
+        if let path = config.arbitrage.pairsFile {
+            do {
+                let loaded = try PairsFile.load(path: path)
+                loaded.warnings.forEach { log("warning: \($0)") }
+                pairs += loaded.pairs
+            } catch {
+                throw RunError(description: error.description, isConfiguration: true)
+            }
+        }
+        guard !pairs.isEmpty else { return RunArbitrage(engine: engine, detector: nil) }
+        guard let polymarket = venues.polymarket else {
+            throw RunError(description: "PAIRS_FILE: the detector needs a Polymarket venue (set POLY_CLOB_URL, POLY_WS_URL, POLY_GAMMA_URL)",
+                           isConfiguration: true)
+        }
+        for pair in pairs {
+            guard await venues.dataCatalog.info(pair.kalshiTicker) != nil else {
+                throw RunError(description: "pair \(pair.pairID): Kalshi market \(pair.kalshiTicker) is not listed", isConfiguration: true)
+            }
+            let info: PolyTokenInfo
+            do { info = try await polymarket.directory.info(pair.polyYesToken) } catch {
+                throw RunError(description: "pair \(pair.pairID): Polymarket token \(pair.polyYesToken.prefix(24))… is unknown (\(error))", isConfiguration: true)
+            }
+            // Orientation mistakes lose both legs: the YES token is the one the venue labels Yes, never an array position.
+            guard info.yesToken == pair.polyYesToken, info.noToken == pair.polyNoToken else {
+                throw RunError(description: "pair \(pair.pairID): poly_yes_token/poly_no_token do not match the venue's outcome labels "
+                               + "(Yes is \(info.yesToken.prefix(24))…, No is \(info.noToken.prefix(24))…)", isConfiguration: true)
+            }
+        }
+        try await venues.market.watchBooks(pairs.map(\.kalshiTicker))
+        await polymarket.market.subscribe(pairs.map(\.polyYesToken))
+        var detectorSettings = ArbDetector.Settings()
+        detectorSettings.minProfit = config.arbitrage.minProfit
+        detectorSettings.maxContracts = config.arbitrage.maxContracts
+        let detector = ArbDetector(pairs: pairs, venues: arbVenues, settings: detectorSettings, busy: { await engine.isBusy($0) },
+                                   emit: { arb in await inbox.submit(arb: arb) })
+        log("arbitrage detector: \(pairs.count) pair(s) (\(pairs.map(\.pairID).joined(separator: ", "))), minimum profit "
+            + "\(config.arbitrage.minProfit.wireString) per contract after fees" + (config.arbitrage.dryRun ? ", DRY RUN (nothing sent)" : ""))
+        return RunArbitrage(engine: engine, detector: detector)
+    }
+
     /// Signals an earlier run accepted and never executed: re-queued while younger than the maximum age,
     /// recorded as expired otherwise; one that already has orders (the run stopped mid-execution) is not
     /// traded again (its orders were reconciled).
@@ -61,6 +132,7 @@ extension TradingSession {
 /// What a finished run reports.
 public struct RunSummary: Sendable {
     public var stats: LoopStats
+    public var arbs: ArbStats
     public var cancelledAtShutdown: Int
     public var haltReason: String?
     public var latency: [LatencyStage: LatencySummary]
@@ -76,9 +148,12 @@ public final class TradingSession: Sendable {
     private let log: @Sendable (String) -> Void
     /// Told the admin API's endpoint once it listens (the journal lock names it for other commands).
     private let adminReady: @Sendable (String) -> Void
+    /// Pairs the detector watches besides `PAIRS_FILE`'s (the embedded simulators' pairs).
+    private let embeddedPairs: [MarketPair]
 
     public init(config: V3Config, plan: RunPlan, origin: SignalOrigin, log: @escaping @Sendable (String) -> Void,
-                adminReady: @escaping @Sendable (String) -> Void = { _ in }) {
+                adminReady: @escaping @Sendable (String) -> Void = { _ in }, embeddedPairs: [MarketPair] = []) {
+        self.embeddedPairs = embeddedPairs
         self.config = config
         self.plan = plan
         self.origin = origin
@@ -179,6 +254,7 @@ public final class TradingSession: Sendable {
         loopSettings.maxSignalsPerCycle = config.loop.maxSignalsPerCycle
         let loop = ExecutionLoop(inbox: inbox, service: service, catalog: venues.tradingCatalog, synthetic: synthetic, settings: loopSettings,
                                  log: log, books: synthetic == nil ? books : nil)
+        let arbitrage = try await startArbitrage(venues, service: service, inbox: inbox, books: books)
         let paperMode = plan.mode == .paper
         let polymarket = venues.polymarket
         let desk = ManualOrderDesk(service: service, catalog: venues.tradingCatalog, polymarket: polymarket) { platform, ticker in
@@ -197,6 +273,7 @@ public final class TradingSession: Sendable {
         logger.logLevel = .warning
         var polymarketServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let polymarket { polymarketServices.append(.init(service: PolymarketFeedService(polymarket: polymarket, log: log))) }
+        if let detector = arbitrage.detector { polymarketServices.append(.init(service: ArbDetectorService(detector: detector))) }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: polymarketServices + [
             .init(service: MarketFeedService(market: market, catalog: venues.tradingCatalog, paper: venues.paper, service: service, board: board,
                                              metrics: venues.metrics, log: log)),
@@ -210,6 +287,8 @@ public final class TradingSession: Sendable {
         ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do { try await group.run() } catch where !(error is CancellationError) { log("service group ended: \(error)") } catch {}
         reader?.cancel()
+        // Arbs in flight finish (their legs and any close) before resting orders are cancelled.
+        await arbitrage.engine.drain()
         await books.stop()
 
         await move(.shuttingDown)
@@ -223,7 +302,7 @@ public final class TradingSession: Sendable {
         await move(.stopped)
         var latency: [LatencyStage: LatencySummary] = [:]
         for stage in LatencyStage.allCases { latency[stage] = service.metrics.summary(stage) }
-        return RunSummary(stats: await loop.currentStats(), cancelledAtShutdown: cancelled,
+        return RunSummary(stats: await loop.currentStats(), arbs: await arbitrage.engine.stats, cancelledAtShutdown: cancelled,
                           haltReason: await service.haltReason, latency: latency)
     }
 }

@@ -1,3 +1,4 @@
+import Arbitrage
 import DataClient
 import Execution
 import Foundation
@@ -66,6 +67,10 @@ public actor SignalInbox {
     public private(set) var notTraded = 0
     public private(set) var lastProblem: String?
     private var arrival: (@Sendable () -> Void)?
+    /// Where accepted arb signals go (the arbitrage engine): `false` when it has no room.
+    private var arbSink: (@Sendable (ArbSignal) async -> Bool)?
+    /// Arb signals accepted (journaled and handed to the engine).
+    public private(set) var arbsReceived = 0
 
     public init(settings: Settings = Settings(), store: (any SignalStore)? = nil,
                 wallNanoseconds: @escaping @Sendable () -> Int64 = ExecutionService.systemWallClock) {
@@ -77,15 +82,19 @@ public actor SignalInbox {
     /// Called on every arrival (the execution loop wakes at once instead of waiting for its cycle).
     public func onArrival(_ handler: @escaping @Sendable () -> Void) { arrival = handler }
 
+    /// Arb signals (`"type":"arb"`) go to `sink` once journaled; without one they are refused.
+    public func onArb(_ sink: @escaping @Sendable (ArbSignal) async -> Bool) { arbSink = sink }
+
     /// Signals waiting now.
     public var waiting: Int { pending.count }
 
     /// Parses and accepts JSON lines (comments and blank lines skipped). Valid signals are journaled
     /// in one transaction, then queued; every other line is reported with its number.
     @discardableResult
-    public func submit(_ lines: [SignalLine]) -> SignalIntake {
+    public func submit(_ lines: [SignalLine]) async -> SignalIntake {
         var intake = SignalIntake()
         var parsed: [(line: Int, signal: Signal)] = []
+        var arbs: [(line: Int, arb: ArbSignal)] = []
         let now = wallNanoseconds(), arrived = ContinuousClock.now
         for line in lines {
             switch line {
@@ -94,6 +103,17 @@ public actor SignalInbox {
             case let .text(number, text):
                 let trimmed = text.trimmingCharacters(in: .whitespaces)
                 if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+                if ArbSignal.isArb(trimmed) {
+                    do {
+                        var arb = try ArbSignal(jsonLine: trimmed)
+                        arb.receivedNanoseconds = now
+                        arb.arrivedAt = arrived
+                        arbs.append((number, arb))
+                    } catch {
+                        intake.malformed.append(SignalParseError(line: number, reason: error.description))
+                    }
+                    continue
+                }
                 do {
                     var signal = try Signal(jsonLine: trimmed, lineNumber: number)
                     signal.receivedNanoseconds = now
@@ -106,6 +126,7 @@ public actor SignalInbox {
         }
         malformed += intake.malformed.count
         accept(parsed, into: &intake)
+        if !arbs.isEmpty { await accept(arbs, into: &intake) }
         if let problem = intake.malformed.last ?? intake.refused.last { lastProblem = problem.description }
         return intake
     }
@@ -169,6 +190,60 @@ public actor SignalInbox {
             }
         }
         if queued, wake { arrival?() }
+    }
+
+    /// Accepts an arb made in this process (the detector): journaled like any other, then handed on.
+    @discardableResult
+    public func submit(arb: ArbSignal) async -> SignalIntake {
+        var intake = SignalIntake()
+        await accept([(0, arb)], into: &intake)
+        return intake
+    }
+
+    /// Journals arb signals (deduplicated by `arb_id`, across restarts) and hands each to the engine; one
+    /// the engine has no room for is marked refused in the journal and reported.
+    private func accept(_ arbs: [(line: Int, arb: ArbSignal)], into intake: inout SignalIntake) async {
+        guard let sink = arbSink else {
+            for entry in arbs {
+                refused += 1
+                intake.refused.append(SignalParseError(line: entry.line, reason: "arb \(Signal.quoted(entry.arb.arbID)) refused: this run has no arbitrage engine"))
+            }
+            return
+        }
+        var accepted = Array(repeating: true, count: arbs.count)
+        if let store {
+            let records = arbs.map {
+                Journal.AcceptedSignal(id: $0.arb.journalID, receivedNanoseconds: $0.arb.receivedNanoseconds, payload: $0.arb.payload,
+                                       shouldTrade: true, status: "accepted")
+            }
+            do { accepted = try store.accept(records) } catch {
+                refused += arbs.count
+                for entry in arbs {
+                    intake.refused.append(SignalParseError(line: entry.line, reason: "arb \(Signal.quoted(entry.arb.arbID)) refused: "
+                                                            + "the journal could not record it (\(error))"))
+                }
+                return
+            }
+        }
+        for (entry, isNew) in zip(arbs, accepted) {
+            guard isNew else {
+                duplicates += 1
+                intake.refused.append(SignalParseError(line: entry.line, reason: "arb_id \(Signal.quoted(entry.arb.arbID)) was already accepted; "
+                                                        + "refused (an arb trades at most once, across restarts)"))
+                continue
+            }
+            guard await sink(entry.arb) else {
+                refused += 1
+                intake.inboxFull = true
+                (store as? Journal).map { try? $0.setSignalStatus([entry.arb.journalID], "refused") }
+                intake.refused.append(SignalParseError(line: entry.line, reason: "arb \(Signal.quoted(entry.arb.arbID)) refused: the arbitrage engine "
+                                                        + "is full; send it again later"))
+                continue
+            }
+            received += 1
+            arbsReceived += 1
+            intake.accepted += 1
+        }
     }
 
     /// Queues signals an earlier run accepted and never executed (they are journaled already).

@@ -45,6 +45,9 @@ public actor SyntheticActivity {
     private func pick(_ upper: Int) -> Int { Int(random.next() % UInt64(max(upper, 1))) }
 
     /// Seeds every market with a few levels on each side.
+    /// Where makers centre a market's quotes now.
+    public func fairPrice(_ ticker: String) -> Price? { fair[ticker] }
+
     public func seedBooks(levels: Int = 5) async {
         await prepare()
         for ticker in tickers {

@@ -9,6 +9,11 @@ public actor PolySyntheticActivity {
     private var random: SplitMix64
     private var fair: [String: Price] = [:]
     private var specs: [PolySimMarketSpec] = []
+    /// The paired Kalshi market's fair price, when this activity follows it (the embedded default).
+    private var reference: (@Sendable (String) async -> Price?)?
+    /// Per market, how far (in ticks) the fair price sits from the reference's: a seeded walk, so the
+    /// paired books drift apart and together and arbitrage opens and closes.
+    private var gap: [String: Int] = [:]
 
     public init(exchange: PolySimExchange, seed: UInt64) {
         self.exchange = exchange
@@ -20,6 +25,14 @@ public actor PolySyntheticActivity {
         specs = await exchange.markets
         for spec in specs { fair[spec.conditionID] = spec.fairPrice }
     }
+
+    /// Centres paired markets on `reference` (a Kalshi market's fair price) plus a drifting gap of up to
+    /// `maxGapTicks` ticks either way.
+    public func follow(maxGapTicks: Int = 8, _ reference: @escaping @Sendable (String) async -> Price?) {
+        self.reference = reference
+        self.maxGapTicks = maxGapTicks
+    }
+    private var maxGapTicks = 8
 
     private func pick(_ upper: Int) -> Int { Int(random.next() % UInt64(max(upper, 1))) }
 
@@ -42,8 +55,8 @@ public actor PolySyntheticActivity {
         switch pick(100) {
         case 0..<50: await quote(spec, buy: pick(2) == 0, ticksAway: 1 + pick(5))
         case 50..<75: await cancelOne(spec)
-        case 75..<95: await cross(spec)
-        default: drift(spec)
+        case 75..<(reference == nil ? 95 : 85): await cross(spec)
+        default: await drift(spec)
         }
     }
 
@@ -82,7 +95,18 @@ public actor PolySyntheticActivity {
         await exchange.syntheticTake(token, buy ? .buy : .sell, price: price, count: count)
     }
 
-    private func drift(_ spec: PolySimMarketSpec) {
+    private func drift(_ spec: PolySimMarketSpec) async {
+        if let reference, let paired = spec.pairedKalshiTicker, let base = await reference(paired) {
+            let moved = max(-maxGapTicks, min(maxGapTicks, (gap[spec.conditionID] ?? 0) + pick(7) - 3))
+            gap[spec.conditionID] = moved
+            if let centre = stepped(base, ticks: moved, tick: spec.tick), centre.micros >= 50_000, centre.micros <= 950_000 {
+                fair[spec.conditionID] = centre
+                // Makers re-quote at once around the new centre.
+                await quote(spec, buy: true, ticksAway: 1)
+                await quote(spec, buy: false, ticksAway: 1)
+            }
+            return
+        }
         guard let center = fair[spec.conditionID], let moved = stepped(center, ticks: pick(2) == 0 ? 1 : -1, tick: spec.tick),
               moved.micros >= 50_000, moved.micros <= 950_000 else { return }
         fair[spec.conditionID] = moved

@@ -172,7 +172,14 @@ extension Journal {
     /// breaker's daily loss and losing streak are rebuilt from at start-up.
     public func realizedResults(since nanoseconds: Int64) throws -> [RealizedResult] {
         try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT ts_ns, ticker, pnl_micros FROM realized_pnl WHERE ts_ns >= ? ORDER BY id", arguments: [nanoseconds]).map {
+            // Exposure an arbitrage left open counts as a loss from the moment it was left (as the breaker counted it).
+            try Row.fetchAll(db, sql: """
+                SELECT ts_ns, ticker, pnl_micros FROM (
+                    SELECT id AS n, 0 AS k, ts_ns, ticker, pnl_micros FROM realized_pnl WHERE ts_ns >= ?
+                    UNION ALL SELECT 0 AS n, 1 AS k, decided_ns AS ts_ns, pair_id AS ticker, -exposure_micros AS pnl_micros FROM arbs
+                        WHERE exposure_micros > 0 AND decided_ns >= ?)
+                ORDER BY ts_ns, k, n
+                """, arguments: [nanoseconds, nanoseconds]).map {
                 RealizedResult(nanoseconds: $0["ts_ns"], ticker: $0["ticker"], pnl: Dollars(micros: $0["pnl_micros"]))
             }
         }

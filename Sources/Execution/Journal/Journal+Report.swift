@@ -85,7 +85,25 @@ public struct JournalReport: Sendable, Codable {
         public var days: [DayPnL]
     }
 
+    /// One arbitrage: its legs, what came of it, what it made.
+    public struct ArbLine: Sendable, Codable {
+        public var arbID: String
+        public var pairID: String
+        public var description: String
+        /// `filled`, `mismatch_closed`, `exposure_left`, `aborted` or `denied`.
+        public var outcome: String
+        public var reason: String
+        public var legs: [JournalArb.Leg]
+        public var closes: [JournalArb.Leg]
+        public var realizedPnl: String
+        public var exposure: String
+        /// When it was decided (ISO 8601, UTC).
+        public var time: String
+    }
+
     public var pnl: PnL
+    /// The most recent arbitrages, newest first.
+    public var arbs: [ArbLine]
     public var orders: [OrderLine]
     public var orderCount: Int
     public var filledOrderCount: Int
@@ -259,8 +277,13 @@ extension Journal {
             }
             var denials: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT code, COUNT(*) AS n FROM denials GROUP BY code") { denials[row["code"]] = row["n"] }
+            let arbs = try Self.arbs(db, limit: limit).map {
+                JournalReport.ArbLine(arbID: $0.arbID, pairID: $0.pairID, description: $0.description, outcome: $0.outcome.rawValue, reason: $0.reason,
+                                      legs: $0.legs, closes: $0.closes, realizedPnl: $0.realizedPnl.wireString, exposure: $0.exposure.wireString,
+                                      time: Self.isoDate($0.decidedNanoseconds, time: true))
+            }
             return JournalReport(
-                pnl: try pnl(db, currentBooks: currentBooks), orders: orders, orderCount: count, filledOrderCount: filled, fillRate: sent == 0 ? 0 : Double(filled) / Double(sent),
+                pnl: try pnl(db, currentBooks: currentBooks), arbs: arbs, orders: orders, orderCount: count, filledOrderCount: filled, fillRate: sent == 0 ? 0 : Double(filled) / Double(sent),
                 cashFlow: Dollars(micros: totals?["cash"] ?? 0).wireString, fees: Dollars(micros: totals?["fees"] ?? 0).wireString,
                 meanDivergence: divergence.count == 0 ? nil : Dollars(micros: divergence.sum / divergence.count).wireString,
                 positions: positions, denials: denials, latencies: latencies)

@@ -203,6 +203,7 @@ public final class Journal: Sendable {
                 """)
             try rebuildLedgers(db)
         }
+        registerArbMigration(&migrator)
         return migrator
     }
 

@@ -8,12 +8,16 @@ public struct BreakerOrder: Sendable, Hashable {
     public var positionChange: Contracts
     /// Money at risk if filled (what a buyer pays).
     public var risk: Dollars
+    /// Closes exposure left by a leg that over-filled: when it only reduces the market's position, only a
+    /// manual halt stops it (rate, gap, daily and loss limits exist to stop new risk, not its unwinding).
+    public var closing: Bool
 
-    public init(ticker: String, eventTicker: String, positionChange: Contracts, risk: Dollars) {
+    public init(ticker: String, eventTicker: String, positionChange: Contracts, risk: Dollars, closing: Bool = false) {
         self.ticker = ticker
         self.eventTicker = eventTicker
         self.positionChange = positionChange
         self.risk = risk
+        self.closing = closing
     }
 
     public var contracts: Contracts { positionChange.magnitude }
@@ -156,20 +160,72 @@ public struct CircuitBreaker: Sendable {
         return result
     }
 
-    private mutating func evaluate(_ order: BreakerOrder, nowMs: Int64) -> Result<Void, BreakerDenial> {
+    /// Whether `order` closes exposure: marked closing and only reducing its market's position.
+    private func onlyReduces(_ order: BreakerOrder) -> Bool {
+        guard order.closing else { return false }
+        let current = marketPositions[order.ticker]?.hundredths ?? 0
+        let after = current &+ order.positionChange.hundredths
+        return current != 0 && (after == 0 || (after > 0) == (current > 0)) && after.magnitude < current.magnitude
+    }
+
+    /// Whether a group of orders sent together (the legs of an arbitrage) may go now, as one decision:
+    /// each leg is checked as if the legs before it were sent, the state and the minimum gap apply to the
+    /// group once. Nothing is counted until `recordSubmitted` for each.
+    public mutating func checkGroup(_ orders: [BreakerOrder], nowMs: Int64) -> Result<Void, BreakerDenial> {
+        rollover(nowMs)
+        let result = evaluateGroup(orders, nowMs: nowMs)
+        if case let .failure(denial) = result { denials[denial.code, default: 0] += 1 }
+        return result
+    }
+
+    private mutating func evaluateGroup(_ orders: [BreakerOrder], nowMs: Int64) -> Result<Void, BreakerDenial> {
+        guard let first = orders.first else { return .success(()) }
+        if case let .failure(denial) = evaluate(first, nowMs: nowMs) { return .failure(denial) }
+        var trial = self
+        trial.recordSubmitted(first, nowMs: nowMs)
+        trial.recordFill(ticker: first.ticker, eventTicker: first.eventTicker, positionChange: first.positionChange)
+        for order in orders.dropFirst() {
+            if case let .failure(denial) = trial.evaluate(order, nowMs: nowMs, member: true) { return .failure(denial) }
+            trial.recordSubmitted(order, nowMs: nowMs)
+            trial.recordFill(ticker: order.ticker, eventTicker: order.eventTicker, positionChange: order.positionChange)
+        }
+        return .success(())
+    }
+
+    /// The most whole contracts (at most `limit`) a group may carry now: `orders(count)` builds the group
+    /// for a count. The denial of a single contract when not even that may go.
+    public func capacity(upTo limit: Int64, nowMs: Int64, _ orders: (Contracts) -> [BreakerOrder]) -> Result<Contracts, BreakerDenial> {
+        func allowed(_ count: Int64) -> Result<Void, BreakerDenial> {
+            var copy = self
+            copy.rollover(nowMs)
+            return copy.evaluateGroup(orders(Contracts(hundredths: count * Contracts.scale)), nowMs: nowMs)
+        }
+        if case let .failure(denial) = allowed(1) { return .failure(denial) }
+        var low: Int64 = 1, high = max(limit, 1)
+        while low < high {
+            let mid = low + (high - low + 1) / 2
+            if case .success = allowed(mid) { low = mid } else { high = mid - 1 }
+        }
+        return .success(Contracts(hundredths: low * Contracts.scale))
+    }
+
+    private mutating func evaluate(_ order: BreakerOrder, nowMs: Int64, member: Bool = false) -> Result<Void, BreakerDenial> {
         let limits = settings.limits
         func deny(_ code: BreakerDenial.Code, _ context: [(String, String)]) -> Result<Void, BreakerDenial> {
             .failure(BreakerDenial(code, context.map { (key: $0.0, value: $0.1) }))
         }
         if let haltReason { return deny(.manualHalt, [("reason", haltReason)]) }
-        switch state {
-        case let .open(untilMs, reason):
-            if nowMs < untilMs { return deny(.breakerOpen, [("reason", reason), ("retry_in_ms", String(untilMs - nowMs))]) }
-            state = .halfOpen(trialInFlight: false)
-        case .halfOpen(trialInFlight: true):
-            return deny(.halfOpenTrialInFlight, [])
-        case .closed, .halfOpen(trialInFlight: false):
-            break
+        if onlyReduces(order) { return .success(()) }
+        if !member {
+            switch state {
+            case let .open(untilMs, reason):
+                if nowMs < untilMs { return deny(.breakerOpen, [("reason", reason), ("retry_in_ms", String(untilMs - nowMs))]) }
+                state = .halfOpen(trialInFlight: false)
+            case .halfOpen(trialInFlight: true):
+                return deny(.halfOpenTrialInFlight, [])
+            case .closed, .halfOpen(trialInFlight: false):
+                break
+            }
         }
         if let until = blacklist[order.ticker] {
             if nowMs < until { return deny(.marketBlacklisted, [("ticker", order.ticker), ("until_ms", String(until))]) }
@@ -224,7 +280,7 @@ public struct CircuitBreaker: Sendable {
         if inWindow >= limits.maxOrdersPerMinute {
             return deny(.orderRateExceeded, [("orders_last_minute", String(inWindow)), ("limit", String(limits.maxOrdersPerMinute))])
         }
-        if let last = lastOrderMs {
+        if !member, let last = lastOrderMs {
             let gap = nowMs - last
             let minimum = limits.minTimeBetweenOrders.wholeMilliseconds
             if gap < minimum { return deny(.minimumGapNotElapsed, [("elapsed_ms", String(max(gap, 0))), ("limit_ms", String(minimum))]) }

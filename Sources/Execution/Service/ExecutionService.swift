@@ -11,13 +11,17 @@ public struct OrderTicket: Sendable {
     public var signalAt: ContinuousClock.Instant
     /// The signal's expected profit per contract at `expectedPrice`.
     public var edge: Dollars?
+    /// Unwinds exposure (see `BreakerOrder.closing`).
+    public var closing: Bool
 
-    public init(request: ExecutionRequest, eventTicker: String, expectedPrice: Price?, signalAt: ContinuousClock.Instant = .now, edge: Dollars? = nil) {
+    public init(request: ExecutionRequest, eventTicker: String, expectedPrice: Price?, signalAt: ContinuousClock.Instant = .now, edge: Dollars? = nil,
+                closing: Bool = false) {
         self.request = request
         self.eventTicker = eventTicker
         self.expectedPrice = expectedPrice
         self.signalAt = signalAt
         self.edge = edge
+        self.closing = closing
     }
 }
 
@@ -105,19 +109,32 @@ public actor ExecutionService {
         return (try? price.notional(request.count, rounding: .up)) ?? Dollars(micros: .max)
     }
 
-    public func execute(_ ticket: OrderTicket) async -> ExecutionOutcome {
+    /// What the breaker sees of a ticket.
+    private static func breakerOrder(_ ticket: OrderTicket) -> BreakerOrder {
         let request = ticket.request
+        return BreakerOrder(ticker: request.ticker, eventTicker: ticket.eventTicker, positionChange: request.positionChange, risk: risk(request),
+                            closing: ticket.closing)
+    }
+
+    private func journalOrder(_ request: ExecutionRequest, at now: Int64) -> JournalOrder {
+        JournalOrder(clientOrderID: request.clientOrderID, signalID: request.signalID, platform: request.platform, ticker: request.ticker,
+                     action: request.action, side: request.side, limitPrice: request.limit, requested: request.count,
+                     mode: mode.rawValue, createdNanoseconds: now)
+    }
+
+    private func deny(_ denial: BreakerDenial, tickers: [String], at now: Int64) {
+        metrics.count("denials", [("code", denial.code.description)])
+        for ticker in tickers { persist("the denial \(denial.code)") { try $0.record(denial, ticker: ticker, at: now) } }
+    }
+
+    public func execute(_ ticket: OrderTicket) async -> ExecutionOutcome {
         let now = wallNanoseconds()
-        let check = BreakerOrder(ticker: request.ticker, eventTicker: ticket.eventTicker, positionChange: request.positionChange,
-                                 risk: Self.risk(request))
+        let check = Self.breakerOrder(ticket)
         if case let .failure(denial) = breaker.check(check, nowMs: now / 1_000_000) {
-            metrics.count("denials", [("code", denial.code.description)])
-            persist("the denial \(denial.code)") { try $0.record(denial, ticker: request.ticker, at: now) }
+            deny(denial, tickers: [ticket.request.ticker], at: now)
             return .denied(denial)
         }
-        let order = JournalOrder(clientOrderID: request.clientOrderID, signalID: request.signalID, platform: request.platform, ticker: request.ticker,
-                                 action: request.action, side: request.side, limitPrice: request.limit, requested: request.count,
-                                 mode: mode.rawValue, createdNanoseconds: now)
+        let order = journalOrder(ticket.request, at: now)
         do {
             try journal.recordIntent(order)
         } catch {
@@ -125,6 +142,47 @@ public actor ExecutionService {
             return .refused("journal write failed, order not sent: \(error)")
         }
         breaker.recordSubmitted(check, nowMs: now / 1_000_000)
+        return .executed(await perform(ticket, order))
+    }
+
+    /// The most whole contracts (at most `limit`) the breaker lets a group of orders carry now; `tickets`
+    /// builds the group for a count. Nothing is counted.
+    public func capacity(upTo limit: Int64, _ tickets: @Sendable (Contracts) -> [OrderTicket]) -> Result<Contracts, BreakerDenial> {
+        breaker.capacity(upTo: limit, nowMs: nowMs) { count in tickets(count).map(Self.breakerOrder) }
+    }
+
+    /// Orders that go together (the legs of an arbitrage): the breaker decides for the group, every order
+    /// is journaled before any is sent, then all are sent at once and each runs to its end. Outcomes in
+    /// the tickets' order.
+    public func executeGroup(_ tickets: [OrderTicket]) async -> [ExecutionOutcome] {
+        let now = wallNanoseconds()
+        let checks = tickets.map(Self.breakerOrder)
+        if case let .failure(denial) = breaker.checkGroup(checks, nowMs: now / 1_000_000) {
+            deny(denial, tickers: tickets.map(\.request.ticker), at: now)
+            return tickets.map { _ in .denied(denial) }
+        }
+        let orders = tickets.map { journalOrder($0.request, at: now) }
+        do {
+            for order in orders { try journal.recordIntent(order) }
+        } catch {
+            // An intent written without its partner is recovered as a pending order and found absent.
+            metrics.count("journal_errors")
+            return tickets.map { _ in .refused("journal write failed, no leg sent: \(error)") }
+        }
+        for check in checks { breaker.recordSubmitted(check, nowMs: now / 1_000_000) }
+        return await withTaskGroup(of: (Int, ExecutionResult).self) { group in
+            for (index, ticket) in tickets.enumerated() {
+                group.addTask { (index, await self.perform(ticket, orders[index])) }
+            }
+            var results = [ExecutionOutcome](repeating: .refused("not run"), count: tickets.count)
+            for await (index, result) in group { results[index] = .executed(result) }
+            return results
+        }
+    }
+
+    /// An admitted order (checked, intent journaled, counted): sent, its row written, its outcome recorded.
+    private func perform(_ ticket: OrderTicket, _ order: JournalOrder) async -> ExecutionResult {
+        let request = ticket.request
         let submittedAt = ContinuousClock.now
         // Once journaled, an order runs to its end even if the caller is cancelled (shutdown, a dropped
         // admin request): a half-sent order is exactly what the journal exists to prevent.
@@ -162,7 +220,18 @@ public actor ExecutionService {
         latencies[.signalToFirstFill] = result.timing.firstFill.map { ticket.signalAt.duration(to: submittedAt) + $0 }
         for (stage, duration) in latencies { metrics.record(stage, duration) }
         record(result, ticket, latencies)
-        return .executed(result)
+        return result
+    }
+
+    /// Exposure an arbitrage could not close: counted by the breaker as a loss of `amount` now (its daily
+    /// loss and losing streak), so a run that keeps leaving legs open stops itself.
+    public func recordExposure(_ amount: Dollars, ticker: String, reason: String) {
+        let now = wallNanoseconds()
+        breaker.recordResult(amount.negated, nowMs: now / 1_000_000)
+        metrics.count("exposure_left")
+        log("EXPOSURE \(ticker) \(amount.wireString) left open (\(reason)); counted as a loss by the breaker "
+            + "(today \(breaker.realizedToday.wireString), losing streak \(breaker.consecutiveLosses))")
+        persistBreaker()
     }
 
     /// `amount` per contract × `count` contracts, in micro-dollars (truncated toward zero).

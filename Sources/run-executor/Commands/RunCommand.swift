@@ -47,7 +47,8 @@ struct Run: AsyncParsableCommand {
         if signals == nil, !start.isEmbedded {
             log("no --signals given: trading synthetic signals read off the data venue's books")
         }
-        let session = TradingSession(config: config, plan: plan, origin: origin, log: log, adminReady: { lock.publish(adminEndpoint: $0) })
+        let session = TradingSession(config: config, plan: plan, origin: origin, log: log, adminReady: { lock.publish(adminEndpoint: $0) },
+                                     embeddedPairs: embedded?.pairs ?? [])
         let duration = duration
         let summary: RunSummary
         do {
@@ -63,6 +64,7 @@ struct Run: AsyncParsableCommand {
         if let embedded { await embedded.stop() }
         lock.release()
         print("final \(summary.stats.line)")
+        if summary.arbs.received > 0 { print("final \(summary.arbs.line)") }
         for stage in LatencyStage.allCases {
             guard let latency = summary.latency[stage], latency.count > 0 else { continue }
             print("latency \(stage.rawValue): n=\(latency.count) p50=\(latency.p50)µs p90=\(latency.p90)µs p99=\(latency.p99)µs max=\(latency.max)µs")
@@ -94,6 +96,13 @@ struct TradingStart {
         guard isEmbedded else { return nil }
         let started = try await EmbeddedVenue.start(seed: seed)
         started.configure(&config, seed: seed)
+        // The demo trades single signals and arbs (two orders each) together: limits left at their
+        // defaults are widened so a newcomer sees trades rather than rate denials.
+        let defaults = RiskLimits()
+        if config.risk.maxOrdersPerMinute == defaults.maxOrdersPerMinute { config.risk.maxOrdersPerMinute = 120 }
+        if config.risk.maxDailyTrades == defaults.maxDailyTrades { config.risk.maxDailyTrades = 5_000 }
+        // Random synthetic signals lose in streaks by construction; the streak limit stays on, looser.
+        if config.risk.maxConsecutiveLosses == defaults.maxConsecutiveLosses { config.risk.maxConsecutiveLosses = 25 }
         return started
     }
 }

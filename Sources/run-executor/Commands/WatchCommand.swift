@@ -1,3 +1,4 @@
+import Arbitrage
 import ArgumentParser
 import Config
 import DataClient
@@ -167,6 +168,16 @@ enum EmbeddedVenue {
         let credentials: KalshiCredentials
         let polymarket: PolySimServer
         let activity: Task<Void, Never>
+        /// The Polymarket simulator's markets paired with the Kalshi simulator's (same event, same terms).
+        var pairs: [MarketPair] {
+            let terms = SettlementTerms(resolutionSource: "embedded simulator", closeTime: "2026-01-12T00:00:00Z", cancellation: "resolves No")
+            return PolySimCatalog.standard().compactMap { spec in
+                spec.pairedKalshiTicker.map {
+                    MarketPair(pairID: spec.slug, description: spec.question, kalshiTicker: $0, polyYesToken: spec.yesToken, polyNoToken: spec.noToken,
+                               orientation: .same, kalshiTerms: terms, polymarketTerms: terms)
+                }
+            }
+        }
 
         func stop() async {
             activity.cancel()
@@ -200,6 +211,8 @@ enum EmbeddedVenue {
         let server = try await SimServer.start(exchange: exchange, keys: keys)
         let polyExchange = PolySimExchange()
         let polyActivity = PolySyntheticActivity(exchange: polyExchange, seed: seed)
+        // The paired markets follow the Kalshi simulator's with a drifting gap: arbs open and close.
+        await polyActivity.follow { await activity.fairPrice($0) }
         await polyActivity.seedBooks()
         let polymarket = try await PolySimServer.start(exchange: polyExchange)
         let task = Task {

@@ -1,0 +1,98 @@
+import Arbitrage
+import DataClient
+import Execution
+import Foundation
+import Markets
+
+/// A venue's cash, read at most once per `maxAge` (a balance read is a round trip; arbs need it often).
+actor BalanceCache {
+    private let read: @Sendable () async -> Dollars?
+    private let maxAge: Duration
+    private var last: (value: Dollars, at: ContinuousClock.Instant)?
+
+    init(maxAge: Duration = .seconds(2), read: @escaping @Sendable () async -> Dollars?) {
+        self.read = read
+        self.maxAge = maxAge
+    }
+
+    func value() async -> Dollars? {
+        if let last, last.at.duration(to: .now) < maxAge { return last.value }
+        guard let value = await read() else { return last?.value }
+        last = (value, .now)
+        return value
+    }
+}
+
+/// What the arbitrage engine reads from a run's venues: each market on its trading venue's listing,
+/// each book from its venue's market data (subscribed on first use), each venue's cash.
+public struct ArbVenuesOfRun: ArbVenues {
+    public let platforms: Set<Platform>
+    let catalog: MarketCatalog
+    let kalshiBooks: LiveMarketData
+    let kalshiWatcher: BookWatcher
+    let polymarket: PolymarketConnection?
+    let balances: [Platform: BalanceCache]
+    /// How long a first use waits for a book to arrive.
+    let firstBookWait: Duration
+
+    init(venues: Venues, watcher: BookWatcher, firstBookWait: Duration = .milliseconds(300)) {
+        platforms = venues.executor.platforms
+        catalog = venues.tradingCatalog
+        kalshiBooks = venues.market
+        kalshiWatcher = watcher
+        polymarket = venues.polymarket
+        self.firstBookWait = firstBookWait
+        var balances: [Platform: BalanceCache] = [:]
+        if let paper = venues.paper {
+            balances[.kalshi] = BalanceCache(maxAge: .zero) { await paper.cash }
+        } else if let client = venues.tradingClient {
+            balances[.kalshi] = BalanceCache { try? await client.balance().balanceDollars }
+        }
+        if let polymarket = venues.polymarket {
+            if let paper = polymarket.paper {
+                balances[.polymarket] = BalanceCache(maxAge: .zero) { await paper.cash }
+            } else {
+                let client = polymarket.client, signatureType = polymarket.signatureType
+                balances[.polymarket] = BalanceCache { (try? await client.collateralBalance(signatureType: signatureType)).map(Dollars.init(micros:)) }
+            }
+        }
+        self.balances = balances
+    }
+
+    public func market(_ platform: Platform, _ instrument: String) async -> ListedMarket? {
+        switch platform {
+        case .kalshi:
+            return await catalog.info(instrument).map {
+                ListedMarket(platform: .kalshi, ticker: $0.ticker, eventTicker: $0.eventTicker, isOpen: $0.isOpen, status: $0.status, grid: $0.grid,
+                             fees: .kalshi(seriesTicker: $0.seriesTicker))
+            }
+        case .polymarket:
+            return await polymarket?.listed(instrument)
+        }
+    }
+
+    public func book(_ platform: Platform, _ ticker: String) async -> ServedBook {
+        let served: ServedBook
+        switch platform {
+        case .kalshi:
+            served = await kalshiBooks.book(ticker)
+            guard served == .unknown else { return served }
+            _ = await kalshiWatcher.ensure(ticker)
+        case .polymarket:
+            guard let polymarket else { return .unknown }
+            served = await polymarket.market.book(ticker)
+            guard served == .unknown else { return served }
+            await polymarket.market.subscribe([ticker])
+        }
+        // First use of this market: its book is on its way.
+        let deadline = ContinuousClock.now + firstBookWait
+        while ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+            let again = platform == .kalshi ? await kalshiBooks.book(ticker) : (await polymarket?.market.book(ticker) ?? .unknown)
+            if again.freshBook != nil { return again }
+        }
+        return served
+    }
+
+    public func available(_ platform: Platform) async -> Dollars? { await balances[platform]?.value() }
+}
