@@ -195,6 +195,12 @@ let package = Package(
             dependencies: ["PolymarketClient", "PolymarketVenue", "PolymarketWire", "ExchangeSim", "Execution", "Markets", "ExecutorTesting"],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "ArbitrageTests",
+            dependencies: ["Arbitrage", "Coordinator", "Config", "Execution", "Markets", "ExchangeSim", "ExecutorTesting", "KalshiWire", "PolymarketWire",
+                           "PolymarketVenue"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ExchangeSimTests", dependencies: ["ExchangeSim", "Markets", "KalshiWire", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(
             name: "RunExecutorTests",
