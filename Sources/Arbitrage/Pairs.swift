@@ -116,14 +116,15 @@ public enum PairsFile {
     public static func parse(_ text: String, name: String = "PAIRS_FILE") throws(PairsFileError) -> (pairs: [MarketPair], warnings: [String]) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let json: Data
-        if trimmed.hasPrefix("{") || trimmed.hasPrefix("[") {
+        let isJSON = trimmed.hasPrefix("{") || (trimmed.hasPrefix("[") && !trimmed.hasPrefix("[[") && !trimmed.hasPrefix("[pairs"))
+        if isJSON {
             json = Data(trimmed.utf8)
         } else {
             json = try TOMLSubset.json(trimmed, name: name)
         }
         let wires: [Wire]
         do {
-            if trimmed.hasPrefix("[") && !trimmed.hasPrefix("[[") {
+            if isJSON, trimmed.hasPrefix("[") {
                 wires = try JSONDecoder().decode([Wire].self, from: json)
             } else {
                 wires = try JSONDecoder().decode(Document.self, from: json).pairs

@@ -30,6 +30,10 @@ public struct RunError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+extension Duration {
+    var nanosecondsCount: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+}
+
 /// The arbitrage side of a run: the engine arb signals go to, and the detector when pairs are given.
 struct RunArbitrage {
     let engine: ArbEngine
@@ -103,13 +107,27 @@ extension TradingSession {
     /// Signals an earlier run accepted and never executed: re-queued while younger than the maximum age,
     /// recorded as expired otherwise; one that already has orders (the run stopped mid-execution) is not
     /// traded again (its orders were reconciled).
-    func restorePendingSignals(_ journal: Journal, into inbox: SignalInbox) async throws {
+    func restorePendingSignals(_ journal: Journal, into inbox: SignalInbox, arbs engine: ArbEngine) async throws {
         let pending = try journal.pendingSignals()
         guard !pending.isEmpty else { return }
         let now = ExecutionService.systemWallClock()
         let maxAge = inbox.settings.maxAge.components.seconds * 1_000_000_000 + inbox.settings.maxAge.components.attoseconds / 1_000_000_000
         var requeued: [Signal] = [], expired: [String] = [], executed: [String] = []
+        var arbsResumed = 0
         for entry in pending {
+            if ArbSignal.isArb(entry.payload) {
+                // An arb is only worth its age: resumed while younger than ARB_MAX_AGE_MS (the engine checks
+                // again at send time), expired otherwise; one with orders was reconciled.
+                if entry.hasOrders {
+                    executed.append(entry.id)
+                } else if now - entry.receivedNanoseconds <= engine.settings.maxAge.nanosecondsCount, var arb = try? ArbSignal(jsonLine: entry.payload) {
+                    arb.receivedNanoseconds = entry.receivedNanoseconds
+                    if await engine.submit(arb) { arbsResumed += 1 } else { expired.append(entry.id) }
+                } else {
+                    expired.append(entry.id)
+                }
+                continue
+            }
             if entry.hasOrders {
                 executed.append(entry.id)
             } else if now - entry.receivedNanoseconds > maxAge {
@@ -124,7 +142,7 @@ extension TradingSession {
         try journal.setSignalStatus(expired, "expired")
         try journal.setSignalStatus(executed, "executed_before_restart")
         await inbox.restore(requeued)
-        log("signals accepted by an earlier run: \(requeued.count) re-queued, \(expired.count) expired (older than \(inbox.settings.maxAge)), "
+        log("signals accepted by an earlier run: \(requeued.count) re-queued, \(arbsResumed) arb(s) resumed, \(expired.count) expired (older than \(inbox.settings.maxAge)), "
             + "\(executed.count) already had orders")
     }
 }
@@ -226,8 +244,10 @@ public final class TradingSession: Sendable {
         intakeSettings.maxAge = config.signals.maxAge
         intakeSettings.maxLineBytes = config.signals.maxLineBytes
         let inbox = SignalInbox(settings: intakeSettings, store: service.journal)
-        try await restorePendingSignals(service.journal, into: inbox)
         let books = BookWatcher(log: log) { tickers in try await market.watchBooks(tickers) }
+        // The engine takes arb signals before any source (or the restore) can deliver one.
+        let arbitrage = try await startArbitrage(venues, service: service, inbox: inbox, books: books)
+        try await restorePendingSignals(service.journal, into: inbox, arbs: arbitrage.engine)
         var synthetic: SyntheticSignalSource?
         var reader: Task<Void, Never>?
         switch origin {
@@ -254,7 +274,6 @@ public final class TradingSession: Sendable {
         loopSettings.maxSignalsPerCycle = config.loop.maxSignalsPerCycle
         let loop = ExecutionLoop(inbox: inbox, service: service, catalog: venues.tradingCatalog, synthetic: synthetic, settings: loopSettings,
                                  log: log, books: synthetic == nil ? books : nil)
-        let arbitrage = try await startArbitrage(venues, service: service, inbox: inbox, books: books)
         let paperMode = plan.mode == .paper
         let polymarket = venues.polymarket
         let desk = ManualOrderDesk(service: service, catalog: venues.tradingCatalog, polymarket: polymarket) { platform, ticker in

@@ -63,6 +63,16 @@ struct Report: AsyncParsableCommand {
         if !report.denials.isEmpty {
             print("denials " + report.denials.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         }
+        if !report.arbs.isEmpty {
+            let legs: (JournalReport.ArbLine) -> String = { arb in
+                arb.legs.map { "\($0.platform) \($0.side) \($0.filled)/\($0.contracts)" + ($0.averagePrice.map { " @ \($0)" } ?? "") + " fee \($0.fees)" }
+                    .joined(separator: "; ")
+            }
+            print(TextTable(["arb", "pair", "outcome", "legs", "closes", "realised", "exposure", "reason"],
+                            report.arbs.map { [$0.arbID, $0.pairID, $0.outcome, legs($0), String($0.closes.count), $0.realizedPnl, $0.exposure,
+                                               String($0.reason.prefix(80))] },
+                            rightAligned: [4, 5, 6]).rendered)
+        }
         for latency in report.latencies {
             print("latency \(latency.stage): n=\(latency.count) p50=\(latency.p50Microseconds)µs p90=\(latency.p90Microseconds)µs p99=\(latency.p99Microseconds)µs")
         }

@@ -1,0 +1,119 @@
+import ExchangeSim
+import ExecutorTesting
+import Foundation
+import KalshiWire
+import Markets
+import Testing
+
+/// Arbitrage through the real run: arb signals from a file, journaled, executed on both simulators in
+/// demo mode, and reported; pairs files checked at start-up.
+@Suite("run-executor: arbitrage end to end", .serialized)
+struct ArbitrageCLITests {
+    static let ticker = "KXNFL-26JAN11-BUF"
+
+    static func spec() throws -> PolySimMarketSpec {
+        try #require(PolySimCatalog.standard().first { $0.slug == "nfl-buf-2026-01-11" })
+    }
+
+    static func environment(kalshi: SimFixture, poly: PolySimFixture, dir: TemporaryDirectory) throws -> [String: String] {
+        let vectors = try AuthVectors.load()
+        let keyFile = dir.path + "/poly.key"
+        _ = FileManager.default.createFile(atPath: keyFile, contents: Data((PolymarketVectors.privateKey + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        return [
+            "ENVIRONMENT": "paper", "PAPER_TRADING": "false",
+            "KALSHI_API_URL": kalshi.server.baseURL.absoluteString, "KALSHI_WS_URL": kalshi.server.webSocketURL.absoluteString,
+            "KALSHI_API_KEY_ID": vectors.key_id, "KALSHI_PRIVATE_KEY_CONTENT": vectors.private_key_pkcs1_pem,
+            "POLY_CLOB_URL": poly.server.baseURL.absoluteString, "POLY_WS_URL": poly.server.webSocketURL.absoluteString,
+            "POLY_GAMMA_URL": poly.server.gammaURL.absoluteString, "POLY_PRIVATE_KEY_PATH": keyFile,
+            "JOURNAL_PATH": dir.path + "/journal.sqlite", "ADMIN_TOKEN_FILE": dir.path + "/admin.token", "ADMIN_PORT": "0",
+            "MIN_TIME_BETWEEN_ORDERS_MS": "0", "MAX_ORDERS_PER_MINUTE": "1000", "ARB_MAX_AGE_MS": "5000",
+        ]
+    }
+
+    static func arb(_ id: String, yesToken: String, kalshiYes: String = "0.40", polyNo: String = "0.55", contracts: Int = 10) -> String {
+        #"{"type":"arb","arb_id":"\#(id)","pair_id":"nfl-buf","description":"Bills ML","legs":[{"platform":"kalshi","action":"buy","side":"yes","price":"\#(kalshiYes)","contracts":"\#(contracts)","kalshi_ticker":"\#(ticker)"},{"platform":"polymarket","action":"buy","side":"no","price":\#(Int(Double(polyNo)! * 100)),"contracts":\#(contracts),"poly_token":"\#(yesToken)"}]}"#
+    }
+
+    @Test("arb signals from --signals: both legs on both venues, a malformed arb line named by its number, a repeated arb_id refused; report --json lists the arbs")
+    func arbsFromFile() async throws {
+        let kalshi = try await SimFixture.start()
+        let poly = try await PolySimFixture.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let spec = try Self.spec()
+        _ = await kalshi.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-ask", side: .ask,
+                                                                                   count: contracts("10"), price: price("0.40"), timeInForce: .goodTillCanceled))
+        _ = await poly.exchange.quote(spec.noToken, .sell, price: price("0.55"), count: contracts("10"), owner: "mm")
+        let file = try dir.write("arbs.jsonl", [
+            Self.arb("cli-1", yesToken: spec.yesToken),
+            #"{"type":"arb","arb_id":"cli-bad","pair_id":"p","legs":[{"platform":"kalshi","action":"buy","side":"maybe","price":"0.4","contracts":"1","kalshi_ticker":"X"},{"platform":"polymarket","action":"buy","side":"no","price":"0.5","contracts":"1","poly_token":"1"}]}"#,
+            Self.arb("cli-1", yesToken: spec.yesToken),
+        ].joined(separator: "\n") + "\n")
+        let result = try await CLIProcess.runDetached(["--signals", file, "--duration", "4"],
+                                                      environment: try Self.environment(kalshi: kalshi, poly: poly, dir: dir), workingDirectory: dir.path)
+        #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+        #expect(result.stdout.contains("ARB cli-1 nfl-buf filled: both legs filled 10.00"), "\(result.stdout)")
+        #expect(result.stdout.contains("signal line 2: legs[0].side: \"maybe\" is not yes or no"), "\(result.stdout)")
+        #expect(result.stdout.contains("signal line 3: arb_id \"cli-1\" was already accepted"), "\(result.stdout)")
+        #expect(result.stdout.contains("final arbs=1 filled=1"), "\(result.stdout)")
+
+        let report = try await CLIProcess.runDetached(["report", "--json", "--journal", dir.path + "/journal.sqlite"], workingDirectory: dir.path)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+        let arbs = try #require(json["arbs"] as? [[String: Any]])
+        let first = try #require(arbs.first)
+        #expect(first["arb_id"] as? String == "cli-1" && first["pair_id"] as? String == "nfl-buf")
+        #expect(first["outcome"] as? String == "filled")
+        #expect(first["realized_pnl"] as? String == "0.33", "\(first)")
+        let legs = try #require(first["legs"] as? [[String: Any]])
+        #expect(legs.map { $0["platform"] as? String } == ["kalshi", "polymarket"])
+        #expect(legs.map { $0["filled"] as? String } == ["10.00", "10.00"])
+        #expect(legs.map { $0["contracts"] as? String } == ["10.00", "10.00"])
+        #expect(legs.map { $0["average_price"] as? String } == ["0.40", "0.55"])
+        #expect(legs.map { $0["fees"] as? String } == ["0.17", "0.00"])
+        let human = try await CLIProcess.runDetached(["report", "--journal", dir.path + "/journal.sqlite"], workingDirectory: dir.path)
+        #expect(human.stdout.contains("cli-1") && human.stdout.contains("mismatch") == false && human.stdout.contains("filled"), "\(human.stdout)")
+        await poly.stop()
+        await kalshi.stop()
+    }
+
+    @Test("PAIRS_FILE: settlement terms that differ are refused at start-up with the difference named; a swapped YES token is refused")
+    func pairsFileChecks() async throws {
+        let kalshi = try await SimFixture.start()
+        let poly = try await PolySimFixture.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let spec = try Self.spec()
+        var environment = try Self.environment(kalshi: kalshi, poly: poly, dir: dir)
+        let differing = try dir.write("pairs.toml", """
+            # a cancelled game: Kalshi resolves No, Polymarket pays a fair price
+            [[pairs]]
+            pair_id = "nfl-buf"
+            description = "Bills ML"
+            kalshi_ticker = "\(Self.ticker)"
+            poly_yes_token = "\(spec.yesToken)"
+            poly_no_token = "\(spec.noToken)"
+            orientation = "same"
+            [pairs.kalshi]
+            resolution_source = "NFL"
+            close_time = "2026-01-12T00:00:00Z"
+            cancellation = "resolves No"
+            [pairs.polymarket]
+            resolution_source = "NFL"
+            close_time = "2026-01-12T00:00:00Z"
+            cancellation = "fair price"
+            """)
+        environment["PAIRS_FILE"] = differing
+        let refused = try await CLIProcess.runDetached(["--duration", "2"], environment: environment, workingDirectory: dir.path)
+        #expect(refused.status == 2, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("nfl-buf") && refused.stderr.contains("if cancelled: Kalshi \"resolves No\", Polymarket \"fair price\""), "\(refused.stderr)")
+
+        let terms = #"{"resolution_source":"NFL","close_time":"2026-01-12T00:00:00Z","cancellation":"resolves No"}"#
+        let swapped = try dir.write("pairs.json", #"{"pairs":[{"pair_id":"nfl-buf","kalshi_ticker":"\#(Self.ticker)","poly_yes_token":"\#(spec.noToken)","poly_no_token":"\#(spec.yesToken)","orientation":"same","kalshi":\#(terms),"polymarket":\#(terms)}]}"#)
+        environment["PAIRS_FILE"] = swapped
+        let wrongYes = try await CLIProcess.runDetached(["--duration", "2"], environment: environment, workingDirectory: dir.path)
+        #expect(wrongYes.status == 2, "\(wrongYes.stdout)\(wrongYes.stderr)")
+        #expect(wrongYes.stderr.contains("do not match the venue's outcome labels"), "\(wrongYes.stderr)")
+        await poly.stop()
+        await kalshi.stop()
+    }
+}
