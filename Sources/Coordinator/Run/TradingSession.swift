@@ -142,8 +142,8 @@ extension TradingSession {
         try journal.setSignalStatus(expired, "expired")
         try journal.setSignalStatus(executed, "executed_before_restart")
         await inbox.restore(requeued)
-        log("signals accepted by an earlier run: \(requeued.count) re-queued, \(arbsResumed) arb(s) resumed, \(expired.count) expired (older than \(inbox.settings.maxAge)), "
-            + "\(executed.count) already had orders")
+        log("signals accepted by an earlier run: \(requeued.count) re-queued, \(expired.count) expired (older than \(inbox.settings.maxAge)), "
+            + "\(executed.count) already had orders" + (arbsResumed > 0 ? ", \(arbsResumed) arb(s) resumed" : ""))
     }
 }
 
