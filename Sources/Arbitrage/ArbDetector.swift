@@ -76,6 +76,12 @@ public actor ArbDetector {
             let depth = min(kalshiAsk.size.hundredths, polyAsk.size.hundredths, settings.maxContracts * Contracts.scale) / Contracts.scale
             guard depth >= 1 else { continue }
             let count = Contracts(hundredths: depth * Contracts.scale)
+            let kalshiLeg = LegRequest(legID: "", platform: .kalshi, action: .buy, side: kalshiSide, price: kalshiAsk.price, contracts: count,
+                                       instrument: pair.kalshiTicker)
+            let polyLeg = LegRequest(legID: "", platform: .polymarket, action: .buy, side: polySide, price: polyAsk.price, contracts: count,
+                                     instrument: pair.polyYesToken)
+            // An arb a venue would refuse (its minimum size or order value) is not an opportunity.
+            guard ArbEngine.violation(kalshiLeg, kalshiMarket, count: count) == nil, ArbEngine.violation(polyLeg, polyMarket, count: count) == nil else { continue }
             guard let costK = try? kalshiAsk.price.notional(count, rounding: .up), let costP = try? polyAsk.price.notional(count, rounding: .up) else { continue }
             let fees = kalshiMarket.fees.fee(count: count, price: kalshiAsk.price, role: .taker)
                 .addingSaturated(polyMarket.fees.fee(count: count, price: polyAsk.price, role: .taker))

@@ -1,3 +1,4 @@
+import Foundation
 import Markets
 import PolymarketWire
 
@@ -11,7 +12,7 @@ public actor PolySyntheticActivity {
     private var specs: [PolySimMarketSpec] = []
     /// The paired Kalshi market's fair price, when this activity follows it (the embedded default).
     private var reference: (@Sendable (String) async -> Price?)?
-    /// Per market, how far (in ticks) the fair price sits from the reference's: a seeded walk, so the
+    /// Per market, how far (in cents) the fair price sits from the reference's: a seeded walk, so the
     /// paired books drift apart and together and arbitrage opens and closes.
     private var gap: [String: Int] = [:]
 
@@ -27,12 +28,12 @@ public actor PolySyntheticActivity {
     }
 
     /// Centres paired markets on `reference` (a Kalshi market's fair price) plus a drifting gap of up to
-    /// `maxGapTicks` ticks either way.
-    public func follow(maxGapTicks: Int = 8, _ reference: @escaping @Sendable (String) async -> Price?) {
+    /// `maxGapCents` cents either way.
+    public func follow(maxGapCents: Int = 12, _ reference: @escaping @Sendable (String) async -> Price?) {
         self.reference = reference
-        self.maxGapTicks = maxGapTicks
+        self.maxGapTicks = maxGapCents
     }
-    private var maxGapTicks = 8
+    private var maxGapTicks = 10
 
     private func pick(_ upper: Int) -> Int { Int(random.next() % UInt64(max(upper, 1))) }
 
@@ -55,7 +56,7 @@ public actor PolySyntheticActivity {
         switch pick(100) {
         case 0..<50: await quote(spec, buy: pick(2) == 0, ticksAway: 1 + pick(5))
         case 50..<75: await cancelOne(spec)
-        case 75..<(reference == nil ? 95 : 85): await cross(spec)
+        case 75..<(reference == nil ? 95 : 80): await cross(spec)
         default: await drift(spec)
         }
     }
@@ -97,13 +98,18 @@ public actor PolySyntheticActivity {
 
     private func drift(_ spec: PolySimMarketSpec) async {
         if let reference, let paired = spec.pairedKalshiTicker, let base = await reference(paired) {
-            let moved = max(-maxGapTicks, min(maxGapTicks, (gap[spec.conditionID] ?? 0) + pick(7) - 3))
+            let moved = max(-maxGapTicks, min(maxGapTicks, (gap[spec.conditionID] ?? 0) + pick(11) - 5))
             gap[spec.conditionID] = moved
-            if let centre = stepped(base, ticks: moved, tick: spec.tick), centre.micros >= 50_000, centre.micros <= 950_000 {
+            // The gap counts cents whatever the tick.
+            if let centre = stepped(base, ticks: moved * Int(10_000 / max(spec.tick.micros, 1)), tick: spec.tick), centre.micros >= 50_000,
+               centre.micros <= 950_000 {
                 fair[spec.conditionID] = centre
-                // Makers re-quote at once around the new centre.
-                await quote(spec, buy: true, ticksAway: 1)
-                await quote(spec, buy: false, ticksAway: 1)
+                // Makers pull their quotes and re-quote around the new centre.
+                for id in await exchange.syntheticOrders(condition: spec.conditionID) { _ = await exchange.cancelSynthetic(id) }
+                for level in 1...3 {
+                    await quote(spec, buy: true, ticksAway: level)
+                    await quote(spec, buy: false, ticksAway: level)
+                }
             }
             return
         }
