@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "Execution", targets: ["Execution"]),
         .library(name: "KalshiVenue", targets: ["KalshiVenue"]),
         .library(name: "Coordinator", targets: ["Coordinator"]),
+        .library(name: "Arbitrage", targets: ["Arbitrage"]),
         .library(name: "ExchangeSim", targets: ["ExchangeSim"]),
         .library(name: "PolymarketWire", targets: ["PolymarketWire"]),
         .library(name: "PolymarketClient", targets: ["PolymarketClient"]),

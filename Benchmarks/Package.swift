@@ -73,6 +73,26 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // A plain executable: arbs through the engine on both in-process simulators (decision → both legs'
+        // bytes at the venues, leg skew; paper throughput).
+        .executableTarget(
+            name: "ArbLatency",
+            dependencies: [
+                .product(name: "Arbitrage", package: root),
+                .product(name: "Config", package: root),
+                .product(name: "Coordinator", package: root),
+                .product(name: "Execution", package: root),
+                .product(name: "ExchangeSim", package: root),
+                .product(name: "ExecutorTesting", package: root),
+                .product(name: "Markets", package: root),
+                .product(name: "PolymarketVenue", package: root),
+                .product(name: "PolymarketWire", package: root),
+                .product(name: "KalshiWire", package: root),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/ArbLatency",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .executableTarget(
             name: "MarketData",
             dependencies: [

@@ -95,6 +95,10 @@ public actor ArbEngine {
 
     public func observe(_ observer: @escaping @Sendable (JournalArb) -> Void) { observers.append(observer) }
 
+    /// Told the arb id just before its legs are handed over (benchmarks time decision → wire from here).
+    private var sending: (@Sendable (String) -> Void)?
+    public func onSend(_ handler: @escaping @Sendable (String) -> Void) { sending = handler }
+
     /// Takes an accepted arb: it runs now when a slot is free, else waits for one. `false` when even the
     /// waiting line is full (the caller refuses it out loud).
     @discardableResult
@@ -306,7 +310,8 @@ public actor ArbEngine {
         if settings.dryRun { return abort("dry_run: every check passed for \(count.wireString) contracts; nothing sent", hold: true) }
         if let problem = tooOld(arb) { return abort(problem) }
 
-        let results = await legs.executeLegs(sized, arbID: arb.arbID, signalAt: arb.arrivedAt)
+        sending?(arb.arbID)
+        let results = await legs.executeLegs(sized, markets: markets, arbID: arb.arbID, signalAt: arb.arrivedAt)
         return await settle(arb, sized, markets, results)
     }
 

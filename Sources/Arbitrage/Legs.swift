@@ -70,8 +70,9 @@ public struct LegResult: Sendable, Hashable {
 /// and (next) a remote trader's.
 public protocol LegExecutor: Sendable {
     /// Legs sent together (an arbitrage): one breaker decision for the group, all journaled before any is
-    /// sent, then sent at once. Results in the legs' order.
-    func executeLegs(_ legs: [LegRequest], arbID: String, signalAt: ContinuousClock.Instant) async -> [LegResult]
+    /// sent, then sent at once. Results in the legs' order. `markets`: the legs' markets as the caller just
+    /// read them (saves looking them up again on the way to the wire), or `nil`.
+    func executeLegs(_ legs: [LegRequest], markets: [ListedMarket]?, arbID: String, signalAt: ContinuousClock.Instant) async -> [LegResult]
     /// One leg on its own; `closing` marks an order that unwinds exposure (see `BreakerOrder.closing`).
     func executeLeg(_ leg: LegRequest, arbID: String, closing: Bool) async -> LegResult
     /// The most whole contracts (at most `limit`) the breaker lets these legs carry now, or its denial.
@@ -131,12 +132,17 @@ public struct ServiceLegExecutor: LegExecutor {
         }
     }
 
-    public func executeLegs(_ legs: [LegRequest], arbID: String, signalAt: ContinuousClock.Instant) async -> [LegResult] {
+    public func executeLegs(_ legs: [LegRequest], markets known: [ListedMarket]?, arbID: String, signalAt: ContinuousClock.Instant) async -> [LegResult] {
         let started = ContinuousClock.now
         var tickets: [OrderTicket] = []
-        for leg in legs {
-            guard let market = await venues.market(leg.platform, leg.instrument) else {
-                return legs.map { LegResult(legID: $0.legID, success: false, error: "market \($0.instrument) is not listed on \($0.platform.rawValue); no leg sent") }
+        for (index, leg) in legs.enumerated() {
+            let given = known.flatMap { $0.indices.contains(index) ? $0[index] : nil }
+            guard let market = given, market.platform == leg.platform else {
+                guard let market = await venues.market(leg.platform, leg.instrument) else {
+                    return legs.map { LegResult(legID: $0.legID, success: false, error: "market \($0.instrument) is not listed on \($0.platform.rawValue); no leg sent") }
+                }
+                tickets.append(ticket(leg, market, arbID: arbID, signalAt: signalAt, closing: false))
+                continue
             }
             tickets.append(ticket(leg, market, arbID: arbID, signalAt: signalAt, closing: false))
         }

@@ -150,7 +150,7 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
 
     /// The salt of an order: 53 bits of Keccak-256 of its client order id and signer (unique per order,
     /// below 2⁵³ like the official clients', and recomputable from the journal).
-    static func salt(clientOrderID: String, signer: EthereumAddress) -> UInt256 {
+    public static func salt(clientOrderID: String, signer: EthereumAddress) -> UInt256 {
         let digest = Keccak256.hash(Array(("poly-salt:" + clientOrderID + ":" + signer.checksummed).utf8))
         var value: UInt64 = 0
         for byte in digest.prefix(8) { value = value << 8 | UInt64(byte) }
@@ -173,42 +173,61 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
     // MARK: Executing
 
     public func execute(_ request: ExecutionRequest) async -> ExecutionResult {
+        await prepare(request).send()
+    }
+
+    /// Everything before the wire: the market's terms, the guards, the signature, the funds reserved.
+    /// `send` submits and follows the order (or answers the refusal at once).
+    public func prepare(_ request: ExecutionRequest) async -> PreparedExecution {
         let started = ContinuousClock.now
         var order = OrderLifecycle(clientOrderID: request.clientOrderID, requested: request.count)
+        func refused(_ code: String, _ reason: String) -> PreparedExecution {
+            try? order.reject(code: code)
+            let result = ExecutionResult(order, rejection: reason)
+            return PreparedExecution { result }
+        }
         let info: PolyTokenInfo
-        do { info = try await directory.info(request.ticker) } catch {
-            try? order.reject(code: "UNKNOWN_MARKET")
-            return ExecutionResult(order, rejection: error.description)
-        }
-        guard request.count.isPositive else {
-            try? order.reject(code: "INVALID_COUNT")
-            return ExecutionResult(order, rejection: "count \(request.count.wireString) must be positive; nothing was sent")
-        }
+        do { info = try await directory.info(request.ticker) } catch { return refused("UNKNOWN_MARKET", error.description) }
+        guard request.count.isPositive else { return refused("INVALID_COUNT", "count \(request.count.wireString) must be positive; nothing was sent") }
         guard info.grid.contains(request.limit) else {
-            try? order.reject(code: "INVALID_TICK")
-            return ExecutionResult(order, rejection: "limit \(request.limit.wireString) is off the market's tick \(info.tick); nothing was sent")
+            return refused("INVALID_TICK", "limit \(request.limit.wireString) is off the market's tick \(info.tick); nothing was sent")
         }
         let signedOrder: SignedPolyOrder, type: PolyOrderType
         do {
             (signedOrder, type) = try signed(request, info: info, seconds: Int64(Date().timeIntervalSince1970))
         } catch {
-            try? order.reject(code: "REFUSED_BEFORE_SENDING")
-            return ExecutionResult(order, rejection: error.description)
+            return refused("REFUSED_BEFORE_SENDING", error.description)
         }
         var reservation: Int64 = 0
         if request.action == .buy {
             switch await reserveBalance(request, info: info) {
             case let .success(amount): reservation = amount
-            case let .failure(refusal):
-                try? order.reject(code: refusal.code)
-                return ExecutionResult(order, rejection: refusal.message)
+            case let .failure(refusal): return refused(refusal.code, refusal.message)
             }
         }
-        defer { reserved -= reservation }
+        let prepared = Prepared(request: request, info: info, order: order, signed: signedOrder, type: type, reservation: reservation, started: started)
+        return PreparedExecution { await self.send(prepared) }
+    }
+
+    /// An order signed and funded, not sent yet.
+    struct Prepared: Sendable {
+        let request: ExecutionRequest
+        let info: PolyTokenInfo
+        let order: OrderLifecycle
+        let signed: SignedPolyOrder
+        let type: PolyOrderType
+        let reservation: Int64
+        let started: ContinuousClock.Instant
+    }
+
+    private func send(_ prepared: Prepared) async -> ExecutionResult {
+        let request = prepared.request, type = prepared.type, signedOrder = prepared.signed
+        var order = prepared.order
+        defer { reserved -= prepared.reservation }
         try? order.markSubmitted()
-        let terms = Self.venueTerms(request, info)
+        let terms = Self.venueTerms(request, prepared.info)
         let orderID = signedOrder.orderID
-        tracked[orderID] = Tracked(request: request, info: info, token: terms.token, order: order, started: started)
+        tracked[orderID] = Tracked(request: request, info: prepared.info, token: terms.token, order: order, started: prepared.started)
         defer { tracked[orderID] = nil }
         let outcome = await submit(signedOrder, type: type, request: request)
         switch outcome {

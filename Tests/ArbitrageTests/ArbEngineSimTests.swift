@@ -53,6 +53,28 @@ struct ArbEngineSimTests {
         #expect(record.realizedPnl.micros < -200_000)
     }
 
+    @Test("TS-32 the other way: Polymarket fills, the Kalshi leg finds nothing; the NO shares are sold after the 2 s settlement wait")
+    func kalshiFails() async throws {
+        let h = try await ArbHarness.start()
+        defer { Task { await h.stop() } }
+        await h.kalshiQuote(.ask, "0.40", "10", id: "gone")
+        await h.polyOfferNo("0.55", "10")
+        _ = await h.poly.exchange.quote(h.noToken, .buy, price: price("0.53"), count: contracts("10"), owner: "mm")
+        try await h.waitForBooks()
+        await h.waitForAsks(kalshiYes: "0.40", polyNo: "0.55")
+        // Decided on these books; the Kalshi offer is withdrawn before the legs arrive.
+        await h.arbVenues.freeze([(.kalshi, ArbHarness.kalshiTicker), (.polymarket, h.yesToken)])
+        _ = await h.kalshi.exchange.cancelAll(account: "mm")
+
+        let record = try await h.run(h.arb("ts32b"))
+        #expect(record.outcome == .mismatchClosed, "\(record.reason)")
+        #expect(record.legs.map(\.filled) == ["0.00", "10.00"])
+        #expect(record.closes.map(\.platform) == ["polymarket", "polymarket", "polymarket"])
+        #expect(record.closes.map(\.price) == ["0.55", "0.54", "0.53"])
+        #expect(h.sleeps.all.first == .seconds(2), "Polymarket fills settle before they can be sold: \(h.sleeps.all)")
+        #expect(await h.polyNoShares() == 0)
+    }
+
     @Test("TS-33 unequal partial fills: only the excess is closed")
     func unequalPartials() async throws {
         let h = try await ArbHarness.start()

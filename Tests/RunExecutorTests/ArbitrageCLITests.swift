@@ -76,6 +76,32 @@ struct ArbitrageCLITests {
         await kalshi.stop()
     }
 
+    @Test("POST /signals takes arb lines: journaled before the answer, executed on both venues, a repeated arb_id refused")
+    func postedArb() async throws {
+        let kalshi = try await SimFixture.start()
+        let poly = try await PolySimFixture.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let spec = try Self.spec()
+        _ = await kalshi.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-ask", side: .ask,
+                                                                                   count: contracts("10"), price: price("0.40"), timeInForce: .goodTillCanceled))
+        _ = await poly.exchange.quote(spec.noToken, .sell, price: price("0.55"), count: contracts("10"), owner: "mm")
+        let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: try Self.environment(kalshi: kalshi, poly: poly, dir: dir),
+                                        workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "state ready")
+        let endpoint = try String(contentsOfFile: dir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try String(contentsOfFile: dir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let posted = try await AdminCLITests.post(endpoint + "/signals", token: token, body: Self.arb("posted-arb", yesToken: spec.yesToken))
+        #expect(posted.status == 200 && posted.body.contains(#""accepted":1"#), "\(posted.body)")
+        _ = try await run.waitForLine(containing: "ARB posted-arb nfl-buf filled")
+        let again = try await AdminCLITests.post(endpoint + "/signals", token: token, body: Self.arb("posted-arb", yesToken: spec.yesToken))
+        #expect(again.status == 207 && again.body.contains("was already accepted"), "\(again.body)")
+        #expect(await run.stop() == 0)
+        #expect(await kalshi.exchange.accountSnapshot(kalshi.credentials.keyID.rawValue).positions[Self.ticker] == Contracts(hundredths: 1_000))
+        await poly.stop()
+        await kalshi.stop()
+    }
+
     @Test("PAIRS_FILE: settlement terms that differ are refused at start-up with the difference named; a swapped YES token is refused")
     func pairsFileChecks() async throws {
         let kalshi = try await SimFixture.start()

@@ -105,10 +105,10 @@ public struct Venues: Sendable {
     /// Opens the journal, restores the breaker and reconciles with the venue before anything trades:
     /// orders of earlier runs settled, positions in markets with a result settled (realised), positions
     /// compared (drift halts), the events of positions named.
-    public func prepareExecution(journalPath: String, mode: ExecutionMode, config: V3Config,
+    public func prepareExecution(journalPath: String, mode: ExecutionMode, config: V3Config, breaker: BreakerSettings? = nil,
                                  log: @escaping @Sendable (String) -> Void) async throws -> ExecutionService {
         let journal = try Journal(path: journalPath)
-        let service = try ExecutionService(executor: executor, journal: journal, mode: mode, breaker: BreakerSettings(limits: config.risk),
+        let service = try ExecutionService(executor: executor, journal: journal, mode: mode, breaker: breaker ?? BreakerSettings(limits: config.risk),
                                            metrics: metrics, log: log)
         let catalog = tradingCatalog
         let polymarket = polymarket

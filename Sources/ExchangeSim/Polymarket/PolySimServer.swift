@@ -12,6 +12,8 @@ public final class PolySimServer: Sendable {
     public let faults: SimFaults
     public let webSocketFaults: PolySimWSFaults
     public let port: Int
+    /// When each `POST /order` had fully arrived, by the order's salt (off unless a benchmark starts it).
+    public let arrivals: SimArrivals
     private let listener: SimListener
     private let housekeeping: Task<Void, Never>
 
@@ -25,7 +27,9 @@ public final class PolySimServer: Sendable {
     /// Route names a `--fault` can target (`POST /order`, `GET /data/trades`, …).
     public static var routeNames: [String] { PolySimRoutes.names }
 
-    private init(exchange: PolySimExchange, faults: SimFaults, webSocketFaults: PolySimWSFaults, listener: SimListener, housekeeping: Task<Void, Never>) {
+    private init(exchange: PolySimExchange, faults: SimFaults, webSocketFaults: PolySimWSFaults, arrivals: SimArrivals, listener: SimListener,
+                 housekeeping: Task<Void, Never>) {
+        self.arrivals = arrivals
         self.exchange = exchange
         self.faults = faults
         self.webSocketFaults = webSocketFaults
@@ -38,8 +42,9 @@ public final class PolySimServer: Sendable {
     public static func start(exchange: PolySimExchange, faults: SimFaults = SimFaults(), webSocketFaults: PolySimWSFaults = PolySimWSFaults(),
                              port: Int = 0, rateLimits: Bool = true, logger: Logger = Logger(label: "sim.polymarket")) async throws -> PolySimServer {
         let router = PolySimRouter(exchange: exchange, faults: faults, rateLimits: rateLimits)
+        let arrivals = SimArrivals.polymarket()
         let listener = try await SimListener.start(
-            port: port, arrivals: nil, logger: logger,
+            port: port, arrivals: arrivals, logger: logger,
             upgrade: { head in
                 switch SimListener.path(head) {
                 case "/ws/market": .accept(context: PolySimWSSession.Channel.market.rawValue)
@@ -59,7 +64,8 @@ public final class PolySimServer: Sendable {
                 await exchange.expireHeartbeats()
             }
         }
-        return PolySimServer(exchange: exchange, faults: faults, webSocketFaults: webSocketFaults, listener: listener, housekeeping: housekeeping)
+        return PolySimServer(exchange: exchange, faults: faults, webSocketFaults: webSocketFaults, arrivals: arrivals, listener: listener,
+                             housekeeping: housekeeping)
     }
 
     /// Stops listening and closes every connection.

@@ -19,8 +19,29 @@ public final class SimArrivals: Sendable {
         var log: FileHandle?
     }
     private let state = Mutex(State())
+    /// The path (suffix) of the order route, and how an order body names the order.
+    let orderPath: String
+    private let identify: @Sendable ([String: Any]) -> String?
 
-    public init() {}
+    /// Kalshi's order route, keyed by `client_order_id`.
+    public init() {
+        orderPath = "/portfolio/events/orders"
+        identify = { $0["client_order_id"] as? String }
+    }
+
+    /// Polymarket's `POST /order`, keyed by the signed order's salt (decimal).
+    public static func polymarket() -> SimArrivals {
+        SimArrivals(orderPath: "/order") { object in
+            guard let order = object["order"] as? [String: Any] else { return nil }
+            if let salt = order["salt"] as? NSNumber { return salt.stringValue }
+            return order["salt"] as? String
+        }
+    }
+
+    init(orderPath: String, identify: @escaping @Sendable ([String: Any]) -> String?) {
+        self.orderPath = orderPath
+        self.identify = identify
+    }
 
     /// `CLOCK_MONOTONIC` in nanoseconds.
     public static func monotonicNanoseconds() -> UInt64 {
@@ -45,8 +66,7 @@ public final class SimArrivals: Sendable {
     }
 
     func record(body: Data, at nanoseconds: UInt64) {
-        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-              let id = object["client_order_id"] as? String else { return }
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any], let id = identify(object) else { return }
         state.withLock { state in
             state.times[id] = nanoseconds
             state.log?.write(Data("\(id) \(nanoseconds)\n".utf8))
@@ -75,7 +95,7 @@ public final class SimArrivals: Sendable {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
             case let .head(head):
-                body = head.method == .POST && head.uri.hasSuffix("/portfolio/events/orders") && arrivals.isRecording ? ByteBuffer() : nil
+                body = head.method == .POST && head.uri.hasSuffix(arrivals.orderPath) && arrivals.isRecording ? ByteBuffer() : nil
             case var .body(chunk):
                 body?.writeBuffer(&chunk)
             case .end:

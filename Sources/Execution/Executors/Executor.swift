@@ -95,15 +95,31 @@ public struct ExecutionResult: Sendable, Hashable {
     }
 }
 
+/// An order made ready to go (checked, signed, funds reserved): `send` puts it on the wire and follows it
+/// to its end. Orders that must leave together (the legs of an arbitrage) are all prepared first, then
+/// all sent, so the slower venue's preparation does not hold one leg back.
+public struct PreparedExecution: Sendable {
+    public let send: @Sendable () async -> ExecutionResult
+    public init(send: @escaping @Sendable () async -> ExecutionResult) { self.send = send }
+}
+
 /// The seam every execution path goes through (paper, demo, live). The circuit breaker sits in front of
 /// every conforming type; nothing reaches a venue without passing it.
 public protocol Executor: Sendable {
     /// Executes one order and returns when it is done (filled, cancelled, rejected) or resting.
     func execute(_ request: ExecutionRequest) async -> ExecutionResult
+    /// Does what can be done before the order leaves (an executor with nothing to do ahead sends it whole).
+    func prepare(_ request: ExecutionRequest) async -> PreparedExecution
     /// Cancels every resting order this executor placed; returns how many.
     func cancelAll() async -> Int
     /// Orders still working.
     func openOrders() async -> [OrderLifecycle]
     /// Positions by market (+ YES, − NO).
     func positions() async -> [String: Contracts]
+}
+
+extension Executor {
+    public func prepare(_ request: ExecutionRequest) async -> PreparedExecution {
+        PreparedExecution { await self.execute(request) }
+    }
 }

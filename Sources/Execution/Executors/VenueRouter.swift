@@ -26,6 +26,11 @@ public struct VenueRouter: Executor, VenueLedger {
         return await adapter.execute(request)
     }
 
+    public func prepare(_ request: ExecutionRequest) async -> PreparedExecution {
+        guard let adapter = adapters[request.platform] else { return PreparedExecution { await execute(request) } }
+        return await adapter.prepare(request)
+    }
+
     public func cancelAll() async -> Int {
         var cancelled = 0
         for adapter in adapters.values { cancelled += await adapter.cancelAll() }

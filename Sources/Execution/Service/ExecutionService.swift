@@ -170,9 +170,13 @@ public actor ExecutionService {
             return tickets.map { _ in .refused("journal write failed, no leg sent: \(error)") }
         }
         for check in checks { breaker.recordSubmitted(check, nowMs: now / 1_000_000) }
+        // Every leg made ready (signed, funds reserved) before any leaves, then all launched back to back.
+        var prepared: [PreparedExecution] = []
+        for ticket in tickets { prepared.append(await executor.prepare(ticket.request)) }
+        let launched = zip(tickets, orders).enumerated().map { index, pair in launch(pair.0, pair.1, send: prepared[index].send) }
         return await withTaskGroup(of: (Int, ExecutionResult).self) { group in
-            for (index, ticket) in tickets.enumerated() {
-                group.addTask { (index, await self.perform(ticket, orders[index])) }
+            for (index, flight) in launched.enumerated() {
+                group.addTask { (index, await self.complete(flight)) }
             }
             var results = [ExecutionOutcome](repeating: .refused("not run"), count: tickets.count)
             for await (index, result) in group { results[index] = .executed(result) }
@@ -180,14 +184,21 @@ public actor ExecutionService {
         }
     }
 
-    /// An admitted order (checked, intent journaled, counted): sent, its row written, its outcome recorded.
-    private func perform(_ ticket: OrderTicket, _ order: JournalOrder) async -> ExecutionResult {
-        let request = ticket.request
+    /// An order on its way: the send, and its journal row written meanwhile.
+    private struct Flight: Sendable {
+        let ticket: OrderTicket
+        let order: JournalOrder
+        let submittedAt: ContinuousClock.Instant
+        let running: Task<ExecutionResult, Never>
+        let inserting: Task<Result<Void, any Error>, Never>
+    }
+
+    /// Sends an admitted order (checked, intent journaled, counted) and starts writing its row.
+    private func launch(_ ticket: OrderTicket, _ order: JournalOrder, send: @escaping @Sendable () async -> ExecutionResult) -> Flight {
         let submittedAt = ContinuousClock.now
         // Once journaled, an order runs to its end even if the caller is cancelled (shutdown, a dropped
         // admin request): a half-sent order is exactly what the journal exists to prevent.
-        let executor = executor
-        let running = Task { await executor.execute(request) }
+        let running = Task { await send() }
         // Its row once the request is out (the intent log holds the order until then, and across a
         // crash): a couple of milliseconds later, or as soon as the execution ends, so the SQLite work
         // does not compete with the send for a core.
@@ -196,9 +207,22 @@ public actor ExecutionService {
             try? await Task.sleep(for: Self.rowDelay)
             return Result { try journal.insert(order) }
         }
-        var result = await running.value
-        inserting.cancel()
-        if case let .failure(error) = await inserting.value {
+        return Flight(ticket: ticket, order: order, submittedAt: submittedAt, running: running, inserting: inserting)
+    }
+
+    /// An admitted order (checked, intent journaled, counted): sent, its row written, its outcome recorded.
+    private func perform(_ ticket: OrderTicket, _ order: JournalOrder) async -> ExecutionResult {
+        let executor = executor
+        let request = ticket.request
+        return await complete(launch(ticket, order, send: { await executor.execute(request) }))
+    }
+
+    /// Waits for a launched order's end; journal, breaker and metrics.
+    private func complete(_ flight: Flight) async -> ExecutionResult {
+        let ticket = flight.ticket, order = flight.order, submittedAt = flight.submittedAt
+        var result = await flight.running.value
+        flight.inserting.cancel()
+        if case let .failure(error) = await flight.inserting.value {
             persistenceFailed("the row of order \(order.clientOrderID)", error)
         }
         if let expected = ticket.expectedPrice, let average = result.averagePrice {
