@@ -153,9 +153,7 @@ extension ArbSignal {
         self.init(arbID: arbID, pairID: pairID, description: description, legs: legs, payload: jsonLine)
     }
 
-    static func quoted(_ value: String) -> String {
-        "\"" + (value.count > 64 ? String(value.prefix(64)) + "…" : value).escapingControlCharacters + "\""
-    }
+    static func quoted(_ value: String) -> String { value.quotedForMessage }
 }
 
 extension Character {

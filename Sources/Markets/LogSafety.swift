@@ -1,4 +1,10 @@
 extension StringProtocol {
+    /// A value from outside quoted for an error message: at most 64 characters (then `…`), control
+    /// characters escaped.
+    public var quotedForMessage: String {
+        "\"" + (count > 64 ? String(prefix(64)) + "…" : String(self)).escapingControlCharacters + "\""
+    }
+
     /// The text with every control character written out (`\n`, `\r`, `\t`, `\u{1B}`…), so a value from
     /// outside (a signal id, a ticker, a venue message) can neither start a forged log line nor send
     /// terminal escape sequences. Printable text, including non-ASCII, is unchanged.

@@ -14,10 +14,7 @@ struct ArbEngineSimTests {
     func bothFill() async throws {
         let h = try await ArbHarness.start()
         defer { Task { await h.stop() } }
-        await h.kalshiQuote(.ask, "0.40", "10")
-        await h.polyOfferNo("0.55", "10")
-        try await h.waitForBooks()
-        await h.waitForAsks(kalshiYes: "0.40", polyNo: "0.55")
+        try await h.offerBoth()
 
         let record = try await h.run(h.arb("ts31"))
         #expect(record.outcome == .filled, "\(record.reason)")
@@ -35,11 +32,7 @@ struct ArbEngineSimTests {
     func polymarketFails() async throws {
         let h = try await ArbHarness.start()
         defer { Task { await h.stop() } }
-        await h.kalshiQuote(.ask, "0.40", "10")
-        await h.kalshiQuote(.bid, "0.38", "10")
-        await h.polyOfferNo("0.55", "10")
-        try await h.waitForBooks()
-        await h.waitForAsks(kalshiYes: "0.40", polyNo: "0.55")
+        try await h.offerBoth(kalshiBid: ("0.38", "10"))
         await h.poly.exchange.failNextTrades(1)
 
         let record = try await h.run(h.arb("ts32"))
@@ -79,11 +72,7 @@ struct ArbEngineSimTests {
     func unequalPartials() async throws {
         let h = try await ArbHarness.start()
         defer { Task { await h.stop() } }
-        await h.kalshiQuote(.ask, "0.40", "10")
-        await h.kalshiQuote(.bid, "0.39", "4")
-        await h.polyOfferNo("0.55", "10")
-        try await h.waitForBooks()
-        await h.waitForAsks(kalshiYes: "0.40", polyNo: "0.55")
+        try await h.offerBoth(kalshiBid: ("0.39", "4"))
         // The engine decides on these books; meanwhile someone takes 4 NO off Polymarket.
         await h.arbVenues.freeze([(.kalshi, ArbHarness.kalshiTicker), (.polymarket, h.yesToken)])
         #expect(await h.poly.exchange.syntheticTake(h.noToken, .buy, price: price("0.55"), count: contracts("4")))
@@ -100,10 +89,7 @@ struct ArbEngineSimTests {
     func closeFails() async throws {
         let h = try await ArbHarness.start()
         defer { Task { await h.stop() } }
-        await h.kalshiQuote(.ask, "0.40", "20")
-        await h.polyOfferNo("0.55", "20")
-        try await h.waitForBooks()
-        await h.waitForAsks(kalshiYes: "0.40", polyNo: "0.55")
+        try await h.offerBoth("20")
         await h.poly.exchange.failNextTrades(1)
 
         let record = try await h.run(h.arb("ts34"))
@@ -123,10 +109,7 @@ struct ArbEngineSimTests {
     func delayedMatch() async throws {
         let h = try await ArbHarness.start()
         defer { Task { await h.stop() } }
-        await h.kalshiQuote(.ask, "0.40", "10")
-        await h.polyOfferNo("0.55", "10")
-        try await h.waitForBooks()
-        await h.waitForAsks(kalshiYes: "0.40", polyNo: "0.55")
+        try await h.offerBoth()
         await h.poly.exchange.delayNextOrders(1, by: .milliseconds(300))
 
         let record = try await h.run(h.arb("ts35"))
@@ -139,11 +122,7 @@ struct ArbEngineSimTests {
     func blacklist() async throws {
         let h = try await ArbHarness.start()
         defer { Task { await h.stop() } }
-        await h.kalshiQuote(.ask, "0.40", "40")
-        await h.kalshiQuote(.bid, "0.39", "40")
-        await h.polyOfferNo("0.55", "40")
-        try await h.waitForBooks()
-        await h.waitForAsks(kalshiYes: "0.40", polyNo: "0.55")
+        try await h.offerBoth("40", kalshiBid: ("0.39", "40"))
         for round in 1...3 {
             await h.poly.exchange.failNextTrades(1)
             let record = try await h.run(h.arb("ts36-\(round)"))
@@ -163,10 +142,7 @@ struct ArbEngineSimTests {
     func concurrentDetections() async throws {
         let h = try await ArbHarness.start()
         defer { Task { await h.stop() } }
-        await h.kalshiQuote(.ask, "0.40", "50")
-        await h.polyOfferNo("0.55", "50")
-        try await h.waitForBooks()
-        await h.waitForAsks(kalshiYes: "0.40", polyNo: "0.55")
+        try await h.offerBoth("50")
         for index in 1...5 { await h.engine.submit(h.arb("ts37-\(index)")) }
         await h.engine.drain()
         let records = try h.service.journal.arbs().filter { $0.arbID.hasPrefix("ts37") }

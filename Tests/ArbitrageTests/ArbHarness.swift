@@ -137,6 +137,16 @@ struct ArbHarness {
         _ = await poly.exchange.quote(noToken, .sell, price: price(noPrice), count: contracts(count), owner: "mm")
     }
 
+    /// Kalshi YES offered at 0.40 and Polymarket NO at 0.55 (`size` each, and Kalshi bids at `kalshiBid` when
+    /// given); returns once both local books show them.
+    func offerBoth(_ size: String = "10", kalshiBid: (price: String, size: String)? = nil) async throws {
+        await kalshiQuote(.ask, "0.40", size)
+        if let kalshiBid { await kalshiQuote(.bid, kalshiBid.price, kalshiBid.size) }
+        await polyOfferNo("0.55", size)
+        try await waitForBooks()
+        await waitForAsks(kalshiYes: "0.40", polyNo: "0.55")
+    }
+
     /// Waits until both books the arb reads are fresh.
     func waitForBooks() async throws {
         let venues = arbVenues

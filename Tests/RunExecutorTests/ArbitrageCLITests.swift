@@ -30,20 +30,26 @@ struct ArbitrageCLITests {
         ]
     }
 
+    /// Both simulators, Kalshi YES offered at 0.40 and Polymarket NO at 0.55 (10 each).
+    static func venuesWithOffers() async throws -> (SimFixture, PolySimFixture, PolySimMarketSpec) {
+        let kalshi = try await SimFixture.start()
+        let poly = try await PolySimFixture.start()
+        let spec = try Self.spec()
+        _ = await kalshi.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-ask", side: .ask,
+                                                                                   count: contracts("10"), price: price("0.40"), timeInForce: .goodTillCanceled))
+        _ = await poly.exchange.quote(spec.noToken, .sell, price: price("0.55"), count: contracts("10"), owner: "mm")
+        return (kalshi, poly, spec)
+    }
+
     static func arb(_ id: String, yesToken: String, kalshiYes: String = "0.40", polyNo: String = "0.55", contracts: Int = 10) -> String {
         #"{"type":"arb","arb_id":"\#(id)","pair_id":"nfl-buf","description":"Bills ML","legs":[{"platform":"kalshi","action":"buy","side":"yes","price":"\#(kalshiYes)","contracts":"\#(contracts)","kalshi_ticker":"\#(ticker)"},{"platform":"polymarket","action":"buy","side":"no","price":\#(Int(Double(polyNo)! * 100)),"contracts":\#(contracts),"poly_token":"\#(yesToken)"}]}"#
     }
 
     @Test("arb signals from --signals: both legs on both venues, a malformed arb line named by its number, a repeated arb_id refused; report --json lists the arbs")
     func arbsFromFile() async throws {
-        let kalshi = try await SimFixture.start()
-        let poly = try await PolySimFixture.start()
+        let (kalshi, poly, spec) = try await Self.venuesWithOffers()
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let spec = try Self.spec()
-        _ = await kalshi.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-ask", side: .ask,
-                                                                                   count: contracts("10"), price: price("0.40"), timeInForce: .goodTillCanceled))
-        _ = await poly.exchange.quote(spec.noToken, .sell, price: price("0.55"), count: contracts("10"), owner: "mm")
         let file = try dir.write("arbs.jsonl", [
             Self.arb("cli-1", yesToken: spec.yesToken),
             #"{"type":"arb","arb_id":"cli-bad","pair_id":"p","legs":[{"platform":"kalshi","action":"buy","side":"maybe","price":"0.4","contracts":"1","kalshi_ticker":"X"},{"platform":"polymarket","action":"buy","side":"no","price":"0.5","contracts":"1","poly_token":"1"}]}"#,
@@ -78,14 +84,9 @@ struct ArbitrageCLITests {
 
     @Test("POST /signals takes arb lines: journaled before the answer, executed on both venues, a repeated arb_id refused")
     func postedArb() async throws {
-        let kalshi = try await SimFixture.start()
-        let poly = try await PolySimFixture.start()
+        let (kalshi, poly, spec) = try await Self.venuesWithOffers()
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let spec = try Self.spec()
-        _ = await kalshi.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm-ask", side: .ask,
-                                                                                   count: contracts("10"), price: price("0.40"), timeInForce: .goodTillCanceled))
-        _ = await poly.exchange.quote(spec.noToken, .sell, price: price("0.55"), count: contracts("10"), owner: "mm")
         let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: try Self.environment(kalshi: kalshi, poly: poly, dir: dir),
                                         workingDirectory: dir.path)
         _ = try await run.waitForLine(containing: "state ready")

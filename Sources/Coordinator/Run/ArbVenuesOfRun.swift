@@ -60,15 +60,7 @@ public struct ArbVenuesOfRun: ArbVenues {
     }
 
     public func market(_ platform: Platform, _ instrument: String) async -> ListedMarket? {
-        switch platform {
-        case .kalshi:
-            return await catalog.info(instrument).map {
-                ListedMarket(platform: .kalshi, ticker: $0.ticker, eventTicker: $0.eventTicker, isOpen: $0.isOpen, status: $0.status, grid: $0.grid,
-                             fees: .kalshi(seriesTicker: $0.seriesTicker))
-            }
-        case .polymarket:
-            return await polymarket?.listed(instrument)
-        }
+        await ListedMarket.lookup(platform, instrument, catalog: catalog, polymarket: polymarket)
     }
 
     public func book(_ platform: Platform, _ ticker: String) async -> ServedBook {

@@ -148,15 +148,7 @@ public struct ManualOrderDesk: Sendable {
 
     /// The market of `ticker` on `platform`, as orders need it.
     func listed(_ platform: Platform, _ ticker: String) async -> ListedMarket? {
-        switch platform {
-        case .kalshi:
-            return await catalog.info(ticker).map {
-                ListedMarket(platform: .kalshi, ticker: $0.ticker, eventTicker: $0.eventTicker, isOpen: $0.isOpen, status: $0.status, grid: $0.grid,
-                             fees: .kalshi(seriesTicker: $0.seriesTicker))
-            }
-        case .polymarket:
-            return await polymarket?.listed(ticker)
-        }
+        await ListedMarket.lookup(platform, ticker, catalog: catalog, polymarket: polymarket)
     }
 
     public func place(_ order: ManualOrderRequest) async -> ManualOrderAnswer {

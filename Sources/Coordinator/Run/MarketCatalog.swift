@@ -108,3 +108,19 @@ public actor MarketCatalog {
 
     public var tickers: [String] { markets.keys.sorted() }
 }
+
+extension ListedMarket {
+    /// A market as a run's orders need it: a Kalshi ticker from the trading venue's listing, a Polymarket
+    /// token from its directory; `nil` when the venue does not list it (or the run has no such venue).
+    static func lookup(_ platform: Platform, _ instrument: String, catalog: MarketCatalog, polymarket: PolymarketConnection?) async -> ListedMarket? {
+        switch platform {
+        case .kalshi:
+            return await catalog.info(instrument).map {
+                ListedMarket(platform: .kalshi, ticker: $0.ticker, eventTicker: $0.eventTicker, isOpen: $0.isOpen, status: $0.status, grid: $0.grid,
+                             fees: .kalshi(seriesTicker: $0.seriesTicker))
+            }
+        case .polymarket:
+            return await polymarket?.listed(instrument)
+        }
+    }
+}

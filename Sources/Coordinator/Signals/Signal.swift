@@ -158,9 +158,7 @@ extension Signal {
     }
 
     /// A user value quoted for an error message: shortened, control characters escaped.
-    static func quoted(_ value: String) -> String {
-        "\"" + (value.count > 64 ? String(value.prefix(64)) + "…" : value).escapingControlCharacters + "\""
-    }
+    static func quoted(_ value: String) -> String { value.quotedForMessage }
 
     private static func describe(_ error: any Error) -> String {
         switch error {
