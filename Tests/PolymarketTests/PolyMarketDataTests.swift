@@ -159,6 +159,9 @@ struct PolyMarketDataTests {
         let general = try PolyWSEvent.parse(Data(frame.utf8))
         #expect(general == [.priceChange(fast)])
         #expect(PolyFastPriceChange.parse(Data(#"{"event_type":"book","asset_id":"1"}"#.utf8)) == nil)
+        // Keys in any order, unknown keys that look like known ones skipped.
+        let shuffled = #"{"event_type":"price_change","timestamp":"1700000000000","price_changes":[{"best_ask":"0.5","side":"BUY","best_xyz":{"a":[1]},"sizes":"9","hash":"h","size":"30","price":".48","asset_id":"123","best_bid":".48"}],"market":"0xabc"}"#
+        #expect(PolyFastPriceChange.parse(Data(shuffled.utf8)) == fast)
         #expect(PolyFastPriceChange.parse(Data(#"{"market":"0x\u0041","price_changes":[],"timestamp":"1","event_type":"price_change"}"#.utf8)) == nil)
         var book = PolyLocalBook(assetID: "123", market: "0xabc")
         try book.apply(fast.priceChanges[0])

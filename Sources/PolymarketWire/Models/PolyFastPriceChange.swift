@@ -153,20 +153,24 @@ public struct PolyFastPriceChange: Sendable {
 
         mutating func event() -> PolyWSPriceChange? {
             guard expect(0x7B) else { return nil }
-            var market: String?, timestamp: String?, type: String?, changes: [PolyPriceChange]?
+            var market: String?, timestamp: String?, isPriceChange = false, changes: [PolyPriceChange]?
             if expect(0x7D) { return nil }
             while true {
                 guard let key = key(), expect(0x3A) else { return nil }
                 if equals(key, "market") { market = id() }
                 else if equals(key, "timestamp") { timestamp = string() }
-                else if equals(key, "event_type") { type = string() }
+                else if equals(key, "event_type") {
+                    // Compared in place: no string is made of the type.
+                    guard let value = self.key() else { return nil }
+                    isPriceChange = equals(value, "price_change")
+                }
                 else if equals(key, "price_changes") { changes = changeList() }
                 else { guard skipValue() else { return nil } }
                 if expect(0x2C) { continue }
                 guard expect(0x7D) else { return nil }
                 break
             }
-            guard type == "price_change", let market, let timestamp, let changes else { return nil }
+            guard isPriceChange, let market, let timestamp, let changes else { return nil }
             return PolyWSPriceChange(market: market, priceChanges: changes, timestamp: timestamp)
         }
 
@@ -188,14 +192,18 @@ public struct PolyFastPriceChange: Sendable {
             if expect(0x7D) { return nil }
             while true {
                 guard let key = key(), expect(0x3A) else { return nil }
-                if equals(key, "asset_id") { asset = id() }
-                else if equals(key, "price") { price = string() }
-                else if equals(key, "size") { size = string() }
-                else if equals(key, "side") { side = string() }
-                else if equals(key, "hash") { hash = string() }
-                else if equals(key, "best_bid") { bestBid = string() }
-                else if equals(key, "best_ask") { bestAsk = string() }
-                else { guard skipValue() else { return nil } }
+                // Dispatched on length and a distinguishing byte, then checked whole.
+                let third = key.count > 2 ? bytes[key.lowerBound + 2] : 0
+                switch key.count {
+                case 8 where third == 0x73 && equals(key, "asset_id"): asset = id()
+                case 8 where third == 0x73 && equals(key, "best_bid"): bestBid = string()
+                case 8 where third == 0x73 && equals(key, "best_ask"): bestAsk = string()
+                case 5 where equals(key, "price"): price = string()
+                case 4 where third == 0x7A && equals(key, "size"): size = string()
+                case 4 where third == 0x64 && equals(key, "side"): side = string()
+                case 4 where third == 0x73 && equals(key, "hash"): hash = string()
+                default: guard skipValue() else { return nil }
+                }
                 if expect(0x2C) { continue }
                 guard expect(0x7D) else { return nil }
                 break
