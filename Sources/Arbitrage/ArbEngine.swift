@@ -445,3 +445,74 @@ public actor ArbEngine {
 extension Duration {
     var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }
+
+/// An arb a run was executing when it stopped (a crash between sending the legs and recording the
+/// outcome): its record rebuilt from its legs' orders as reconciliation left them.
+public enum ArbRecovery {
+    /// One order of the arb with what it filled.
+    public struct Leg: Sendable {
+        public var order: JournalOrder
+        public var fills: [JournalFill]
+        public init(order: JournalOrder, fills: [JournalFill]) {
+            self.order = order
+            self.fills = fills
+        }
+    }
+
+    /// The arb's record: `filled` when both legs filled alike (net of any close), `aborted` when nothing
+    /// filled, else `exposure_left` with the excess's cost — the close ladder did not finish, so the excess
+    /// is still held and the breaker must count it.
+    public static func rebuild(_ arb: ArbSignal, orders: [Leg], nowNanoseconds: Int64) -> JournalArb {
+        func line(_ request: LegRequest?, _ leg: Leg) -> JournalArb.Leg {
+            let filled = leg.fills.reduce(Contracts.zero) { $0.addingSaturated($1.count) }
+            let notional = leg.fills.reduce(Dollars.zero) { $0.addingSaturated((try? $1.price.notional($1.count, rounding: .up)) ?? .zero) }
+            let fees = leg.fills.reduce(Dollars.zero) { $0.addingSaturated($1.fee) }
+            let average = filled.isPositive ? Dollars(micros: Int64(Int128(notional.micros) * Int128(Contracts.scale) / Int128(filled.hundredths))) : nil
+            return JournalArb.Leg(platform: leg.order.platform.rawValue, instrument: request?.instrument ?? leg.order.ticker, action: leg.order.action.rawValue,
+                                  side: request?.side.rawValue ?? leg.order.side.rawValue, price: leg.order.limitPrice.wireString,
+                                  contracts: leg.order.requested.wireString, filled: filled.wireString, averagePrice: average?.wireString,
+                                  fees: fees.wireString, clientOrderID: leg.order.clientOrderID, venueOrderID: leg.order.venueOrderID, error: nil)
+        }
+        var legs: [JournalArb.Leg] = [], closes: [JournalArb.Leg] = []
+        var filled: [Contracts] = arb.legs.map { _ in .zero }, cost: [Dollars] = arb.legs.map { _ in .zero }, closed: [Contracts] = arb.legs.map { _ in .zero }
+        var proceeds = Dollars.zero, fees = Dollars.zero
+        for leg in orders {
+            let count = leg.fills.reduce(Contracts.zero) { $0.addingSaturated($1.count) }
+            let money = leg.fills.reduce(Dollars.zero) { $0.addingSaturated((try? $1.price.notional($1.count, rounding: .up)) ?? .zero) }
+            fees = leg.fills.reduce(fees) { $0.addingSaturated($1.fee) }
+            guard let index = arb.legs.firstIndex(where: { leg.order.clientOrderID.contains("-\($0.legID)") }) else { continue }
+            if leg.order.clientOrderID.contains("-\(arb.legs[index].legID)-close") {
+                closed[index] = closed[index].addingSaturated(count)
+                proceeds = proceeds.addingSaturated(money)
+                closes.append(line(arb.legs[index], leg))
+            } else {
+                filled[index] = filled[index].addingSaturated(count)
+                cost[index] = cost[index].addingSaturated(money)
+                legs.append(line(arb.legs[index], leg))
+            }
+        }
+        let held = zip(filled, closed).map { Contracts(hundredths: max($0.hundredths - $1.hundredths, 0)) }
+        let hedged = held.min() ?? .zero
+        let over = held.count == 2 && held[1] > held[0] ? 1 : 0
+        let excess = Contracts(hundredths: (held.max() ?? .zero).hundredths - hedged.hundredths)
+        let average = filled[over].isPositive ? Int128(cost[over].micros) * Int128(Contracts.scale) / Int128(filled[over].hundredths) : 0
+        let exposure = Dollars(micros: Int64(average * Int128(excess.hundredths) / Int128(Contracts.scale)))
+        let payout = Dollars(micros: hedged.hundredths * (Dollars.scale / Contracts.scale))
+        let spent = cost.reduce(Dollars.zero) { $0.addingSaturated($1) }
+        let realized = payout.addingSaturated(proceeds).addingSaturated(spent.negated).addingSaturated(exposure).addingSaturated(fees.negated)
+        let outcome: ArbOutcome, reason: String
+        if excess.isPositive {
+            outcome = .exposureLeft
+            reason = "interrupted by a restart: legs hold \(held.map(\.wireString).joined(separator: " and ")); the excess \(excess.wireString) was not closed"
+        } else if hedged.isPositive {
+            outcome = closes.isEmpty ? .filled : .mismatchClosed
+            reason = "interrupted by a restart after both legs ended: \(hedged.wireString) hedged"
+        } else {
+            outcome = .aborted
+            reason = "interrupted by a restart: nothing filled"
+        }
+        return JournalArb(arbID: arb.arbID, pairID: arb.pairID, description: arb.description, receivedNanoseconds: arb.receivedNanoseconds,
+                          decidedNanoseconds: nowNanoseconds, outcome: outcome, reason: reason, legs: legs, closes: closes,
+                          realizedPnl: outcome == .aborted ? .zero : realized, exposure: exposure)
+    }
+}

@@ -107,7 +107,7 @@ extension TradingSession {
     /// Signals an earlier run accepted and never executed: re-queued while younger than the maximum age,
     /// recorded as expired otherwise; one that already has orders (the run stopped mid-execution) is not
     /// traded again (its orders were reconciled).
-    func restorePendingSignals(_ journal: Journal, into inbox: SignalInbox, arbs engine: ArbEngine) async throws {
+    func restorePendingSignals(_ journal: Journal, into inbox: SignalInbox, arbs engine: ArbEngine, service: ExecutionService) async throws {
         let pending = try journal.pendingSignals()
         guard !pending.isEmpty else { return }
         let now = ExecutionService.systemWallClock()
@@ -120,6 +120,7 @@ extension TradingSession {
                 // again at send time), expired otherwise; one with orders was reconciled.
                 if entry.hasOrders {
                     executed.append(entry.id)
+                    try await recoverInterruptedArb(entry.payload, receivedNanoseconds: entry.receivedNanoseconds, journal: journal, service: service)
                 } else if now - entry.receivedNanoseconds <= engine.settings.maxAge.nanosecondsCount, var arb = try? ArbSignal(jsonLine: entry.payload) {
                     arb.receivedNanoseconds = entry.receivedNanoseconds
                     if await engine.submit(arb) { arbsResumed += 1 } else { expired.append(entry.id) }
@@ -144,6 +145,22 @@ extension TradingSession {
         await inbox.restore(requeued)
         log("signals accepted by an earlier run: \(requeued.count) re-queued, \(expired.count) expired (older than \(inbox.settings.maxAge)), "
             + "\(executed.count) already had orders" + (arbsResumed > 0 ? ", \(arbsResumed) arb(s) resumed" : ""))
+    }
+}
+
+extension TradingSession {
+    /// An arb whose legs went out before the last run stopped without recording its outcome: its record is
+    /// rebuilt from its orders as reconciliation left them, and an unclosed excess is counted as exposure.
+    func recoverInterruptedArb(_ payload: String, receivedNanoseconds: Int64, journal: Journal, service: ExecutionService) async throws {
+        guard var arb = try? ArbSignal(jsonLine: payload) else { return }
+        arb.receivedNanoseconds = receivedNanoseconds
+        let orders = try journal.orders(signalID: arb.journalID).map { ArbRecovery.Leg(order: $0, fills: (try? journal.fills($0.clientOrderID)) ?? []) }
+        let record = ArbRecovery.rebuild(arb, orders: orders, nowNanoseconds: ExecutionService.systemWallClock())
+        try journal.recordArb(record)
+        log("ARB \(arb.arbID.escapingControlCharacters) \(arb.pairID.escapingControlCharacters) \(record.outcome.rawValue): \(record.reason)")
+        if record.exposure.micros > 0 {
+            await service.recordExposure(record.exposure, ticker: arb.pairID, reason: "arb \(arb.arbID) interrupted by a restart; close the excess by hand")
+        }
     }
 }
 
@@ -247,7 +264,7 @@ public final class TradingSession: Sendable {
         let books = BookWatcher(log: log) { tickers in try await market.watchBooks(tickers) }
         // The engine takes arb signals before any source (or the restore) can deliver one.
         let arbitrage = try await startArbitrage(venues, service: service, inbox: inbox, books: books)
-        try await restorePendingSignals(service.journal, into: inbox, arbs: arbitrage.engine)
+        try await restorePendingSignals(service.journal, into: inbox, arbs: arbitrage.engine, service: service)
         var synthetic: SyntheticSignalSource?
         var reader: Task<Void, Never>?
         switch origin {

@@ -316,6 +316,14 @@ public final class Journal: Sendable {
         }
     }
 
+    /// The orders a signal (or an arb, `arb:<id>`) led to, oldest first.
+    public func orders(signalID: String) throws -> [JournalOrder] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE signal_id = ? ORDER BY created_ns, client_order_id", arguments: [signalID])
+                .compactMap(Self.order)
+        }
+    }
+
     /// Orders not yet in a terminal state: what start-up reconciliation must resolve with the venue.
     public func nonTerminalOrders() throws -> [JournalOrder] {
         let open = OrderState.allCases.filter { !$0.isTerminal }.map(\.rawValue)
