@@ -81,34 +81,6 @@ extension KalshiExecutor {
 
     // MARK: Events
 
-    /// Suspends until an event changes the order or `deadline` passes; returns whether something changed.
-    private func waitForChange(_ orderID: String, until deadline: C.Instant) async -> Bool {
-        guard tracked[orderID] != nil else { return true }
-        if tracked[orderID]?.changed == true {
-            tracked[orderID]?.changed = false
-            return true
-        }
-        let clock = clock
-        let timer = Task { [weak self] in
-            do { try await clock.sleep(until: deadline, tolerance: nil) } catch { return }
-            await self?.wake(orderID, changed: false)
-        }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            if tracked[orderID] == nil { continuation.resume() } else { tracked[orderID]?.waiter = continuation }
-        }
-        timer.cancel()
-        let changed = tracked[orderID]?.changed ?? true
-        tracked[orderID]?.changed = false
-        return changed
-    }
-
-    func wake(_ orderID: String, changed: Bool = true) {
-        if changed { tracked[orderID]?.changed = true }
-        let waiter = tracked[orderID]?.waiter
-        tracked[orderID]?.waiter = nil
-        waiter?.resume()
-    }
-
     func handle(_ event: AccountEvent) async {
         switch event {
         case let .fill(fill):
@@ -166,4 +138,10 @@ extension KalshiExecutor {
                   isTaker: fill.isTaker, milliseconds: fill.ts.map { $0 * 1_000 })
         }
     }
+}
+
+extension KalshiExecutor: ChangeTracking {
+    public nonisolated var waitClock: C { clock }
+    public func changeSignal(_ orderID: String) -> ChangeSignal? { tracked[orderID]?.signal }
+    public func setChangeSignal(_ orderID: String, _ signal: ChangeSignal) { tracked[orderID]?.signal = signal }
 }

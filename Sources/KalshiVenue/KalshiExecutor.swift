@@ -48,8 +48,7 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
         var order: OrderLifecycle
         var venueStatus: KalshiOrderStatus?
         var venueFilled: Contracts?
-        var waiter: CheckedContinuation<Void, Never>?
-        var changed = false
+        var signal = ChangeSignal()
         var fault: OrderTransitionError?
         var started: ContinuousClock.Instant
         var timing = ExecutionTiming()

@@ -97,55 +97,24 @@ public final class PolyTransport: Sendable {
     private let credentials: Mutex<PolyAPICredentials?>
     /// Seconds to add to the local clock (server time − local time), from `GET /time`.
     private let clockOffset = Mutex<Int64>(0)
-    private let client: HTTPClient
-    private let lane: OrderLane?
+    /// The pooled client and the order lane (writes go through the lane when it is free).
+    private let http: VenueHTTP
     private let limiter = PolyRateLimiter()
     private let gate: ConcurrencyGate
-    private let origin: String
-    private let hostHeader: String
-    private let basePath: String
+    private var basePath: String { http.basePath }
     private let logger: Logger
-
-    static let poolConnections = 8
 
     public init(_ configuration: Configuration, signer: EthereumSigner?, credentials: PolyAPICredentials?, logger: Logger = Logger(label: "polymarket.transport")) {
         self.configuration = configuration
         self.signer = signer
         self.credentials = Mutex(credentials)
         self.logger = logger
-        let url = configuration.baseURL
-        var path = url.path
-        while path.hasSuffix("/") { path.removeLast() }
-        basePath = path
-        origin = "\(url.scheme ?? "https")://\(url.host ?? "")" + (url.port.map { ":\($0)" } ?? "")
-        hostHeader = (url.host ?? "") + (url.port.map { ":\($0)" } ?? "")
-        let useTLS = url.scheme?.lowercased() != "http"
-        do {
-            lane = configuration.orderLane ? try OrderLane(host: url.host ?? "", port: url.port ?? (useTLS ? 443 : 80), useTLS: useTLS,
-                                                           connectTimeout: configuration.connectTimeout) : nil
-        } catch {
-            logger.warning("order lane unavailable (\(error)); writes use the pooled client")
-            lane = nil
-        }
-        var http = HTTPClient.Configuration()
-        http.timeout = .init(connect: .init(configuration.connectTimeout), read: .init(configuration.requestTimeout))
-        http.connectionPool.idleTimeout = .seconds(60)
-        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.poolConnections
-        http.connectionPool.retryConnectionEstablishment = false
-        http.httpVersion = .http1Only
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
-        gate = ConcurrencyGate(limit: Self.poolConnections + (lane == nil ? 0 : 1))
+        http = VenueHTTP(baseURL: configuration.baseURL, orderLane: configuration.orderLane, connectTimeout: configuration.connectTimeout,
+                         requestTimeout: configuration.requestTimeout, warn: { logger.warning("\($0)") })
+        gate = ConcurrencyGate(limit: http.connections)
     }
 
-    deinit {
-        lane?.close()
-        client.shutdown().whenComplete { _ in }
-    }
-
-    public func shutdown() async throws {
-        lane?.close()
-        try await client.shutdown()
-    }
+    public func shutdown() async throws { try await http.shutdown() }
 
     /// The L2 credentials, once known (given, or created/derived through L1 at start-up).
     public var apiCredentials: PolyAPICredentials? { credentials.withLock { $0 } }
@@ -161,7 +130,7 @@ public final class PolyTransport: Sendable {
     }
 
     public func warmUp() async {
-        await lane?.warmUp()
+        await http.lane?.warmUp()
         _ = try? await perform(PolyRequest(.get, "/ok"))
     }
 
@@ -205,8 +174,7 @@ public final class PolyTransport: Sendable {
     }
 
     private func backoff(attempt: Int) -> Duration {
-        let capped = min(configuration.retryBaseDelay * (1 << min(attempt - 1, 16)), configuration.retryMaxDelay)
-        return capped / 2 + capped / 2 * Double.random(in: 0...1)
+        VenueHTTP.backoff(attempt: attempt, base: configuration.retryBaseDelay, max: configuration.retryMaxDelay)
     }
 
     /// The authentication headers of `request` over `body`.
@@ -243,10 +211,13 @@ public final class PolyTransport: Sendable {
         let target = basePath + request.path + (query.isEmpty ? "" : "?" + query)
         let body = request.body.map { ByteBuffer(bytes: $0) }
         let (status, data): (Int, Data)
-        if request.isWrite, let lane {
-            (status, data) = try await exchange(on: lane, method: method, target: target, headers: headers, body: body, fail: fail)
-        } else {
-            (status, data) = try await exchange(method: method, target: target, headers: headers, body: body, isWrite: request.isWrite, fail: fail)
+        do {
+            (status, data) = try await http.exchange(method: method, target: target, headers: headers, body: body, isWrite: request.isWrite)
+        } catch {
+            switch error {
+            case let .notSent(reason): throw fail(.notSent(reason: reason))
+            case let .lost(reason): throw fail(request.isWrite ? .ambiguous(reason: reason) : .unavailable(status: nil, reason: reason))
+            }
         }
         switch status {
         case 200..<300:
@@ -268,40 +239,5 @@ public final class PolyTransport: Sendable {
     static func isTradingDisabled(_ body: Data) -> Bool {
         guard let message = (try? JSONDecoder().decode(PolyErrorBody.self, from: body))?.error.lowercased() else { return false }
         return message.contains("trading is currently") || message.contains("post-only mode")
-    }
-
-    private func exchange(method: String, target: String, headers: HTTPHeaders, body: ByteBuffer?, isWrite: Bool,
-                          fail: (PolyAPIError.Kind) -> PolyAPIError) async throws(PolyAPIError) -> (Int, Data) {
-        var http = HTTPClientRequest(url: origin + target)
-        http.method = HTTPMethod(rawValue: method)
-        http.headers = headers
-        if let body { http.body = .bytes(body) }
-        do {
-            let response = try await client.execute(http, timeout: .init(configuration.requestTimeout))
-            let collected = try await response.body.collect(upTo: 64 << 20)
-            return (Int(response.status.code), Data(collected.readableBytesView))
-        } catch {
-            let reason = TransportFailure.describe(error)
-            if TransportFailure.failedBeforeSending(error) { throw fail(.notSent(reason: reason)) }
-            throw fail(isWrite ? .ambiguous(reason: reason) : .unavailable(status: nil, reason: reason))
-        }
-    }
-
-    private func exchange(on lane: OrderLane, method: String, target: String, headers: HTTPHeaders, body: ByteBuffer?,
-                          fail: (PolyAPIError.Kind) -> PolyAPIError) async throws(PolyAPIError) -> (Int, Data) {
-        var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: target, headers: headers)
-        head.headers.add(name: "Host", value: hostHeader)
-        head.headers.add(name: "Content-Length", value: String(body?.readableBytes ?? 0))
-        let answer: OrderLane.Answer?
-        do {
-            answer = try await lane.send(head, body: body, timeout: configuration.requestTimeout)
-        } catch {
-            switch error {
-            case let .notSent(reason): throw fail(.notSent(reason: "transport: \(reason)"))
-            case let .lost(reason): throw fail(.ambiguous(reason: "transport: \(reason)"))
-            }
-        }
-        guard let answer else { return try await exchange(method: method, target: target, headers: headers, body: body, isWrite: true, fail: fail) }
-        return (answer.status, Data(answer.body.readableBytesView))
     }
 }

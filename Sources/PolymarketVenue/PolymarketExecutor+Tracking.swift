@@ -150,33 +150,6 @@ extension PolymarketExecutor {
 
     // MARK: Events
 
-    private func waitForChange(_ orderID: String, until deadline: C.Instant) async -> Bool {
-        guard tracked[orderID] != nil else { return true }
-        if tracked[orderID]?.changed == true {
-            tracked[orderID]?.changed = false
-            return true
-        }
-        let clock = clock
-        let timer = Task { [weak self] in
-            do { try await clock.sleep(until: deadline, tolerance: nil) } catch { return }
-            await self?.wake(orderID, changed: false)
-        }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            if tracked[orderID] == nil { continuation.resume() } else { tracked[orderID]?.waiter = continuation }
-        }
-        timer.cancel()
-        let changed = tracked[orderID]?.changed ?? true
-        tracked[orderID]?.changed = false
-        return changed
-    }
-
-    func wake(_ orderID: String, changed: Bool = true) {
-        if changed { tracked[orderID]?.changed = true }
-        let waiter = tracked[orderID]?.waiter
-        tracked[orderID]?.waiter = nil
-        waiter?.resume()
-    }
-
     func handle(_ event: PolyUserEvent) {
         switch event {
         case let .order(update):
@@ -259,4 +232,10 @@ extension PolymarketExecutor {
         guard let trades = try? await client.trades(market: entry.info.conditionID) else { return }
         for trade in trades where Self.involves(trade, orderID) { record(trade, for: orderID, rest: true) }
     }
+}
+
+extension PolymarketExecutor: ChangeTracking {
+    public nonisolated var waitClock: C { clock }
+    public func changeSignal(_ orderID: String) -> ChangeSignal? { tracked[orderID]?.signal }
+    public func setChangeSignal(_ orderID: String, _ signal: ChangeSignal) { tracked[orderID]?.signal = signal }
 }

@@ -72,8 +72,7 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
         /// How much of the order the venue says matched: the order is done only once trades account for it.
         var venueMatched = Contracts.zero
         var trades: [String: TradePart] = [:]
-        var waiter: CheckedContinuation<Void, Never>?
-        var changed = false
+        var signal = ChangeSignal()
         var fault: OrderTransitionError?
         var started: ContinuousClock.Instant
         var timing = ExecutionTiming()

@@ -48,66 +48,34 @@ public final class KalshiTransport: Sendable {
     }
 
     public let configuration: Configuration
-    private let client: HTTPClient
+    /// The pooled client and the order lane (writes go through the lane when it is free).
+    private let http: VenueHTTP
     private let signer: KalshiSigner?
     private let limiter: KalshiRateLimiter<ContinuousClock>
-    /// `scheme://host:port` of the base URL.
-    private let origin: String
     /// Path of the base URL (`/trade-api/v2`), the prefix of every signed path.
-    public let basePath: String
+    public var basePath: String { http.basePath }
     private let logger: Logger
     /// Signatures made ahead for hot writes, by method + full path (`presign`).
     private let presigners = Mutex<[String: Presigner]>([:])
-    /// Writes go through this warm connection when it is free (`Configuration.orderLane`).
-    private let lane: OrderLane?
     private let ordersExpected = Mutex(false)
     /// Requests in flight at most: the pool's connections plus the order lane.
     private let gate: ConcurrencyGate
     private let writeGate: ConcurrencyGate
-    /// `host[:port]` for the Host header.
-    private let hostHeader: String
 
     public init(_ configuration: Configuration, logger: Logger = Logger(label: "kalshi.transport")) {
         self.configuration = configuration
         self.logger = logger
         signer = configuration.credentials.map { KalshiSigner(credentials: $0, backend: configuration.signingBackend) }
         limiter = KalshiRateLimiter(tier: configuration.tier, clock: ContinuousClock())
-        var path = configuration.baseURL.path
-        while path.hasSuffix("/") { path.removeLast() }
-        basePath = path
-        let url = configuration.baseURL
-        origin = "\(url.scheme ?? "https")://\(url.host ?? "")" + (url.port.map { ":\($0)" } ?? "")
-        hostHeader = (url.host ?? "") + (url.port.map { ":\($0)" } ?? "")
-        let useTLS = url.scheme?.lowercased() != "http"
-        do {
-            lane = configuration.orderLane ? try OrderLane(host: url.host ?? "", port: url.port ?? (useTLS ? 443 : 80), useTLS: useTLS,
-                                                           connectTimeout: configuration.connectTimeout) : nil
-        } catch {
-            logger.warning("order lane unavailable (\(error)); writes use the pooled client")
-            lane = nil
-        }
-
-        var http = HTTPClient.Configuration()
-        http.timeout = .init(connect: .init(configuration.connectTimeout), read: .init(configuration.requestTimeout))
-        http.connectionPool.idleTimeout = .seconds(60)
-        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.poolConnections
-        http.connectionPool.retryConnectionEstablishment = false
-        http.httpVersion = .http1Only
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
-        gate = ConcurrencyGate(limit: Self.poolConnections + (lane == nil ? 0 : 1))
+        http = VenueHTTP(baseURL: configuration.baseURL, orderLane: configuration.orderLane, connectTimeout: configuration.connectTimeout,
+                         requestTimeout: configuration.requestTimeout, warn: { logger.warning("\($0)") })
+        gate = ConcurrencyGate(limit: http.connections)
         writeGate = ConcurrencyGate(limit: configuration.clientRateLimit ? KalshiRateLimiter<ContinuousClock>.writesInFlight(tier: configuration.tier)
-                                    : Self.poolConnections + 1)
+                                    : VenueHTTP.poolConnections + 1)
     }
 
-    static let poolConnections = 8
-
-    /// A transport dropped without `shutdown()` still releases its connections: AHC keeps itself alive
-    /// while shutting down, so starting the shutdown here is safe (a second shutdown is a no-op error).
-    deinit {
-        lane?.close()
-        stopPresigning()
-        client.shutdown().whenComplete { _ in }
-    }
+    /// A transport dropped without `shutdown()` stops its presigners (its connections close with `http`).
+    deinit { stopPresigning() }
 
     /// Readies the transport for orders on `method path` (relative to the API root, no query): `warmUp`
     /// also opens the order lane, and signatures are kept ready for that request so it skips the RSA work
@@ -135,14 +103,13 @@ public final class KalshiTransport: Sendable {
     /// and fills the presigned stock.
     public func warmUp() async {
         for presigner in presigners.withLock({ Array($0.values) }) { presigner.fill() }
-        if ordersExpected.withLock({ $0 }) { await lane?.warmUp() }
+        if ordersExpected.withLock({ $0 }) { await http.lane?.warmUp() }
         _ = try? await perform(KalshiRequest(.get, "/exchange/status"))
     }
 
     public func shutdown() async throws {
-        lane?.close()
         stopPresigning()
-        try await client.shutdown()
+        try await http.shutdown()
     }
 
     /// Sends `request` and decodes a 2xx body as `T`.
@@ -186,10 +153,7 @@ public final class KalshiTransport: Sendable {
     }
 
     private func backoff(attempt: Int) -> Duration {
-        let exponential = configuration.retryBaseDelay * (1 << min(attempt - 1, 16))
-        let capped = min(exponential, configuration.retryMaxDelay)
-        let millis = Double(capped.components.seconds) * 1_000 + Double(capped.components.attoseconds) / 1e15
-        return .milliseconds(Int64(millis * Double.random(in: 0.5...1.0)))  // "equal jitter"
+        VenueHTTP.backoff(attempt: attempt, base: configuration.retryBaseDelay, max: configuration.retryMaxDelay)
     }
 
     /// One attempt, once the gates let it through (see `ConcurrencyGate`). Writes also pass a gate as
@@ -236,10 +200,14 @@ public final class KalshiTransport: Sendable {
             }
         }
         let target = fullPath + (query.isEmpty ? "" : "?" + query)
-        let (status, data) = if request.isWrite, let lane {
-            try await exchange(on: lane, method: request.method, target: target, headers: headers, body: body, fail: fail)
-        } else {
-            try await exchange(method: request.method, target: target, headers: headers, body: body, isWrite: request.isWrite, fail: fail)
+        let (status, data): (Int, Data)
+        do {
+            (status, data) = try await http.exchange(method: method, target: target, headers: headers, body: body, isWrite: request.isWrite)
+        } catch {
+            switch error {
+            case let .notSent(reason): throw fail(.notSent(reason: reason))
+            case let .lost(reason): throw fail(request.isWrite ? .ambiguous(reason: reason) : .unavailable(status: nil, reason: reason))
+            }
         }
         switch status {
         case 200..<300:
@@ -253,44 +221,5 @@ public final class KalshiTransport: Sendable {
             let reason = "HTTP \(status)"
             throw fail(request.isWrite ? .ambiguous(reason: reason) : .unavailable(status: status, reason: reason))
         }
-    }
-
-    /// Through the pooled client.
-    private func exchange(method: KalshiRequest.Method, target: String, headers: HTTPHeaders, body: ByteBuffer?, isWrite: Bool,
-                          fail: (KalshiAPIError.Kind) -> KalshiAPIError) async throws(KalshiAPIError) -> (Int, Data) {
-        var http = HTTPClientRequest(url: origin + target)
-        http.method = HTTPMethod(rawValue: method.rawValue)
-        http.headers = headers
-        if let body { http.body = .bytes(body) }
-        do {
-            let response = try await client.execute(http, timeout: .init(configuration.requestTimeout))
-            let body = try await response.body.collect(upTo: 64 << 20)
-            return (Int(response.status.code), Data(body.readableBytesView))
-        } catch {
-            let reason = TransportFailure.describe(error)
-            if TransportFailure.failedBeforeSending(error) { throw fail(.notSent(reason: reason)) }
-            throw fail(isWrite ? .ambiguous(reason: reason) : .unavailable(status: nil, reason: reason))
-        }
-    }
-
-    /// A write through the order lane (the pool when the lane is busy).
-    private func exchange(on lane: OrderLane, method: KalshiRequest.Method, target: String, headers: HTTPHeaders, body: ByteBuffer?,
-                          fail: (KalshiAPIError.Kind) -> KalshiAPIError) async throws(KalshiAPIError) -> (Int, Data) {
-        var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method.rawValue), uri: target, headers: headers)
-        head.headers.add(name: "Host", value: hostHeader)
-        head.headers.add(name: "Content-Length", value: String(body?.readableBytes ?? 0))
-        let answer: OrderLane.Answer?
-        do {
-            answer = try await lane.send(head, body: body, timeout: configuration.requestTimeout)
-        } catch {
-            switch error {
-            case let .notSent(reason): throw fail(.notSent(reason: "transport: \(reason)"))
-            case let .lost(reason): throw fail(.ambiguous(reason: "transport: \(reason)"))
-            }
-        }
-        guard let answer else {
-            return try await exchange(method: method, target: target, headers: headers, body: body, isWrite: true, fail: fail)
-        }
-        return (answer.status, Data(answer.body.readableBytesView))
     }
 }

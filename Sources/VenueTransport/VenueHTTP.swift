@@ -1,0 +1,113 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The HTTP side both venues' transports share: one venue host's pooled keep-alive client and, for
+/// writes, the warm order lane (the pool when the lane is busy). It sends bytes and says how a failed
+/// exchange bears on the request's fate; signing, rate limits and the venue's error bodies stay with
+/// each venue's transport.
+public final class VenueHTTP: Sendable {
+    /// Why an exchange got no HTTP answer.
+    public enum Failure: Error, Sendable {
+        /// Provably never left the process (safe to send again).
+        case notSent(reason: String)
+        /// May have reached the venue: a write's outcome is unknown, a read simply failed.
+        case lost(reason: String)
+    }
+
+    /// Connections of the pool.
+    public static let poolConnections = 8
+
+    /// Path of the base URL (`/trade-api/v2`), the prefix of every request path.
+    public let basePath: String
+    /// Writes go through this warm connection when it is free.
+    public let lane: OrderLane?
+    private let client: HTTPClient
+    /// `scheme://host:port` of the base URL.
+    private let origin: String
+    /// `host[:port]` for the Host header.
+    private let hostHeader: String
+    private let requestTimeout: Duration
+
+    /// `warn` hears why the order lane could not be made (writes then use the pool).
+    public init(baseURL url: URL, orderLane: Bool, connectTimeout: Duration, requestTimeout: Duration, warn: (String) -> Void) {
+        var path = url.path
+        while path.hasSuffix("/") { path.removeLast() }
+        basePath = path
+        origin = "\(url.scheme ?? "https")://\(url.host ?? "")" + (url.port.map { ":\($0)" } ?? "")
+        hostHeader = (url.host ?? "") + (url.port.map { ":\($0)" } ?? "")
+        self.requestTimeout = requestTimeout
+        let useTLS = url.scheme?.lowercased() != "http"
+        do {
+            lane = orderLane ? try OrderLane(host: url.host ?? "", port: url.port ?? (useTLS ? 443 : 80), useTLS: useTLS, connectTimeout: connectTimeout)
+                : nil
+        } catch {
+            warn("order lane unavailable (\(error)); writes use the pooled client")
+            lane = nil
+        }
+        var http = HTTPClient.Configuration()
+        http.timeout = .init(connect: .init(connectTimeout), read: .init(requestTimeout))
+        http.connectionPool.idleTimeout = .seconds(60)
+        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.poolConnections
+        http.connectionPool.retryConnectionEstablishment = false
+        http.httpVersion = .http1Only
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+    }
+
+    /// A client dropped without `shutdown()` still releases its connections: AHC keeps itself alive while
+    /// shutting down, so starting the shutdown here is safe (a second shutdown is a no-op error).
+    deinit {
+        lane?.close()
+        client.shutdown().whenComplete { _ in }
+    }
+
+    /// Requests that can be in flight at once: the pool's connections plus the order lane.
+    public var connections: Int { Self.poolConnections + (lane == nil ? 0 : 1) }
+
+    public func shutdown() async throws {
+        lane?.close()
+        try await client.shutdown()
+    }
+
+    /// Sends `method target` (a path with its query, below the origin) and returns the status and body.
+    /// Writes go through the order lane when there is one.
+    public func exchange(method: String, target: String, headers: HTTPHeaders, body: ByteBuffer?, isWrite: Bool) async throws(Failure) -> (Int, Data) {
+        if isWrite, let lane {
+            var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: target, headers: headers)
+            head.headers.add(name: "Host", value: hostHeader)
+            head.headers.add(name: "Content-Length", value: String(body?.readableBytes ?? 0))
+            do {
+                if let answer = try await lane.send(head, body: body, timeout: requestTimeout) {
+                    return (answer.status, Data(answer.body.readableBytesView))
+                }
+            } catch {
+                switch error {
+                case let .notSent(reason): throw .notSent(reason: "transport: \(reason)")
+                case let .lost(reason): throw .lost(reason: "transport: \(reason)")
+                }
+            }
+            // The lane is busy: the pool takes it.
+        }
+        var http = HTTPClientRequest(url: origin + target)
+        http.method = HTTPMethod(rawValue: method)
+        http.headers = headers
+        if let body { http.body = .bytes(body) }
+        do {
+            let response = try await client.execute(http, timeout: .init(requestTimeout))
+            let collected = try await response.body.collect(upTo: 64 << 20)
+            return (Int(response.status.code), Data(collected.readableBytesView))
+        } catch {
+            let reason = TransportFailure.describe(error)
+            throw TransportFailure.failedBeforeSending(error) ? .notSent(reason: reason) : .lost(reason: reason)
+        }
+    }
+
+    /// Exponential backoff with "equal jitter" before retry `attempt` (1, 2, …): half the capped delay
+    /// plus a random part of the other half.
+    public static func backoff(attempt: Int, base: Duration, max maximum: Duration) -> Duration {
+        let capped = min(base * (1 << min(attempt - 1, 16)), maximum)
+        return capped / 2 + capped / 2 * Double.random(in: 0...1)
+    }
+}
