@@ -39,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -120,7 +121,7 @@ let package = Package(
         // The Polymarket adapter: its executor and reconciliation over PolymarketClient.
         .target(name: "PolymarketVenue", dependencies: ["Execution", "Markets", "PolymarketWire", "PolymarketClient"], swiftSettings: strict),
         // Cross-venue arbitrage: legs, arb signals, the two-leg engine, pairs and the detector (venue-neutral).
-        .target(name: "Arbitrage", dependencies: ["Markets", "Execution"], swiftSettings: strict),
+        .target(name: "Arbitrage", dependencies: ["Markets", "Execution", .product(name: "TOMLKit", package: "TOMLKit")], swiftSettings: strict),
         .target(
             name: "Coordinator",
             dependencies: [

@@ -76,31 +76,31 @@ public actor ArbDetector {
             let depth = min(kalshiAsk.size.hundredths, polyAsk.size.hundredths, settings.maxContracts * Contracts.scale) / Contracts.scale
             guard depth >= 1 else { continue }
             let count = Contracts(hundredths: depth * Contracts.scale)
-            let kalshiLeg = LegRequest(legID: "", platform: .kalshi, action: .buy, side: kalshiSide, price: kalshiAsk.price, contracts: count,
-                                       instrument: pair.kalshiTicker)
-            let polyLeg = LegRequest(legID: "", platform: .polymarket, action: .buy, side: polySide, price: polyAsk.price, contracts: count,
-                                     instrument: pair.polyYesToken)
-            // An arb a venue would refuse (its minimum size or order value) is not an opportunity.
-            guard ArbEngine.violation(kalshiLeg, kalshiMarket, count: count) == nil, ArbEngine.violation(polyLeg, polyMarket, count: count) == nil else { continue }
-            guard let costK = try? kalshiAsk.price.notional(count, rounding: .up), let costP = try? polyAsk.price.notional(count, rounding: .up) else { continue }
-            let fees = kalshiMarket.fees.fee(count: count, price: kalshiAsk.price, role: .taker)
-                .addingSaturated(polyMarket.fees.fee(count: count, price: polyAsk.price, role: .taker))
-            let profit = depth * Dollars.scale - costK.micros - costP.micros - fees.micros
-            guard profit >= settings.minProfit.micros * depth, profit > (best?.profit ?? 0) else { continue }
-            counter += 1
-            let arbID = "det-\(runID)-\(counter)"
-            best = (profit, [
-                LegRequest(legID: "\(arbID)-a", platform: .kalshi, action: .buy, side: kalshiSide, price: kalshiAsk.price, contracts: count,
+            let legs = [
+                LegRequest(legID: "a", platform: .kalshi, action: .buy, side: kalshiSide, price: kalshiAsk.price, contracts: count,
                            instrument: pair.kalshiTicker),
-                LegRequest(legID: "\(arbID)-b", platform: .polymarket, action: .buy, side: polySide, price: polyAsk.price, contracts: count,
+                LegRequest(legID: "b", platform: .polymarket, action: .buy, side: polySide, price: polyAsk.price, contracts: count,
                            instrument: pair.polyYesToken),
-            ])
+            ]
+            let markets = [kalshiMarket, polyMarket]
+            // An arb a venue would refuse (its minimum size or order value) is not an opportunity.
+            guard zip(legs, markets).allSatisfy({ ArbEngine.violation($0, $1, count: count) == nil }) else { continue }
+            let cost = zip(legs, markets).reduce(Dollars.zero) { $0.addingSaturated(ArbEngine.cost($1.0, $1.1, count: count)) }
+            let profit = depth * Dollars.scale - cost.micros
+            guard profit >= settings.minProfit.micros * depth, profit > (best?.profit ?? 0) else { continue }
+            best = (profit, legs)
         }
-        guard let best, let first = best.legs.first else { return nil }
+        guard let best else { return nil }
         lastSeen[pair.pairID] = [kalshiSeq, polySeq]
         lastEmitted[pair.pairID] = .now
-        let arbID = String(first.legID.dropLast(2))
-        var arb = ArbSignal(arbID: arbID, pairID: pair.pairID, description: pair.description, legs: best.legs)
+        counter += 1
+        let arbID = "det-\(runID)-\(counter)"
+        let legs = best.legs.map { leg -> LegRequest in
+            var named = leg
+            named.legID = "\(arbID)-\(leg.legID)"
+            return named
+        }
+        var arb = ArbSignal(arbID: arbID, pairID: pair.pairID, description: pair.description, legs: legs)
         arb.payload = Self.payload(arb)
         arb.receivedNanoseconds = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
         return arb

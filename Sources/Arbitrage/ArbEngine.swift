@@ -254,7 +254,7 @@ public actor ArbEngine {
         var count = Contracts(hundredths: arb.contracts.hundredths / Contracts.scale * Contracts.scale)
         guard count.isPositive else { return abort("below_minimum: \(arb.contracts.wireString) contracts is less than one whole contract") }
         // Profit at the legs' own prices (the worst either leg can fill at), after both venues' fees.
-        if let problem = shortfall(arb.legs, markets, count: count, prices: arb.legs.map(\.price.dollars), what: "at the signal's prices") {
+        if let problem = shortfall(arb.legs, markets, count: count) {
             return abort(problem)
         }
         // Both books fresh, still offering each leg at its price, re-priced now; depth on both.
@@ -322,24 +322,18 @@ public actor ArbEngine {
     }
 
     /// Why `legs` at `prices` (per contract) for `count` make less than the minimum profit, or `nil`.
-    private func shortfall(_ legs: [LegRequest], _ markets: [ListedMarket], count: Contracts, prices: [Dollars], what: String) -> String? {
-        var cost = Dollars.zero
-        for ((leg, market), price) in zip(zip(legs, markets), prices) {
-            guard let limit = Price(price) else { return "edge_gone: a leg price of \(price.wireString) is not a price" }
-            let notional = (try? limit.notional(count, rounding: .up)) ?? Dollars(micros: .max)
-            cost = cost.addingSaturated(notional).addingSaturated(market.fees.fee(count: count, price: limit, role: .taker))
-            _ = leg
-        }
+    private func shortfall(_ legs: [LegRequest], _ markets: [ListedMarket], count: Contracts) -> String? {
+        let cost = zip(legs, markets).reduce(Dollars.zero) { $0.addingSaturated(Self.cost($1.0, $1.1, count: count)) }
         let payout = Dollars(micros: count.hundredths * (Dollars.scale / Contracts.scale))
         let profit = (try? payout - cost) ?? Dollars(micros: .min)
         let needed = Dollars(micros: settings.minProfit.micros * count.hundredths / Contracts.scale)
         guard profit < needed else { return nil }
-        return "below_min_profit: \(profit.wireString) for \(count.wireString) contracts \(what) after fees, less than MIN_ARB_PROFIT "
+        return "below_min_profit: \(profit.wireString) for \(count.wireString) contracts at the signal's prices after fees, less than MIN_ARB_PROFIT "
             + "\(settings.minProfit.wireString) per contract"
     }
 
     /// What buying `count` of `leg` at its price costs, fees included.
-    private static func cost(_ leg: LegRequest, _ market: ListedMarket, count: Contracts) -> Dollars {
+    static func cost(_ leg: LegRequest, _ market: ListedMarket, count: Contracts) -> Dollars {
         let notional = (try? leg.price.notional(count, rounding: .up)) ?? Dollars(micros: .max)
         return notional.addingSaturated(market.fees.fee(count: count, price: leg.price, role: .taker))
     }
@@ -376,14 +370,13 @@ public actor ArbEngine {
         let hedged = filled.min() ?? .zero
         let fees = results.reduce(Dollars.zero) { $0.addingSaturated($1.fees) }
         let cost = results.reduce(Dollars.zero) { $0.addingSaturated($1.notional) }
-        let payout = Dollars(micros: hedged.hundredths * (Dollars.scale / Contracts.scale))
         if filled[0] == filled[1] {
             guard hedged.isPositive else {
                 let errors = results.compactMap(\.error)
                 return Decision(arb: journalArb(arb, .aborted, "no_fill: neither leg filled" + (errors.isEmpty ? "" : " (\(errors.joined(separator: "; ")))"),
                                                 legs: legs), hold: false)
             }
-            let realized = payout.addingSaturated(cost.negated).addingSaturated(fees.negated)
+            let realized = Self.realized(hedged: hedged, spent: cost, proceeds: .zero, held: .zero, fees: fees)
             return Decision(arb: journalArb(arb, .filled, "both legs filled \(hedged.wireString)", legs: legs, realized: realized), hold: true)
         }
         // Mismatch: the leg that filled more sells its excess back.
@@ -403,10 +396,7 @@ public actor ArbEngine {
         let left = Contracts(hundredths: max(excess.hundredths - closedCount.hundredths, 0))
         let overAverage = results[over].averagePrice.flatMap { Price($0) } ?? sent[over].price
         let exposure = (try? overAverage.notional(left, rounding: .up)) ?? .zero
-        // Realised: the hedged payout and what the closes brought, less every cost and fee, except the cost
-        // of what is still held (exposure, not realised).
-        let realized = payout.addingSaturated(proceeds).addingSaturated(cost.negated).addingSaturated(exposure)
-            .addingSaturated(fees.negated).addingSaturated(closeFees.negated)
+        let realized = Self.realized(hedged: hedged, spent: cost, proceeds: proceeds, held: exposure, fees: fees.addingSaturated(closeFees))
         let what = "\(sent[over].platform.rawValue) filled \(filled[over].wireString), \(sent[1 - over].platform.rawValue) \(filled[1 - over].wireString)"
         if left.isPositive {
             await self.legs.recordExposure(exposure, instrument: sent[over].instrument,
@@ -417,6 +407,13 @@ public actor ArbEngine {
         }
         return Decision(arb: journalArb(arb, .mismatchClosed, "mismatch (\(what)); excess \(excess.wireString) sold back", legs: legs, closes: closing,
                                         realized: realized), hold: false)
+    }
+
+    /// What an arb realised: $1 per hedged contract and what closes brought, less what the legs cost and
+    /// every fee — except the cost of contracts still held (`held`: exposure, not realised).
+    static func realized(hedged: Contracts, spent: Dollars, proceeds: Dollars, held: Dollars, fees: Dollars) -> Dollars {
+        Dollars(micros: hedged.hundredths * (Dollars.scale / Contracts.scale))
+            .addingSaturated(proceeds).addingSaturated(spent.negated).addingSaturated(held).addingSaturated(fees.negated)
     }
 
     /// Sells `excess` of an over-filled leg: from its fill price, `closeStep` lower per retry,
@@ -463,32 +460,29 @@ public enum ArbRecovery {
     /// filled, else `exposure_left` with the excess's cost — the close ladder did not finish, so the excess
     /// is still held and the breaker must count it.
     public static func rebuild(_ arb: ArbSignal, orders: [Leg], nowNanoseconds: Int64) -> JournalArb {
-        func line(_ request: LegRequest?, _ leg: Leg) -> JournalArb.Leg {
-            let filled = leg.fills.reduce(Contracts.zero) { $0.addingSaturated($1.count) }
-            let notional = leg.fills.reduce(Dollars.zero) { $0.addingSaturated((try? $1.price.notional($1.count, rounding: .up)) ?? .zero) }
-            let fees = leg.fills.reduce(Dollars.zero) { $0.addingSaturated($1.fee) }
-            let average = filled.isPositive ? Dollars(micros: Int64(Int128(notional.micros) * Int128(Contracts.scale) / Int128(filled.hundredths))) : nil
-            return JournalArb.Leg(platform: leg.order.platform.rawValue, instrument: request?.instrument ?? leg.order.ticker, action: leg.order.action.rawValue,
-                                  side: request?.side.rawValue ?? leg.order.side.rawValue, price: leg.order.limitPrice.wireString,
-                                  contracts: leg.order.requested.wireString, filled: filled.wireString, averagePrice: average?.wireString,
-                                  fees: fees.wireString, clientOrderID: leg.order.clientOrderID, venueOrderID: leg.order.venueOrderID, error: nil)
-        }
         var legs: [JournalArb.Leg] = [], closes: [JournalArb.Leg] = []
         var filled: [Contracts] = arb.legs.map { _ in .zero }, cost: [Dollars] = arb.legs.map { _ in .zero }, closed: [Contracts] = arb.legs.map { _ in .zero }
         var proceeds = Dollars.zero, fees = Dollars.zero
         for leg in orders {
             let count = leg.fills.reduce(Contracts.zero) { $0.addingSaturated($1.count) }
             let money = leg.fills.reduce(Dollars.zero) { $0.addingSaturated((try? $1.price.notional($1.count, rounding: .up)) ?? .zero) }
-            fees = leg.fills.reduce(fees) { $0.addingSaturated($1.fee) }
+            let paid = leg.fills.reduce(Dollars.zero) { $0.addingSaturated($1.fee) }
+            fees = fees.addingSaturated(paid)
             guard let index = arb.legs.firstIndex(where: { leg.order.clientOrderID.contains("-\($0.legID)") }) else { continue }
-            if leg.order.clientOrderID.contains("-\(arb.legs[index].legID)-close") {
+            let request = arb.legs[index]
+            let average = count.isPositive ? Dollars(micros: Int64(Int128(money.micros) * Int128(Contracts.scale) / Int128(count.hundredths))) : nil
+            let line = JournalArb.Leg(platform: leg.order.platform.rawValue, instrument: request.instrument, action: leg.order.action.rawValue,
+                                      side: request.side.rawValue, price: leg.order.limitPrice.wireString, contracts: leg.order.requested.wireString,
+                                      filled: count.wireString, averagePrice: average?.wireString, fees: paid.wireString,
+                                      clientOrderID: leg.order.clientOrderID, venueOrderID: leg.order.venueOrderID, error: nil)
+            if leg.order.clientOrderID.contains("-\(request.legID)-close") {
                 closed[index] = closed[index].addingSaturated(count)
                 proceeds = proceeds.addingSaturated(money)
-                closes.append(line(arb.legs[index], leg))
+                closes.append(line)
             } else {
                 filled[index] = filled[index].addingSaturated(count)
                 cost[index] = cost[index].addingSaturated(money)
-                legs.append(line(arb.legs[index], leg))
+                legs.append(line)
             }
         }
         let held = zip(filled, closed).map { Contracts(hundredths: max($0.hundredths - $1.hundredths, 0)) }
@@ -497,9 +491,8 @@ public enum ArbRecovery {
         let excess = Contracts(hundredths: (held.max() ?? .zero).hundredths - hedged.hundredths)
         let average = filled[over].isPositive ? Int128(cost[over].micros) * Int128(Contracts.scale) / Int128(filled[over].hundredths) : 0
         let exposure = Dollars(micros: Int64(average * Int128(excess.hundredths) / Int128(Contracts.scale)))
-        let payout = Dollars(micros: hedged.hundredths * (Dollars.scale / Contracts.scale))
         let spent = cost.reduce(Dollars.zero) { $0.addingSaturated($1) }
-        let realized = payout.addingSaturated(proceeds).addingSaturated(spent.negated).addingSaturated(exposure).addingSaturated(fees.negated)
+        let realized = ArbEngine.realized(hedged: hedged, spent: spent, proceeds: proceeds, held: exposure, fees: fees)
         let outcome: ArbOutcome, reason: String
         if excess.isPositive {
             outcome = .exposureLeft

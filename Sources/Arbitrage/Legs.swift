@@ -136,13 +136,10 @@ public struct ServiceLegExecutor: LegExecutor {
         let started = ContinuousClock.now
         var tickets: [OrderTicket] = []
         for (index, leg) in legs.enumerated() {
-            let given = known.flatMap { $0.indices.contains(index) ? $0[index] : nil }
-            guard let market = given, market.platform == leg.platform else {
-                guard let market = await venues.market(leg.platform, leg.instrument) else {
-                    return legs.map { LegResult(legID: $0.legID, success: false, error: "market \($0.instrument) is not listed on \($0.platform.rawValue); no leg sent") }
-                }
-                tickets.append(ticket(leg, market, arbID: arbID, signalAt: signalAt, closing: false))
-                continue
+            var market = known.flatMap { $0.indices.contains(index) && $0[index].platform == leg.platform ? $0[index] : nil }
+            if market == nil { market = await venues.market(leg.platform, leg.instrument) }
+            guard let market else {
+                return legs.map { LegResult(legID: $0.legID, success: false, error: "market \($0.instrument) is not listed on \($0.platform.rawValue); no leg sent") }
             }
             tickets.append(ticket(leg, market, arbID: arbID, signalAt: signalAt, closing: false))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Markets
+import TOMLKit
 
 /// How a venue settles a market: what the detector compares before it trusts a pair.
 public struct SettlementTerms: Sendable, Hashable, Codable {
@@ -115,20 +116,18 @@ public enum PairsFile {
 
     public static func parse(_ text: String, name: String = "PAIRS_FILE") throws(PairsFileError) -> (pairs: [MarketPair], warnings: [String]) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let json: Data
         let isJSON = trimmed.hasPrefix("{") || (trimmed.hasPrefix("[") && !trimmed.hasPrefix("[[") && !trimmed.hasPrefix("[pairs"))
-        if isJSON {
-            json = Data(trimmed.utf8)
-        } else {
-            json = try TOMLSubset.json(trimmed, name: name)
-        }
         let wires: [Wire]
         do {
             if isJSON, trimmed.hasPrefix("[") {
-                wires = try JSONDecoder().decode([Wire].self, from: json)
+                wires = try JSONDecoder().decode([Wire].self, from: Data(trimmed.utf8))
+            } else if isJSON {
+                wires = try JSONDecoder().decode(Document.self, from: Data(trimmed.utf8)).pairs
             } else {
-                wires = try JSONDecoder().decode(Document.self, from: json).pairs
+                wires = try TOMLDecoder().decode(Document.self, from: trimmed).pairs
             }
+        } catch let error as TOMLParseError {
+            throw PairsFileError("\(name) line \(error.source.begin.line): \(error.description)")
         } catch {
             throw PairsFileError("\(name): not a pairs file (\(error is DecodingError ? "a field has the wrong type, or `pairs` is missing" : "\(error)"))")
         }
@@ -163,74 +162,5 @@ public enum PairsFile {
             pairs.append(pair)
         }
         return (pairs, warnings)
-    }
-}
-
-/// The part of TOML a pairs file needs: `[[pairs]]` arrays of tables, `[pairs.kalshi]` sub-tables,
-/// `key = "string" | 'string' | true | false | integer`, comments. Anything else is an error naming the line.
-enum TOMLSubset {
-    static func json(_ text: String, name: String) throws(PairsFileError) -> Data {
-        var pairs: [[String: Any]] = []
-        var table: String?
-        for (offset, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = strip(String(raw))
-            let number = offset + 1
-            if line.isEmpty { continue }
-            if line == "[[pairs]]" {
-                pairs.append([:])
-                table = nil
-                continue
-            }
-            if line.hasPrefix("[") {
-                guard line.hasPrefix("[pairs.") && line.hasSuffix("]"), !pairs.isEmpty else {
-                    throw PairsFileError("\(name) line \(number): only [[pairs]] and [pairs.kalshi] / [pairs.polymarket] tables are understood")
-                }
-                table = String(line.dropFirst(7).dropLast())
-                continue
-            }
-            guard let equals = line.firstIndex(of: "="), !pairs.isEmpty else {
-                throw PairsFileError("\(name) line \(number): expected key = value inside a [[pairs]] table")
-            }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
-            let valueText = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            let value: Any
-            if (valueText.hasPrefix("\"") && valueText.hasSuffix("\"") || valueText.hasPrefix("'") && valueText.hasSuffix("'")), valueText.count >= 2 {
-                value = String(valueText.dropFirst().dropLast())
-            } else if valueText == "true" || valueText == "false" {
-                value = valueText == "true"
-            } else if let integer = Int64(valueText) {
-                value = integer
-            } else {
-                throw PairsFileError("\(name) line \(number): \(key) = \(valueText.prefix(40)) is not a string, boolean or integer")
-            }
-            let last = pairs.count - 1
-            if let table {
-                var sub = pairs[last][table] as? [String: Any] ?? [:]
-                sub[key] = value
-                pairs[last][table] = sub
-            } else {
-                pairs[last][key] = value
-            }
-        }
-        do { return try JSONSerialization.data(withJSONObject: ["pairs": pairs]) } catch {
-            throw PairsFileError("\(name): \(error)")
-        }
-    }
-
-    /// The line without its comment (a `#` outside quotes) and surrounding spaces.
-    private static func strip(_ line: String) -> String {
-        var quote: Character?
-        var out = ""
-        for character in line {
-            if let open = quote {
-                if character == open { quote = nil }
-            } else if character == "\"" || character == "'" {
-                quote = character
-            } else if character == "#" {
-                break
-            }
-            out.append(character)
-        }
-        return out.trimmingCharacters(in: .whitespaces)
     }
 }

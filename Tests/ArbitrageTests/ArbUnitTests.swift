@@ -87,6 +87,16 @@ struct PairsFileTests {
         #expect(accepted.pairs.count == 1 && accepted.warnings.first?.contains("if cancelled") == true)
     }
 
+    @Test("malformed TOML is an error naming its line")
+    func malformedTOML() {
+        do {
+            _ = try PairsFile.parse(Self.toml().replacingOccurrences(of: #"kalshi_ticker = "KXNFL-26JAN11-BUF""#, with: #"kalshi_ticker = "KXNFL"#))
+            Issue.record("an unterminated string must be refused")
+        } catch {
+            #expect(error.description.hasPrefix("PAIRS_FILE line 4:"), "\(error)")
+        }
+    }
+
     @Test("JSON: a bare array or {pairs: […]}; missing fields and repeated ids are named")
     func json() throws {
         let terms = #"{"resolution_source":"AP","close_time":"2026-01-12T00:00:00Z","cancellation":"void"}"#
