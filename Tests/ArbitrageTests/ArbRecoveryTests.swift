@@ -65,3 +65,20 @@ struct ArbRecoveryTests {
         #expect(record.realizedPnl == Dollars(micros: 500_000))
     }
 }
+
+@Suite("Arb intake")
+struct ArbIntakeTests {
+    @Test("an arb the engine has no room for is refused out loud and marked refused in the journal")
+    func engineFull() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(path: dir.path + "/journal.sqlite")
+        let inbox = SignalInbox(store: journal)
+        await inbox.onArb { _ in false }
+        let intake = await inbox.submit([.text(number: 7, ArbRecoveryTests.line)])
+        #expect(intake.accepted == 0 && intake.inboxFull)
+        #expect(intake.refused.first?.description.contains("signal line 7: arb \"x1\" refused: the arbitrage engine is full") == true,
+                "\(intake.refused)")
+        #expect(try journal.signalStatusCounts() == ["refused": 1])
+    }
+}

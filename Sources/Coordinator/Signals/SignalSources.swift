@@ -11,10 +11,13 @@ import Glibc
 public protocol SignalStore: Sendable {
     /// Records each signal with its status; `false` for a `signal_id` already recorded (by any run).
     func accept(_ signals: [Journal.AcceptedSignal]) throws -> [Bool]
+    /// Records what became of accepted signals (one the arbitrage engine had no room for: `refused`).
+    func setStatus(_ ids: [String], _ status: String) throws
 }
 
 extension Journal: SignalStore {
     public func accept(_ signals: [Journal.AcceptedSignal]) throws -> [Bool] { try acceptSignals(signals) }
+    public func setStatus(_ ids: [String], _ status: String) throws { try setSignalStatus(ids, status) }
 }
 
 /// What became of a batch of submitted lines.
@@ -235,7 +238,7 @@ public actor SignalInbox {
             guard await sink(entry.arb) else {
                 refused += 1
                 intake.inboxFull = true
-                (store as? Journal).map { try? $0.setSignalStatus([entry.arb.journalID], "refused") }
+                try? store?.setStatus([entry.arb.journalID], "refused")
                 intake.refused.append(SignalParseError(line: entry.line, reason: "arb \(Signal.quoted(entry.arb.arbID)) refused: the arbitrage engine "
                                                         + "is full; send it again later"))
                 continue
