@@ -127,6 +127,7 @@ let package = Package(
             dependencies: [
                 "Markets", "Config", "DataClient", "TradingClient", "Execution", "KalshiVenue", "KalshiWire", "Arbitrage",
                 "PolymarketWire", "PolymarketClient", "PolymarketVenue",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -167,6 +168,9 @@ let package = Package(
                 "KalshiWire", "ExchangeSim", "Markets", "DataClient", "PolymarketWire", "PolymarketClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict

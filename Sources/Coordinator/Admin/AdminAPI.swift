@@ -23,8 +23,15 @@ public struct AdminStatus: Sendable, Codable {
     public var signalsDuplicate: Int
 }
 
-/// Routes of the admin API. Every route but `GET /health` needs `Authorization: Bearer <token>`.
+/// Routes of the admin API. Every route but `GET /health` and the sign-in needs `Authorization: Bearer
+/// <token>`, or the status page's cookie (set by signing in with the token; a POST with the cookie must also
+/// carry `X-Executor-Page: 1`, which no other site's form can send).
 ///
+/// - `GET /` — the status page (signed in), else a sign-in form (401); `GET /?token=…` signs in and
+///   redirects to `/` (the token leaves the address bar)
+/// - `POST /login` (form field `token`) — sets the `HttpOnly; SameSite=Strict` cookie; wrong tokens get 401
+/// - `POST /logout` — clears it
+/// - `GET /dashboard` — everything the status page shows (JSON)
 /// - `GET /health` — liveness and run state
 /// - `GET /status` — run state, breaker, open orders, loop counters (JSON)
 /// - `GET /metrics` — Prometheus text
@@ -43,10 +50,11 @@ public struct AdminAPI: Sendable {
     let inbox: SignalInbox
     let desk: ManualOrderDesk?
     let hybrid: Bool
+    let dashboard: DashboardSource
     let log: @Sendable (String) -> Void
 
     public init(token: String, board: RunBoard, service: ExecutionService, loop: ExecutionLoop, inbox: SignalInbox, desk: ManualOrderDesk? = nil,
-                hybrid: Bool, log: @escaping @Sendable (String) -> Void) {
+                hybrid: Bool, dashboard: DashboardSource? = nil, log: @escaping @Sendable (String) -> Void) {
         self.token = token
         self.board = board
         self.service = service
@@ -54,23 +62,59 @@ public struct AdminAPI: Sendable {
         self.inbox = inbox
         self.desk = desk
         self.hybrid = hybrid
+        self.dashboard = dashboard ?? DashboardSource(venues: Dashboard.Venues(
+            mode: service.mode.rawValue, hybrid: hybrid, summary: hybrid ? "Hybrid: market data from production, orders on the trading venue." : ""))
         self.log = log
     }
 
-    /// Constant-time comparison of the presented bearer token.
-    private func authorised(_ request: AdminRequest) -> Bool {
-        guard let header = request.headers["authorization"], header.hasPrefix("Bearer ") else { return false }
-        let presented = Array(header.dropFirst(7).utf8), expected = Array(token.utf8)
+    /// How a request proved it may act.
+    enum Credential { case bearer, cookie }
+
+    private static func equalInConstantTime(_ presented: some StringProtocol, _ expected: String) -> Bool {
+        let presented = Array(presented.utf8), expected = Array(expected.utf8)
         guard presented.count == expected.count else { return false }
         return zip(presented, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
-    public func handle(_ request: AdminRequest) async -> AdminResponse {
-        if request.method == "GET", request.path == "/health" {
-            return .json(200, ["status": "ok", "state": await board.state])
+    /// The bearer token, or the status page's cookie, compared in constant time.
+    func credential(_ request: AdminRequest) -> Credential? {
+        if let header = request.headers["authorization"], header.hasPrefix("Bearer "), Self.equalInConstantTime(header.dropFirst(7), token) {
+            return .bearer
         }
-        guard authorised(request) else { return .error(401, "missing or wrong bearer token") }
+        let session = StatusPage.sessionValue(token: token)
+        for cookie in (request.headers["cookie"] ?? "").split(separator: ";") {
+            let pair = cookie.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            if pair.count == 2, pair[0] == StatusPage.cookieName, Self.equalInConstantTime(pair[1], session) { return .cookie }
+        }
+        return nil
+    }
+
+    public func handle(_ request: AdminRequest) async -> AdminResponse {
         switch (request.method, request.path) {
+        case ("GET", "/health"):
+            return .json(200, ["status": "ok", "state": await board.state])
+        case ("GET", "/"):
+            return page(request)
+        case ("POST", "/login"):
+            let presented = FormFields.decode(String(decoding: request.body, as: UTF8.self))["token"] ?? ""
+            guard Self.equalInConstantTime(presented, token) else {
+                log("status page: sign-in refused (wrong token)")
+                return .html(401, StatusPage.login(message: "Wrong token."), headers: StatusPage.headers(nonce: StatusPage.nonce()))
+            }
+            log("status page: signed in")
+            return .redirect("/", headers: [("Set-Cookie", StatusPage.setCookie(token: token))])
+        case ("POST", "/logout"):
+            return .redirect("/", headers: [("Set-Cookie", StatusPage.clearCookie)])
+        default:
+            break
+        }
+        guard let credential = credential(request) else { return .error(401, "missing or wrong bearer token") }
+        if credential == .cookie, request.method != "GET", request.headers["x-executor-page"] != "1" {
+            return .error(403, "a request signed in by cookie must come from the status page (X-Executor-Page: 1)")
+        }
+        switch (request.method, request.path) {
+        case ("GET", "/dashboard"):
+            return .json(200, await dashboard.snapshot(board: board, service: service, loop: loop, inbox: inbox))
         case ("GET", "/status"):
             return .json(200, await status())
         case ("GET", "/metrics"):
@@ -102,6 +146,23 @@ public struct AdminAPI: Sendable {
         default:
             return .error(404, "no route \(request.method) \(request.path)")
         }
+    }
+
+    /// The status page, the sign-in form, or a `?token=` sign-in.
+    private func page(_ request: AdminRequest) -> AdminResponse {
+        let nonce = StatusPage.nonce()
+        if let presented = request.query["token"] {
+            guard Self.equalInConstantTime(presented, token) else {
+                log("status page: sign-in refused (wrong token)")
+                return .html(401, StatusPage.login(message: "Wrong token."), headers: StatusPage.headers(nonce: nonce))
+            }
+            log("status page: signed in")
+            return .redirect("/", headers: [("Set-Cookie", StatusPage.setCookie(token: token)), ("Referrer-Policy", "no-referrer")])
+        }
+        guard credential(request) != nil else {
+            return .html(401, StatusPage.login(message: nil), headers: StatusPage.headers(nonce: nonce))
+        }
+        return .html(200, StatusPage.page(nonce: nonce), headers: StatusPage.headers(nonce: nonce))
     }
 
     func status() async -> AdminStatus {

@@ -8,6 +8,8 @@ import Synchronization
 public struct AdminRequest: Sendable {
     public var method: String
     public var path: String
+    /// The decoded query parameters (`?a=1&b=2`); the last of a repeated name wins.
+    public var query: [String: String] = [:]
     /// Lower-cased header names.
     public var headers: [String: String]
     public var body: Data
@@ -18,6 +20,24 @@ public struct AdminResponse: Sendable {
     public var status: Int
     public var contentType: String
     public var body: Data
+    /// Further headers (`Set-Cookie`, `Location`, security headers).
+    public var headers: [(String, String)] = []
+
+    public init(status: Int, contentType: String, body: Data, headers: [(String, String)] = []) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+        self.headers = headers
+    }
+
+    public static func html(_ status: Int, _ text: String, headers: [(String, String)] = []) -> AdminResponse {
+        AdminResponse(status: status, contentType: "text/html; charset=utf-8", body: Data(text.utf8), headers: headers)
+    }
+
+    /// 303 See Other to `location`.
+    public static func redirect(_ location: String, headers: [(String, String)] = []) -> AdminResponse {
+        AdminResponse(status: 303, contentType: "text/plain", body: Data(), headers: [("Location", location), ("Cache-Control", "no-store")] + headers)
+    }
 
     public static func json(_ status: Int, _ value: some Encodable) -> AdminResponse {
         let encoder = JSONEncoder()
@@ -121,13 +141,16 @@ public final class AdminServer: Sendable {
                     guard let requestHead = head else { continue }
                     var headers: [String: String] = [:]
                     for (name, value) in requestHead.headers { headers[name.lowercased()] = value }
-                    let path = String(requestHead.uri.split(separator: "?", maxSplits: 1).first ?? "/")
-                    let response = await handler(AdminRequest(method: requestHead.method.rawValue, path: path, headers: headers,
+                    let parts = requestHead.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+                    let path = parts.first.map(String.init) ?? "/"
+                    let query = parts.count > 1 ? FormFields.decode(String(parts[1])) : [:]
+                    let response = await handler(AdminRequest(method: requestHead.method.rawValue, path: path, query: query, headers: headers,
                                                               body: Data(body.readableBytesView)))
                     var responseHeaders = HTTPHeaders()
                     responseHeaders.add(name: "Content-Type", value: response.contentType)
                     responseHeaders.add(name: "Content-Length", value: String(response.body.count))
                     responseHeaders.add(name: "Connection", value: requestHead.isKeepAlive ? "keep-alive" : "close")
+                    for (name, value) in response.headers { responseHeaders.add(name: name, value: value) }
                     try await outbound.write(.head(HTTPResponseHead(version: requestHead.version, status: HTTPResponseStatus(statusCode: response.status),
                                                                     headers: responseHeaders)))
                     try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.body))))
@@ -137,6 +160,22 @@ public final class AdminServer: Sendable {
                 }
             }
         }
+    }
+}
+
+/// `application/x-www-form-urlencoded` fields (a query string or a form body).
+enum FormFields {
+    static func decode(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let halves = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func unescape(_ part: Substring) -> String {
+                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
+            }
+            guard let name = halves.first else { continue }
+            fields[unescape(name)] = halves.count > 1 ? unescape(halves[1]) : ""
+        }
+        return fields
     }
 }
 

@@ -199,12 +199,20 @@ struct MarksService: Service {
 
     static func record(market: LiveMarketData, journal: Journal) async {
         guard let held = try? journal.positions(), !held.isEmpty else { return }
-        var marks: [Journal.Mark] = []
+        let marks = await currentMarks(market: market, tickers: held.keys.sorted())
+        try? journal.recordMarks(marks.sorted { $0.key < $1.key }.map {
+            Journal.Mark(ticker: $0.key, yesBid: $0.value.yesBid, noBid: $0.value.noBid, nanoseconds: $0.value.nanoseconds)
+        })
+    }
+
+    /// The best bids of `tickers` whose live books are fresh now.
+    static func currentMarks(market: LiveMarketData, tickers: [String]) async -> [String: BookMark] {
+        var marks: [String: BookMark] = [:]
         let now = ExecutionService.systemWallClock()
-        for ticker in held.keys.sorted() {
+        for ticker in tickers {
             guard let book = await market.book(ticker).freshBook else { continue }
-            marks.append(Journal.Mark(ticker: ticker, yesBid: book.bestBid(.yes)?.price, noBid: book.bestBid(.no)?.price, nanoseconds: now))
+            marks[ticker] = BookMark(yesBid: book.bestBid(.yes)?.price, noBid: book.bestBid(.no)?.price, nanoseconds: now)
         }
-        try? journal.recordMarks(marks)
+        return marks
     }
 }

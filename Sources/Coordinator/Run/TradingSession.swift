@@ -300,9 +300,10 @@ public final class TradingSession: Sendable {
             case .polymarket: try await polymarket?.waitForBook(ticker)
             }
         }
+        let dashboard = DashboardSource(venues: plan.venueSummary) { tickers in await MarksService.currentMarks(market: market, tickers: tickers) }
         let admin = try await startAdmin(port: adminPort ?? config.admin.port,
                                          api: { AdminAPI(token: $0, board: board, service: service, loop: loop, inbox: inbox, desk: desk,
-                                                         hybrid: plan.hybrid, log: log) })
+                                                         hybrid: plan.hybrid, dashboard: dashboard, log: log) })
         await move(.ready)
 
         var logger = Logger(label: "run-executor.services")

@@ -230,22 +230,32 @@ extension Journal {
     /// Markets held now (for a caller that reads their current books before `report`).
     public func heldMarkets() throws -> [String] { try positions().keys.sorted() }
 
-    /// Builds the report from everything journaled (the most recent `limit` orders are listed).
-    public func report(limit: Int = 200, currentBooks: [String: BookMark] = [:]) throws -> JournalReport {
+    /// Builds the report from everything journaled (the most recent `limit` orders are listed). Latency
+    /// percentiles read every order's timings: `latencies: false` skips them (a view that has the live
+    /// histograms).
+    public func report(limit: Int = 200, currentBooks: [String: BookMark] = [:], latencies includeLatencies: Bool = true) throws -> JournalReport {
         try database.read { db in
+            let orderRows = try Row.fetchAll(db, sql: "SELECT * FROM orders ORDER BY created_ns DESC LIMIT ?", arguments: [limit])
+            // Fills of the listed orders only (a long journal's other fills are summed in SQL below).
             var fillsByOrder: [String: [JournalReport.FillLine]] = [:]
-            var divergence: (sum: Int64, count: Int64) = (0, 0)
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM fills ORDER BY ts_ns, fill_id") {
-                let expected: Int64? = row["expected_price_micros"]
-                let price: Int64 = row["price_micros"]
-                if let expected { divergence = (divergence.sum + price - expected, divergence.count + 1) }
-                fillsByOrder[row["client_order_id"], default: []].append(JournalReport.FillLine(
-                    fillID: row["fill_id"], contracts: Contracts(hundredths: row["count_hundredths"]).wireString,
-                    price: Dollars(micros: price).wireString, fee: Dollars(micros: row["fee_micros"]).wireString, role: row["role"],
-                    expectedPrice: expected.map { Dollars(micros: $0).wireString }))
+            let listed: [String] = orderRows.map { $0["client_order_id"] }
+            for chunk in stride(from: 0, to: listed.count, by: 500).map({ Array(listed[$0..<min($0 + 500, listed.count)]) }) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM fills WHERE client_order_id IN (\(marks)) ORDER BY ts_ns, fill_id",
+                                            arguments: StatementArguments(chunk)) {
+                    let expected: Int64? = row["expected_price_micros"]
+                    fillsByOrder[row["client_order_id"], default: []].append(JournalReport.FillLine(
+                        fillID: row["fill_id"], contracts: Contracts(hundredths: row["count_hundredths"]).wireString,
+                        price: Dollars(micros: row["price_micros"]).wireString, fee: Dollars(micros: row["fee_micros"]).wireString, role: row["role"],
+                        expectedPrice: expected.map { Dollars(micros: $0).wireString }))
+                }
             }
+            let divergenceRow = try Row.fetchOne(db, sql: """
+                SELECT SUM(price_micros - expected_price_micros) AS total, COUNT(*) AS n FROM fills WHERE expected_price_micros IS NOT NULL
+                """)
+            let divergence: (sum: Int64, count: Int64) = (divergenceRow?["total"] ?? 0, divergenceRow?["n"] ?? 0)
             var orders: [JournalReport.OrderLine] = []
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM orders ORDER BY created_ns DESC LIMIT ?", arguments: [limit]) {
+            for row in orderRows {
                 let id: String = row["client_order_id"]
                 orders.append(JournalReport.OrderLine(
                     clientOrderID: id, signalID: row["signal_id"], ticker: row["ticker"], action: row["action"], side: row["side"],
@@ -264,7 +274,8 @@ extension Journal {
             let sent: Int = totals?["sent"] ?? 0
             var latencies: [JournalReport.Latency] = []
             for (stage, column) in [(LatencyStage.signalToSubmitted, "signal_to_submit_us"), (.submittedToAcknowledged, "submit_to_ack_us"),
-                                    (.signalToFirstFill, "signal_to_first_fill_us"), (.signalToComplete, "signal_to_complete_us")] {
+                                    (.signalToFirstFill, "signal_to_first_fill_us"), (.signalToComplete, "signal_to_complete_us")]
+                where includeLatencies {
                 let values = try Int64.fetchAll(db, sql: "SELECT \(column) FROM orders WHERE \(column) IS NOT NULL ORDER BY \(column)")
                 guard !values.isEmpty else { continue }
                 func percentile(_ p: Int) -> Int64 { values[min(values.count - 1, (values.count * p + 99) / 100 - 1)] }

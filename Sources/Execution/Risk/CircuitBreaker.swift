@@ -42,6 +42,22 @@ public struct BreakerSettings: Sendable, Hashable {
     }
 }
 
+/// One limit's usage: what counts against it now and the limit (both as the configuration spells them).
+public struct LimitUsage: Sendable, Hashable, Codable {
+    public var name: String
+    /// The configuration variable that sets the limit.
+    public var variable: String
+    public var used: String
+    public var limit: String
+    /// used / limit in [0, 1] (display only; 1 when the limit is 0 and something is used).
+    public var fraction: Double
+
+    static func fraction(_ used: Int64, _ limit: Int64) -> Double {
+        guard limit > 0 else { return used > 0 ? 1 : 0 }
+        return min(1, max(0, Double(used) / Double(limit)))
+    }
+}
+
 /// The breaker's durable part: what must survive a restart (a manual halt above all) and the day's
 /// counters, so a restarted executor neither forgets a halt nor resets its daily limits.
 public struct BreakerSnapshot: Sendable, Hashable, Codable {
@@ -129,6 +145,33 @@ public struct CircuitBreaker: Sendable {
     public var snapshot: BreakerSnapshot {
         BreakerSnapshot(haltReason: haltReason, day: day, tradesToday: tradesToday, volumeToday: volumeToday,
                         realizedToday: realizedToday, consecutiveLosses: consecutiveLosses, lossStreakResetMs: lossStreakResetMs)
+    }
+
+    /// Each limit's usage now, for views (the status page, `status`): what counts against it and the limit.
+    public func usage(nowMs: Int64) -> [LimitUsage] {
+        var copy = self
+        copy.rollover(nowMs)
+        let limits = settings.limits
+        let realized = copy.realizedToday.micros
+        let loss = Dollars(micros: realized >= 0 ? 0 : realized == .min ? .max : -realized)
+        let windowStart = nowMs - 60_000
+        let inWindow = recentOrdersMs.reduce(0) { $0 + ($1 > windowStart ? 1 : 0) }
+        return [
+            LimitUsage(name: "daily loss", variable: "MAX_DAILY_LOSS", used: loss.wireString, limit: limits.maxDailyLoss.wireString,
+                       fraction: LimitUsage.fraction(loss.micros, limits.maxDailyLoss.micros)),
+            LimitUsage(name: "consecutive losses", variable: "MAX_CONSECUTIVE_LOSSES", used: String(copy.consecutiveLosses),
+                       limit: String(limits.maxConsecutiveLosses), fraction: LimitUsage.fraction(Int64(copy.consecutiveLosses), Int64(limits.maxConsecutiveLosses))),
+            LimitUsage(name: "trades today", variable: "MAX_DAILY_TRADES", used: String(copy.tradesToday), limit: String(limits.maxDailyTrades),
+                       fraction: LimitUsage.fraction(Int64(copy.tradesToday), Int64(limits.maxDailyTrades))),
+            LimitUsage(name: "volume today", variable: "MAX_DAILY_VOLUME", used: copy.volumeToday.wireString, limit: limits.maxDailyVolume.wireString,
+                       fraction: LimitUsage.fraction(copy.volumeToday.hundredths, limits.maxDailyVolume.hundredths)),
+            LimitUsage(name: "orders last minute", variable: "MAX_ORDERS_PER_MINUTE", used: String(inWindow), limit: String(limits.maxOrdersPerMinute),
+                       fraction: LimitUsage.fraction(Int64(inWindow), Int64(limits.maxOrdersPerMinute))),
+            LimitUsage(name: "total position", variable: "built-in", used: Contracts(hundredths: totalExposure).wireString,
+                       limit: settings.maxTotalPosition.wireString, fraction: LimitUsage.fraction(totalExposure, settings.maxTotalPosition.hundredths)),
+            LimitUsage(name: "consecutive errors", variable: "built-in", used: String(consecutiveErrors),
+                       limit: String(settings.maxConsecutiveErrors), fraction: LimitUsage.fraction(Int64(consecutiveErrors), Int64(settings.maxConsecutiveErrors))),
+        ]
     }
 
     // MARK: Checking

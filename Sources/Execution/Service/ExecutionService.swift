@@ -409,6 +409,9 @@ public actor ExecutionService {
                                persistenceFailure: persistenceFailure, unresolvedOrders: unresolved.count)
     }
 
+    /// Each breaker limit's usage now.
+    public func limitUsage() -> [LimitUsage] { breaker.usage(nowMs: wallNanoseconds() / 1_000_000) }
+
     /// Sets the breaker's positions from the journal (after reconciliation adopted the venue's).
     public func reloadPositions() {
         guard let markets = persist("reading positions", { try $0.marketPositions() }) else { return }
