@@ -45,7 +45,7 @@ public enum AdminFiles {
 
     /// Writes `text` to `path` atomically with mode 0600 from the first byte: a fresh file
     /// (`O_CREAT|O_EXCL`, mode 0600) beside it, renamed over `path`.
-    static func writePrivate(_ text: String, to path: String) throws {
+    public static func writePrivate(_ text: String, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -54,9 +54,14 @@ public enum AdminFiles {
         unlink(temporary)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw RunError(description: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        let written = text.withCString { Glibc.write(fd, $0, strlen($0)) }
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            guard written > 0 else { break }
+            bytes = bytes.dropFirst(written)
+        }
         close(fd)
-        guard written == text.utf8.count, rename(temporary, path) == 0 else {
+        guard bytes.isEmpty, rename(temporary, path) == 0 else {
             unlink(temporary)
             throw RunError(description: "cannot write \(path): \(String(cString: strerror(errno)))")
         }

@@ -12,6 +12,8 @@ public struct JournalReport: Sendable, Codable {
         public var role: String
         /// The data venue's price the signal expected (hybrid divergence), when recorded.
         public var expectedPrice: String?
+        /// When it was journaled (ISO 8601, UTC).
+        public var time: String?
     }
 
     public struct OrderLine: Sendable, Codable {
@@ -247,7 +249,7 @@ extension Journal {
                     fillsByOrder[row["client_order_id"], default: []].append(JournalReport.FillLine(
                         fillID: row["fill_id"], contracts: Contracts(hundredths: row["count_hundredths"]).wireString,
                         price: Dollars(micros: row["price_micros"]).wireString, fee: Dollars(micros: row["fee_micros"]).wireString, role: row["role"],
-                        expectedPrice: expected.map { Dollars(micros: $0).wireString }))
+                        expectedPrice: expected.map { Dollars(micros: $0).wireString }, time: Self.isoDate(row["ts_ns"], time: true)))
                 }
             }
             let divergenceRow = try Row.fetchOne(db, sql: """
@@ -265,7 +267,7 @@ extension Journal {
             }
             let totals = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS n, SUM(CASE WHEN filled_hundredths > 0 THEN 1 ELSE 0 END) AS filled,
-                    SUM(CASE WHEN state NOT IN ('pending', 'not_placed') AND (error_code IS NULL OR error_code NOT IN ('NOT_SENT')) THEN 1 ELSE 0 END) AS sent,
+                    SUM(CASE WHEN \(Self.reachedVenue) THEN 1 ELSE 0 END) AS sent,
                     SUM(CASE WHEN action = 'sell' THEN notional_micros ELSE -notional_micros END) AS cash, SUM(fees_micros) AS fees
                 FROM orders
                 """)
@@ -273,8 +275,7 @@ extension Journal {
             let filled: Int = totals?["filled"] ?? 0
             let sent: Int = totals?["sent"] ?? 0
             var latencies: [JournalReport.Latency] = []
-            for (stage, column) in [(LatencyStage.signalToSubmitted, "signal_to_submit_us"), (.submittedToAcknowledged, "submit_to_ack_us"),
-                                    (.signalToFirstFill, "signal_to_first_fill_us"), (.signalToComplete, "signal_to_complete_us")]
+            for (stage, column) in Self.latencyColumns
                 where includeLatencies {
                 let values = try Int64.fetchAll(db, sql: "SELECT \(column) FROM orders WHERE \(column) IS NOT NULL ORDER BY \(column)")
                 guard !values.isEmpty else { continue }
@@ -311,6 +312,67 @@ extension Journal {
                 FROM orders WHERE platform = ?
                 """, arguments: [platform.rawValue])
             return (Dollars(micros: row?["cash"] ?? 0), Dollars(micros: row?["fees"] ?? 0))
+        }
+    }
+}
+
+/// The journal as time series and distributions, for plots (`report --html`).
+public struct JournalSeries: Sendable, Codable {
+    public struct Point: Sendable, Codable {
+        /// Unix nanoseconds.
+        public var nanoseconds: Int64
+        public var micros: Int64
+    }
+
+    public struct MarketFills: Sendable, Codable {
+        public var ticker: String
+        /// Orders that reached the venue.
+        public var sent: Int
+        public var filled: Int
+    }
+
+    public struct Divergence: Sendable, Codable {
+        public var nanoseconds: Int64
+        public var ticker: String
+        /// Fill price − the data venue's price the signal expected (micro-dollars; positive costs more).
+        public var micros: Int64
+    }
+
+    /// Realised P&L events (closing fills, settlements), oldest first.
+    public var realized: [Point]
+    /// Latency samples (µs) per stage, ascending.
+    public var latencies: [String: [Int64]]
+    public var fillsByMarket: [MarketFills]
+    public var divergences: [Divergence]
+}
+
+extension Journal {
+    /// Orders that reached the venue (what a fill rate is over).
+    static let reachedVenue = "state NOT IN ('pending', 'not_placed') AND (error_code IS NULL OR error_code NOT IN ('NOT_SENT'))"
+    /// Each latency stage and the order column that holds it (µs).
+    static let latencyColumns: [(LatencyStage, String)] = [
+        (.signalToSubmitted, "signal_to_submit_us"), (.submittedToAcknowledged, "submit_to_ack_us"),
+        (.signalToFirstFill, "signal_to_first_fill_us"), (.signalToComplete, "signal_to_complete_us"),
+    ]
+
+    public func series() throws -> JournalSeries {
+        try database.read { db in
+            let realized = try Row.fetchAll(db, sql: "SELECT ts_ns, pnl_micros FROM realized_pnl ORDER BY ts_ns, id").map {
+                JournalSeries.Point(nanoseconds: $0["ts_ns"], micros: $0["pnl_micros"])
+            }
+            var latencies: [String: [Int64]] = [:]
+            for (stage, column) in Self.latencyColumns {
+                latencies[stage.rawValue] = try Int64.fetchAll(db, sql: "SELECT \(column) FROM orders WHERE \(column) IS NOT NULL ORDER BY \(column)")
+            }
+            let fills = try Row.fetchAll(db, sql: """
+                SELECT ticker, SUM(CASE WHEN \(Self.reachedVenue) THEN 1 ELSE 0 END) AS sent,
+                    SUM(CASE WHEN filled_hundredths > 0 THEN 1 ELSE 0 END) AS filled
+                FROM orders GROUP BY ticker ORDER BY ticker
+                """).map { JournalSeries.MarketFills(ticker: $0["ticker"], sent: $0["sent"] ?? 0, filled: $0["filled"] ?? 0) }
+            let divergences = try Row.fetchAll(db, sql: """
+                SELECT ts_ns, ticker, price_micros - expected_price_micros AS d FROM fills WHERE expected_price_micros IS NOT NULL ORDER BY ts_ns
+                """).map { JournalSeries.Divergence(nanoseconds: $0["ts_ns"], ticker: $0["ticker"], micros: $0["d"]) }
+            return JournalSeries(realized: realized, latencies: latencies, fillsByMarket: fills, divergences: divergences)
         }
     }
 }

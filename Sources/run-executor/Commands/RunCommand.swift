@@ -71,6 +71,7 @@ struct Run: AsyncParsableCommand {
         }
         print("cancelled at shutdown: \(summary.cancelledAtShutdown)")
         if let halt = summary.haltReason { print("HALTED: \(halt)") }
+        Report.printFinalTables(journal: start.journalPath)
         flushStandardOutput()
     }
 }

@@ -11,19 +11,23 @@ import PolymarketClient
 
 struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Stream top of book (and trades) as JSON lines.",
+        abstract: "Watch top of book and trades: a refreshing table, or JSON lines with --json.",
         discussion: """
-            One line per change: ticker, yes_bid, yes_bid_size, yes_ask, yes_ask_size (Kalshi fixed-point \
-            strings, null when a side is empty), seq and stale (true while the book waits for a resync; a \
-            stale book prints no prices). With --trades, public trades too. Uses the market-data venue of \
-            the configuration (--profile/--env-file/.env); with no configuration at all, an embedded \
-            simulator with synthetic activity.
+            By default a compact table, one row per market: best bid and ask (YES side) with their sizes, \
+            the spread, the last trade and a STALE marker while a book waits for a resync; on a terminal it \
+            redraws in place, piped it prints a new table when something changed (at most once a second). \
+            With --json, one line per change: ticker, yes_bid, yes_bid_size, yes_ask, yes_ask_size (Kalshi \
+            fixed-point strings, null when a side is empty), seq and stale (true while the book waits for a \
+            resync; a stale book prints no prices); with --trades, public trades too. Uses the market-data \
+            venue of the configuration (--profile/--env-file/.env); with no configuration at all, an \
+            embedded simulator with synthetic activity.
             """)
 
     @OptionGroup var options: ConfigOptions
     @Argument(help: "Market tickers (Polymarket token ids with --platform polymarket).") var tickers: [String]
     @Option(help: "Venue: kalshi or polymarket (poly).") var platform: PlatformOption = .kalshi
-    @Flag(help: "Also print public trades.") var trades = false
+    @Flag(help: "JSON lines instead of the table.") var json = false
+    @Flag(help: "Also print public trades (JSON lines; the table lists the last few).") var trades = false
     @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var duration: Int?
     @Option(help: "Seed of the embedded simulator's activity (no configuration only).") var seed: UInt64 = 1
 
@@ -48,42 +52,176 @@ struct Watch: AsyncParsableCommand {
         await data.start()
         do {
             try await data.watchBooks(tickers)
-            if trades { try await data.watch(.trade, tickers: tickers) }
+            // The table's last-trade column needs the trade channel even without --trades.
+            if trades || !json { try await data.watch(.trade, tickers: tickers) }
         } catch {
             printError("watch: \(error)")
             await data.stop()
             if let embedded { await embedded.stop() }
             throw ExitStatus.failure.exitCode
         }
-        let printer = Task {
-            var last: [String: String] = [:]
-            for await update in data.updates {
-                switch update {
-                case let .book(ticker, served):
-                    let line = WatchLine.book(ticker: ticker, served)
-                    if last[ticker] != line.key {
-                        last[ticker] = line.key
-                        print(line.json)
-                        flushStandardOutput()
+        let events = AsyncStream<WatchEvent> { continuation in
+            let feed = Task {
+                for await update in data.updates {
+                    switch update {
+                    case let .book(ticker, served): continuation.yield(.book(ticker, served))
+                    case let .trade(trade):
+                        continuation.yield(.trade(WatchTrade(ticker: trade.marketTicker, price: trade.yesPriceDollars.wireString, size: trade.countFP.wireString,
+                                                             side: trade.takerBookSide.rawValue, json: WatchLine.trade(trade))))
+                    default: continue
                     }
-                case let .trade(trade) where trades:
-                    print(WatchLine.trade(trade))
-                    flushStandardOutput()
-                default:
-                    continue
                 }
+                continuation.finish()
             }
+            continuation.onTermination = { _ in feed.cancel() }
         }
+        let printer = Task { await show(events) }
         await waitForShutdown(duration: duration)
         await data.stop()
         printer.cancel()
+        await printer.value
         if let embedded { await embedded.stop() }
+    }
+
+    /// Prints the events as JSON lines, or keeps the table and redraws it.
+    func show(_ events: AsyncStream<WatchEvent>) async {
+        if json {
+            var last: [String: String] = [:]
+            for await event in events {
+                switch event {
+                case let .book(ticker, served):
+                    let line = WatchLine.book(ticker: ticker, served)
+                    guard last[ticker] != line.key else { continue }
+                    last[ticker] = line.key
+                    print(line.json)
+                case let .trade(trade):
+                    guard trades else { continue }
+                    print(trade.json)
+                }
+                flushStandardOutput()
+            }
+            return
+        }
+        let terminal = isatty(STDOUT_FILENO) == 1
+        var table = WatchTable(tickers: tickers, listTrades: trades)
+        var drawn = ContinuousClock.now - .seconds(10)
+        var pending = false
+        func draw() {
+            print((terminal ? "\u{1B}[H\u{1B}[2J" : "") + table.rendered(at: Date()) + (terminal ? "" : "\n"))
+            flushStandardOutput()
+            drawn = .now
+            pending = false
+        }
+        let interval: Duration = terminal ? .milliseconds(250) : .seconds(1)
+        let ticks = AsyncStream<WatchEvent?> { continuation in
+            let timer = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    continuation.yield(nil)
+                }
+            }
+            let feed = Task {
+                for await event in events { continuation.yield(event) }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in
+                timer.cancel()
+                feed.cancel()
+            }
+        }
+        for await event in ticks {
+            if let event { pending = table.apply(event) || pending }
+            if pending, ContinuousClock.now - drawn >= interval { draw() }
+        }
+        if pending { draw() }
+    }
+}
+
+/// What `watch` shows, from either venue.
+enum WatchEvent: Sendable {
+    case book(String, ServedBook)
+    case trade(WatchTrade)
+}
+
+struct WatchTrade: Sendable {
+    var ticker: String
+    /// YES price of the trade (Kalshi) or the token's price (Polymarket).
+    var price: String
+    var size: String
+    var side: String
+    /// The `--json` line.
+    var json: String
+}
+
+/// The human view: one row per market (top of book, spread, last trade, staleness) and, with `--trades`,
+/// the last few trades.
+struct WatchTable {
+    struct Row {
+        var bid: BookLevel?
+        var ask: BookLevel?
+        var stale = true
+        var seen = false
+        var lastTrade: (trade: WatchTrade, at: Date)?
+    }
+
+    let tickers: [String]
+    let listTrades: Bool
+    var rows: [String: Row] = [:]
+    var recent: [(trade: WatchTrade, at: Date)] = []
+
+    init(tickers: [String], listTrades: Bool) {
+        self.tickers = tickers
+        self.listTrades = listTrades
+    }
+
+    /// Applies an event; whether the view changed.
+    mutating func apply(_ event: WatchEvent, at now: Date = Date()) -> Bool {
+        switch event {
+        case let .book(ticker, served):
+            var row = rows[ticker] ?? Row()
+            let before = (row.bid, row.ask, row.stale, row.seen)
+            if case let .fresh(book, _) = served {
+                row.bid = book.bestBid(.yes)
+                row.ask = book.bestAsk(.yes)
+                row.stale = false
+            } else {
+                row.stale = true
+            }
+            row.seen = true
+            rows[ticker] = row
+            return before != (row.bid, row.ask, row.stale, row.seen)
+        case let .trade(trade):
+            rows[trade.ticker, default: Row()].lastTrade = (trade, now)
+            recent.append((trade, now))
+            if recent.count > 5 { recent.removeFirst(recent.count - 5) }
+            return true
+        }
+    }
+
+    func rendered(at now: Date) -> String {
+        let clock = now.ISO8601Format(.iso8601.time(includingFractionalSeconds: false))
+        var lines = [TextTable(["market", "bid size", "bid", "ask", "ask size", "spread", "last trade", "state"], tickers.map { ticker in
+            let row = rows[ticker] ?? Row()
+            let spread = row.bid.flatMap { bid in row.ask.map { Dollars(micros: $0.price.micros - bid.price.micros).wireString } } ?? "-"
+            let last = row.lastTrade.map { "\($0.trade.size) @ \($0.trade.price) \(Int(now.timeIntervalSince($0.at)))s ago" } ?? "-"
+            let marker = !row.seen ? "waiting for the book" : row.stale ? "STALE (resynchronising)" : "live"
+            let hide = row.stale
+            return [Report.short(ticker), hide ? "-" : row.bid?.size.wireString ?? "-", hide ? "-" : row.bid?.price.wireString ?? "-",
+                    hide ? "-" : row.ask?.price.wireString ?? "-", hide ? "-" : row.ask?.size.wireString ?? "-", hide ? "-" : spread, last, marker]
+        }, rightAligned: [1, 2, 3, 4, 5]).rendered]
+        if listTrades, !recent.isEmpty {
+            lines.append("")
+            lines.append(TextTable(["trade", "market", "size", "price", "taker"], recent.reversed().map {
+                [$0.at.ISO8601Format(.iso8601.time(includingFractionalSeconds: false)), Report.short($0.trade.ticker), $0.trade.size, $0.trade.price, $0.trade.side]
+            }, rightAligned: [2, 3]).rendered)
+        }
+        return "watch \(clock) UTC (YES side; Ctrl-C to stop)\n" + lines.joined(separator: "\n")
     }
 }
 
 extension Watch {
-    /// The same lines for Polymarket tokens: a token's best bid and ask (its asks as the market publishes
-    /// them), from the market channel's exact local books; `--trades` prints last-trade events.
+    /// The same view of Polymarket tokens: a token's best bid and ask (its asks as the market publishes
+    /// them), from the market channel's exact local books; trades are last-trade events.
     func watchPolymarket() async throws {
         let report = try options.loadReport()
         var embedded: EmbeddedVenue.Started?
@@ -101,30 +239,27 @@ extension Watch {
         let data = PolyMarketData(webSocketURL: poly.webSocketURL, client: client)
         await data.start()
         await data.subscribe(tickers)
-        let trades = trades
-        let printer = Task {
-            var last: [String: String] = [:]
-            for await update in data.updates {
-                switch update {
-                case let .book(token, served):
-                    let line = WatchLine.book(ticker: token, served)
-                    if last[token] != line.key {
-                        last[token] = line.key
-                        print(line.json)
-                        flushStandardOutput()
+        let events = AsyncStream<WatchEvent> { continuation in
+            let feed = Task {
+                for await update in data.updates {
+                    switch update {
+                    case let .book(token, served): continuation.yield(.book(token, served))
+                    case let .lastTrade(trade):
+                        let json = "{\"type\":\"trade\",\"ticker\":\(WatchLine.quoted(trade.assetID)),\"price\":\(WatchLine.quoted(trade.price)),"
+                            + "\"size\":\(WatchLine.quoted(trade.size)),\"side\":\(WatchLine.quoted(trade.side)),\"ts_ms\":\(WatchLine.quoted(trade.timestamp))}"
+                        continuation.yield(.trade(WatchTrade(ticker: trade.assetID, price: trade.price, size: trade.size, side: trade.side, json: json)))
+                    default: continue
                     }
-                case let .lastTrade(trade) where trades:
-                    print("{\"type\":\"trade\",\"ticker\":\(WatchLine.quoted(trade.assetID)),\"price\":\(WatchLine.quoted(trade.price)),"
-                          + "\"size\":\(WatchLine.quoted(trade.size)),\"side\":\(WatchLine.quoted(trade.side)),\"ts_ms\":\(WatchLine.quoted(trade.timestamp))}")
-                    flushStandardOutput()
-                default:
-                    continue
                 }
+                continuation.finish()
             }
+            continuation.onTermination = { _ in feed.cancel() }
         }
+        let printer = Task { await show(events) }
         await waitForShutdown(duration: duration)
         await data.stop()
         printer.cancel()
+        await printer.value
         try? await client.transport.shutdown()
         if let embedded { await embedded.stop() }
     }
