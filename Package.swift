@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "PolymarketClient", targets: ["PolymarketClient"]),
         .library(name: "PolymarketVenue", targets: ["PolymarketVenue"]),
         .library(name: "ExecutorTesting", targets: ["ExecutorTesting"]),
+        .library(name: "PaperFidelity", targets: ["PaperFidelity"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -151,7 +152,7 @@ let package = Package(
         .executableTarget(
             name: "RunExecutor",
             dependencies: [
-                "Arbitrage", "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient", "TradingClient", "Execution", "KalshiVenue", "PolymarketWire", "PolymarketClient", "PolymarketVenue",
+                "Arbitrage", "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient", "TradingClient", "Execution", "KalshiVenue", "PolymarketWire", "PolymarketClient", "PolymarketVenue", "PaperFidelity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -159,6 +160,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/run-executor",
+            swiftSettings: strict
+        ),
+        // Paper against a mirrored demo venue: the fidelity experiment (`run-executor fidelity`).
+        .target(
+            name: "PaperFidelity",
+            dependencies: ["Markets", "Execution", "KalshiVenue", "KalshiWire", "DataClient", "TradingClient", "ExchangeSim"],
             swiftSettings: strict
         ),
         // Fixtures, keys and helpers shared by every test target.

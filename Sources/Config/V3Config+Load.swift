@@ -117,6 +117,7 @@ extension V3Config {
         config.paper.fillModel = reader.choice("PAPER_FILL_MODEL", default: .book)
         config.paper.seed = reader.unsigned64("PAPER_SEED")
         config.paper.startingCash = reader.dollars("PAPER_STARTING_CASH", default: config.paper.startingCash)
+        config.paper.latency = reader.millisecondRange("PAPER_LATENCY_MS", default: 10...50, range: 0...60_000)
         config.fillDetection = reader.choice("FILL_DETECTION", default: .websocket)
         config.orderTimeout = .seconds(reader.integer("ORDER_TIMEOUT_SECONDS", default: 30, range: 1...86_400, unit: " s"))
         config.rateTier = reader.choice("KALSHI_RATE_TIER", default: .basic)

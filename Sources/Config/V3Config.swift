@@ -40,6 +40,9 @@ public struct PaperSettings: Sendable, Hashable {
     /// `PAPER_SEED`; `nil` picks a seed at start-up and logs it so the run can be reproduced.
     public var seed: UInt64?
     public var startingCash: Dollars = Dollars(micros: 10_000 * 1_000_000)
+    /// `PAPER_LATENCY_MS`: how long the simulated venue takes to answer, uniform in this range (set it to
+    /// the venue's measured round trip; `run-executor fidelity` calibrates it against its demo venue).
+    public var latency: ClosedRange<Duration> = .milliseconds(10) ... .milliseconds(50)
     public init() {}
 }
 
@@ -150,7 +153,7 @@ public struct V3Config: Sendable {
         "MAX_POSITION_SIZE", "MAX_RISK_PER_TRADE", "MAX_DAILY_LOSS", "MAX_DAILY_TRADES", "MAX_DAILY_VOLUME",
         "MAX_POSITION_PER_EVENT", "MAX_ORDERS_PER_MINUTE", "MIN_TIME_BETWEEN_ORDERS_MS", "MAX_CONSECUTIVE_LOSSES",
         "CYCLE_INTERVAL_MS", "MAX_SIGNALS_PER_CYCLE", "CONTROLLER_PLATFORMS", "WEBSOCKET_URL",
-        "JOURNAL_PATH", "PAPER_FILL_MODEL", "PAPER_SEED", "PAPER_STARTING_CASH", "FILL_DETECTION",
+        "JOURNAL_PATH", "PAPER_FILL_MODEL", "PAPER_SEED", "PAPER_STARTING_CASH", "PAPER_LATENCY_MS", "FILL_DETECTION",
         "ORDER_TIMEOUT_SECONDS", "KALSHI_RATE_TIER", "ORDER_PRESIGN_MAX_AGE_MS", "ADMIN_PORT", "ADMIN_TOKEN_FILE", "POSITION_DRIFT_THRESHOLD",
         "ORDER_ABSENT_WINDOW_SECONDS", "SIGNAL_MAX_AGE_MS", "SIGNAL_INBOX_CAPACITY", "SIGNAL_MAX_LINE_BYTES",
         "MIN_ARB_PROFIT", "ARB_MAX_AGE_MS", "PAIRS_FILE", "ARB_DRY_RUN", "ARB_MAX_CONTRACTS",

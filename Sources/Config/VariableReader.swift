@@ -112,6 +112,23 @@ struct VariableReader {
         return parsed
     }
 
+    /// Milliseconds as one value ("20") or an inclusive range ("10-50"), each in `range`.
+    mutating func millisecondRange(_ name: String, default fallback: ClosedRange<Int>, range: ClosedRange<Int>) -> ClosedRange<Duration> {
+        func durations(_ bounds: ClosedRange<Int>) -> ClosedRange<Duration> { .milliseconds(bounds.lowerBound) ... .milliseconds(bounds.upperBound) }
+        guard let value = raw(name) else { record(name, "\(fallback.lowerBound)-\(fallback.upperBound) ms"); return durations(fallback) }
+        let parts = value.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard (1...2).contains(parts.count), let low = parts.first ?? nil, let high = parts.last ?? nil else {
+            problem(name, "\(Self.quoted(value)) is not milliseconds (\"20\") or a range of milliseconds (\"10-50\")")
+            return durations(fallback)
+        }
+        guard range.contains(low), range.contains(high), low <= high else {
+            problem(name, "\(Self.quoted(value)) is out of range: each bound \(range.lowerBound)…\(range.upperBound) ms, the first not above the second")
+            return durations(fallback)
+        }
+        record(name, "\(low)-\(high) ms")
+        return durations(low...high)
+    }
+
     mutating func unsigned64(_ name: String) -> UInt64? {
         guard let value = raw(name) else { record(name, "(random, logged at start)"); return nil }
         guard let parsed = UInt64(value) else {

@@ -123,9 +123,11 @@ public final class RunningCLI: @unchecked Sendable {
         process.standardError = out
         process.standardInput = FileHandle.nullDevice
         let running = RunningCLI(process: process)
-        out.fileHandleForReading.readabilityHandler = { handle in
+        // Weak: the handler must not keep the process alive past a test that failed before `stop()` (its
+        // deinit kills the child).
+        out.fileHandleForReading.readabilityHandler = { [weak running] handle in
             let data = handle.availableData
-            running.append(data)
+            running?.append(data)
         }
         try process.run()
         return running

@@ -138,6 +138,19 @@ struct V3ConfigTests {
         #expect(found.count == 20)
     }
 
+    @Test("PAPER_LATENCY_MS takes one value or a range of milliseconds; anything else is a problem naming it", arguments: [
+        ("5", nil), ("1-3", nil), ("10 - 50", nil), ("50-10", "the first not above the second"), ("fast", "is not milliseconds"),
+        ("1-2-3", "is not milliseconds"), ("-5", "is not milliseconds"), ("70000", "out of range"),
+    ] as [(String, String?)])
+    func paperLatency(value: String, phrase: String?) {
+        let found = problems(keyed(["PAPER_LATENCY_MS": value]))
+        if let phrase {
+            #expect(found.count == 1 && found.first?.variable == "PAPER_LATENCY_MS" && found.first?.message.contains(phrase) == true, "\(found)")
+        } else {
+            #expect(found.isEmpty, "\(found)")
+        }
+    }
+
     @Test("negative and non-numeric limits say so", arguments: [
         ("MAX_POSITION_SIZE", "-5", "negative"), ("MAX_DAILY_TRADES", "-1", "negative"),
         ("MAX_RISK_PER_TRADE", "abc", "not a dollar amount"), ("MAX_CONSECUTIVE_LOSSES", "five", "not a whole number"),

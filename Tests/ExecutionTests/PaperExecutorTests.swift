@@ -34,10 +34,11 @@ struct PaperExecutorTests {
     }
 
     /// Runs one execution, advancing the manual clock past the simulated latency.
-    static func run(_ executor: PaperExecutor<ManualClock>, _ clock: ManualClock, _ request: ExecutionRequest,
+    /// `alsoSleeping`: sleepers already waiting on the clock (a resting order's timeout).
+    static func run(_ executor: PaperExecutor<ManualClock>, _ clock: ManualClock, _ request: ExecutionRequest, alsoSleeping: Int = 0,
                     beforeDeadline: @Sendable () -> Void = {}) async -> ExecutionResult {
         let task = Task { await executor.execute(request) }
-        await clock.waitForSleepers(1)
+        await clock.waitForSleepers(1 + alsoSleeping)
         beforeDeadline()
         clock.advance(by: .milliseconds(20))
         return await task.value
@@ -148,5 +149,90 @@ struct PaperExecutorTests {
         #expect(a == b)
         #expect(a != c)
         #expect(a.filter { $0.hasPrefix("0.00") }.count < 20, "most orders fill at 0.85")
+    }
+
+    /// A GTC buy resting at the deadline (the trades and book changes that follow are the test's).
+    static func rest(_ executor: PaperExecutor<ManualClock>, _ clock: ManualClock, _ request: ExecutionRequest) async -> Task<ExecutionResult, Never> {
+        let task = Task { await executor.execute(request) }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .milliseconds(20))
+        _ = await eventually { await executor.openOrders().contains { $0.clientOrderID == request.clientOrderID } }
+        return task
+    }
+
+    @Test("TS-71 a resting paper order joins the back of its price level: trades at its price fill it only after the size displayed ahead of it; a trade through its price fills it")
+    func queuePosition() async {
+        let books = FixedBooks(), clock = ManualClock()
+        books.set(Self.ticker, .fresh(Self.book(asks: [("0.60", "5")], bids: [("0.50", "10")]), seq: 1))
+        let executor = Self.executor(books, clock)
+        let task = await Self.rest(executor, clock, Self.request(.buy, .yes, "0.50", "5", tif: .goodTillCanceled))
+        await executor.onTrade(ticker: Self.ticker, yesPrice: price("0.50"), count: contracts("8"), takerSide: .ask)
+        #expect(await executor.openOrders().first?.filled == .zero, "8 of the 10 ahead")
+        await executor.onTrade(ticker: Self.ticker, yesPrice: price("0.50"), count: contracts("3"), takerSide: .bid)
+        #expect(await executor.openOrders().first?.filled == .zero, "a buyer lifting offers does not hit bids")
+        await executor.onTrade(ticker: Self.ticker, yesPrice: price("0.50"), count: contracts("4"), takerSide: .ask)
+        #expect(await executor.openOrders().first?.filled == contracts("2"), "2 ahead, then 2 for the order")
+        await executor.onTrade(ticker: Self.ticker, yesPrice: price("0.49"), count: contracts("10"), takerSide: .ask)
+        let result = await task.value
+        #expect(result.order.state == .filled && result.order.fills.map(\.count) == [contracts("2"), contracts("3")])
+        #expect(result.order.fills.allSatisfy { $0.price == price("0.50") }, "resting fills at the order's own limit")
+    }
+
+    @Test("TS-71 the size ahead shrinks with cancellations (never more than what is still displayed); a new offer crossing the order fills it at its price")
+    func queueShrinksAndCrossingFills() async {
+        let books = FixedBooks(), clock = ManualClock()
+        books.set(Self.ticker, .fresh(Self.book(asks: [("0.60", "5")], bids: [("0.50", "10")]), seq: 1))
+        let executor = Self.executor(books, clock)
+        let task = await Self.rest(executor, clock, Self.request(.buy, .yes, "0.50", "6", tif: .goodTillCanceled))
+        // 7 of the 10 ahead cancelled: 3 left ahead.
+        books.set(Self.ticker, .fresh(Self.book(asks: [("0.60", "5")], bids: [("0.50", "3")]), seq: 2))
+        await executor.onBook(ticker: Self.ticker)
+        await executor.onTrade(ticker: Self.ticker, yesPrice: price("0.50"), count: contracts("4"), takerSide: .ask)
+        #expect(await executor.openOrders().first?.filled == contracts("1"))
+        // An offer at 0.48 for 2 arrives: on the venue it would have traded with the bid at 0.50.
+        books.set(Self.ticker, .fresh(Self.book(asks: [("0.48", "2"), ("0.60", "5")], bids: [("0.50", "0.5")]), seq: 3))
+        await executor.onBook(ticker: Self.ticker)
+        #expect(await executor.openOrders().first?.filled == contracts("3"))
+        #expect(await executor.cancelAll() == 1)
+        let result = await task.value
+        #expect(result.order.fills.last?.price == price("0.50") && result.order.filled == contracts("3"))
+        // The crossing offer was the paper order's: a taking order right after does not get it again.
+        let taker = await Self.run(executor, clock, Self.request(.buy, .yes, "0.48", "2", id: "p-take"))
+        #expect(taker.order.filled == .zero, "\(taker.order.fills)")
+    }
+
+    @Test("TS-71 self-impact: liquidity a paper order took stays gone for the next one while the venue still displays it, and returns once the level empties")
+    func selfImpact() async {
+        let books = FixedBooks(), clock = ManualClock()
+        books.set(Self.ticker, .fresh(Self.book(asks: [("0.40", "5"), ("0.41", "10")]), seq: 1))
+        let executor = Self.executor(books, clock)
+        let first = await Self.run(executor, clock, Self.request(.buy, .yes, "0.40", "4", id: "p-1"))
+        #expect(first.order.filled == contracts("4"))
+        let second = await Self.run(executor, clock, Self.request(.buy, .yes, "0.40", "4", id: "p-2"))
+        #expect(second.order.filled == contracts("1"), "5 displayed, 4 already taken")
+        let third = await Self.run(executor, clock, Self.request(.buy, .yes, "0.41", "4", id: "p-3"))
+        #expect(third.order.fills.map(\.price) == [price("0.41")] && third.order.filled == contracts("4"))
+        // The 0.40 level empties on the venue and comes back: new liquidity.
+        books.set(Self.ticker, .fresh(Self.book(asks: [("0.41", "6")]), seq: 2))
+        _ = await Self.run(executor, clock, Self.request(.buy, .yes, "0.39", "1", id: "p-4"))
+        books.set(Self.ticker, .fresh(Self.book(asks: [("0.40", "5"), ("0.41", "6")]), seq: 3))
+        let fourth = await Self.run(executor, clock, Self.request(.buy, .yes, "0.40", "5", id: "p-5"))
+        #expect(fourth.order.filled == contracts("5"))
+    }
+
+    @Test("TS-71 self-trade prevention as the venue applies it: a taking order stops at the run's own resting order on the other side, after the size ahead of it")
+    func selfTradePrevention() async {
+        let books = FixedBooks(), clock = ManualClock()
+        // YES asks 0.40 (4) and 0.41 (10) are NO bids at 0.60 and 0.59.
+        books.set(Self.ticker, .fresh(Self.book(asks: [("0.40", "4"), ("0.41", "10")]), seq: 1))
+        let executor = Self.executor(books, clock)
+        // A resting buy of NO at 0.60 joins the NO bids at 0.60 behind 4: on the YES book it offers at 0.40.
+        let resting = await Self.rest(executor, clock, Self.request(.buy, .no, "0.60", "3", tif: .goodTillCanceled, id: "own-no"))
+        let taker = await Self.run(executor, clock, Self.request(.buy, .yes, "0.45", "10", id: "take"), alsoSleeping: 1)
+        #expect(taker.order.filled == contracts("4"), "the 4 ahead of the own order, then the venue cancels the taker")
+        #expect(await executor.cancelAll() == 1)
+        _ = await resting.value
+        let after = await Self.run(executor, clock, Self.request(.buy, .yes, "0.45", "10", id: "take-2"))
+        #expect(after.order.filled == contracts("10"), "the 0.41 level once the own order is gone (0.40 was taken)")
     }
 }

@@ -69,8 +69,10 @@ struct MarketFeedService: Service {
                 switch update {
                 case let .trade(trade):
                     if let paper, let yes = Price(trade.yesPriceDollars) {
-                        await paper.onTrade(ticker: trade.marketTicker, yesPrice: yes, count: trade.countFP)
+                        await paper.onTrade(ticker: trade.marketTicker, yesPrice: yes, count: trade.countFP, takerSide: trade.takerBookSide)
                     }
+                case let .book(ticker, _):
+                    await paper?.onBook(ticker: ticker)
                 case let .lifecycle(event):
                     await apply(event.eventType, event.marketTicker, ranges: event.priceRanges)
                     if event.eventType == "determined" || event.eventType == "settled" {

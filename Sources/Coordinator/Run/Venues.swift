@@ -64,6 +64,7 @@ public struct Venues: Sendable {
         let metrics = ExecutionMetrics()
         var paperSettings = PaperExecutor<ContinuousClock>.Settings()
         paperSettings.startingCash = config.paper.startingCash
+        paperSettings.latency = config.paper.latency
         let seed = config.paper.seed ?? UInt64.random(in: 1...UInt64.max)
         paperSettings.seed = seed
         paperSettings.model = config.paper.fillModel == .book ? .book : .random(RandomFillParameters())
@@ -78,7 +79,8 @@ public struct Venues: Sendable {
         }
         switch mode {
         case .paper:
-            log("paper executor: \(config.paper.fillModel.rawValue) model, seed \(seed), cash \(config.paper.startingCash.wireString)"
+            log("paper executor: \(config.paper.fillModel.rawValue) model, seed \(seed), latency \(config.paper.latency.lowerBound.wholeMilliseconds)–\(config.paper.latency.upperBound.wholeMilliseconds) ms, "
+                + "cash \(config.paper.startingCash.wireString)"
                 + (polymarket == nil ? "" : " per venue (Kalshi, Polymarket)"))
             let paper = PaperExecutor(books: market, clock: ContinuousClock(), settings: paperSettings)
             return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: dataCatalog, executor: router(paper),

@@ -22,14 +22,30 @@ public actor SyntheticActivity {
     public static let taker = "sim-taker-1"
 
     private let exchange: SimExchange
+    /// A venue that mirrors this one (`run-executor fidelity`'s demo venue): every order these participants
+    /// place, cancel or send through is repeated there with the same price and size.
+    private let mirror: SimExchange?
+    /// Order ids here → the same order's id on the mirror.
+    private var mirrored: [String: String] = [:]
     private var random: SplitMix64
     private var fair: [String: Price] = [:]
     private var tickers: [String] = []
     private var counter: UInt64 = 0
 
-    public init(exchange: SimExchange, seed: UInt64) {
+    public init(exchange: SimExchange, seed: UInt64, mirror: SimExchange? = nil) {
         self.exchange = exchange
+        self.mirror = mirror
         random = SplitMix64(seed: seed)
+    }
+
+    /// Places an order here and on the mirror.
+    private func place(_ account: String, _ request: CreateOrderV2Request) async {
+        let placed = await exchange.createOrder(account: account, request)
+        guard let mirror else { return }
+        let copy = await mirror.createOrder(account: account, request)
+        if case let .success(here) = placed, case let .success(there) = copy, here.remainingCount.isPositive {
+            mirrored[here.orderID] = there.orderID
+        }
     }
 
     private func prepare() async {
@@ -39,6 +55,7 @@ public actor SyntheticActivity {
         for spec in specs { fair[spec.ticker] = spec.fairPrice }
         for account in Self.makers + [Self.taker] {
             await exchange.openAccount(account, balance: Dollars(micros: 10_000_000 * 1_000_000))
+            await mirror?.openAccount(account, balance: Dollars(micros: 10_000_000 * 1_000_000))
         }
     }
 
@@ -91,7 +108,7 @@ public actor SyntheticActivity {
               let price = grid.stepped(anchor, ticks: ticksAway, up: side == .ask) else { return }
         let size = Contracts(hundredths: Int64(1 + pick(50)) * 100)
         let maker = Self.makers[pick(Self.makers.count)]
-        _ = await exchange.createOrder(account: maker, CreateOrderV2Request(
+        await place(maker, CreateOrderV2Request(
             ticker: ticker, clientOrderID: nextID(), side: side, count: size, price: price, timeInForce: .goodTillCanceled,
             selfTradePreventionType: .maker))
     }
@@ -101,6 +118,9 @@ public actor SyntheticActivity {
         guard !resting.isEmpty else { return }
         let victim = resting[pick(resting.count)]
         _ = await exchange.cancelOrder(account: victim.account, orderID: victim.orderID)
+        if let mirror, let twin = mirrored.removeValue(forKey: victim.orderID) {
+            _ = await mirror.cancelOrder(account: victim.account, orderID: twin)
+        }
     }
 
     private func cross(_ ticker: String) async {
@@ -108,7 +128,7 @@ public actor SyntheticActivity {
         let buy = pick(2) == 0
         guard let top = buy ? book.bestAsk(.yes) : book.bestBid(.yes) else { return }
         let size = Contracts(hundredths: min(top.size.hundredths, Int64(1 + pick(20)) * 100))
-        _ = await exchange.createOrder(account: Self.taker, CreateOrderV2Request(
+        await place(Self.taker, CreateOrderV2Request(
             ticker: ticker, clientOrderID: nextID(), side: buy ? .bid : .ask, count: size, price: top.price,
             timeInForce: .immediateOrCancel))
     }

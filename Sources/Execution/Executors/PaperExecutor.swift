@@ -29,6 +29,18 @@ public struct RandomFillParameters: Sendable, Hashable {
 /// public trades that cross it fill it (`onTrade`) until it is full, cancelled (`cancelAll`) or
 /// `orderTimeout` has passed (the remainder is cancelled). Its fills therefore come back through the one
 /// path every fill takes: the execution result, journaled and counted by the execution service.
+///
+/// What the book model assumes (`run-executor fidelity` measures it against a venue):
+/// - The venue answers after `latency`; the order meets the book as it is then.
+/// - Price-time priority. A resting order joins the back of its price level: the size displayed there when
+///   it rests is ahead of it, shrinks with trades at that price and with cancellations (never more than
+///   what is still displayed), and only trades beyond it fill the order. A trade through the price fills it.
+///   A new quote that crosses a resting order fills it at the order's price (`onBook`).
+/// - Self-impact: liquidity the paper orders took stays gone for them while the data venue still shows
+///   it (until that level empties on the data venue): the next order does not take it twice.
+/// - Self-trade prevention as the venue applies it (`taker_at_cross`): a taking order stops short of the
+///   run's own resting orders on the other side.
+/// - Fees are the venue's taker fee for every fill (a conservative choice for resting fills).
 public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
     public struct Settings: Sendable {
         public var model: PaperFillMode = .book
@@ -38,7 +50,16 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
         public var seed: UInt64 = 1
         /// A resting GTC order still working after this long is cancelled (the remainder).
         public var orderTimeout: Duration = .seconds(30)
+        /// Queue position, self-impact and self-trade prevention (see the type's notes); `false` is the
+        /// older optimistic model (a resting order fills on any trade at its price).
+        public var modelsQueue = true
         public init() {}
+    }
+
+    /// A price level of the book's bids: `side`'s bids at `price` (in `side`'s terms).
+    struct Level: Hashable {
+        var side: OutcomeSide
+        var price: Price
     }
 
     /// A GTC order resting on the paper book, worked by the `execute` call that placed it.
@@ -49,6 +70,9 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
         var waiter: CheckedContinuation<Void, Never>?
         var firstFill: Duration?
         var ended: String?
+        /// Where the order rests in the book's bids, and the size ahead of it there (hundredths).
+        var level: Level
+        var queueAhead: Int64
     }
 
     private let books: any MarketDataSource
@@ -58,6 +82,8 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
     public private(set) var cash: Dollars
     private var held: [String: Contracts] = [:]
     private var resting: [String: Resting] = [:]
+    /// Per market, liquidity the paper orders took that the data venue may still display (hundredths).
+    private var taken: [String: [Level: Int64]] = [:]
 
     public init(books: any MarketDataSource, clock: C, settings: Settings = Settings()) {
         self.books = books
@@ -110,9 +136,10 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
             try? order.reject(code: "BOOK_UNAVAILABLE")
             return result(order, rejection: reason)
         }
+        let view = settings.modelsQueue ? stoppingAtOwnOrders(withoutTaken(book), request) : book
         let walk = request.action == .buy
-            ? book.walkToBuy(request.side, count: request.count, limit: request.limit)
-            : book.walkToSell(request.side, count: request.count, limit: request.limit)
+            ? view.walkToBuy(request.side, count: request.count, limit: request.limit)
+            : view.walkToSell(request.side, count: request.count, limit: request.limit)
         if request.timeInForce == .fillOrKill, walk.filled < request.count {
             try? order.cancel()
             return result(order, rejection: nil)
@@ -124,11 +151,17 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
                 return result(order, rejection: "paper cash \(cash) cannot pay \(cost.map(\.description) ?? "an amount beyond any balance")")
             }
         }
-        for level in walk.levels { apply(request, &order, count: level.size, price: level.price) }
+        for level in walk.levels {
+            apply(request, &order, count: level.size, price: level.price)
+            if settings.modelsQueue { take(request.ticker, Self.bookLevel(of: request, at: level.price, taking: true), level.size.hundredths) }
+        }
         if order.remaining.isPositive {
             if request.timeInForce == .goodTillCanceled {
                 try? order.acknowledge(venueOrderID: "paper-" + request.clientOrderID)
-                return await work(request, order, started: started)
+                let level = Self.bookLevel(of: request, at: request.limit, taking: false)
+                // Ahead of it: what the venue displays at its price, less what this run's orders took there.
+                let ahead = settings.modelsQueue ? withoutTaken(book).bidSize(level.side, at: level.price).hundredths : 0
+                return await work(request, order, started: started, level: level, queueAhead: ahead)
             }
             try? order.cancel()
         }
@@ -136,10 +169,12 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
     }
 
     /// Works a resting GTC order until it is full, cancelled or timed out; returns its final result.
-    private func work(_ request: ExecutionRequest, _ order: OrderLifecycle, started: ContinuousClock.Instant) async -> ExecutionResult {
+    private func work(_ request: ExecutionRequest, _ order: OrderLifecycle, started: ContinuousClock.Instant, level: Level,
+                      queueAhead: Int64) async -> ExecutionResult {
         let id = request.clientOrderID
         let answered = started.duration(to: .now)
-        resting[id] = Resting(request: request, order: order, started: started, firstFill: order.fills.isEmpty ? nil : answered)
+        resting[id] = Resting(request: request, order: order, started: started, firstFill: order.fills.isEmpty ? nil : answered, level: level,
+                              queueAhead: queueAhead)
         let clock = clock, deadline = clock.now.advanced(by: settings.orderTimeout), timeout = settings.orderTimeout
         let timer = Task { [weak self] in
             do { try await clock.sleep(until: deadline, tolerance: nil) } catch { return }
@@ -212,23 +247,134 @@ public actor PaperExecutor<C: Clock>: Executor where C.Duration == Duration {
         held[request.ticker] = position == .zero ? nil : position
     }
 
-    /// A public trade at `yesPrice`: resting paper orders it crosses fill (up to the traded size, oldest
-    /// order id first), each at its own limit; a full order's `execute` call returns.
-    public func onTrade(ticker: String, yesPrice: Price, count: Contracts) {
+    /// A public trade at `yesPrice` (`takerSide`: the YES book side of the taker, when the venue says): resting
+    /// paper orders whose bids it hits fill, oldest order id first, each at its own limit, once the size
+    /// queued ahead of them at their price is used up (a trade through their price fills them outright);
+    /// a full order's `execute` call returns.
+    public func onTrade(ticker: String, yesPrice: Price, count: Contracts, takerSide: BookSide? = nil) async {
+        guard resting.values.contains(where: { $0.request.ticker == ticker && $0.ended == nil }) else { return }
+        let current: OrderBook?
+        if settings.modelsQueue, case let .fresh(book, _) = await books.book(ticker) { current = book } else { current = nil }
+        // A trade can leave the rest of a crossing offer displayed (what the order would have met first).
+        defer { if let current { fillCrossed(ticker, current) } }
         var available = count.hundredths
         for id in resting.keys.sorted() where available > 0 {
             guard var entry = resting[id], entry.request.ticker == ticker, entry.ended == nil else { continue }
-            // The trade's price in the order's outcome; a buy fills when the market trades at or below it.
-            let tradePrice = yesPrice.of(entry.request.side)
-            let crosses = entry.request.action == .buy ? tradePrice <= entry.request.limit : tradePrice >= entry.request.limit
-            guard crosses else { continue }
-            let size = Contracts(hundredths: min(entry.order.remaining.hundredths, available))
-            available -= size.hundredths
-            apply(entry.request, &entry.order, count: size, price: entry.request.limit)
-            if entry.firstFill == nil { entry.firstFill = entry.started.duration(to: .now) }
+            let level = entry.level
+            // A seller hits YES bids (taker on the ask side); NO bids are hit by YES buyers.
+            if settings.modelsQueue, let takerSide, takerSide != (level.side == .yes ? .ask : .bid) { continue }
+            let tradePrice = yesPrice.of(level.side)
+            guard tradePrice <= level.price else { continue }
+            var usable = available
+            if settings.modelsQueue {
+                if tradePrice == level.price {
+                    let queued = min(entry.queueAhead, usable)
+                    entry.queueAhead -= queued
+                    usable -= queued
+                } else {
+                    entry.queueAhead = 0
+                }
+            }
+            let size = min(entry.order.remaining.hundredths, usable)
             resting[id] = entry
-            if !entry.order.remaining.isPositive { end(id, "filled") }
+            guard size > 0 else { continue }
+            available -= size
+            fillResting(id, Contracts(hundredths: size))
         }
+    }
+
+    /// The data venue's book of `ticker` changed: a quote that now crosses a resting paper order would have
+    /// traded with it on the venue (after the size queued ahead of it), at the order's price.
+    public func onBook(ticker: String) async {
+        guard settings.modelsQueue, resting.values.contains(where: { $0.request.ticker == ticker && $0.ended == nil }),
+              case let .fresh(book, _) = await books.book(ticker) else { return }
+        shrinkQueues(ticker, book)
+        fillCrossed(ticker, book)
+    }
+
+    /// Resting orders that the book's offers now cross fill from them, after the size queued ahead.
+    private func fillCrossed(_ ticker: String, _ book: OrderBook) {
+        let view = withoutTaken(book)
+        for id in resting.keys.sorted() {
+            guard let entry = resting[id], entry.request.ticker == ticker, entry.ended == nil else { continue }
+            let level = entry.level
+            // Offers of `level.side` are the other side's bids, complemented.
+            let crossing = view.walkToBuy(level.side, count: Contracts(hundredths: entry.order.remaining.hundredths + entry.queueAhead), limit: level.price)
+            let size = crossing.filled.hundredths - entry.queueAhead
+            guard size > 0 else { continue }
+            resting[id]?.queueAhead = 0
+            var left = size
+            for offer in crossing.levels.reversed() where left > 0 {
+                let used = min(left, offer.size.hundredths)
+                take(ticker, Level(side: level.side.opposite, price: offer.price.complement), used)
+                left -= used
+            }
+            fillResting(id, Contracts(hundredths: size))
+        }
+    }
+
+    /// One fill of a resting order at its limit.
+    private func fillResting(_ id: String, _ size: Contracts) {
+        guard var entry = resting[id] else { return }
+        apply(entry.request, &entry.order, count: size, price: entry.request.limit)
+        if entry.firstFill == nil { entry.firstFill = entry.started.duration(to: .now) }
+        resting[id] = entry
+        if !entry.order.remaining.isPositive { end(id, "filled") }
+    }
+
+    /// Size ahead of a resting order never exceeds what the venue still displays at its price (less what
+    /// this run took there).
+    private func shrinkQueues(_ ticker: String, _ book: OrderBook) {
+        let view = withoutTaken(book)
+        for (id, entry) in resting where entry.request.ticker == ticker && entry.queueAhead > 0 {
+            resting[id]?.queueAhead = min(entry.queueAhead, view.bidSize(entry.level.side, at: entry.level.price).hundredths)
+        }
+    }
+
+    /// Where `request` sits in (or takes from) the book's bids: a buy of S at p rests as an S bid at p and
+    /// takes from the other side's bids at 1 − p; a sell of S at p rests as a bid of the other side at 1 − p
+    /// and takes from S's bids at p.
+    static func bookLevel(of request: ExecutionRequest, at price: Price, taking: Bool) -> Level {
+        let own = request.action == .buy ? Level(side: request.side, price: price) : Level(side: request.side.opposite, price: price.complement)
+        guard taking else { return own }
+        return Level(side: own.side.opposite, price: own.price.complement)
+    }
+
+    private func take(_ ticker: String, _ level: Level, _ hundredths: Int64) {
+        taken[ticker, default: [:]][level, default: 0] += hundredths
+    }
+
+    /// The book without the liquidity paper orders already took; a level the venue emptied since is
+    /// forgotten (what replaced it is new liquidity).
+    private func withoutTaken(_ book: OrderBook) -> OrderBook {
+        guard var used = taken[book.ticker], !used.isEmpty else { return book }
+        func adjusted(_ side: OutcomeSide) -> [BookLevel] {
+            book.bids(side).compactMap { level in
+                guard let gone = used[Level(side: side, price: level.price)] else { return level }
+                let left = level.size.hundredths - gone
+                return left > 0 ? BookLevel(price: level.price, size: Contracts(hundredths: left)) : nil
+            }
+        }
+        for level in used.keys where book.bidSize(level.side, at: level.price) == .zero { used[level] = nil }
+        taken[book.ticker] = used.isEmpty ? nil : used
+        return (try? OrderBook(ticker: book.ticker, yesBids: adjusted(.yes), noBids: adjusted(.no))) ?? book
+    }
+
+    /// The book a taking order may walk: it meets the bids it takes from best first, and on the venue it
+    /// stops at this run's own resting order there (`taker_at_cross` cancels the taker): the size queued
+    /// ahead of that order at its price is still available, nothing beyond it.
+    private func stoppingAtOwnOrders(_ book: OrderBook, _ request: ExecutionRequest) -> OrderBook {
+        let side = Self.bookLevel(of: request, at: request.limit, taking: true).side
+        let own = resting.values.filter { $0.request.ticker == request.ticker && $0.ended == nil && $0.level.side == side }
+        guard let first = own.max(by: { $0.level.price < $1.level.price }) else { return book }
+        let ahead = own.filter { $0.level.price == first.level.price }.map(\.queueAhead).min() ?? 0
+        let bids = book.bids(side).compactMap { level -> BookLevel? in
+            if level.price > first.level.price { return level }
+            guard level.price == first.level.price, ahead > 0 else { return nil }
+            return BookLevel(price: level.price, size: Contracts(hundredths: min(level.size.hundredths, ahead)))
+        }
+        let yes = side == .yes ? bids : book.bids(.yes), no = side == .no ? bids : book.bids(.no)
+        return (try? OrderBook(ticker: book.ticker, yesBids: yes, noBids: no)) ?? book
     }
 
     private func result(_ order: OrderLifecycle, rejection: String?, started: ContinuousClock.Instant) -> ExecutionResult {
