@@ -202,6 +202,10 @@ public actor PolyMarketData: MarketDataSource {
     private func apply(_ message: PolyWSPriceChange) async {
         var touched: [String] = []
         var broken: [String: String] = [:]
+        // Each token's last change in the message: its best prices and hash are checked once all of the
+        // token's changes are applied (a change's best prices may describe the book after the whole
+        // message, not after that one level).
+        var last: [String: PolyPriceChange] = [:]
         for change in message.priceChanges where fresh.contains(change.assetID) && broken[change.assetID] == nil {
             guard books[change.assetID] != nil else { continue }
             // Applied in place (a copy of the book would copy its levels on every change).
@@ -209,13 +213,16 @@ public actor PolyMarketData: MarketDataSource {
                 broken[change.assetID] = error.description
                 continue
             }
-            guard let book = books[change.assetID] else { continue }
-            if !book.agrees(bestBid: change.bestBid, bestAsk: change.bestAsk) {
-                broken[change.assetID] = "best prices disagree with the venue's (bid \(change.bestBid ?? "-"), ask \(change.bestAsk ?? "-"))"
-            } else if let hash = change.hash {
-                unverified[change.assetID] = (message.timestamp, hash)  // the last change of a token in a message wins
-            }
+            last[change.assetID] = change
             if !touched.contains(change.assetID) { touched.append(change.assetID) }
+        }
+        for token in touched where broken[token] == nil {
+            guard let change = last[token], let book = books[token] else { continue }
+            if !book.agrees(bestBid: change.bestBid, bestAsk: change.bestAsk) {
+                broken[token] = "best prices disagree with the venue's (bid \(change.bestBid ?? "-"), ask \(change.bestAsk ?? "-"))"
+            } else if let hash = change.hash {
+                unverified[token] = (message.timestamp, hash)
+            }
         }
         for token in touched where broken[token] == nil {
             if let book = books[token] { continuation.yield(.book(token: token, .fresh(book.orderBook, seq: book.version))) }

@@ -20,6 +20,8 @@ struct Fidelity: AsyncParsableCommand {
     @Option(help: "Seed of the signal stream and of both venues' participants.") var seed: UInt64 = 1
     @Option(help: ArgumentHelp("Share of signals that rest passively at the bid, in percent (the rest take liquidity).", valueName: "percent"))
     var passive = 40
+    @Flag(help: "Paper without queue position, crossing quotes, self-impact and self-trade prevention (the earlier, optimistic model), for comparison.")
+    var optimisticPaper = false
     @Flag(help: "Machine-readable output (one JSON object).") var json = false
     @Flag(help: "Exit 1 when paper is outside the tolerance.") var strict = false
 
@@ -33,6 +35,7 @@ struct Fidelity: AsyncParsableCommand {
         settings.duration = .seconds(duration)
         settings.seed = seed
         settings.passivePercent = passive
+        settings.paper.modelsQueue = !optimisticPaper
         if !json { print("fidelity: \(duration) s, seed \(seed): paper (book model) on a production-like simulator vs the Kalshi executor on a mirrored demo venue") }
         let report: FidelityReport
         do {
