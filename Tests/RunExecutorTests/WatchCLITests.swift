@@ -36,7 +36,7 @@ struct WatchCLITests {
                                                       workingDirectory: dir.path)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!result.stdout.contains("{\"type\""), "no JSON without --json")
-        let tables = result.stdout.components(separatedBy: "watch ").filter { $0.contains("UTC (YES side") }
+        let tables = result.stdout.components(separatedBy: "watch ").filter { $0.contains("UTC (YES side; Ctrl-C to stop)") }
         #expect(tables.count >= 2, "redrawn: \(tables.count) table(s)")
         let last = try #require(tables.last)
         #expect(last.contains("market") && last.contains("bid size") && last.contains("spread") && last.contains("last trade") && last.contains("state"))

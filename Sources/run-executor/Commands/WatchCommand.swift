@@ -60,20 +60,14 @@ struct Watch: AsyncParsableCommand {
             if let embedded { await embedded.stop() }
             throw ExitStatus.failure.exitCode
         }
-        let events = AsyncStream<WatchEvent> { continuation in
-            let feed = Task {
-                for await update in data.updates {
-                    switch update {
-                    case let .book(ticker, served): continuation.yield(.book(ticker, served))
-                    case let .trade(trade):
-                        continuation.yield(.trade(WatchTrade(ticker: trade.marketTicker, price: trade.yesPriceDollars.wireString, size: trade.countFP.wireString,
-                                                             side: trade.takerBookSide.rawValue, json: WatchLine.trade(trade))))
-                    default: continue
-                    }
-                }
-                continuation.finish()
+        let events = WatchEvent.stream(data.updates) { update in
+            switch update {
+            case let .book(ticker, served): .book(ticker, served)
+            case let .trade(trade):
+                .trade(WatchTrade(ticker: trade.marketTicker, price: trade.yesPriceDollars.wireString, size: trade.countFP.wireString,
+                                  side: trade.takerBookSide.rawValue, json: WatchLine.trade(trade)))
+            default: nil
             }
-            continuation.onTermination = { _ in feed.cancel() }
         }
         let printer = Task { await show(events) }
         await waitForShutdown(duration: duration)
@@ -103,7 +97,7 @@ struct Watch: AsyncParsableCommand {
             return
         }
         let terminal = isatty(STDOUT_FILENO) == 1
-        var table = WatchTable(tickers: tickers, listTrades: trades)
+        var table = WatchTable(tickers: tickers, listTrades: trades, sideNote: platform.platform == .polymarket ? "each token's own book" : "YES side")
         var drawn = ContinuousClock.now - .seconds(10)
         var pending = false
         func draw() {
@@ -141,6 +135,19 @@ struct Watch: AsyncParsableCommand {
 enum WatchEvent: Sendable {
     case book(String, ServedBook)
     case trade(WatchTrade)
+
+    /// A venue's updates as watch events (`convert` drops what watch does not show).
+    static func stream<Update: Sendable>(_ updates: AsyncStream<Update>, _ convert: @escaping @Sendable (Update) -> WatchEvent?) -> AsyncStream<WatchEvent> {
+        AsyncStream { continuation in
+            let feed = Task {
+                for await update in updates {
+                    if let event = convert(update) { continuation.yield(event) }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in feed.cancel() }
+        }
+    }
 }
 
 struct WatchTrade: Sendable {
@@ -166,12 +173,15 @@ struct WatchTable {
 
     let tickers: [String]
     let listTrades: Bool
+    /// Which side of the market the prices are (Kalshi's YES book, a Polymarket token's own book).
+    let sideNote: String
     var rows: [String: Row] = [:]
     var recent: [(trade: WatchTrade, at: Date)] = []
 
-    init(tickers: [String], listTrades: Bool) {
+    init(tickers: [String], listTrades: Bool, sideNote: String) {
         self.tickers = tickers
         self.listTrades = listTrades
+        self.sideNote = sideNote
     }
 
     /// Applies an event; whether the view changed.
@@ -215,7 +225,7 @@ struct WatchTable {
                 [$0.at.ISO8601Format(.iso8601.time(includingFractionalSeconds: false)), Report.short($0.trade.ticker), $0.trade.size, $0.trade.price, $0.trade.side]
             }, rightAligned: [2, 3]).rendered)
         }
-        return "watch \(clock) UTC (YES side; Ctrl-C to stop)\n" + lines.joined(separator: "\n")
+        return "watch \(clock) UTC (\(sideNote); Ctrl-C to stop)\n" + lines.joined(separator: "\n")
     }
 }
 
@@ -239,21 +249,15 @@ extension Watch {
         let data = PolyMarketData(webSocketURL: poly.webSocketURL, client: client)
         await data.start()
         await data.subscribe(tickers)
-        let events = AsyncStream<WatchEvent> { continuation in
-            let feed = Task {
-                for await update in data.updates {
-                    switch update {
-                    case let .book(token, served): continuation.yield(.book(token, served))
-                    case let .lastTrade(trade):
-                        let json = "{\"type\":\"trade\",\"ticker\":\(WatchLine.quoted(trade.assetID)),\"price\":\(WatchLine.quoted(trade.price)),"
-                            + "\"size\":\(WatchLine.quoted(trade.size)),\"side\":\(WatchLine.quoted(trade.side)),\"ts_ms\":\(WatchLine.quoted(trade.timestamp))}"
-                        continuation.yield(.trade(WatchTrade(ticker: trade.assetID, price: trade.price, size: trade.size, side: trade.side, json: json)))
-                    default: continue
-                    }
-                }
-                continuation.finish()
+        let events = WatchEvent.stream(data.updates) { update in
+            switch update {
+            case let .book(token, served): .book(token, served)
+            case let .lastTrade(trade):
+                .trade(WatchTrade(ticker: trade.assetID, price: trade.price, size: trade.size, side: trade.side, json:
+                    "{\"type\":\"trade\",\"ticker\":\(WatchLine.quoted(trade.assetID)),\"price\":\(WatchLine.quoted(trade.price)),"
+                        + "\"size\":\(WatchLine.quoted(trade.size)),\"side\":\(WatchLine.quoted(trade.side)),\"ts_ms\":\(WatchLine.quoted(trade.timestamp))}"))
+            default: nil
             }
-            continuation.onTermination = { _ in feed.cancel() }
         }
         let printer = Task { await show(events) }
         await waitForShutdown(duration: duration)
