@@ -45,6 +45,18 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // A plain executable: client CPU per authenticated request against a separate-process simulator
+        // (compare-sdk.sh runs it beside Kalshi's official Python SDK).
+        .executableTarget(
+            name: "ClientCPU",
+            dependencies: [
+                .product(name: "KalshiWire", package: root),
+                .product(name: "Markets", package: root),
+                .product(name: "TradingClient", package: root),
+            ],
+            path: "Benchmarks/ClientCPU",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // A plain executable (not the benchmark harness): signal → order bytes percentiles at a steady rate.
         .executableTarget(
             name: "SignalLatency",
