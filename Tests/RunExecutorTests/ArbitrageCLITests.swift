@@ -1,4 +1,5 @@
 import ExchangeSim
+import Execution
 import ExecutorTesting
 import Foundation
 import KalshiWire
@@ -76,6 +77,10 @@ struct ArbitrageCLITests {
         #expect(legs.map { $0["contracts"] as? String } == ["10.00", "10.00"])
         #expect(legs.map { $0["average_price"] as? String } == ["0.40", "0.55"])
         #expect(legs.map { $0["fees"] as? String } == ["0.17", "0.00"])
+        // The Polymarket position (under the market's YES token) was marked from Polymarket's book at shutdown
+        // (the arb took the simulator's whole book here, so the mark has no bid and the report falls back to the fill).
+        let marks = try Journal(path: dir.path + "/journal.sqlite", readOnly: true)
+        #expect(try marks.mark(spec.yesToken) != nil, "a mark recorded for the Polymarket position")
         let human = try await CLIProcess.runDetached(["report", "--journal", dir.path + "/journal.sqlite"], workingDirectory: dir.path)
         #expect(human.stdout.contains("cli-1") && human.stdout.contains("mismatch") == false && human.stdout.contains("filled"), "\(human.stdout)")
         await poly.stop()

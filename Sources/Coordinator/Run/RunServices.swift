@@ -187,6 +187,8 @@ struct UnresolvedOrdersService: Service {
 /// `report` marks positions to when the data venue cannot be asked.
 struct MarksService: Service {
     let market: LiveMarketData
+    /// Polymarket's books, for positions kept under a Polymarket YES token.
+    let polymarket: PolymarketConnection?
     let journal: Journal
     let interval: Duration
 
@@ -194,26 +196,33 @@ struct MarksService: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
-                await Self.record(market: market, journal: journal)
+                await Self.record(market: market, polymarket: polymarket, journal: journal)
             }
         }
     }
 
-    static func record(market: LiveMarketData, journal: Journal) async {
+    static func record(market: LiveMarketData, polymarket: PolymarketConnection?, journal: Journal) async {
         guard let held = try? journal.positions(), !held.isEmpty else { return }
-        let marks = await currentMarks(market: market, tickers: held.keys.sorted())
+        let marks = await currentMarks(market: market, polymarket: polymarket, tickers: held.keys.sorted())
         try? journal.recordMarks(marks.sorted { $0.key < $1.key }.map {
             Journal.Mark(ticker: $0.key, yesBid: $0.value.yesBid, noBid: $0.value.noBid, nanoseconds: $0.value.nanoseconds)
         })
     }
 
-    /// The best bids of `tickers` whose live books are fresh now.
-    static func currentMarks(market: LiveMarketData, tickers: [String]) async -> [String: BookMark] {
+    /// The best bids of `tickers` whose live books are fresh now: a Kalshi market's, or a Polymarket
+    /// market's (kept under its YES token: that token's book, or else its NO token's read the other way).
+    static func currentMarks(market: LiveMarketData, polymarket: PolymarketConnection?, tickers: [String]) async -> [String: BookMark] {
         var marks: [String: BookMark] = [:]
         let now = ExecutionService.systemWallClock()
         for ticker in tickers {
-            guard let book = await market.book(ticker).freshBook else { continue }
-            marks[ticker] = BookMark(yesBid: book.bestBid(.yes)?.price, noBid: book.bestBid(.no)?.price, nanoseconds: now)
+            if let book = await market.book(ticker).freshBook {
+                marks[ticker] = BookMark(yesBid: book.bestBid(.yes)?.price, noBid: book.bestBid(.no)?.price, nanoseconds: now)
+            } else if let polymarket, let book = await polymarket.market.book(ticker).freshBook {
+                marks[ticker] = BookMark(yesBid: book.bestBid(.yes)?.price, noBid: book.bestBid(.no)?.price, nanoseconds: now)
+            } else if let polymarket, let no = await polymarket.directory.cached(ticker)?.noToken, let book = await polymarket.market.book(no).freshBook {
+                // The NO token's bids are the market's NO bids; its asks' complements are the YES bids.
+                marks[ticker] = BookMark(yesBid: book.bestBid(.no)?.price, noBid: book.bestBid(.yes)?.price, nanoseconds: now)
+            }
         }
         return marks
     }

@@ -300,7 +300,10 @@ public final class TradingSession: Sendable {
             case .polymarket: try await polymarket?.waitForBook(ticker)
             }
         }
-        let dashboard = DashboardSource(venues: plan.venueSummary) { tickers in await MarksService.currentMarks(market: market, tickers: tickers) }
+        let polymarketBooks = venues.polymarket
+        let dashboard = DashboardSource(venues: plan.venueSummary) { tickers in
+            await MarksService.currentMarks(market: market, polymarket: polymarketBooks, tickers: tickers)
+        }
         let admin = try await startAdmin(port: adminPort ?? config.admin.port,
                                          api: { AdminAPI(token: $0, board: board, service: service, loop: loop, inbox: inbox, desk: desk,
                                                          hybrid: plan.hybrid, dashboard: dashboard, log: log) })
@@ -317,7 +320,7 @@ public final class TradingSession: Sendable {
             .init(service: DiscoveryService(catalog: venues.dataCatalog, interval: .seconds(300), log: log)),
             .init(service: UnresolvedOrdersService(service: service, ledger: venues.executor, interval: min(.seconds(5), config.absentWindow / 2),
                                                    absentWindow: config.absentWindow, log: log)),
-            .init(service: MarksService(market: market, journal: service.journal, interval: .seconds(30))),
+            .init(service: MarksService(market: market, polymarket: polymarketBooks, journal: service.journal, interval: .seconds(30))),
             .init(service: AdminService(server: admin.server)),
             .init(service: ExecutionLoopService(loop: loop)),
             .init(service: DeadlineService(duration: duration), successTerminationBehavior: .gracefullyShutdownGroup),
@@ -331,7 +334,7 @@ public final class TradingSession: Sendable {
         await move(.shuttingDown)
         let cancelled = await service.cancelAll()
         log("shutdown: cancelled \(cancelled) resting order(s) this run placed")
-        await MarksService.record(market: market, journal: service.journal)
+        await MarksService.record(market: market, polymarket: polymarketBooks, journal: service.journal)
         AdminFiles.remove(token: admin.token, endpoint: admin.endpoint, tokenFile: config.admin.tokenFile)
         let waiting = await inbox.waiting
         if waiting > 0 { log("shutdown: \(waiting) accepted signal(s) not traded yet; the next start trades them while younger than \(config.signals.maxAge), else expires them") }

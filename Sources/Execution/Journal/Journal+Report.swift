@@ -162,6 +162,16 @@ extension Journal {
         }
     }
 
+    /// The last book a run recorded for `ticker`, if any.
+    public func mark(_ ticker: String) throws -> Mark? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM marks WHERE ticker = ?", arguments: [ticker]).map {
+                Mark(ticker: $0["ticker"], yesBid: ($0["yes_bid_micros"] as Int64?).flatMap(Price.init(micros:)),
+                     noBid: ($0["no_bid_micros"] as Int64?).flatMap(Price.init(micros:)), nanoseconds: $0["ts_ns"])
+            }
+        }
+    }
+
     static func isoDate(_ nanoseconds: Int64, time: Bool) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")
