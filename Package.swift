@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "PolymarketVenue", targets: ["PolymarketVenue"]),
         .library(name: "ExecutorTesting", targets: ["ExecutorTesting"]),
         .library(name: "PaperFidelity", targets: ["PaperFidelity"]),
+        .library(name: "TraderLink", targets: ["TraderLink"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -162,6 +163,12 @@ let package = Package(
             path: "Sources/run-executor",
             swiftSettings: strict
         ),
+        // The controller ⇄ remote trader protocol: messages, mutual HMAC handshake, leg routing.
+        .target(
+            name: "TraderLink",
+            dependencies: ["Markets", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // Paper against a mirrored demo venue: the fidelity experiment (`run-executor fidelity`).
         .target(
             name: "PaperFidelity",
@@ -183,6 +190,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "MarketsTests", dependencies: ["Markets"], swiftSettings: strict),
+        .testTarget(name: "TraderLinkTests", dependencies: ["TraderLink", "Markets"], swiftSettings: strict),
         .testTarget(name: "PolymarketWireTests", dependencies: ["PolymarketWire", "Markets", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(
             name: "KalshiWireTests",

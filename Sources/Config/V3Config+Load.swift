@@ -109,6 +109,7 @@ extension V3Config {
 
         config.controllerPlatforms = reader.platforms("CONTROLLER_PLATFORMS")
         config.controllerURL = reader.url("WEBSOCKET_URL", schemes: ["wss", "ws"], default: nil)
+        config.traders = reader.traderLink(warnings: &warnings)
 
         config.journalPath = reader.string("JOURNAL_PATH") ?? {
             reader.record("JOURNAL_PATH", config.journalPath)
@@ -145,6 +146,54 @@ extension V3Config {
 }
 
 extension VariableReader {
+    /// `TRADER_LISTEN`, `TRADER_SECRET` / `TRADER_SECRET_FILE`, `LEG_ROUTING`: listening needs a secret; a
+    /// listener beyond loopback is a warning (traders normally reach the controller over a tunnel or VPN).
+    mutating func traderLink(warnings: inout [String]) -> TraderLinkSettings {
+        var settings = TraderLinkSettings()
+        settings.routing = choice("LEG_ROUTING", default: .remoteFirst)
+        if let listen = raw("TRADER_LISTEN") {
+            let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
+            if parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (1...65_535).contains(port) {
+                settings.listen = TraderLinkSettings.Address(host: String(parts[0]), port: port)
+                record("TRADER_LISTEN", listen)
+                if settings.listen?.isLoopback == false {
+                    warnings.append("TRADER_LISTEN=\(listen.escapingControlCharacters) listens beyond this machine; traders authenticate, but the link is plain ws:// (use a tunnel or VPN)")
+                }
+            } else {
+                problem("TRADER_LISTEN", "\(Self.quoted(listen)) is not HOST:PORT (for example 127.0.0.1:9001, port 1…65535)")
+            }
+        } else {
+            record("TRADER_LISTEN", "(off)")
+        }
+        let inline = raw("TRADER_SECRET"), path = raw("TRADER_SECRET_FILE")
+        record("TRADER_SECRET", inline == nil ? "(unset)" : "(set, redacted)")
+        record("TRADER_SECRET_FILE", path.map { Self.displayable($0) } ?? "(unset)")
+        var text: String?
+        if inline != nil, path != nil {
+            problem("TRADER_SECRET", "set either TRADER_SECRET or TRADER_SECRET_FILE, not both")
+        } else if let inline {
+            text = inline
+        } else if let path {
+            let expanded = (path as NSString).expandingTildeInPath
+            if let data = FileManager.default.contents(atPath: expanded), let contents = String(data: data, encoding: .utf8) {
+                text = contents
+                if let mode = (try? FileManager.default.attributesOfItem(atPath: expanded))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
+                    warnings.append("TRADER_SECRET_FILE: \(path.escapingControlCharacters) is readable by other users (mode \(String(mode, radix: 8))); chmod 600 it")
+                }
+            } else {
+                problem("TRADER_SECRET_FILE", "\(path.escapingControlCharacters): no such file, or not readable text")
+            }
+        }
+        if let text {
+            if let secret = TraderSecret(text) { settings.secret = secret } else {
+                problem(inline != nil ? "TRADER_SECRET" : "TRADER_SECRET_FILE", "shorter than \(TraderSecret.minimumBytes) bytes (not shown): too easy to guess")
+            }
+        } else if settings.listen != nil, inline == nil, path == nil {
+            problem("TRADER_SECRET or TRADER_SECRET_FILE", "required with TRADER_LISTEN: traders prove they hold it before anything else")
+        }
+        return settings
+    }
+
     /// `CONTROLLER_PLATFORMS`: comma-separated `kalshi`, `polymarket`/`poly`, any case, spaces allowed.
     /// Every unknown word is reported; none is silently dropped.
     mutating func platforms(_ name: String) -> Set<Platform> {

@@ -46,6 +46,41 @@ public struct PaperSettings: Sendable, Hashable {
     public init() {}
 }
 
+/// Where the controller listens for remote traders and what they share with it.
+public struct TraderLinkSettings: Sendable {
+    public struct Address: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public var description: String { "\(host):\(port)" }
+        public var isLoopback: Bool { host == "127.0.0.1" || host == "localhost" || host == "::1" }
+    }
+
+    /// `TRADER_LISTEN` (`HOST:PORT`); `nil` = no trader connections (the default).
+    public var listen: Address?
+    /// `TRADER_SECRET` or `TRADER_SECRET_FILE`: the HMAC key both sides prove they hold (never sent).
+    public var secret: TraderSecret?
+    /// `LEG_ROUTING`.
+    public var routing: LegRouting = .remoteFirst
+    public init() {}
+}
+
+/// The secret controller and traders share. Never printed: its descriptions and mirror are redacted.
+public struct TraderSecret: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public let bytes: [UInt8]
+    /// Fewer bytes than this are refused (a guessable secret authenticates nothing).
+    public static let minimumBytes = 16
+
+    public init?(_ text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.utf8.count >= Self.minimumBytes else { return nil }
+        bytes = Array(trimmed.utf8)
+    }
+
+    public var description: String { "(trader secret, redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}
+
 /// The trading loop's pace.
 public struct LoopSettings: Sendable, Hashable {
     public var cycleInterval: Duration = .milliseconds(1_000)
@@ -107,6 +142,8 @@ public struct V3Config: Sendable {
     public var controllerPlatforms: Set<Platform> = []
     /// `WEBSOCKET_URL`: the controller a remote trader connects to.
     public var controllerURL: URL?
+    /// The controller side of remote traders: `TRADER_LISTEN`, the shared secret, `LEG_ROUTING`.
+    public var traders = TraderLinkSettings()
     public var journalPath = "data/executor.sqlite"
     public var paper = PaperSettings()
     public var fillDetection: FillDetection = .websocket
@@ -157,6 +194,7 @@ public struct V3Config: Sendable {
         "ORDER_TIMEOUT_SECONDS", "KALSHI_RATE_TIER", "ORDER_PRESIGN_MAX_AGE_MS", "ADMIN_PORT", "ADMIN_TOKEN_FILE", "POSITION_DRIFT_THRESHOLD",
         "ORDER_ABSENT_WINDOW_SECONDS", "SIGNAL_MAX_AGE_MS", "SIGNAL_INBOX_CAPACITY", "SIGNAL_MAX_LINE_BYTES",
         "MIN_ARB_PROFIT", "ARB_MAX_AGE_MS", "PAIRS_FILE", "ARB_DRY_RUN", "ARB_MAX_CONTRACTS",
+        "TRADER_LISTEN", "TRADER_SECRET", "TRADER_SECRET_FILE", "LEG_ROUTING",
     ] + PolymarketConfig.variables
 
     /// Variables that choose where orders go and where data comes from. With none of them set the run uses
@@ -168,7 +206,7 @@ public struct V3Config: Sendable {
     ] + PolymarketConfig.variables
 
     /// Variables whose values are secret: never printed, never part of an error message.
-    public static let secretVariables: Set<String> = Set(["KALSHI_PRIVATE_KEY_CONTENT", "KALSHI_DATA_PRIVATE_KEY_CONTENT"])
+    public static let secretVariables: Set<String> = Set(["KALSHI_PRIVATE_KEY_CONTENT", "KALSHI_DATA_PRIVATE_KEY_CONTENT", "TRADER_SECRET"])
         .union(PolymarketConfig.secretVariables)
 
     /// Variables printed shortened to their first four characters.

@@ -41,9 +41,10 @@ public final class HeadlessBrowser: @unchecked Sendable {
         return HeadlessBrowser(process: process, profile: profile)
     }
 
+    /// Ends the browser (without waiting for it: a blocking wait on the concurrency pool could starve the
+    /// test's own servers).
     public func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        process.waitUntilExit()
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     /// The DevTools WebSocket of the browser's first page, once the browser has written its port.

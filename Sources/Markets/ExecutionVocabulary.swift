@@ -15,3 +15,12 @@ public enum FillDetection: String, Sendable, Hashable, CaseIterable {
     /// `GET /portfolio/orders/{id}` and `GET /portfolio/fills` every poll interval.
     case polling
 }
+
+/// Which execution path wins for a leg when both exist (`LEG_ROUTING`): a connected remote trader for its
+/// platform, or local execution authorised by `CONTROLLER_PLATFORMS`.
+public enum LegRouting: String, Sendable, Hashable, CaseIterable {
+    /// A connected trader takes the leg; local execution only when none is connected (the default).
+    case remoteFirst = "remote-first"
+    /// Local execution when authorised; a trader only for platforms not authorised locally.
+    case localFirst = "local-first"
+}

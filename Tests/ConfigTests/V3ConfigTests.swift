@@ -151,6 +151,22 @@ struct V3ConfigTests {
         }
     }
 
+    @Test("TRADER_LISTEN needs a shared secret; the secret is at least 16 bytes, one of TRADER_SECRET or TRADER_SECRET_FILE, never shown; LEG_ROUTING is one of two words")
+    func traderLink() throws {
+        let listening = problems(keyed(["TRADER_LISTEN": "127.0.0.1:9001"]))
+        #expect(listening.map(\.variable) == ["TRADER_SECRET or TRADER_SECRET_FILE"])
+        #expect(problems(keyed(["TRADER_LISTEN": "9001"])).first?.message.contains("is not HOST:PORT") == true)
+        #expect(problems(keyed(["TRADER_LISTEN": "127.0.0.1:70000", "TRADER_SECRET": String(repeating: "s", count: 20)])).map(\.variable) == ["TRADER_LISTEN"])
+        let short = problems(keyed(["TRADER_SECRET": "hunter2"]))
+        #expect(short.first?.variable == "TRADER_SECRET" && short.first?.message.contains("hunter2") == false)
+        #expect(problems(keyed(["LEG_ROUTING": "random"])).first?.message.contains("remote-first, local-first") == true)
+        let report = try load(keyed(["TRADER_LISTEN": "127.0.0.1:9001", "TRADER_SECRET": "a shared secret of enough length", "LEG_ROUTING": "local-first"]))
+        #expect(report.config.traders.listen?.port == 9001 && report.config.traders.routing == .localFirst)
+        #expect(report.config.traders.secret?.bytes.count == 32)
+        #expect(!"\(report.config.traders.secret as Any)".contains("shared secret"))
+        #expect(!report.settings.map { "\($0)" }.joined().contains("a shared secret of enough length"), "redacted in the report")
+    }
+
     @Test("negative and non-numeric limits say so", arguments: [
         ("MAX_POSITION_SIZE", "-5", "negative"), ("MAX_DAILY_TRADES", "-1", "negative"),
         ("MAX_RISK_PER_TRADE", "abc", "not a dollar amount"), ("MAX_CONSECUTIVE_LOSSES", "five", "not a whole number"),

@@ -7,7 +7,8 @@ import Glibc
 #endif
 
 /// A raw TCP client on 127.0.0.1, for what a well-behaved HTTP client never does.
-final class RawSocket {
+final class RawSocket: @unchecked Sendable {
+    // @unchecked: one test uses a socket at a time; `fd` never changes.
     let fd: Int32
 
     init(port: Int) throws {
@@ -28,8 +29,16 @@ final class RawSocket {
 
     func send(_ text: String) { _ = text.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
 
+    /// `readAll` on a thread of its own: a blocking read on one of the concurrency pool's two threads could
+    /// starve the server it waits for.
+    func readAll() async -> (text: String, closed: Bool) {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.readAllBlocking()) }.start()
+        }
+    }
+
     /// Everything until the peer closes (or 5 s pass): the response, and whether the connection was closed.
-    func readAll() -> (text: String, closed: Bool) {
+    func readAllBlocking() -> (text: String, closed: Bool) {
         var data = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4_096)
         while true {
@@ -53,11 +62,11 @@ struct AdminServerLimitsTests {
         let server = try await Self.server { $0.requestTimeout = .milliseconds(200); $0.idleTimeout = .milliseconds(300) }
         let silent = try RawSocket(port: server.port)
         silent.send("GET /health HTTP/1.1\r\nHost: x\r\n")  // the head never ends
-        let cut = silent.readAll()
+        let cut = await silent.readAll()
         #expect(cut.closed && cut.text.isEmpty)
         let idle = try RawSocket(port: server.port)
         idle.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-        let answered = idle.readAll()
+        let answered = await idle.readAll()
         #expect(answered.text.hasPrefix("HTTP/1.1 200") && answered.closed, "answered, then closed once idle")
         await server.stop()
     }
@@ -68,7 +77,7 @@ struct AdminServerLimitsTests {
         let first = try RawSocket(port: server.port), second = try RawSocket(port: server.port)
         #expect(await eventually { server.openConnections == 2 })
         let third = try RawSocket(port: server.port)
-        let refused = third.readAll()
+        let refused = await third.readAll()
         #expect(refused.closed && refused.text.isEmpty, "the third connection is closed at once")
         #expect(server.openConnections == 2)
         withExtendedLifetime((first, second)) {}
@@ -77,12 +86,12 @@ struct AdminServerLimitsTests {
         let limited = try await Self.server { $0.maxBodyBytes = 1_024 }
         let declared = try RawSocket(port: limited.port)
         declared.send("POST /signals HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n")
-        let answer = declared.readAll()
+        let answer = await declared.readAll()
         #expect(answer.text.hasPrefix("HTTP/1.1 413"), "\(answer.text)")
         #expect(answer.text.contains("request body larger than 1024 bytes") && answer.closed)
         let chunked = try RawSocket(port: limited.port)
         chunked.send("POST /signals HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + "800\r\n" + String(repeating: "x", count: 2_048) + "\r\n")
-        #expect(chunked.readAll().text.hasPrefix("HTTP/1.1 413"), "a body over the limit without a declared length too")
+        #expect(await chunked.readAll().text.hasPrefix("HTTP/1.1 413"), "a body over the limit without a declared length too")
         await limited.stop()
     }
 }

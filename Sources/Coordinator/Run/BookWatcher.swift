@@ -5,6 +5,9 @@ public actor BookWatcher {
     public struct Settings: Sendable {
         public var initialBackoff: Duration = .milliseconds(500)
         public var maxBackoff: Duration = .seconds(30)
+        /// After a first subscription, how long the first order waits for the book's snapshot (an order on a
+        /// book that has not arrived yet would be refused for want of a book).
+        public var firstBookWait: Duration = .seconds(2)
         public init() {}
     }
 
@@ -15,13 +18,17 @@ public actor BookWatcher {
     }
 
     private let subscribe: @Sendable ([String]) async throws -> Void
+    /// Whether a market's book is in hand (fresh); `nil`: do not wait for it.
+    private let hasBook: (@Sendable (String) async -> Bool)?
     private let settings: Settings
     private let log: @Sendable (String) -> Void
     private var watches: [String: Watch] = [:]
 
-    public init(settings: Settings = Settings(), log: @escaping @Sendable (String) -> Void, subscribe: @escaping @Sendable ([String]) async throws -> Void) {
+    public init(settings: Settings = Settings(), log: @escaping @Sendable (String) -> Void, hasBook: (@Sendable (String) async -> Bool)? = nil,
+                subscribe: @escaping @Sendable ([String]) async throws -> Void) {
         self.settings = settings
         self.log = log
+        self.hasBook = hasBook
         self.subscribe = subscribe
     }
 
@@ -36,6 +43,10 @@ public actor BookWatcher {
         watches[ticker] = .subscribed  // claimed: a concurrent call does not subscribe twice
         do {
             try await subscribe([ticker])
+            if let hasBook {
+                let deadline = ContinuousClock.now + settings.firstBookWait
+                while ContinuousClock.now < deadline, !(await hasBook(ticker)) { try? await Task.sleep(for: .milliseconds(10)) }
+            }
             return true
         } catch {
             failed(ticker, attempts: 1, error)

@@ -261,7 +261,7 @@ public final class TradingSession: Sendable {
         intakeSettings.maxAge = config.signals.maxAge
         intakeSettings.maxLineBytes = config.signals.maxLineBytes
         let inbox = SignalInbox(settings: intakeSettings, store: service.journal)
-        let books = BookWatcher(log: log) { tickers in try await market.watchBooks(tickers) }
+        let books = BookWatcher(log: log, hasBook: { await market.book($0).freshBook != nil }) { tickers in try await market.watchBooks(tickers) }
         // The engine takes arb signals before any source (or the restore) can deliver one.
         let arbitrage = try await startArbitrage(venues, service: service, inbox: inbox, books: books)
         try await restorePendingSignals(service.journal, into: inbox, arbs: arbitrage.engine, service: service)
