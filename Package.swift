@@ -128,7 +128,7 @@ let package = Package(
             name: "Coordinator",
             dependencies: [
                 "Markets", "Config", "DataClient", "TradingClient", "Execution", "KalshiVenue", "KalshiWire", "Arbitrage",
-                "PolymarketWire", "PolymarketClient", "PolymarketVenue",
+                "PolymarketWire", "PolymarketClient", "PolymarketVenue", "TraderLink",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -166,7 +166,16 @@ let package = Package(
         // The controller ⇄ remote trader protocol: messages, mutual HMAC handshake, leg routing.
         .target(
             name: "TraderLink",
-            dependencies: ["Markets", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "Markets",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // Paper against a mirrored demo venue: the fidelity experiment (`run-executor fidelity`).
@@ -190,7 +199,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "MarketsTests", dependencies: ["Markets"], swiftSettings: strict),
-        .testTarget(name: "TraderLinkTests", dependencies: ["TraderLink", "Markets"], swiftSettings: strict),
+        .testTarget(
+            name: "TraderLinkTests",
+            dependencies: [
+                "TraderLink", "Markets",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "PolymarketWireTests", dependencies: ["PolymarketWire", "Markets", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(
             name: "KalshiWireTests",
@@ -227,6 +245,7 @@ let package = Package(
             name: "RunExecutorTests",
             dependencies: [
                 "RunExecutor", "ExecutorTesting", "KalshiWire", "TradingClient", "ExchangeSim", "Markets", "Execution", "PolymarketWire", "PolymarketClient",
+                "TraderLink",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -153,14 +153,14 @@ extension VariableReader {
         settings.routing = choice("LEG_ROUTING", default: .remoteFirst)
         if let listen = raw("TRADER_LISTEN") {
             let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
-            if parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (1...65_535).contains(port) {
+            if parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (0...65_535).contains(port) {
                 settings.listen = TraderLinkSettings.Address(host: String(parts[0]), port: port)
                 record("TRADER_LISTEN", listen)
                 if settings.listen?.isLoopback == false {
                     warnings.append("TRADER_LISTEN=\(listen.escapingControlCharacters) listens beyond this machine; traders authenticate, but the link is plain ws:// (use a tunnel or VPN)")
                 }
             } else {
-                problem("TRADER_LISTEN", "\(Self.quoted(listen)) is not HOST:PORT (for example 127.0.0.1:9001, port 1…65535)")
+                problem("TRADER_LISTEN", "\(Self.quoted(listen)) is not HOST:PORT (for example 127.0.0.1:9001; port 0…65535, 0 picks a free one)")
             }
         } else {
             record("TRADER_LISTEN", "(off)")

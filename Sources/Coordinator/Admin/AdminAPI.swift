@@ -1,6 +1,7 @@
 import Execution
 import Foundation
 import Markets
+import TraderLink
 
 /// The run's state as the admin API shows it.
 public actor RunBoard {
@@ -21,6 +22,9 @@ public struct AdminStatus: Sendable, Codable {
     public var signalsWaiting: Int
     public var signalsRefused: Int
     public var signalsDuplicate: Int
+    /// Remote traders connected (platform, address, since, last pong, legs in flight); empty without
+    /// `TRADER_LISTEN`.
+    public var traders: [TraderRegistry.Connected]
 }
 
 /// Routes of the admin API. Every route but `GET /health` and the sign-in needs `Authorization: Bearer
@@ -168,7 +172,8 @@ public struct AdminAPI: Sendable {
     func status() async -> AdminStatus {
         AdminStatus(state: await board.state, mode: service.mode.rawValue, hybrid: hybrid, execution: await service.status(),
                     loop: await loop.currentStats(), signalsReceived: await inbox.received, signalsMalformed: await inbox.malformed,
-                    signalsWaiting: await inbox.waiting, signalsRefused: await inbox.refused, signalsDuplicate: await inbox.duplicates)
+                    signalsWaiting: await inbox.waiting, signalsRefused: await inbox.refused, signalsDuplicate: await inbox.duplicates,
+                    traders: await dashboard.traders?.connected ?? [])
     }
 
     private func signals(_ body: Data) async -> AdminResponse {

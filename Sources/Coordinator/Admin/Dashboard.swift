@@ -1,6 +1,7 @@
 import Execution
 import Foundation
 import Markets
+import TraderLink
 
 /// Everything the status page shows, in one JSON document (`GET /dashboard`): run state, mode and
 /// venues, the breaker with each limit's usage, P&L per position, open orders, the last trades and arbs
@@ -67,6 +68,8 @@ public struct Dashboard: Sendable, Codable {
     public var latency: [Latency]
     public var signals: Signals
     public var loop: LoopStats
+    /// Remote traders connected to this controller (`TRADER_LISTEN`).
+    public var traders: [TraderRegistry.Connected]
     /// Problems reading the journal for this snapshot (the rest is still shown).
     public var problems: [String]
 }
@@ -80,6 +83,8 @@ public struct DashboardSource: Sendable {
     public var marks: @Sendable ([String]) async -> [String: BookMark]
     /// How many recent trades and arbs the page lists.
     public var recent = 15
+    /// Connected remote traders, when this run listens for them.
+    public var traders: TraderRegistry?
 
     public init(venues: Dashboard.Venues, marks: @escaping @Sendable ([String]) async -> [String: BookMark] = { _ in [:] }) {
         self.venues = venues
@@ -120,7 +125,7 @@ public struct DashboardSource: Sendable {
             denials: denials, latency: latency,
             signals: Dashboard.Signals(received: await inbox.received, waiting: await inbox.waiting, refused: await inbox.refused,
                                        malformed: await inbox.malformed, duplicate: await inbox.duplicates),
-            loop: await loop.currentStats(), problems: problems)
+            loop: await loop.currentStats(), traders: await traders?.connected ?? [], problems: problems)
     }
 }
 

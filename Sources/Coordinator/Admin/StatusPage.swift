@@ -86,6 +86,8 @@ enum StatusPage {
           <th class="num">filled</th><th>state</th><th class="num">age s</th></tr></thead><tbody></tbody></table></section>
         <section class="card"><h2>Arbitrage</h2><table id="arbs"><thead><tr><th>time</th><th>arb</th><th>pair</th><th>outcome</th><th>legs</th>
           <th class="num">realised</th><th class="num">exposure</th><th>reason</th></tr></thead><tbody></tbody></table></section>
+        <section class="card" id="traders-card" hidden><h2>Remote traders</h2><table id="traders"><thead><tr><th>platforms</th><th>address</th>
+          <th>since</th><th>last pong</th><th class="num">legs in flight</th></tr></thead><tbody></tbody></table></section>
         <section class="card"><h2>Last trades</h2><table id="trades"><thead><tr><th>order</th><th>market</th><th>order</th><th>state</th>
           <th class="num">filled</th><th>fills</th></tr></thead><tbody></tbody></table></section>
         <script nonce="\(nonce)">\(script)</script></body></html>
@@ -167,6 +169,9 @@ enum StatusPage {
           fill('trades', d.trades, (tr, o) => { cell(tr, o.client_order_id); market(tr, o.ticker); cell(tr, `${o.action} ${o.side} ${o.requested} @ ${o.limit}`);
             cell(tr, o.state + (o.error_code ? ' (' + o.error_code + ')' : '')); cell(tr, o.filled, 'num');
             cell(tr, o.fills.map(f => `${f.contracts} @ ${f.price} fee ${f.fee}`).join('; ')); });
+          $('traders-card').hidden = !d.traders || d.traders.length === 0;
+          fill('traders', d.traders || [], (tr, t) => { cell(tr, t.platforms.join(', ')); cell(tr, t.address); cell(tr, t.since);
+            cell(tr, t.last_pong); cell(tr, t.legs_in_flight, 'num'); });
           $('halt').disabled = b.state === 'halted'; $('resume').disabled = b.state !== 'halted';
         }
         async function refresh() {

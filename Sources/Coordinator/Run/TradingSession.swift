@@ -8,6 +8,7 @@ import KalshiWire
 import Markets
 import PolymarketVenue
 import ServiceLifecycle
+import TraderLink
 import TradingClient
 
 /// Where a run's signals come from.
@@ -301,9 +302,23 @@ public final class TradingSession: Sendable {
             }
         }
         let polymarketBooks = venues.polymarket
-        let dashboard = DashboardSource(venues: plan.venueSummary) { tickers in
+        // Remote traders (TRADER_LISTEN): authenticated and listed; legs are not routed to them yet.
+        let traders = TraderRegistry()
+        var traderListener: TraderListener?
+        if let listen = config.traders.listen, let secret = config.traders.secret {
+            var settings = TraderListener.Settings()
+            settings.dryRun = config.arbitrage.dryRun
+            do {
+                traderListener = try await TraderListener.start(host: listen.host, port: listen.port, secret: secret.bytes, registry: traders,
+                                                                settings: settings, log: log)
+            } catch {
+                throw RunError(description: "TRADER_LISTEN: cannot listen on \(listen) (\(error))", isConfiguration: true)
+            }
+        }
+        var dashboard = DashboardSource(venues: plan.venueSummary) { tickers in
             await MarksService.currentMarks(market: market, polymarket: polymarketBooks, tickers: tickers)
         }
+        dashboard.traders = traders
         let admin = try await startAdmin(port: adminPort ?? config.admin.port,
                                          api: { AdminAPI(token: $0, board: board, service: service, loop: loop, inbox: inbox, desk: desk,
                                                          hybrid: plan.hybrid, dashboard: dashboard, log: log) })
@@ -335,6 +350,7 @@ public final class TradingSession: Sendable {
         let cancelled = await service.cancelAll()
         log("shutdown: cancelled \(cancelled) resting order(s) this run placed")
         await MarksService.record(market: market, polymarket: polymarketBooks, journal: service.journal)
+        await traderListener?.stop()
         AdminFiles.remove(token: admin.token, endpoint: admin.endpoint, tokenFile: config.admin.tokenFile)
         let waiting = await inbox.waiting
         if waiting > 0 { log("shutdown: \(waiting) accepted signal(s) not traded yet; the next start trades them while younger than \(config.signals.maxAge), else expires them") }

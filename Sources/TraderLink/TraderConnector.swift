@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import Markets
+import WSClient
+
+/// The trader's side of the link: connects to the controller, proves it holds the secret after the
+/// controller proved it (no leg is ever taken from a controller that did not), answers pings, and hands
+/// every other message to `handle`, sending back what it returns.
+public enum TraderConnector {
+    /// How a session ended.
+    public enum Ended: Sendable, Hashable {
+        /// The handshake failed or the controller refused this trader.
+        case refused(String)
+        /// The connection closed or could not be made.
+        case disconnected(String)
+    }
+
+    /// One connection: handshake, then messages until it closes. `onInit` runs once authenticated.
+    public static func session(url: String, secret: [UInt8], platforms: [Platform],
+                               onInit: @escaping @Sendable (TraderMessage.Init) async -> Void,
+                               handle: @escaping @Sendable (TraderMessage) async -> TraderMessage?) async -> Ended {
+        var logger = Logger(label: "trader.link")
+        logger.logLevel = .warning
+        let outcome = OutcomeBox()
+        do {
+            var configuration = WebSocketClientConfiguration()
+            configuration.maxFrameSize = TraderMessage.maxFrameBytes * 2
+            _ = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+                var handshake = TraderSideHandshake(secret: secret, platforms: platforms)
+                try await outbound.write(.text(handshake.opening.frame))
+                var authenticated = false
+                for try await message in inbound.messages(maxSize: TraderMessage.maxFrameBytes * 2) {
+                    guard case let .text(text) = message else { continue }
+                    let parsed: TraderMessage
+                    do throws(TraderFrameError) { parsed = try TraderMessage(frame: text) } catch {
+                        if !authenticated {
+                            outcome.set(.refused("the controller sent a malformed handshake frame (\(error.description))"))
+                            return
+                        }
+                        try await outbound.write(.text(TraderMessage.error(.init(message: error.description)).frame))
+                        continue
+                    }
+                    if !authenticated {
+                        switch handshake.receive(parsed) {
+                        case let .send(reply):
+                            try await outbound.write(.text(reply.frame))
+                        case let .authenticated(routed, dryRun):
+                            authenticated = true
+                            await onInit(.init(platforms: routed, dryRun: dryRun))
+                        case let .refuse(reason):
+                            outcome.set(.refused(reason))
+                            try? await outbound.write(.text(TraderMessage.error(.init(message: "refused")).frame))
+                            return
+                        }
+                        continue
+                    }
+                    switch parsed {
+                    case let .ping(ping): try await outbound.write(.text(TraderMessage.pong(ping).frame))
+                    case .pong: continue
+                    default:
+                        if let reply = await handle(parsed) { try await outbound.write(.text(reply.frame)) }
+                    }
+                }
+            }
+            return outcome.value ?? .disconnected("closed by the controller")
+        } catch {
+            return outcome.value ?? .disconnected("\(error)")
+        }
+    }
+}
+
+private final class OutcomeBox: @unchecked Sendable {
+    // @unchecked: set inside the session's handler, read after it returns (one task at a time).
+    var value: TraderConnector.Ended?
+    func set(_ ended: TraderConnector.Ended) { if value == nil { value = ended } }
+}
