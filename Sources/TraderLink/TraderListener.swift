@@ -124,6 +124,14 @@ public final class TraderListener: Sendable {
             func send(_ message: TraderMessage) async throws {
                 try await outbound.write(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: message.frame)))
             }
+            /// The last word before closing: the error, then a WebSocket close (not a bare TCP close, which a
+            /// client may see as a reset before it read the error).
+            func refuse(_ message: String) async {
+                try? await send(.error(.init(message: message)))
+                var code = ByteBuffer()
+                code.writeInteger(UInt16(1008))  // policy violation
+                try? await outbound.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: code))
+            }
             // No handshake within the timeout: the connection is closed.
             let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(settings.handshakeTimeout.components.seconds * 1_000_000_000
                                                                               + settings.handshakeTimeout.components.attoseconds / 1_000_000_000)) {
@@ -154,7 +162,7 @@ public final class TraderListener: Sendable {
                         log("[TRADERS] \(address): malformed frame \(malformed) (\(error.description))")
                         guard admitted != nil, malformed < settings.maxMalformed else {
                             log("[TRADERS] \(address): dropped (\(admitted == nil ? "malformed handshake" : "\(malformed) malformed frames"))")
-                            try? await send(.error(.init(message: error.description)))
+                            await refuse(error.description)
                             break reading
                         }
                         try await send(.error(.init(message: error.description)))
@@ -169,7 +177,7 @@ public final class TraderListener: Sendable {
                             switch await registry.admit(platforms: platforms, address: address) {
                             case let .failure(refusal):
                                 log("[TRADERS] \(address): refused, \(refusal.description)")
-                                try await send(.error(.init(message: refusal.description)))
+                                await refuse(refusal.description)
                                 break reading
                             case let .success(id):
                                 admitted = id
@@ -187,7 +195,7 @@ public final class TraderListener: Sendable {
                             }
                         case let .refuse(reason):
                             log("[TRADERS] \(address): refused, \(reason)")
-                            try? await send(.error(.init(message: "refused")))
+                            await refuse("refused")
                             break reading
                         }
                         continue

@@ -146,7 +146,7 @@ struct PolyClientSimTests {
     @Test("heartbeats chain their ids; when they stop, the venue cancels the key's open orders")
     func heartbeats() async throws {
         // Long enough that two heartbeats in a row never straddle it on a loaded machine.
-        let sim = try await PolySimFixture.start { $0.heartbeatTimeout = .seconds(1) }
+        let sim = try await PolySimFixture.start { $0.heartbeatTimeout = .seconds(3) }
         defer { Task { await sim.stop() } }
         let spec = try #require(await sim.market(Self.slug))
         let client = try await sim.client()

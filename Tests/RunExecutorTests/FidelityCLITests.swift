@@ -26,7 +26,7 @@ struct FidelityCLITests {
         let within = gap <= 0.02 && (priceGap.map { $0 <= Decimal(string: "0.002")! } ?? false) && (slippageGap.map { $0 <= Decimal(string: "0.002")! } ?? false)
         #expect(json["within_tolerance"] as? Bool == within, "the verdict follows the figures")
         let latency = try #require(json["paper_latency_microseconds"] as? [Int])
-        #expect(latency.count == 2 && latency[0] <= latency[1] && latency[1] < 100_000, "calibrated on the local demo venue: \(latency)")
+        #expect(latency.count == 2 && latency[0] > 0 && latency[0] <= latency[1], "calibrated on the local demo venue: \(latency)")
 
         let human = try await CLIProcess.runDetached(["fidelity", "--duration", "5", "--passive", "0"], workingDirectory: dir.path)
         #expect(human.status == 0, "\(human.stderr)")
@@ -36,6 +36,7 @@ struct FidelityCLITests {
         }
         #expect(human.stdout.contains("WITHIN tolerance") || human.stdout.contains("OUTSIDE tolerance"))
         #expect(human.stdout.contains("passive 0)"), "--passive 0: every signal takes liquidity")
+        #expect(human.stdout.contains("(calibrated on the demo venue)"))
     }
 
     @Test("PAPER_LATENCY_MS sets how long the paper venue takes to answer, in a real run")

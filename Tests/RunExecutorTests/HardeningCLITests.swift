@@ -71,7 +71,8 @@ struct HardeningCLITests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let run = try RunningCLI.launch(["--admin-port", "0", "--signals", try dir.write("none.jsonl", "")],
-                                        environment: ["SIGNAL_INBOX_CAPACITY": "2", "MAX_SIGNALS_PER_CYCLE": "1"], workingDirectory: dir.path)
+                                        environment: ["SIGNAL_INBOX_CAPACITY": "2", "MAX_SIGNALS_PER_CYCLE": "1", "MIN_ARB_PROFIT": "0.99"],
+                                        workingDirectory: dir.path)
         _ = try await run.waitForLine(containing: "state ready")
         let (endpoint, token) = try Self.admin(dir)
         let first = try await AdminCLITests.post(endpoint + "/signals", token: token, body: Self.signal("posted-1"))

@@ -114,7 +114,9 @@ extension AdminCLITests {
     func postSignals() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let run = try RunningCLI.launch(["--admin-port", "0", "--signals", try dir.write("none.jsonl", "")], workingDirectory: dir.path)
+        // The embedded simulators' arb detector stays quiet (no arb can clear $0.99), so the counts are this test's.
+        let run = try RunningCLI.launch(["--admin-port", "0", "--signals", try dir.write("none.jsonl", "")], environment: ["MIN_ARB_PROFIT": "0.99"],
+                                        workingDirectory: dir.path)
         _ = try await run.waitForLine(containing: "state ready")
         let endpoint = try String(contentsOfFile: dir.path + "/data/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let token = try String(contentsOfFile: dir.path + "/data/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)

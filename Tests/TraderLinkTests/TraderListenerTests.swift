@@ -85,7 +85,7 @@ struct TraderListenerTests {
     func silentAndMalformed() async throws {
         let log = Lines(), registry = TraderRegistry()
         var settings = TraderListener.Settings()
-        settings.handshakeTimeout = .milliseconds(200)
+        settings.handshakeTimeout = .seconds(1)
         let listener = try await TraderListener.start(host: "127.0.0.1", port: 0, secret: Self.secret, registry: registry, settings: settings,
                                                       log: log.add)
         let silent = try await Self.raw(listener.port, sending: [])

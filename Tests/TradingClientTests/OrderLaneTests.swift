@@ -46,7 +46,8 @@ struct OrderLaneTests {
     func timeoutThenRecover() async throws {
         let sim = try await SimFixture.start()
         defer { Task { await sim.stop() } }
-        let transport = sim.transport { $0.requestTimeout = .seconds(1) }
+        // Long enough for the next order's fresh connection on a loaded machine, short against the 30 s stall.
+        let transport = sim.transport { $0.requestTimeout = .seconds(3) }
         let client = try KalshiTradingClient(transport: transport, allowsProduction: false)
         var rule = SimFaultRule()
         rule.latency = .seconds(30)

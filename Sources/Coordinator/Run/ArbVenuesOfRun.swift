@@ -35,7 +35,7 @@ public struct ArbVenuesOfRun: ArbVenues {
     /// How long a first use waits for a book to arrive.
     let firstBookWait: Duration
 
-    public init(venues: Venues, watcher: BookWatcher, firstBookWait: Duration = .milliseconds(300)) {
+    public init(venues: Venues, watcher: BookWatcher, firstBookWait: Duration = .seconds(2)) {
         platforms = venues.executor.platforms
         catalog = venues.tradingCatalog
         kalshiBooks = venues.market

@@ -62,7 +62,11 @@ public final class Presigner: Sendable {
         ticker.cancel()
         worker.cancel()
         kick.finish()
-        stock.ready.withLock { $0.removeAll() }
+        // Under the same lock a refill appends with: a signing in progress cannot add to the stock afterwards.
+        stock.ready.withLock { stock in
+            self.stock.stopped.store(true, ordering: .relaxed)
+            stock.removeAll()
+        }
     }
 
     /// A fresh signature, used by nobody else, or nil when none is ready (sign inline then).
@@ -96,6 +100,8 @@ public final class Presigner: Sendable {
         let settings: Settings
         let clock: @Sendable () -> Int64
         let ready = Mutex<[KalshiAuthHeaders]>([])
+        /// Set by `stop` while holding `ready`'s lock, read under it: nothing is added after a stop.
+        let stopped = Atomic<Bool>(false)
 
         init(signer: KalshiSigner, method: String, path: String, settings: Settings, clock: @escaping @Sendable () -> Int64) {
             self.signer = signer
@@ -119,6 +125,7 @@ public final class Presigner: Sendable {
             while needed > 0, !Task.isCancelled {
                 guard let headers = try? signer.headers(method: method, path: path, timestampMilliseconds: clock()) else { return }
                 ready.withLock { stock in
+                    guard !stopped.load(ordering: .relaxed) else { return }
                     stock.append(headers)
                     // The stock is ordered oldest first: drop the oldest beyond the depth.
                     if stock.count > settings.depth { stock.removeFirst(stock.count - settings.depth) }
