@@ -27,6 +27,8 @@ struct TraderListenCLITests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(status.body.utf8)) as? [String: Any])
         let traders = try #require(json["traders"] as? [[String: Any]])
         #expect(traders.count == 1 && (traders.first?["platforms"] as? [String]) == ["kalshi"] && traders.first?["since"] != nil, "\(traders)")
+        let human = try await CLIProcess.runDetached(["status"], workingDirectory: dir.path)
+        #expect(human.stdout.contains("trader kalshi from 127.0.0.1:") && human.stdout.contains("legs in flight 0"), "\(human.stdout)")
         let dashboard = try await AdminCLITests.post(endpoint + "/dashboard", token: token, method: .GET)
         #expect(dashboard.body.contains("\"traders\":[{"), "the status page lists it")
 

@@ -125,6 +125,10 @@ struct Status: AsyncParsableCommand {
         print("today: trades \(status.execution.tradesToday), volume \(status.execution.volumeToday); open orders \(status.execution.openOrders)")
         print("signals received \(status.signalsReceived), malformed \(status.signalsMalformed)")
         print("loop \(status.loop.line)")
+        for trader in status.traders {
+            print("trader \(trader.platforms.map(\.rawValue).joined(separator: ",")) from \(trader.address) since \(trader.since), "
+                  + "last pong \(trader.lastPong ?? "none yet"), legs in flight \(trader.legsInFlight)")
+        }
     }
 }
 
