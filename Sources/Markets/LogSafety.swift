@@ -28,3 +28,28 @@ extension StringProtocol {
         scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
     }
 }
+
+extension StringProtocol {
+    /// The text safe inside HTML element content and double-quoted attributes.
+    public var htmlEscaped: String {
+        var out = ""
+        out.reserveCapacity(utf8.count)
+        for character in self {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// Whether `self` equals `other`, in time that depends only on the lengths (secrets, tokens, proofs).
+    public func equalsInConstantTime(_ other: some StringProtocol) -> Bool {
+        let a = Array(utf8), b = Array(other.utf8)
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

@@ -31,11 +31,7 @@ public enum TraderHandshake {
     }
 
     /// Constant-time comparison of two proofs.
-    public static func matches(_ presented: String, _ expected: String) -> Bool {
-        let a = Array(presented.utf8), b = Array(expected.utf8)
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
+    public static func matches(_ presented: String, _ expected: String) -> Bool { presented.equalsInConstantTime(expected) }
 
     static func isNonce(_ text: String) -> Bool { text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) } }
 }

@@ -74,21 +74,15 @@ public struct AdminAPI: Sendable {
     /// How a request proved it may act.
     enum Credential { case bearer, cookie }
 
-    private static func equalInConstantTime(_ presented: some StringProtocol, _ expected: String) -> Bool {
-        let presented = Array(presented.utf8), expected = Array(expected.utf8)
-        guard presented.count == expected.count else { return false }
-        return zip(presented, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-
     /// The bearer token, or the status page's cookie, compared in constant time.
     func credential(_ request: AdminRequest) -> Credential? {
-        if let header = request.headers["authorization"], header.hasPrefix("Bearer "), Self.equalInConstantTime(header.dropFirst(7), token) {
+        if let header = request.headers["authorization"], header.hasPrefix("Bearer "), header.dropFirst(7).equalsInConstantTime(token) {
             return .bearer
         }
         let session = StatusPage.sessionValue(token: token)
         for cookie in (request.headers["cookie"] ?? "").split(separator: ";") {
             let pair = cookie.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-            if pair.count == 2, pair[0] == StatusPage.cookieName, Self.equalInConstantTime(pair[1], session) { return .cookie }
+            if pair.count == 2, pair[0] == StatusPage.cookieName, pair[1].equalsInConstantTime(session) { return .cookie }
         }
         return nil
     }
@@ -101,7 +95,7 @@ public struct AdminAPI: Sendable {
             return page(request)
         case ("POST", "/login"):
             let presented = FormFields.decode(String(decoding: request.body, as: UTF8.self))["token"] ?? ""
-            guard Self.equalInConstantTime(presented, token) else {
+            guard presented.equalsInConstantTime(token) else {
                 log("status page: sign-in refused (wrong token)")
                 return .html(401, StatusPage.login(message: "Wrong token."), headers: StatusPage.headers(nonce: StatusPage.nonce()))
             }
@@ -156,7 +150,7 @@ public struct AdminAPI: Sendable {
     private func page(_ request: AdminRequest) -> AdminResponse {
         let nonce = StatusPage.nonce()
         if let presented = request.query["token"] {
-            guard Self.equalInConstantTime(presented, token) else {
+            guard presented.equalsInConstantTime(token) else {
                 log("status page: sign-in refused (wrong token)")
                 return .html(401, StatusPage.login(message: "Wrong token."), headers: StatusPage.headers(nonce: nonce))
             }

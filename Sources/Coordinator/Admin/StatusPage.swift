@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Markets
 
 /// The status page served at `GET /` of the admin port: one self-contained document (inline CSS, inline
 /// script, SVG drawn in the page; nothing from another host) that polls `GET /dashboard` every second
@@ -34,7 +35,7 @@ enum StatusPage {
     }
 
     static func login(message: String?) -> String {
-        let note = message.map { "<p class=\"bad\">\(escape($0))</p>" } ?? ""
+        let note = message.map { "<p class=\"bad\">\($0.htmlEscaped)</p>" } ?? ""
         return """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>run-executor · sign in</title>
             <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -44,11 +45,6 @@ enum StatusPage {
             <form method="post" action="/login"><label>Token <input id="token" name="token" type="password" autocomplete="off" autofocus></label>
             <button id="sign-in" type="submit">Sign in</button></form></main></body></html>
             """
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
     static func page(nonce: String) -> String {

@@ -215,9 +215,9 @@ struct MarksService: Service {
         var marks: [String: BookMark] = [:]
         let now = ExecutionService.systemWallClock()
         for ticker in tickers {
-            if let book = await market.book(ticker).freshBook {
-                marks[ticker] = BookMark(yesBid: book.bestBid(.yes)?.price, noBid: book.bestBid(.no)?.price, nanoseconds: now)
-            } else if let polymarket, let book = await polymarket.market.book(ticker).freshBook {
+            var book = await market.book(ticker).freshBook
+            if book == nil, let polymarket { book = await polymarket.market.book(ticker).freshBook }
+            if let book {
                 marks[ticker] = BookMark(yesBid: book.bestBid(.yes)?.price, noBid: book.bestBid(.no)?.price, nanoseconds: now)
             } else if let polymarket, let no = await polymarket.directory.cached(ticker)?.noToken, let book = await polymarket.market.book(no).freshBook {
                 // The NO token's bids are the market's NO bids; its asks' complements are the YES bids.

@@ -164,11 +164,13 @@ extension Journal {
 
     /// The last book a run recorded for `ticker`, if any.
     public func mark(_ ticker: String) throws -> Mark? {
-        try database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM marks WHERE ticker = ?", arguments: [ticker]).map {
-                Mark(ticker: $0["ticker"], yesBid: ($0["yes_bid_micros"] as Int64?).flatMap(Price.init(micros:)),
-                     noBid: ($0["no_bid_micros"] as Int64?).flatMap(Price.init(micros:)), nanoseconds: $0["ts_ns"])
-            }
+        try database.read { db in try Self.mark(db, ticker) }
+    }
+
+    static func mark(_ db: Database, _ ticker: String) throws -> Mark? {
+        try Row.fetchOne(db, sql: "SELECT * FROM marks WHERE ticker = ?", arguments: [ticker]).map {
+            Mark(ticker: $0["ticker"], yesBid: ($0["yes_bid_micros"] as Int64?).flatMap(Price.init(micros:)),
+                 noBid: ($0["no_bid_micros"] as Int64?).flatMap(Price.init(micros:)), nanoseconds: $0["ts_ns"])
         }
     }
 
@@ -199,9 +201,8 @@ extension Journal {
                 var mark: (price: Price, source: String, ns: Int64)?
                 if let book = currentBooks[ticker], let bid = book.bid(held) {
                     mark = (bid, "book", book.nanoseconds)
-                } else if let stored = try Row.fetchOne(db, sql: "SELECT * FROM marks WHERE ticker = ?", arguments: [ticker]),
-                          let bid = (held == .yes ? stored["yes_bid_micros"] : stored["no_bid_micros"] as Int64?).flatMap(Price.init(micros:)) {
-                    mark = (bid, "last_known_book", stored["ts_ns"])
+                } else if let stored = try Self.mark(db, ticker), let bid = held == .yes ? stored.yesBid : stored.noBid {
+                    mark = (bid, "last_known_book", stored.nanoseconds)
                 } else if let fill = try Row.fetchOne(db, sql: """
                     SELECT f.price_micros, f.ts_ns, o.side FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id
                     WHERE f.ticker = ? ORDER BY f.ts_ns DESC, f.fill_id DESC LIMIT 1

@@ -8,8 +8,8 @@ import Markets
 /// (the paper/demo-versus-production divergence of hybrid runs).
 enum ReportHTML {
     static func render(report: JournalReport, series: JournalSeries, journal: String, markNote: String?) -> String {
-        var body = "<h1>run-executor report</h1><p class=\"muted\">journal \(escape(journal)) · generated \(Date().ISO8601Format())"
-            + (markNote.map { " · marks: \(escape($0))" } ?? "") + "</p>"
+        var body = "<h1>run-executor report</h1><p class=\"muted\">journal \(journal.htmlEscaped) · generated \(Date().ISO8601Format())"
+            + (markNote.map { " · marks: \($0.htmlEscaped)" } ?? "") + "</p>"
         let pnl = report.pnl
         body += section("P&amp;L", table(["realised (fees included)", "unrealised", "total", "fees paid", "orders", "with fills", "fill rate"],
                                            [[pnl.realizedPnl, pnl.unrealizedPnl ?? "unknown", pnl.totalPnl ?? "unknown", pnl.fees,
@@ -62,16 +62,11 @@ enum ReportHTML {
         svg{background:#fafbfc;border:1px solid #e5e7eb;border-radius:6px;margin:.3rem 1rem .3rem 0}svg text{font:11px system-ui,sans-serif;fill:#374151}
         """
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
-
     static func section(_ title: String, _ content: String) -> String { "<section><h2>\(title)</h2>\(content)</section>" }
 
     static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
         func cells(_ values: [String], tag: String) -> String {
-            values.enumerated().map { "<\(tag)\(numeric.contains($0.offset) ? " class=\"num\"" : "")>\(escape($0.element))</\(tag)>" }.joined()
+            values.enumerated().map { "<\(tag)\(numeric.contains($0.offset) ? " class=\"num\"" : "")>\($0.element.htmlEscaped)</\(tag)>" }.joined()
         }
         return "<table><thead><tr>\(cells(header, tag: "th"))</tr></thead><tbody>"
             + rows.map { "<tr>\(cells($0, tag: "td"))</tr>" }.joined() + "</tbody></table>"
@@ -134,7 +129,7 @@ enum ReportHTML {
             }
             let line = percentiles.first { $0.stage == stage }
             let caption = "\(stage) n=\(values.count)" + (line.map { " p50 \($0.p50Microseconds) µs · p99 \($0.p99Microseconds) µs" } ?? "")
-            out += svg(width, height, bars + "<text x=\"10\" y=\"\(height - 6)\">\(escape(caption))</text>", label: caption)
+            out += svg(width, height, bars + "<text x=\"10\" y=\"\(height - 6)\">\(caption.htmlEscaped)</text>", label: caption)
         }
         return out
     }
@@ -152,7 +147,7 @@ enum ReportHTML {
         for (index, market) in shown.enumerated() {
             let rate = Double(market.filled) / Double(market.sent)
             let y = 8 + Double(index) * row
-            bars += "<text x=\"6\" y=\"\(fmt(y + 13))\">\(escape(Report.short(market.ticker)))</text>"
+            bars += "<text x=\"6\" y=\"\(fmt(y + 13))\">\(Report.short(market.ticker).htmlEscaped)</text>"
                 + "<rect x=\"\(label)\" y=\"\(fmt(y + 2))\" width=\"\(fmt((width - label - 120) * rate))\" height=\"14\" fill=\"#10b981\"/>"
                 + "<text x=\"\(fmt(label + (width - label - 120) * rate + 6))\" y=\"\(fmt(y + 13))\">\(String(format: "%.0f%%", rate * 100)) (\(market.filled)/\(market.sent))</text>"
         }
@@ -182,12 +177,12 @@ enum ReportHTML {
             }
         }
         let caption = "\(points.count) fill(s); mean fill − expected \(mean ?? "-") (positive: paid more than the data venue's price)"
-        return svg(width, height, bars + "<text x=\"10\" y=\"\(height - 6)\">\(escape(caption))</text>", label: caption)
+        return svg(width, height, bars + "<text x=\"10\" y=\"\(height - 6)\">\(caption.htmlEscaped)</text>", label: caption)
     }
 
     static func svg(_ width: Double, _ height: Double, _ content: String, label: String) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" "
-            + "role=\"img\" aria-label=\"\(escape(label))\">\(content)</svg>"
+            + "role=\"img\" aria-label=\"\(label.htmlEscaped)\">\(content)</svg>"
     }
 
     static func fmt(_ value: Double) -> String { String(format: "%.1f", value) }
