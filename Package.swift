@@ -103,7 +103,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Config", dependencies: ["Markets", "KalshiWire", "PolymarketWire"], swiftSettings: strict),
+        .target(name: "Config", dependencies: ["Markets", "KalshiWire", "PolymarketWire", .product(name: "TOMLKit", package: "TOMLKit")], swiftSettings: strict),
         .target(name: "DataClient", dependencies: ["Markets", "KalshiWire", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .target(name: "TradingClient", dependencies: ["Markets", "KalshiWire"], swiftSettings: strict),
         // The venue-neutral core: no venue's wire module, client or data feed.
@@ -167,7 +167,8 @@ let package = Package(
         .target(
             name: "TraderLink",
             dependencies: [
-                "Markets",
+                "Markets", "Execution", "Arbitrage",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -237,7 +237,7 @@ public actor ArbEngine {
         var markets: [ListedMarket] = []
         for leg in arb.legs {
             guard venues.platforms.contains(leg.platform) else {
-                return abort("no_execution_path: this run has no \(leg.platform.rawValue) venue for leg \(leg.legID); nothing sent")
+                return abort("no_execution_path: \(venues.noPath(leg.platform)) (leg \(leg.legID)); the whole arb aborted, no leg sent")
             }
             guard let market = await venues.market(leg.platform, leg.instrument) else {
                 return abort("market_not_found: \(leg.instrument.prefix(40)) is not listed on \(leg.platform.rawValue)")

@@ -83,8 +83,11 @@ public protocol LegExecutor: Sendable {
 
 /// What the engine reads from the venues before it sends anything.
 public protocol ArbVenues: Sendable {
-    /// The platforms this run can send orders to (adapters registered).
+    /// The platforms this run can send orders to now (an adapter registered and, on a controller, a
+    /// connected trader or local execution authorised).
     var platforms: Set<Platform> { get }
+    /// Why a leg of `platform` has no execution path (the engine's abort reason).
+    func noPath(_ platform: Platform) -> String
     /// The market of `instrument` on `platform` as its trading venue lists it, or `nil`.
     func market(_ platform: Platform, _ instrument: String) async -> ListedMarket?
     /// The book of a market (`ListedMarket.ticker`) on its venue.
@@ -93,23 +96,33 @@ public protocol ArbVenues: Sendable {
     func available(_ platform: Platform) async -> Dollars?
 }
 
+extension ArbVenues {
+    public func noPath(_ platform: Platform) -> String { "this run has no \(platform.rawValue) venue" }
+}
+
 /// The execution service behind `LegExecutor`: each leg becomes an `OrderTicket` on its market.
 public struct ServiceLegExecutor: LegExecutor {
     let service: ExecutionService
     let venues: any ArbVenues
-    /// A run-unique prefix of client order ids.
-    let runID: String
+    /// A leg's client order id from its leg id.
+    let orderID: @Sendable (String) -> String
 
+    /// Client order ids are `runID` (run-unique) and the leg id.
     public init(service: ExecutionService, venues: any ArbVenues, runID: String) {
+        self.init(service: service, venues: venues) { "\(runID)-\($0.prefix(60))" }
+    }
+
+    /// Client order ids from `orderID` (a trader's: the same leg id always gives the same order id).
+    public init(service: ExecutionService, venues: any ArbVenues, orderID: @escaping @Sendable (String) -> String) {
         self.service = service
         self.venues = venues
-        self.runID = runID
+        self.orderID = orderID
     }
 
     private func ticket(_ leg: LegRequest, _ market: ListedMarket, arbID: String, signalAt: ContinuousClock.Instant, closing: Bool) -> OrderTicket {
         // A Polymarket NO token named directly is the market's NO side, kept under its YES token.
         let side = market.sideFlipped ? leg.side.opposite : leg.side
-        let request = ExecutionRequest(clientOrderID: "\(runID)-\(leg.legID.prefix(60))", signalID: "arb:\(arbID)", platform: leg.platform,
+        let request = ExecutionRequest(clientOrderID: orderID(leg.legID), signalID: "arb:\(arbID)", platform: leg.platform,
                                        ticker: market.ticker, fees: market.fees, action: leg.action, side: side, limit: leg.price, count: leg.contracts,
                                        timeInForce: .immediateOrCancel, grid: market.grid)
         return OrderTicket(request: request, eventTicker: market.eventTicker, expectedPrice: leg.price, signalAt: signalAt, closing: closing)
@@ -125,9 +138,10 @@ public struct ServiceLegExecutor: LegExecutor {
         case let .executed(result):
             let order = result.order
             let ambiguous = !order.state.isTerminal && order.isAmbiguous
-            return LegResult(legID: leg.legID, success: order.state != .rejected && !ambiguous, filled: order.filled, averagePrice: result.averagePrice,
+            let refused = order.state == .rejected || order.state == .notPlaced
+            return LegResult(legID: leg.legID, success: !refused && !ambiguous, filled: order.filled, averagePrice: result.averagePrice,
                              fees: result.fees, venueOrderID: order.venueOrderID, clientOrderID: order.clientOrderID, latency: latency,
-                             error: order.state == .rejected ? (result.rejection ?? order.rejectionCode ?? "rejected") : result.rejection,
+                             error: refused ? (result.rejection ?? order.rejectionCode ?? order.state.rawValue) : result.rejection,
                              ambiguous: ambiguous)
         }
     }

@@ -80,6 +80,13 @@ public struct ConfigEnvironment: Sendable {
         var values: [String: String] = [:]
         var origins: [String: ConfigOrigin] = [:]
         var warnings: [String] = []
+        // `~/.arb/config.toml` (run-executor bootstrap) first: anything else overrides it.
+        if let bootstrap = try BootstrapFile.load(home: processEnvironment["HOME"]), let home = processEnvironment["HOME"] {
+            for (key, value) in bootstrap.variables {
+                values[key] = value
+                origins[key] = .file(BootstrapFile.path(home: home))
+            }
+        }
         if let path {
             let text: String
             do {

@@ -156,7 +156,7 @@ extension VariableReader {
             if parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (0...65_535).contains(port) {
                 settings.listen = TraderLinkSettings.Address(host: String(parts[0]), port: port)
                 record("TRADER_LISTEN", listen)
-                if settings.listen?.isLoopback == false {
+                if settings.listen?.isLoopback == false, raw("TRADER_TLS_CERT") == nil {
                     warnings.append("TRADER_LISTEN=\(listen.escapingControlCharacters) listens beyond this machine; traders authenticate, but the link is plain ws:// (use a tunnel or VPN)")
                 }
             } else {
@@ -191,7 +191,29 @@ extension VariableReader {
         } else if settings.listen != nil, inline == nil, path == nil {
             problem("TRADER_SECRET or TRADER_SECRET_FILE", "required with TRADER_LISTEN: traders prove they hold it before anything else")
         }
+        for (name, keyPath) in [("TRADER_TLS_CERT", \TraderLinkSettings.tlsCertificate), ("TRADER_TLS_KEY", \.tlsKey), ("TRADER_TLS_CA", \.tlsCA)] {
+            guard let file = raw(name) else { record(name, "(unset)"); continue }
+            let expanded = (file as NSString).expandingTildeInPath
+            guard FileManager.default.isReadableFile(atPath: expanded) else { problem(name, "\(file.escapingControlCharacters): no such file, or not readable"); continue }
+            settings[keyPath: keyPath] = expanded
+            record(name, Self.displayable(file))
+        }
+        if (settings.tlsCertificate == nil) != (settings.tlsKey == nil) {
+            problem(settings.tlsCertificate == nil ? "TRADER_TLS_CERT" : "TRADER_TLS_KEY", "TRADER_TLS_CERT and TRADER_TLS_KEY go together (wss:// needs both)")
+        }
+        settings.beaconPort = integer("BEACON_PORT", default: settings.beaconPort, range: 0...65_535)
+        for (name, keyPath) in [("BEACON_ADDRESS", \TraderLinkSettings.beaconAddress), ("BEACON_LISTEN", \.beaconListen)] {
+            guard let value = raw(name) else { record(name, settings[keyPath: keyPath]); continue }
+            guard Self.isIPv4(value) else { problem(name, "\(Self.quoted(value)) is not an IPv4 address (for example 127.0.0.1 or 192.168.1.255)"); continue }
+            settings[keyPath: keyPath] = value
+            record(name, value)
+        }
         return settings
+    }
+
+    static func isIPv4(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { part in part.count <= 3 && UInt8(part) != nil }
     }
 
     /// `CONTROLLER_PLATFORMS`: comma-separated `kalshi`, `polymarket`/`poly`, any case, spaces allowed.

@@ -61,6 +61,19 @@ public struct TraderLinkSettings: Sendable {
     public var secret: TraderSecret?
     /// `LEG_ROUTING`.
     public var routing: LegRouting = .remoteFirst
+    /// `TRADER_TLS_CERT` and `TRADER_TLS_KEY` (controller: serve `wss://`); `TRADER_TLS_CA` (trader: the
+    /// certificate or issuer the controller's certificate is verified against).
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    public var tlsCA: String?
+    /// `BEACON_PORT` (default 9000; 0 turns the beacon off): the UDP port the controller announces itself
+    /// on and a trader without a controller URL listens on.
+    public var beaconPort = 9_000
+    /// `BEACON_ADDRESS`: where the controller sends its beacon (loopback unless set, e.g. a broadcast
+    /// address such as 192.168.1.255).
+    public var beaconAddress = "127.0.0.1"
+    /// `BEACON_LISTEN`: the address a trader listens for beacons on (loopback unless set, e.g. 0.0.0.0).
+    public var beaconListen = "127.0.0.1"
     public init() {}
 }
 
@@ -195,6 +208,7 @@ public struct V3Config: Sendable {
         "ORDER_ABSENT_WINDOW_SECONDS", "SIGNAL_MAX_AGE_MS", "SIGNAL_INBOX_CAPACITY", "SIGNAL_MAX_LINE_BYTES",
         "MIN_ARB_PROFIT", "ARB_MAX_AGE_MS", "PAIRS_FILE", "ARB_DRY_RUN", "ARB_MAX_CONTRACTS",
         "TRADER_LISTEN", "TRADER_SECRET", "TRADER_SECRET_FILE", "LEG_ROUTING",
+        "TRADER_TLS_CERT", "TRADER_TLS_KEY", "TRADER_TLS_CA", "BEACON_PORT", "BEACON_ADDRESS", "BEACON_LISTEN",
     ] + PolymarketConfig.variables
 
     /// Variables that choose where orders go and where data comes from. With none of them set the run uses

@@ -15,17 +15,29 @@ public enum TraderConnector {
         case disconnected(String)
     }
 
-    /// One connection: handshake, then messages until it closes. `onInit` runs once authenticated.
+    /// One connection: handshake, then messages until it closes. `onInit` runs once authenticated; each
+    /// later message goes to `handle`, whose reply (if any) is sent back before the next is read.
     public static func session(url: String, secret: [UInt8], platforms: [Platform],
                                onInit: @escaping @Sendable (TraderMessage.Init) async -> Void,
                                handle: @escaping @Sendable (TraderMessage) async -> TraderMessage?) async -> Ended {
+        await session(url: url, secret: secret, platforms: platforms, onInit: { initial, _ in await onInit(initial) }, receive: { message, link in
+            if let reply = await handle(message) { try? await link.send(reply) }
+        })
+    }
+
+    /// One connection, with the link to the controller handed to `onInit` and `receive` (which may answer
+    /// later, from other tasks: a leg's result is sent when the leg ends, while pings go on being answered).
+    public static func session(url: String, secret: [UInt8], platforms: [Platform], tls: TraderTLS? = nil,
+                               onInit: @escaping @Sendable (TraderMessage.Init, ControllerLink) async -> Void,
+                               receive: @escaping @Sendable (TraderMessage, ControllerLink) async -> Void) async -> Ended {
         var logger = Logger(label: "trader.link")
         logger.logLevel = .warning
         let outcome = OutcomeBox()
         do {
             var configuration = WebSocketClientConfiguration()
             configuration.maxFrameSize = TraderMessage.maxFrameBytes * 2
-            _ = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+            let handler: WebSocketDataHandler<WebSocketClient.Context> = { inbound, outbound, _ in
+                let link = ControllerLink(outbound)
                 var handshake = TraderSideHandshake(secret: secret, platforms: platforms)
                 try await outbound.write(.text(handshake.opening.frame))
                 var authenticated = false
@@ -46,7 +58,7 @@ public enum TraderConnector {
                             try await outbound.write(.text(reply.frame))
                         case let .authenticated(routed, dryRun):
                             authenticated = true
-                            await onInit(.init(platforms: routed, dryRun: dryRun))
+                            await onInit(.init(platforms: routed, dryRun: dryRun), link)
                         case let .refuse(reason):
                             outcome.set(.refused(reason))
                             try? await outbound.write(.text(TraderMessage.error(.init(message: "refused")).frame))
@@ -57,16 +69,24 @@ public enum TraderConnector {
                     switch parsed {
                     case let .ping(ping): try await outbound.write(.text(TraderMessage.pong(ping).frame))
                     case .pong: continue
-                    default:
-                        if let reply = await handle(parsed) { try await outbound.write(.text(reply.frame)) }
+                    default: await receive(parsed, link)
                     }
                 }
             }
+            _ = try await WebSocketClient.connect(url: url, configuration: configuration, tlsConfiguration: tls?.client, logger: logger, handler: handler)
             return outcome.value ?? .disconnected("closed by the controller")
         } catch {
             return outcome.value ?? .disconnected("\(error)")
         }
     }
+}
+
+/// The trader's side of an open connection: messages to the controller, from any task.
+public struct ControllerLink: Sendable {
+    private let outbound: WebSocketOutboundWriter
+    init(_ outbound: WebSocketOutboundWriter) { self.outbound = outbound }
+    public func send(_ message: TraderMessage) async throws { try await outbound.write(.text(message.frame)) }
+    public func close() async throws { try await outbound.close(.normalClosure, reason: nil) }
 }
 
 private final class OutcomeBox: @unchecked Sendable {

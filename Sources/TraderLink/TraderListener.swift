@@ -3,47 +3,8 @@ import Markets
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
-
-/// Traders connected to this controller, at most one per platform: a second trader for a platform already
-/// served is refused (the first keeps its legs in flight; a trader that went away is removed when its
-/// connection ends, after which its replacement is admitted).
-public actor TraderRegistry {
-    public struct Connected: Sendable, Hashable, Codable {
-        public var platforms: [Platform]
-        public var address: String
-        /// When it authenticated (ISO 8601, UTC).
-        public var since: String
-        public var lastPong: String?
-        public var legsInFlight: Int
-    }
-
-    private var traders: [UUID: Connected] = [:]
-
-    public init() {}
-
-    /// Admits an authenticated trader, or says which platform is already served and by whom.
-    func admit(platforms: [Platform], address: String) -> Result<UUID, TraderFrameError> {
-        for (_, trader) in traders {
-            if let taken = platforms.first(where: trader.platforms.contains) {
-                return .failure(TraderFrameError("a \(taken.rawValue) trader is already connected (from \(trader.address) since \(trader.since))"))
-            }
-        }
-        let id = UUID()
-        traders[id] = Connected(platforms: platforms, address: address, since: Date().ISO8601Format(), lastPong: nil, legsInFlight: 0)
-        return .success(id)
-    }
-
-    func remove(_ id: UUID) { traders[id] = nil }
-
-    func ponged(_ id: UUID) { traders[id]?.lastPong = Date().ISO8601Format() }
-
-    /// Every connected trader, by address.
-    public var connected: [Connected] { traders.values.sorted { $0.address < $1.address } }
-
-    /// The platforms some connected trader serves.
-    public var platforms: Set<Platform> { Set(traders.values.flatMap(\.platforms)) }
-}
 
 /// The controller's listener for traders (`TRADER_LISTEN`): WebSocket on `host:port`, the mutual handshake
 /// within `handshakeTimeout` before anything else, then pings; malformed frames are answered with an error
@@ -68,7 +29,7 @@ public final class TraderListener: Sendable {
     }
 
     public static func start(host: String, port: Int, secret: [UInt8], registry: TraderRegistry, settings: Settings = Settings(),
-                             log: @escaping @Sendable (String) -> Void) async throws -> TraderListener {
+                             tls: TraderServerTLS? = nil, log: @escaping @Sendable (String) -> Void) async throws -> TraderListener {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -87,6 +48,7 @@ public final class TraderListener: Sendable {
                         notUpgradingCompletionHandler: { channel in
                             channel.eventLoop.makeCompletedFuture { channel.close(promise: nil); return nil }
                         }))
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context)) }
                     return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
                 }
             }
@@ -106,7 +68,7 @@ public final class TraderListener: Sendable {
                 }
             }
         }
-        log("[TRADERS] listening for traders on ws://\(host):\(bound) (mutual HMAC handshake required)")
+        log("[TRADERS] listening for traders on \(tls == nil ? "ws" : "wss")://\(host):\(bound) (mutual HMAC handshake required)")
         return TraderListener(port: bound, channel: server.channel, task: task)
     }
 
@@ -174,7 +136,11 @@ public final class TraderListener: Sendable {
                             try await send(reply)
                         case let .authenticated(platforms, _):
                             deadline.cancel()
-                            switch await registry.admit(platforms: platforms, address: address) {
+                            // Traders are admitted only for platforms they trade; `init` tells each what it will get.
+                            let sender: @Sendable (TraderMessage) async throws -> Void = { message in
+                                try await outbound.write(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: message.frame)))
+                            }
+                            switch await registry.admit(platforms: platforms, address: address, send: sender) {
                             case let .failure(refusal):
                                 log("[TRADERS] \(address): refused, \(refusal.description)")
                                 await refuse(refusal.description)
@@ -185,8 +151,16 @@ public final class TraderListener: Sendable {
                                 log("[TRADERS] \(platforms.map(\.rawValue).joined(separator: ",")) trader connected from \(address)"
                                     + (settings.dryRun ? " (dry run)" : ""))
                                 let interval = settings.pingInterval
+                                let allowed = interval.wholeMilliseconds * 3
                                 pinger = Task {
                                     while (try? await Task.sleep(for: interval)) != nil {
+                                        // A trader that stopped answering pings is gone: its legs become ambiguous now,
+                                        // not when TCP notices.
+                                        if let silent = await registry.silence(id), silent > allowed {
+                                            log("[TRADERS] trader from \(address) silent for \(silent) ms (3 pings); dropped")
+                                            channel.close(promise: nil)
+                                            return
+                                        }
                                         let now = Int64(Date().timeIntervalSince1970 * 1_000)
                                         try? await outbound.write(WebSocketFrame(fin: true, opcode: .text,
                                                                                  data: ByteBuffer(string: TraderMessage.ping(.init(ts: now)).frame)))
@@ -203,8 +177,20 @@ public final class TraderListener: Sendable {
                     switch message {
                     case let .ping(ping): try await send(.pong(ping))
                     case .pong: await registry.ponged(id)
+                    case let .legResult(result): await registry.received(id, result)
+                    case let .balance(balance): await registry.reported(id, balance)
+                    case let .shutdown(bye):
+                        await registry.retire(id)
+                        log("[TRADERS] trader from \(address) is shutting down (\(bye.reason.escapingControlCharacters)); it cancelled \(bye.cancelled) resting order(s)")
                     case let .error(error): log("[TRADERS] \(address): trader says \(error.message.escapingControlCharacters)")
-                    default: continue  // legs are routed here once the engine uses remote traders
+                    case .hello, .challenge, .auth, .initialize, .executeLeg, .legStatus:
+                        malformed += 1
+                        log("[TRADERS] \(address): unexpected \(message.type) from a trader (\(malformed))")
+                        guard malformed < settings.maxMalformed else {
+                            await refuse("\(malformed) unexpected frames")
+                            break reading
+                        }
+                        try await send(.error(.init(message: "unexpected \(message.type) from a trader")))
                     }
                 }
             } catch {}

@@ -26,6 +26,12 @@ public enum TraderMessage: Sendable, Hashable {
     case ping(Ping)
     case pong(Ping)
     case error(ErrorMessage)
+    /// Trader → controller: the cash its venue account has to buy with (after `init`, after each leg, and
+    /// with every pong), so the controller checks a remote leg's balance as it does a local one's.
+    case balance(Balance)
+    /// Trader → controller, last: it is stopping; it cancelled `cancelled` resting orders and takes no
+    /// more legs.
+    case shutdown(Shutdown)
 
     public struct Hello: Codable, Sendable, Hashable {
         public var platforms: [Platform]
@@ -133,12 +139,39 @@ public enum TraderMessage: Sendable, Hashable {
         public var ambiguous: Bool
         public var fees: String
         public var known: Bool
+        /// The trader refused the leg before anything reached its venue (its breaker, another platform, a dry
+        /// run, shutting down): definitive, and no venue error.
+        public var refused: Bool
+        /// The order's fills one by one (the controller journals them as the venue reported them); absent
+        /// from the seeds' traders, whose `filled` and `avg_price` are then read as one fill.
+        public var fills: [Fill]?
         enum CodingKeys: String, CodingKey {
-            case legID = "leg_id", platform, success, filled, avgPrice = "avg_price", orderID = "order_id", error, ambiguous, fees, known
+            case legID = "leg_id", platform, success, filled, avgPrice = "avg_price", orderID = "order_id", error, ambiguous, fees, known, refused, fills
+        }
+
+        public struct Fill: Codable, Sendable, Hashable {
+            public var fillID: String
+            public var count: String
+            /// Price of the traded outcome.
+            public var price: String
+            public var fee: String
+            /// `taker` or `maker`.
+            public var role: String
+            /// Unix nanoseconds.
+            public var ts: Int64
+            enum CodingKeys: String, CodingKey { case fillID = "fill_id", count, price, fee, role, ts }
+            public init(fillID: String, count: Contracts, price: Price, fee: Dollars, role: String, ts: Int64) {
+                self.fillID = fillID
+                self.count = count.wireString
+                self.price = price.wireString
+                self.fee = fee.wireString
+                self.role = role
+                self.ts = ts
+            }
         }
 
         public init(legID: String, platform: Platform, success: Bool, filled: Contracts, avgPrice: Dollars?, orderID: String?, error: String?,
-                    ambiguous: Bool, fees: Dollars, known: Bool = true) {
+                    ambiguous: Bool, fees: Dollars, known: Bool = true, refused: Bool = false, fills: [Fill]? = nil) {
             self.legID = legID
             self.platform = platform
             self.success = success
@@ -149,6 +182,8 @@ public enum TraderMessage: Sendable, Hashable {
             self.ambiguous = ambiguous
             self.fees = fees.wireString
             self.known = known
+            self.refused = refused
+            self.fills = fills
         }
 
         /// The seeds' `leg_result` (numbers or strings, without the added fields) is read too.
@@ -165,6 +200,8 @@ public enum TraderMessage: Sendable, Hashable {
             ambiguous = try c.decodeIfPresent(Bool.self, forKey: .ambiguous) ?? false
             fees = c.contains(.fees) ? try c.decimalText(.fees) : "0"
             known = try c.decodeIfPresent(Bool.self, forKey: .known) ?? true
+            refused = try c.decodeIfPresent(Bool.self, forKey: .refused) ?? false
+            fills = try c.decodeIfPresent([Fill].self, forKey: .fills)
         }
     }
 
@@ -185,6 +222,31 @@ public enum TraderMessage: Sendable, Hashable {
         public init(message: String) { self.message = message }
     }
 
+    public struct Balance: Codable, Sendable, Hashable {
+        public var platform: Platform
+        /// Dollars, the venue's decimal string.
+        public var available: String
+        public init(platform: Platform, available: Dollars) {
+            self.platform = platform
+            self.available = available.wireString
+        }
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            platform = try c.decode(Platform.self, forKey: .platform)
+            available = try c.decimalText(.available)
+        }
+        enum CodingKeys: String, CodingKey { case platform, available }
+    }
+
+    public struct Shutdown: Codable, Sendable, Hashable {
+        public var reason: String
+        public var cancelled: Int
+        public init(reason: String, cancelled: Int) {
+            self.reason = reason
+            self.cancelled = cancelled
+        }
+    }
+
     /// The protocol version this build speaks.
     public static let version = 1
     /// Larger frames are refused unread (a leg is a few hundred bytes).
@@ -202,6 +264,8 @@ public enum TraderMessage: Sendable, Hashable {
         case .ping: "ping"
         case .pong: "pong"
         case .error: "error"
+        case .balance: "balance"
+        case .shutdown: "shutdown"
         }
     }
 }
@@ -268,6 +332,11 @@ extension TraderMessage {
         case "ping": self = .ping(try decode(Ping.self))
         case "pong": self = .pong(try decode(Ping.self))
         case "error": self = .error(try decode(ErrorMessage.self))
+        case "balance":
+            let balance = try decode(Balance.self)
+            guard (try? Dollars(parsing: balance.available)) != nil else { throw TraderFrameError("balance: available \"\(balance.available.prefix(40))\" is not an amount") }
+            self = .balance(balance)
+        case "shutdown": self = .shutdown(try decode(Shutdown.self))
         default: throw TraderFrameError("unknown type \"\(envelope.type.prefix(40))\"")
         }
     }
@@ -289,6 +358,8 @@ extension TraderMessage {
         case let .legStatus(value): return encoded(value)
         case let .ping(value), let .pong(value): return encoded(value)
         case let .error(value): return encoded(value)
+        case let .balance(value): return encoded(value)
+        case let .shutdown(value): return encoded(value)
         }
     }
 }

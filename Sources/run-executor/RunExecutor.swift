@@ -20,7 +20,7 @@ struct RunExecutor: AsyncParsableCommand {
             """,
         subcommands: [
             Run.self, ConfigCommand.self, Order.self, CancelAll.self, Positions.self, Balance.self, Orders.self,
-            Report.self, Status.self, Halt.self, Resume.self, Watch.self, Sim.self, Trader.self, Poly.self, Fidelity.self,
+            Report.self, Status.self, Halt.self, Resume.self, Watch.self, Sim.self, Trader.self, Bootstrap.self, Poly.self, Fidelity.self,
         ],
         defaultSubcommand: Run.self
     )

@@ -97,7 +97,7 @@ struct ConfigCheckCLITests {
 
     @Test("every command has help", arguments: [
         [], ["run"], ["config"], ["config", "check"], ["order"], ["cancel-all"], ["positions"], ["balance"], ["orders"],
-        ["report"], ["status"], ["halt"], ["resume"], ["watch"], ["sim"], ["trader"],
+        ["report"], ["status"], ["halt"], ["resume"], ["watch"], ["sim"], ["trader"], ["bootstrap"],
     ])
     func help(command: [String]) async throws {
         let result = try await CLIProcess.runDetached(command + ["--help"], workingDirectory: Self.root)
@@ -105,15 +105,12 @@ struct ConfigCheckCLITests {
         #expect(result.stdout.contains("USAGE"))
     }
 
-    @Test("commands of later issues say so plainly and exit 1", arguments: [
-        ["trader", "--platform", "kalshi"],
-    ])
-    func pending(command: [String]) async throws {
+    @Test("trader without TRADER_SECRET or TRADER_SECRET_FILE is a configuration error naming them (exit 2), nothing connected")
+    func traderNeedsSecret() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let result = try await CLIProcess.runDetached(command, workingDirectory: dir.path)
-        #expect(result.status == 1)
-        #expect(result.stderr.contains("not implemented yet"))
-        #expect(result.stdout.isEmpty)
+        let result = try await CLIProcess.runDetached(["trader", "--platform", "kalshi"], workingDirectory: dir.path)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("TRADER_SECRET or TRADER_SECRET_FILE is required"), "\(result.stderr)")
     }
 }

@@ -13,7 +13,9 @@ struct TraderListenCLITests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let secret = "the controller and its traders share this"
-        let run = try RunningCLI.launch(["--admin-port", "0"], environment: ["TRADER_LISTEN": "127.0.0.1:0", "TRADER_SECRET": secret],
+        let run = try RunningCLI.launch(["--admin-port", "0"], environment: ["TRADER_LISTEN": "127.0.0.1:0", "TRADER_SECRET": secret, "BEACON_PORT": "0",
+                                                      // This test's trader answers nothing: every leg stays local.
+                                                      "CONTROLLER_PLATFORMS": "kalshi,polymarket", "LEG_ROUTING": "local-first"],
                                         workingDirectory: dir.path)
         let line = try await run.waitForLine(containing: "[TRADERS] listening for traders on ws://127.0.0.1:")
         let url = try #require(line.split(separator: " ").first { $0.hasPrefix("ws://") }.map(String.init))

@@ -3,6 +3,7 @@ import DataClient
 import Execution
 import Foundation
 import Markets
+import TraderLink
 
 /// A venue's cash, read at most once per `maxAge` (a balance read is a round trip; arbs need it often).
 actor BalanceCache {
@@ -26,7 +27,7 @@ actor BalanceCache {
 /// What the arbitrage engine reads from a run's venues: each market on its trading venue's listing,
 /// each book from its venue's market data (subscribed on first use), each venue's cash.
 public struct ArbVenuesOfRun: ArbVenues {
-    public let platforms: Set<Platform>
+    let router: VenueRouter
     let catalog: MarketCatalog
     let kalshiBooks: LiveMarketData
     let kalshiWatcher: BookWatcher
@@ -36,7 +37,7 @@ public struct ArbVenuesOfRun: ArbVenues {
     let firstBookWait: Duration
 
     public init(venues: Venues, watcher: BookWatcher, firstBookWait: Duration = .seconds(2)) {
-        platforms = venues.executor.platforms
+        router = venues.executor
         catalog = venues.tradingCatalog
         kalshiBooks = venues.market
         kalshiWatcher = watcher
@@ -57,6 +58,20 @@ public struct ArbVenuesOfRun: ArbVenues {
             }
         }
         self.balances = balances
+    }
+
+    /// The platforms with an adapter whose route exists now: on a controller, a connected trader or local
+    /// execution authorised by `CONTROLLER_PLATFORMS`.
+    public var platforms: Set<Platform> {
+        router.platforms.filter { platform in
+            guard let routed = router.adapter(for: platform) as? RoutedVenue else { return true }
+            return routed.route != nil
+        }
+    }
+
+    public func noPath(_ platform: Platform) -> String {
+        guard router.adapter(for: platform) is RoutedVenue else { return "this run has no \(platform.rawValue) venue" }
+        return "no \(platform.rawValue) trader is connected and CONTROLLER_PLATFORMS does not authorise \(platform.rawValue) here"
     }
 
     public func market(_ platform: Platform, _ instrument: String) async -> ListedMarket? {
@@ -86,5 +101,10 @@ public struct ArbVenuesOfRun: ArbVenues {
         return served
     }
 
-    public func available(_ platform: Platform) async -> Dollars? { await balances[platform]?.value() }
+    /// A leg going to a trader is covered by the cash that trader last reported; a local one by this
+    /// process's venue account.
+    public func available(_ platform: Platform) async -> Dollars? {
+        if let routed = router.adapter(for: platform) as? RoutedVenue, case .remote? = routed.route { return await routed.traderAvailable() }
+        return await balances[platform]?.value()
+    }
 }

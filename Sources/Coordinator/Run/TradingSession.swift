@@ -17,6 +17,8 @@ public enum SignalOrigin: Sendable, Hashable {
     case file(String)
     /// Synthetic signals read off the data venue's books (the embedded default), seeded.
     case synthetic(seed: UInt64)
+    /// No signal source: a remote trader executes the legs its controller sends (and `POST /signals`).
+    case none
 }
 
 /// A run could not start or continue.
@@ -65,7 +67,8 @@ extension TradingSession {
                                settings: settings, log: log)
         await inbox.onArb { await engine.submit($0) }
         var pairs = embeddedPairs
-        if let path = config.arbitrage.pairsFile {
+        // A remote trader executes its controller's legs; it detects nothing itself.
+        if trader == nil, let path = config.arbitrage.pairsFile {
             do {
                 let loaded = try PairsFile.load(path: path)
                 loaded.warnings.forEach { log("warning: \($0)") }
@@ -186,10 +189,13 @@ public final class TradingSession: Sendable {
     private let adminReady: @Sendable (String) -> Void
     /// Pairs the detector watches besides `PAIRS_FILE`'s (the embedded simulators' pairs).
     private let embeddedPairs: [MarketPair]
+    /// Set when this run is a remote trader (`run-executor trader`).
+    let trader: TraderRole?
 
     public init(config: V3Config, plan: RunPlan, origin: SignalOrigin, log: @escaping @Sendable (String) -> Void,
-                adminReady: @escaping @Sendable (String) -> Void = { _ in }, embeddedPairs: [MarketPair] = []) {
+                adminReady: @escaping @Sendable (String) -> Void = { _ in }, embeddedPairs: [MarketPair] = [], trader: TraderRole? = nil) {
         self.embeddedPairs = embeddedPairs
+        self.trader = trader
         self.config = config
         self.plan = plan
         self.origin = origin
@@ -239,9 +245,11 @@ public final class TradingSession: Sendable {
         if let problem = AdminFiles.check(tokenFile: config.admin.tokenFile) { throw RunError(description: problem, isConfiguration: true) }
 
         await move(.connectingData)
-        let venues = try await Venues.connect(config, mode: plan.mode, connectedData: { await move(.connectingTrading) }, log: log)
+        var venues = try await Venues.connect(config, mode: plan.mode, connectedData: { await move(.connectingTrading) }, log: log)
+        let traders = TraderRegistry()
+        if config.traders.listen != nil { venues = venues.routing(through: routedVenues(venues.executor, traders: traders)) }
         do {
-            return try await operate(venues, board: board, move: move, journalPath: journalPath, adminPort: adminPort, duration: duration)
+            return try await operate(venues, traders: traders, board: board, move: move, journalPath: journalPath, adminPort: adminPort, duration: duration)
         } catch {
             await move(.error("\(error)"))
             await venues.shutdown()
@@ -250,7 +258,23 @@ public final class TradingSession: Sendable {
     }
 
     /// Everything after the connections: journal, reconciliation, services, shutdown.
-    private func operate(_ venues: Venues, board: RunBoard, move: (RunState) async -> Void, journalPath: String, adminPort: Int?,
+    /// A controller's venues: each platform's orders go to its connected trader or execute here as
+    /// `LEG_ROUTING` and `CONTROLLER_PLATFORMS` say.
+    private func routedVenues(_ router: VenueRouter, traders: TraderRegistry) -> VenueRouter {
+        let authorised = config.controllerPlatforms
+        var adapters: [Platform: VenueRouter.Adapter] = [:]
+        for platform in router.platforms {
+            adapters[platform] = RoutedVenue(platform: platform, local: authorised.contains(platform) ? router.adapter(for: platform) : nil,
+                                             traders: traders, rule: config.traders.routing, log: log)
+        }
+        let local = router.platforms.filter(authorised.contains).map(\.rawValue).sorted()
+        log("[HYBRID] controller: legs go to a connected trader \(config.traders.routing == .remoteFirst ? "first" : "only where not authorised locally"); "
+            + "local execution authorised for \(local.isEmpty ? "no platform" : local.joined(separator: ", ")) (CONTROLLER_PLATFORMS); "
+            + "a leg with neither aborts its whole arb before any leg is sent")
+        return VenueRouter(adapters)
+    }
+
+    private func operate(_ venues: Venues, traders: TraderRegistry, board: RunBoard, move: (RunState) async -> Void, journalPath: String, adminPort: Int?,
                          duration: Duration?) async throws -> RunSummary {
         await move(.syncing)
         let service = try await venues.prepareExecution(journalPath: journalPath, mode: plan.mode, config: config, log: log)
@@ -285,6 +309,8 @@ public final class TradingSession: Sendable {
                 }
             }
             try await market.watch(.trade)
+        case .none:
+            try await market.watch(.trade)
         }
         try await market.watch(.marketLifecycle)
         var loopSettings = ExecutionLoop.Settings()
@@ -302,18 +328,49 @@ public final class TradingSession: Sendable {
             }
         }
         let polymarketBooks = venues.polymarket
-        // Remote traders (TRADER_LISTEN): authenticated and listed; legs are not routed to them yet.
-        let traders = TraderRegistry()
+        // Remote traders (TRADER_LISTEN): authenticated, listed, and given the legs of their platforms.
+        await traders.setLog(log)
         var traderListener: TraderListener?
+        var beacon: Beacon.Announcer?
         if let listen = config.traders.listen, let secret = config.traders.secret {
             var settings = TraderListener.Settings()
             settings.dryRun = config.arbitrage.dryRun
+            var tls: TraderServerTLS?
+            if let certificate = config.traders.tlsCertificate, let key = config.traders.tlsKey {
+                do { tls = try TraderServerTLS(certificateFile: certificate, keyFile: key) } catch {
+                    throw RunError(description: "TRADER_TLS_CERT/TRADER_TLS_KEY: cannot load the certificate and key (\(error))", isConfiguration: true)
+                }
+            }
+            let listener: TraderListener
             do {
-                traderListener = try await TraderListener.start(host: listen.host, port: listen.port, secret: secret.bytes, registry: traders,
-                                                                settings: settings, log: log)
+                listener = try await TraderListener.start(host: listen.host, port: listen.port, secret: secret.bytes, registry: traders,
+                                                          settings: settings, tls: tls, log: log)
             } catch {
                 throw RunError(description: "TRADER_LISTEN: cannot listen on \(listen) (\(error))", isConfiguration: true)
             }
+            traderListener = listener
+            if config.traders.beaconPort > 0 {
+                let announcement = Beacon.Announcement(wsPort: listener.port, scheme: tls == nil ? "ws" : "wss")
+                do {
+                    beacon = try await Beacon.Announcer.start(announcement, to: config.traders.beaconAddress, port: config.traders.beaconPort)
+                    log("[TRADERS] beacon: announcing port \(listener.port) to udp://\(config.traders.beaconAddress):\(config.traders.beaconPort) every second")
+                } catch {
+                    log("warning: beacon: cannot announce to \(config.traders.beaconAddress):\(config.traders.beaconPort) (\(error)); traders need WEBSOCKET_URL")
+                }
+            }
+        }
+        var traderServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let trader {
+            let deskVenues = ArbVenuesOfRun(venues: venues, watcher: books)
+            let desk = TraderDesk(platform: trader.platform, legs: ServiceLegExecutor(service: service, venues: deskVenues, orderID: TraderDesk.clientOrderID),
+                                  journal: service.journal, ready: { platform, instrument in
+                                      // A paper trader fills against its venue's book: subscribed on first use.
+                                      guard paperMode, let market = await deskVenues.market(platform, instrument) else { return }
+                                      _ = await deskVenues.book(platform, market.ticker)
+                                  }, log: log)
+            let platform = trader.platform
+            traderServices.append(.init(service: TraderLinkService(role: trader, desk: desk, service: service,
+                                                                   balance: { await deskVenues.available(platform) }, log: log)))
         }
         var dashboard = DashboardSource(venues: plan.venueSummary) { tickers in
             await MarksService.currentMarks(market: market, polymarket: polymarketBooks, tickers: tickers)
@@ -338,6 +395,7 @@ public final class TradingSession: Sendable {
             .init(service: MarksService(market: market, polymarket: polymarketBooks, journal: service.journal, interval: .seconds(30))),
             .init(service: AdminService(server: admin.server)),
             .init(service: ExecutionLoopService(loop: loop)),
+        ] + traderServices + [
             .init(service: DeadlineService(duration: duration), successTerminationBehavior: .gracefullyShutdownGroup),
         ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do { try await group.run() } catch where !(error is CancellationError) { log("service group ended: \(error)") } catch {}
@@ -350,6 +408,7 @@ public final class TradingSession: Sendable {
         let cancelled = await service.cancelAll()
         log("shutdown: cancelled \(cancelled) resting order(s) this run placed")
         await MarksService.record(market: market, polymarket: polymarketBooks, journal: service.journal)
+        await beacon?.stop()
         await traderListener?.stop()
         AdminFiles.remove(token: admin.token, endpoint: admin.endpoint, tokenFile: config.admin.tokenFile)
         let waiting = await inbox.waiting

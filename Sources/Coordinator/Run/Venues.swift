@@ -34,6 +34,12 @@ public struct Venues: Sendable {
     /// Shared by the executor and the execution service (one Prometheus registry per run).
     public let metrics: ExecutionMetrics
 
+    /// The same connections with another executor (a controller's routed venues).
+    func routing(through executor: VenueRouter) -> Venues {
+        Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: tradingCatalog, executor: executor, paper: paper, live: live,
+               tradingClient: tradingClient, tradingREST: tradingREST, polymarket: polymarket, metrics: metrics)
+    }
+
     public static func transport(_ venue: KalshiVenueConfig, tier: KalshiRateTier, presignMaxAge: Duration? = nil) -> KalshiTransport {
         var configuration = KalshiTransport.Configuration(baseURL: venue.apiURL, credentials: venue.credentials)
         configuration.tier = tier

@@ -282,6 +282,9 @@ public actor ExecutionService {
         } else if order.state == .rejected {
             metrics.count("rejections", [("code", order.rejectionCode ?? "UNKNOWN")])
             breaker.recordError(order.rejectionCode ?? "rejected", nowMs: now / 1_000_000)
+        } else if order.state == .notPlaced {
+            // Nothing reached a venue (no execution path): neither a venue error nor a success.
+            metrics.count("not_placed", [("code", order.rejectionCode ?? "UNKNOWN")])
         } else if !order.state.isTerminal, order.isAmbiguous {
             unresolved.insert(order.clientOrderID)
             metrics.count("ambiguous")
