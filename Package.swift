@@ -203,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "TraderLinkTests",
             dependencies: [
-                "TraderLink", "Markets",
+                "TraderLink", "Markets", "Execution", "Arbitrage", "ExecutorTesting",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -98,23 +98,29 @@ public struct RoutedVenue: Executor, VenueLedger {
     }
 
     /// The trader's answer as the order's lifecycle: its fills, then how it ended.
-    static func outcome(_ answer: TraderMessage.LegResultMessage, of request: ExecutionRequest, into start: OrderLifecycle,
+    public static func outcome(_ answer: TraderMessage.LegResultMessage, of request: ExecutionRequest, into start: OrderLifecycle,
                         acknowledgedAfter elapsed: Duration) -> ExecutionResult {
         var order = start
+        let fills = fills(answer, orderID: request.clientOrderID)
         do {
-            try order.markSubmitted()
-            if let id = answer.orderID { try order.acknowledge(venueOrderID: id) }
-            for fill in fills(answer, orderID: request.clientOrderID) { try order.apply(fill) }
-            if answer.ambiguous {
-                try order.markAmbiguous()
-            } else if answer.refused, order.filled == .zero {
+            if answer.refused, fills.isEmpty {
                 // Refused by the trader before its venue saw it: nothing was placed.
-                var refused = start
-                try refused.markNotPlaced(code: "TRADER_REFUSED")
-                return ExecutionResult(refused, rejection: answer.error ?? "refused by the trader")
-            } else if !order.state.isTerminal {
-                if !answer.success, order.filled == .zero { try order.reject(code: "TRADER: " + (answer.error ?? "refused").prefix(80)) } else { try order.cancel() }
+                try order.markNotPlaced(code: "TRADER_REFUSED")
+                return ExecutionResult(order, rejection: answer.error ?? "refused by the trader")
             }
+            try order.markSubmitted()
+            if answer.ambiguous {
+                // Its fills so far come with the venue's final record, when the trader is asked again.
+                try order.markAmbiguous()
+                return ExecutionResult(order, rejection: answer.error)
+            }
+            if !answer.success, fills.isEmpty {
+                try order.reject(code: "TRADER: " + (answer.error ?? "rejected").prefix(80))
+                return ExecutionResult(order, rejection: answer.error)
+            }
+            if let id = answer.orderID { try order.acknowledge(venueOrderID: id) }
+            for fill in fills { try order.apply(fill) }
+            if !order.state.isTerminal { try order.cancel() }
         } catch {
             // A fill the order cannot take (an overfill above all): the breaker halts on the fault.
             return ExecutionResult(order, rejection: answer.error, fault: error)

@@ -4,7 +4,9 @@ import ExecutorTesting
 import Foundation
 import KalshiWire
 import Markets
+import Synchronization
 import Testing
+import TraderLink
 
 /// Controller and remote traders as processes on loopback: a controller (`TRADER_LISTEN`,
 /// `CONTROLLER_PLATFORMS=polymarket`) routes each arb's Kalshi leg to a Kalshi trader process and executes
@@ -159,5 +161,176 @@ struct ControllerTraderCLITests {
         #expect(await Self.kalshiOrders(kalshi).count == 1, "executed once")
         await poly.stop()
         await kalshi.stop()
+    }
+}
+
+/// The trader's side through its real run, driven by a controller in the test (`TraderListener`).
+@Suite("run-executor trader: legs, duplicates, dry run, discovery, bootstrap, wss", .serialized)
+struct TraderCLITests {
+    final class Lines: Sendable {
+        let lines = Mutex<[String]>([])
+        func add(_ line: String) { lines.withLock { $0.append(line) } }
+        var all: [String] { lines.withLock { $0 } }
+    }
+
+    static func leg(_ id: String, contracts: String = "10", price: String = "0.40") throws -> TraderMessage.ExecuteLeg {
+        TraderMessage.ExecuteLeg(marketID: ArbitrageCLITests.ticker, legID: id, platform: .kalshi, action: .buy, side: .yes, price: try Price(parsing: price),
+                                 contracts: try Contracts(parsing: contracts), instrument: ArbitrageCLITests.ticker, pairID: "nfl-buf", description: "Bills ML")
+    }
+
+    static func answer(_ outcome: RemoteLegAnswer) -> TraderMessage.LegResultMessage? {
+        if case let .result(result) = outcome { return result }
+        return nil
+    }
+
+    /// A free UDP port on 127.0.0.1.
+    static func freeUDPPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound)
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test("TS-39 a leg id is executed once: a repeated execute_leg is answered from the trader's journal, also after the trader restarts; a leg for another platform is refused")
+    func duplicateLeg() async throws {
+        let (kalshi, poly, _) = try await ArbitrageCLITests.venuesWithOffers()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let registry = TraderRegistry(), log = Lines()
+        let listener = try await TraderListener.start(host: "127.0.0.1", port: 0, secret: Array(ControllerTraderCLITests.secret.utf8), registry: registry, log: log.add)
+        let environment = try ControllerTraderCLITests.traderEnvironment(kalshi: kalshi, poly: poly, dir: dir)
+        let arguments = ["trader", "--platform", "kalshi", "--controller", "ws://127.0.0.1:\(listener.port)"]
+        let trader = try RunningCLI.launch(arguments, environment: environment, workingDirectory: dir.path)
+        _ = try await trader.waitForLine(containing: "executing kalshi legs")
+
+        let first = try #require(Self.answer(await registry.execute(try Self.leg("dup-leg-1"), timeout: .seconds(20))))
+        #expect(first.success && first.filled == "10.00" && first.fills?.count == 1 && first.fees == "0.17", "\(first)")
+        let again = try #require(Self.answer(await registry.execute(try Self.leg("dup-leg-1"), timeout: .seconds(20))))
+        #expect(again.filled == "10.00" && again.orderID == first.orderID, "the same order's result: \(again)")
+        _ = try await trader.waitForLine(containing: "duplicate execute_leg dup-leg-1: already handled; answered from the journal, not executed again")
+        var polyLeg = try Self.leg("poly-leg")
+        polyLeg.platform = .polymarket
+        polyLeg.ticker = nil
+        polyLeg.token = "123"
+        // A polymarket leg reaches only a polymarket trader: the registry has none.
+        #expect(await registry.execute(polyLeg, timeout: .seconds(5)) == .notSent("no polymarket trader is connected"))
+        #expect(await trader.stop() == 0)
+        #expect(await ControllerTraderCLITests.kalshiOrders(kalshi).count == 1)
+
+        // After a restart on the same journal: still not executed again.
+        let restarted = try RunningCLI.launch(arguments, environment: environment, workingDirectory: dir.path)
+        _ = try await restarted.waitForLine(containing: "executing kalshi legs")
+        for _ in 0..<200 where await registry.platforms.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        let afterRestart = try #require(Self.answer(await registry.execute(try Self.leg("dup-leg-1"), timeout: .seconds(20))))
+        #expect(afterRestart.filled == "10.00" && afterRestart.orderID == first.orderID, "\(afterRestart)")
+        let status = try await registry.status("dup-leg-1", platform: .kalshi, timeout: .seconds(5))
+        #expect(status.known && status.filled == "10.00")
+        let unknown = try await registry.status("never-sent", platform: .kalshi, timeout: .seconds(5))
+        #expect(!unknown.known, "a leg the trader never had is said to be unknown")
+        #expect(await restarted.stop() == 0)
+        #expect(await ControllerTraderCLITests.kalshiOrders(kalshi).count == 1, "one order on the venue for the leg id, across a restart")
+        await listener.stop()
+        await poly.stop()
+        await kalshi.stop()
+    }
+
+    @Test("dry_run propagates: a controller with ARB_DRY_RUN tells its trader (found by beacon), which checks legs and sends nothing")
+    func dryRunByBeacon() async throws {
+        let (kalshi, poly, _) = try await ArbitrageCLITests.venuesWithOffers()
+        let controllerDir = try TemporaryDirectory(), traderDir = try TemporaryDirectory()
+        defer { controllerDir.remove(); traderDir.remove() }
+        let beacon = try Self.freeUDPPort()
+        var environment = try ControllerTraderCLITests.controllerEnvironment(kalshi: kalshi, poly: poly, dir: controllerDir,
+                                                                             extra: ["ARB_DRY_RUN": "true", "BEACON_PORT": String(beacon)])
+        environment["CONTROLLER_PLATFORMS"] = nil
+        let (controller, url) = try await ControllerTraderCLITests.startController(environment, dir: controllerDir)
+        _ = try await controller.waitForLine(containing: "[TRADERS] beacon: announcing port")
+        var traderEnvironment = try ControllerTraderCLITests.traderEnvironment(kalshi: kalshi, poly: poly, dir: traderDir)
+        traderEnvironment["BEACON_PORT"] = String(beacon)
+        let trader = try RunningCLI.launch(["trader", "--platform", "kalshi"], environment: traderEnvironment, workingDirectory: traderDir.path)
+        _ = try await trader.waitForLine(containing: "[TRADER] beacon: controller found at \(url)")
+        _ = try await trader.waitForLine(containing: "as a DRY RUN (the controller's dry_run")
+        // A single signal on the controller: its Kalshi order goes to the trader, which only checks it.
+        let endpoint = try String(contentsOfFile: controllerDir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try String(contentsOfFile: controllerDir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let posted = try await AdminCLITests.post(endpoint + "/signals", token: token, body: HardeningCLITests.signal("dry-1", contracts: "1"))
+        #expect(posted.status == 200, "\(posted.body)")
+        _ = try await trader.waitForLine(containing: "[TRADER] DRY RUN leg")
+        _ = try await controller.waitForLine(containing: "[REMOTE_EXEC]")
+        #expect(await trader.stop() == 0)
+        #expect(await controller.stop() == 0)
+        #expect(await ControllerTraderCLITests.kalshiOrders(kalshi).isEmpty, "nothing reached the venue")
+        await poly.stop()
+        await kalshi.stop()
+    }
+
+    @Test("bootstrap writes ~/.arb/config.toml from flags (0600, refuses to overwrite without --force); a controller run then listens on its ws_port and announces on its beacon_port")
+    func bootstrap() async throws {
+        let home = try TemporaryDirectory(), dir = try TemporaryDirectory()
+        defer { home.remove(); dir.remove() }
+        let beacon = try Self.freeUDPPort(), ws = try Self.freeUDPPort()
+        let written = try await CLIProcess.runDetached(["bootstrap", "--role", "controller", "--beacon-port", String(beacon), "--ws-port", String(ws)],
+                                                       environment: ["HOME": home.path], workingDirectory: dir.path)
+        #expect(written.status == 0, "\(written.stderr)")
+        let path = home.path + "/.arb/config.toml"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("role = \"controller\"") && text.contains("beacon_port = \(beacon)") && text.contains("ws_port = \(ws)"), "\(text)")
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let again = try await CLIProcess.runDetached(["bootstrap", "--role", "trader"], environment: ["HOME": home.path], workingDirectory: dir.path)
+        #expect(again.status == 2 && again.stderr.contains("--force"), "\(again.stderr)")
+
+        let run = try RunningCLI.launch(["--admin-port", "0"], environment: ["HOME": home.path, "TRADER_SECRET": ControllerTraderCLITests.secret,
+                                                                            "CONTROLLER_PLATFORMS": "kalshi,polymarket"], workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "[TRADERS] listening for traders on ws://127.0.0.1:\(ws)")
+        _ = try await run.waitForLine(containing: "[TRADERS] beacon: announcing port \(ws) to udp://127.0.0.1:\(beacon)")
+        let found = try await Beacon.discover(listeningOn: "127.0.0.1", port: beacon)
+        #expect(found.url == "ws://127.0.0.1:\(ws)")
+        #expect(await run.stop() == 0)
+
+        let trader = try await CLIProcess.runDetached(["bootstrap", "--role", "trader", "--platform", "polymarket", "--force"], environment: ["HOME": home.path],
+                                                      workingDirectory: dir.path)
+        let rewritten = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(trader.status == 0 && rewritten.contains("platform = \"polymarket\""), "\(rewritten)")
+    }
+
+    @Test("wss://: a controller with TRADER_TLS_CERT/KEY serves TLS; a trader trusting TRADER_TLS_CA connects, one that does not is refused by TLS")
+    func tls() async throws {
+        let dir = try TemporaryDirectory(), traderDir = try TemporaryDirectory(), untrusting = try TemporaryDirectory()
+        defer { dir.remove(); traderDir.remove(); untrusting.remove() }
+        let made = try await CLIProcess.runTool(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                                                 "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", dir.path + "/key.pem", "-out", dir.path + "/cert.pem"])
+        try #require(made.status == 0, "\(made.output)")
+        let run = try RunningCLI.launch(["--admin-port", "0"], environment: [
+            "TRADER_LISTEN": "127.0.0.1:0", "TRADER_SECRET": ControllerTraderCLITests.secret, "BEACON_PORT": "0", "CONTROLLER_PLATFORMS": "kalshi,polymarket",
+            "LEG_ROUTING": "local-first", "TRADER_TLS_CERT": dir.path + "/cert.pem", "TRADER_TLS_KEY": dir.path + "/key.pem",
+        ], workingDirectory: dir.path)
+        let line = try await run.waitForLine(containing: "[TRADERS] listening for traders on wss://127.0.0.1:")
+        let listened = try #require(line.split(separator: " ").first { $0.hasPrefix("wss://") }.map(String.init))
+        // TLS names the controller by host name (an IP address cannot be sent as SNI).
+        let url = listened.replacingOccurrences(of: "wss://127.0.0.1:", with: "wss://localhost:")
+        _ = try await run.waitForLine(containing: "state ready")
+        let byAddress = try await CLIProcess.runDetached(["trader", "--platform", "kalshi", "--controller", listened], workingDirectory: traderDir.path)
+        #expect(byAddress.status == 2 && byAddress.stderr.contains("needs the controller's host name"), "\(byAddress.stderr)")
+        let trader = try RunningCLI.launch(["trader", "--platform", "kalshi", "--controller", url, "--admin-port", "0"],
+                                           environment: ["TRADER_SECRET": ControllerTraderCLITests.secret, "TRADER_TLS_CA": dir.path + "/cert.pem"],
+                                           workingDirectory: traderDir.path)
+        _ = try await trader.waitForLine(containing: "[TRADER] connected to \(url): executing kalshi legs")
+        _ = try await run.waitForLine(containing: "[TRADERS] kalshi trader connected from 127.0.0.1:")
+        let stranger = try RunningCLI.launch(["trader", "--platform", "polymarket", "--controller", url, "--admin-port", "0"],
+                                             environment: ["TRADER_SECRET": ControllerTraderCLITests.secret], workingDirectory: untrusting.path)
+        let refused = try await stranger.waitForLine(containing: "[TRADER] disconnected from \(url)")
+        #expect(!refused.contains("executing"), "\(refused)")
+        #expect(!run.output.contains { $0.contains("polymarket trader connected") }, "an unverified certificate never gets as far as the handshake")
+        #expect(await stranger.stop() == 0)
+        #expect(await trader.stop() == 0)
+        #expect(await run.stop() == 0)
     }
 }

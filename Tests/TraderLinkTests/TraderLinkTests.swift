@@ -35,10 +35,30 @@ struct TraderLinkTests {
         let seed = #"{"type":"leg_result","leg_id":"l-9","platform":"polymarket","success":true,"filled":7.5,"avg_price":0.45,"order_id":"0xabc","error":null}"#
         guard case let .legResult(result) = try TraderMessage(frame: seed) else { Issue.record("not a leg_result"); return }
         #expect(result.filled == "7.5" && result.avgPrice == "0.45" && result.ambiguous == false && result.known == true)
+        #expect(result.refused == false && result.fills == nil)
         let leg = #"{"type":"execute_leg","market_id":"m","leg_id":"l","platform":"polymarket","action":"buy","side":"yes","price":0.45,"contracts":10,"token":"7132","pair_id":"p","description":"d"}"#
         guard case let .executeLeg(parsed) = try TraderMessage(frame: leg) else { Issue.record("not an execute_leg"); return }
         let price = try Price(parsing: "0.45"), count = try Contracts(parsing: "10")
         #expect(parsed.limit == price && parsed.count == count && parsed.instrument == "7132")
+    }
+
+    @Test("the added messages round-trip: balance, shutdown, leg_result with its fills and refused; a balance that is not an amount is refused")
+    func addedMessages() throws {
+        let balance = TraderMessage.balance(.init(platform: .kalshi, available: Dollars(micros: 1_234_560_000)))
+        #expect(balance.frame == #"{"type":"balance","available":"1234.56","platform":"kalshi"}"#)
+        #expect(try TraderMessage(frame: balance.frame) == balance)
+        guard case let .balance(number) = try TraderMessage(frame: #"{"type":"balance","platform":"kalshi","available":12.5}"#) else { Issue.record("not a balance"); return }
+        #expect(try Dollars(parsing: number.available) == Dollars(micros: 12_500_000), "a JSON number is read exactly")
+        #expect(throws: TraderFrameError.self) { try TraderMessage(frame: #"{"type":"balance","platform":"kalshi","available":"lots"}"#) }
+        let bye = TraderMessage.shutdown(.init(reason: "stopping", cancelled: 3))
+        #expect(try TraderMessage(frame: bye.frame) == bye)
+        let fill = TraderMessage.LegResultMessage.Fill(fillID: "f-1", count: try Contracts(parsing: "4"), price: try Price(parsing: "0.41"), fee: try Dollars(parsing: "0.07"),
+                                                       role: "taker", ts: 1_700_000_000_000_000_000)
+        let result = TraderMessage.legResult(.init(legID: "l-1", platform: .kalshi, success: false, filled: .zero, avgPrice: nil, orderID: nil, error: "denied",
+                                                   ambiguous: false, fees: .zero, refused: true, fills: [fill]))
+        let object = try Self.object(result.frame)
+        #expect(object["refused"] as? Bool == true && (object["fills"] as? [[String: Any]])?.first?["fill_id"] as? String == "f-1")
+        #expect(try TraderMessage(frame: result.frame) == result)
     }
 
     @Test("malformed frames are errors naming what is wrong, never a crash", arguments: [

@@ -39,6 +39,9 @@ struct Trader: AsyncParsableCommand {
         if let controller, URL(string: controller).map({ ["ws", "wss"].contains($0.scheme ?? "") && $0.host != nil }) != true {
             throw ValidationError("--controller \(controller): expected ws://HOST:PORT or wss://HOST:PORT")
         }
+        if let controller, controller.hasPrefix("wss://"), let host = URL(string: controller)?.host, host.first == "[" || host.allSatisfy({ $0.isNumber || $0 == "." }) {
+            throw ValidationError("--controller \(controller): wss:// needs the controller's host name as its certificate names it (an IP address cannot be sent as TLS SNI)")
+        }
         if let duration { try CLIRange.check("--duration", duration, CLIRange.duration) }
         if let adminPort { try CLIRange.check("--admin-port", adminPort, CLIRange.port) }
         if let journal { try CLIRange.checkPath("--journal", journal) }
