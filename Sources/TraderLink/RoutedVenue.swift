@@ -182,7 +182,12 @@ public struct RoutedVenue: Executor, VenueLedger {
     public func venuePositions() async throws -> [String: Contracts]? { nil }
     public var positionPlatforms: Set<Platform> { [] }
 
-    public func absenceIsDefinitive(for order: JournalOrder) -> Bool { false }
+    /// Only this process's own venue can say at once that it never had an order (paper); a trader's
+    /// "never received" waits out the window like any venue's silence.
+    public func absenceIsDefinitive(for order: JournalOrder) -> Bool {
+        guard let local, !remote.contains(order.clientOrderID), order.createdNanoseconds >= startedNanoseconds else { return false }
+        return local.absenceIsDefinitive(for: order)
+    }
 }
 
 /// The client order ids handed to traders by this process.

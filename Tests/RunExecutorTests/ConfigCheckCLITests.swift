@@ -36,6 +36,20 @@ struct ConfigCheckCLITests {
         #expect(result.stderr.contains("configuration has 2 problems"))
     }
 
+    @Test("the controller and trader examples name only their missing credentials and the shared secret file", arguments: [
+        (".env.controller.example", ["KALSHI_DATA_API_KEY_ID", "KALSHI_DATA_PRIVATE_KEY_CONTENT or KALSHI_DATA_PRIVATE_KEY_PATH", "TRADER_SECRET_FILE"]),
+        (".env.trader-kalshi.example", ["KALSHI_API_KEY_ID", "KALSHI_PRIVATE_KEY_CONTENT or KALSHI_PRIVATE_KEY_PATH", "TRADER_SECRET_FILE"]),
+    ] as [(String, [String])])
+    func linkExamples(file: String, missing: [String]) async throws {
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let result = try await CLIProcess.runDetached(["config", "check", "--env-file", "env-examples/\(file)"], environment: ["HOME": home.path],
+                                                      workingDirectory: Self.root)
+        #expect(result.status == 2)
+        let problems = result.stderr.split(separator: "\n").filter { $0.hasPrefix("  - ") }
+        #expect(problems.map { String($0.dropFirst(4).prefix { $0 != ":" }) } == missing, "\(result.stderr)")
+    }
+
     @Test("a complete hybrid profile exits 0 and prints no secret; the environment overrides the file")
     func completeProfile() async throws {
         let vectors = try AuthVectors.load()

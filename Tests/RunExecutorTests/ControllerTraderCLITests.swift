@@ -101,6 +101,33 @@ struct ControllerTraderCLITests {
         await kalshi.stop()
     }
 
+    @Test("the mirror image: a Polymarket trader takes the Polymarket leg (signed and sent by the trader) while the controller executes the Kalshi leg (CONTROLLER_PLATFORMS=kalshi)")
+    func polymarketTrader() async throws {
+        let (kalshi, poly, spec) = try await ArbitrageCLITests.venuesWithOffers()
+        let controllerDir = try TemporaryDirectory(), traderDir = try TemporaryDirectory()
+        defer { controllerDir.remove(); traderDir.remove() }
+        let (controller, url) = try await Self.startController(
+            try Self.controllerEnvironment(kalshi: kalshi, poly: poly, dir: controllerDir, extra: ["CONTROLLER_PLATFORMS": "kalshi"]), dir: controllerDir)
+        let trader = try RunningCLI.launch(["trader", "--platform", "polymarket", "--controller", url],
+                                           environment: try Self.traderEnvironment(kalshi: kalshi, poly: poly, dir: traderDir), workingDirectory: traderDir.path)
+        _ = try await controller.waitForLine(containing: "[TRADERS] polymarket trader connected from 127.0.0.1:")
+        _ = try await trader.waitForLine(containing: "executing polymarket legs")
+        try await Self.postArb(controllerDir, ArbitrageCLITests.arb("poly-remote-1", yesToken: spec.yesToken))
+        _ = try await controller.waitForLine(containing: "ARB poly-remote-1 nfl-buf filled: both legs filled 10.00")
+        #expect(controller.output.contains { $0.contains("[REMOTE_EXEC]") && $0.contains("→ polymarket trader: buy 10.00 no @ 0.55") })
+        #expect(controller.output.contains { $0.contains("[HYBRID]") && $0.contains("kalshi leg executes locally") })
+        #expect(await trader.stop() == 0)
+        #expect(await controller.stop() == 0)
+        let journal = try Journal(path: controllerDir.path + "/journal.sqlite", readOnly: true)
+        let legs = try journal.orders(signalID: "arb:poly-remote-1")
+        #expect(legs.count == 2 && legs.allSatisfy { $0.state == .filled }, "\(legs)")
+        let remote = try #require(legs.first { $0.platform == .polymarket })
+        #expect(remote.side == .no && remote.ticker == spec.yesToken, "kept under the market's YES token, NO side, like a local Polymarket leg")
+        #expect(try Journal(path: traderDir.path + "/trader.sqlite", readOnly: true).order("t-" + remote.clientOrderID)?.state == .filled)
+        await poly.stop()
+        await kalshi.stop()
+    }
+
     @Test("TS-41 no Kalshi trader connected and CONTROLLER_PLATFORMS=polymarket: the whole arb is aborted before any leg is sent (no order on either venue)")
     func noExecutionPath() async throws {
         let (kalshi, poly, spec) = try await ArbitrageCLITests.venuesWithOffers()
