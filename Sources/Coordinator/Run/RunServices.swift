@@ -6,6 +6,7 @@ import Markets
 import PolymarketClient
 import PolymarketWire
 import ServiceLifecycle
+import Synchronization
 
 /// The services of a run, each a `Service` of one `ServiceGroup`: the group starts them together and,
 /// on SIGINT/SIGTERM or `--duration`, shuts them down gracefully in reverse order.
@@ -225,5 +226,36 @@ struct MarksService: Service {
             }
         }
         return marks
+    }
+}
+
+/// SIGTERM/SIGINT between a command's start and its service group taking over signals (connecting,
+/// reconciling) would otherwise kill the process with the default action, leaving resting orders behind.
+/// `install()` catches them from the start; the run then starts its services and shuts down cleanly.
+public enum EarlySignals {
+    /// Call first thing in a trading command (not in commands that rely on the default action). The
+    /// service group's own handling replaces this handler once it runs.
+    public static func install() {
+        for number in [SIGTERM, SIGINT] {
+            // A lock-free atomic store: safe in a signal handler.
+            signal(number) { _ in earlyStopRequested.store(true, ordering: .relaxed) }
+        }
+    }
+
+    public static var wasRequested: Bool { earlyStopRequested.load(ordering: .relaxed) }
+}
+
+private let earlyStopRequested = Atomic<Bool>(false)
+
+/// Shuts the group down at once when a stop signal arrived during start-up.
+struct EarlySignalService: Service {
+    let log: @Sendable (String) -> Void
+
+    func run() async throws {
+        if EarlySignals.wasRequested {
+            log("a stop signal arrived during start-up: shutting down")
+            return
+        }
+        try? await gracefulShutdown()
     }
 }

@@ -397,6 +397,7 @@ public final class TradingSession: Sendable {
             .init(service: ExecutionLoopService(loop: loop)),
         ] + traderServices + [
             .init(service: DeadlineService(duration: duration), successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: EarlySignalService(log: log), successTerminationBehavior: .gracefullyShutdownGroup),
         ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do { try await group.run() } catch where !(error is CancellationError) { log("service group ended: \(error)") } catch {}
         reader?.cancel()

@@ -40,6 +40,8 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         var start = try TradingStart.load(options, confirmLive: confirmLive, journal: journal)
+        // After the live confirmation (Ctrl-C there still ends the process at once).
+        EarlySignals.install()
         let lock = try lockJournal(start.journalPath, command: "run")
         let embedded = try await start.startEmbedded(seed: seed)
         let (config, plan, journalPath) = (start.config, start.plan, start.journalPath)

@@ -65,6 +65,7 @@ struct Trader: AsyncParsableCommand {
         let journalPath = journal ?? (isDefault("JOURNAL_PATH") ? "data/trader-\(platform.rawValue).sqlite" : config.journalPath)
         let plan = RunPlan(report: report)
         if plan.mode == .live { try confirmLiveTrading(skip: confirmLive) }
+        EarlySignals.install()
         var start = TradingStart(config: config, plan: plan, isEmbedded: report.isEmbeddedDefault, journalPath: journalPath)
         let url = controller ?? start.config.controllerURL?.absoluteString
         var tls: TraderTLS?
