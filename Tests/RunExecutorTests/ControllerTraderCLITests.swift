@@ -41,6 +41,38 @@ struct ControllerTraderCLITests {
         return (run, url)
     }
 
+    /// Both simulators with offers, a controller and one trader connected to it, each in its own directory.
+    struct Deployment {
+        let kalshi: SimFixture, poly: PolySimFixture, spec: PolySimMarketSpec
+        let controllerDir: TemporaryDirectory, traderDir: TemporaryDirectory
+        let controller: RunningCLI, trader: RunningCLI, url: String
+
+        func finish() async {
+            _ = await trader.stop()
+            _ = await controller.stop()
+            await poly.stop()
+            await kalshi.stop()
+            controllerDir.remove()
+            traderDir.remove()
+        }
+    }
+
+    static func deploy(trading platform: Platform, controller controllerExtra: [String: String] = [:],
+                       trader traderExtra: [String: String] = [:]) async throws -> Deployment {
+        let (kalshi, poly, spec) = try await ArbitrageCLITests.venuesWithOffers()
+        let controllerDir = try TemporaryDirectory(), traderDir = try TemporaryDirectory()
+        let (controller, url) = try await startController(try controllerEnvironment(kalshi: kalshi, poly: poly, dir: controllerDir, extra: controllerExtra),
+                                                         dir: controllerDir)
+        var environment = try traderEnvironment(kalshi: kalshi, poly: poly, dir: traderDir)
+        environment.merge(traderExtra) { $1 }
+        let trader = try RunningCLI.launch(["trader", "--platform", platform.rawValue, "--controller", url], environment: environment,
+                                           workingDirectory: traderDir.path)
+        _ = try await controller.waitForLine(containing: "[TRADERS] \(platform.rawValue) trader connected from 127.0.0.1:")
+        _ = try await trader.waitForLine(containing: "[TRADER] connected to \(url): executing \(platform.rawValue) legs")
+        return Deployment(kalshi: kalshi, poly: poly, spec: spec, controllerDir: controllerDir, traderDir: traderDir, controller: controller, trader: trader,
+                          url: url)
+    }
+
     static func postArb(_ dir: TemporaryDirectory, _ line: String) async throws {
         let endpoint = try String(contentsOfFile: dir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let token = try String(contentsOfFile: dir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -54,14 +86,10 @@ struct ControllerTraderCLITests {
 
     @Test("an arb's Kalshi leg executes in the Kalshi trader and its Polymarket leg on the controller; both journaled by the controller, the Kalshi order by the trader too; report complete; status lists the trader")
     func hybridArb() async throws {
-        let (kalshi, poly, spec) = try await ArbitrageCLITests.venuesWithOffers()
-        let controllerDir = try TemporaryDirectory(), traderDir = try TemporaryDirectory()
+        let deployment = try await Self.deploy(trading: .kalshi)
+        let (kalshi, poly, spec, controllerDir, traderDir, controller, trader) = (deployment.kalshi, deployment.poly, deployment.spec, deployment.controllerDir,
+                                                                                  deployment.traderDir, deployment.controller, deployment.trader)
         defer { controllerDir.remove(); traderDir.remove() }
-        let (controller, url) = try await Self.startController(try Self.controllerEnvironment(kalshi: kalshi, poly: poly, dir: controllerDir), dir: controllerDir)
-        let trader = try RunningCLI.launch(["trader", "--platform", "kalshi", "--controller", url],
-                                           environment: try Self.traderEnvironment(kalshi: kalshi, poly: poly, dir: traderDir), workingDirectory: traderDir.path)
-        _ = try await controller.waitForLine(containing: "[TRADERS] kalshi trader connected from 127.0.0.1:")
-        _ = try await trader.waitForLine(containing: "[TRADER] connected to \(url): executing kalshi legs")
 
         try await Self.postArb(controllerDir, ArbitrageCLITests.arb("hybrid-1", yesToken: spec.yesToken))
         _ = try await controller.waitForLine(containing: "ARB hybrid-1 nfl-buf filled: both legs filled 10.00")
@@ -103,15 +131,10 @@ struct ControllerTraderCLITests {
 
     @Test("the mirror image: a Polymarket trader takes the Polymarket leg (signed and sent by the trader) while the controller executes the Kalshi leg (CONTROLLER_PLATFORMS=kalshi)")
     func polymarketTrader() async throws {
-        let (kalshi, poly, spec) = try await ArbitrageCLITests.venuesWithOffers()
-        let controllerDir = try TemporaryDirectory(), traderDir = try TemporaryDirectory()
+        let deployment = try await Self.deploy(trading: .polymarket, controller: ["CONTROLLER_PLATFORMS": "kalshi"])
+        let (kalshi, poly, spec, controllerDir, traderDir, controller, trader) = (deployment.kalshi, deployment.poly, deployment.spec, deployment.controllerDir,
+                                                                                  deployment.traderDir, deployment.controller, deployment.trader)
         defer { controllerDir.remove(); traderDir.remove() }
-        let (controller, url) = try await Self.startController(
-            try Self.controllerEnvironment(kalshi: kalshi, poly: poly, dir: controllerDir, extra: ["CONTROLLER_PLATFORMS": "kalshi"]), dir: controllerDir)
-        let trader = try RunningCLI.launch(["trader", "--platform", "polymarket", "--controller", url],
-                                           environment: try Self.traderEnvironment(kalshi: kalshi, poly: poly, dir: traderDir), workingDirectory: traderDir.path)
-        _ = try await controller.waitForLine(containing: "[TRADERS] polymarket trader connected from 127.0.0.1:")
-        _ = try await trader.waitForLine(containing: "executing polymarket legs")
         try await Self.postArb(controllerDir, ArbitrageCLITests.arb("poly-remote-1", yesToken: spec.yesToken))
         _ = try await controller.waitForLine(containing: "ARB poly-remote-1 nfl-buf filled: both legs filled 10.00")
         #expect(controller.output.contains { $0.contains("[REMOTE_EXEC]") && $0.contains("→ polymarket trader: buy 10.00 no @ 0.55") })
@@ -126,6 +149,24 @@ struct ControllerTraderCLITests {
         #expect(try Journal(path: traderDir.path + "/trader.sqlite", readOnly: true).order("t-" + remote.clientOrderID)?.state == .filled)
         await poly.stop()
         await kalshi.stop()
+    }
+
+    @Test("TS-A3 across the link: a remote leg's balance is the one its trader reports (a paper trader with $1 of cash): the arb is refused before any leg")
+    func remoteBalance() async throws {
+        let deployment = try await Self.deploy(trading: .kalshi, trader: ["PAPER_TRADING": "true", "PAPER_STARTING_CASH": "1"])
+        let (spec, controllerDir, controller, trader) = (deployment.spec, deployment.controllerDir, deployment.controller, deployment.trader)
+        // The trader's balance reaches the controller right after init (status lists it).
+        for _ in 0..<250 {
+            let status = try await CLIProcess.runDetached(["status", "--json"], environment: ["ADMIN_TOKEN_FILE": controllerDir.path + "/admin.token"],
+                                                          workingDirectory: controllerDir.path)
+            if status.stdout.contains(#""kalshi":"1.00""#) { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Self.postArb(controllerDir, ArbitrageCLITests.arb("poor-1", yesToken: spec.yesToken))
+        let line = try await controller.waitForLine(containing: "ARB poor-1 nfl-buf aborted")
+        #expect(line.contains("insufficient_balance: kalshi has 1.00"), "\(line)")
+        #expect(!trader.output.contains { $0.contains("[TRADER] leg ") }, "no leg reached the trader")
+        await deployment.finish()
     }
 
     @Test("TS-41 no Kalshi trader connected and CONTROLLER_PLATFORMS=polymarket: the whole arb is aborted before any leg is sent (no order on either venue)")

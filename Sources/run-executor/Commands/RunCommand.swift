@@ -44,7 +44,7 @@ struct Run: AsyncParsableCommand {
         EarlySignals.install()
         let lock = try lockJournal(start.journalPath, command: "run")
         let embedded = try await start.startEmbedded(seed: seed)
-        let (config, plan, journalPath) = (start.config, start.plan, start.journalPath)
+        let (config, plan) = (start.config, start.plan)
         let origin: SignalOrigin = signals.map { .file($0) } ?? .synthetic(seed: seed)
         if signals == nil, !start.isEmbedded {
             log("no --signals given: trading synthetic signals read off the data venue's books")
@@ -52,19 +52,7 @@ struct Run: AsyncParsableCommand {
         let session = TradingSession(config: config, plan: plan, origin: origin, log: log, adminReady: { lock.publish(adminEndpoint: $0) },
                                      embeddedPairs: embedded?.pairs ?? [])
         let duration = duration
-        let summary: RunSummary
-        do {
-            // The embedded default takes any free admin port (the CLI finds it through the endpoint file).
-            let port = adminPort ?? (start.isEmbedded ? 0 : nil)
-            summary = try await session.run(journalPath: journalPath, adminPort: port, duration: duration.map { .seconds($0) })
-        } catch {
-            printError("run: \(error)")
-            if let embedded { await embedded.stop() }
-            lock.release()
-            throw (error as? RunError)?.isConfiguration == true ? ExitStatus.configuration.exitCode : ExitStatus.failure.exitCode
-        }
-        if let embedded { await embedded.stop() }
-        lock.release()
+        let summary = try await start.run(session, command: "run", embedded: embedded, lock: lock, adminPort: adminPort, duration: duration)
         print("final \(summary.stats.line)")
         if summary.arbs.received > 0 { print("final \(summary.arbs.line)") }
         for stage in LatencyStage.allCases {
@@ -92,6 +80,26 @@ struct TradingStart {
         let plan = RunPlan(report: report)
         if plan.mode == .live { try confirmLiveTrading(skip: confirmLive) }
         return TradingStart(config: report.config, plan: plan, isEmbedded: report.isEmbeddedDefault, journalPath: journal ?? report.config.journalPath)
+    }
+
+    /// Runs `session` to its end, then stops the embedded simulator and releases the journal (also when it
+    /// fails: exit 2 for a configuration problem, 1 otherwise, the error printed as `command: …`).
+    func run(_ session: TradingSession, command: String, embedded: EmbeddedVenue.Started?, lock: JournalLock, adminPort: Int?,
+             duration: Int?) async throws -> RunSummary {
+        let summary: RunSummary
+        do {
+            // The embedded default takes any free admin port (the CLI finds it through the endpoint file).
+            let port = adminPort ?? (isEmbedded ? 0 : nil)
+            summary = try await session.run(journalPath: journalPath, adminPort: port, duration: duration.map { .seconds($0) })
+        } catch {
+            printError("\(command): \(error)")
+            if let embedded { await embedded.stop() }
+            lock.release()
+            throw (error as? RunError)?.isConfiguration == true ? ExitStatus.configuration.exitCode : ExitStatus.failure.exitCode
+        }
+        if let embedded { await embedded.stop() }
+        lock.release()
+        return summary
     }
 
     /// Starts the embedded simulator when no venue is configured and points the configuration at it.

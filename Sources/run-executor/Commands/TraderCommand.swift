@@ -87,17 +87,7 @@ struct Trader: AsyncParsableCommand {
         let role = TraderRole(platform: platform, controllerURL: url, secret: secret.bytes, tls: tls, beaconListen: start.config.traders.beaconListen,
                               beaconPort: start.config.traders.beaconPort)
         let session = TradingSession(config: start.config, plan: plan, origin: .none, log: log, adminReady: { lock.publish(adminEndpoint: $0) }, trader: role)
-        let summary: RunSummary
-        do {
-            summary = try await session.run(journalPath: journalPath, adminPort: adminPort ?? (start.isEmbedded ? 0 : nil), duration: duration.map { Duration.seconds($0) })
-        } catch {
-            printError("trader: \(error)")
-            if let embedded { await embedded.stop() }
-            lock.release()
-            throw (error as? RunError)?.isConfiguration == true ? ExitStatus.configuration.exitCode : ExitStatus.failure.exitCode
-        }
-        if let embedded { await embedded.stop() }
-        lock.release()
+        let summary = try await start.run(session, command: "trader", embedded: embedded, lock: lock, adminPort: adminPort, duration: duration)
         print("final \(summary.stats.line)")
         print("cancelled at shutdown: \(summary.cancelledAtShutdown)")
         if let halt = summary.haltReason { print("HALTED: \(halt)") }
