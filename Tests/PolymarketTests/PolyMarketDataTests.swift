@@ -152,6 +152,35 @@ struct PolyMarketDataTests {
         await h.stop()
     }
 
+    @Test("the fast reader's word-at-a-time scan: ids of every length up to 40 (ASCII and multi-byte UTF-8) read as the general decoder reads them; an escape or a control character at any offset is declined, never misread")
+    func fastReaderScan() throws {
+        for length in 0...40 {
+            for alphabet in ["0123456789abcdef", "é€x"] {
+                let id = String((0..<length).map { Array(alphabet)[$0 % alphabet.count] })
+                let frame = #"{"market":"0x\#(id)","price_changes":[{"asset_id":"\#(id)9","price":"0.4","size":"1","side":"SELL","hash":"\#(id)"}],"timestamp":"1","event_type":"price_change"}"#
+                let fast = try #require(PolyFastPriceChange.parse(Data(frame.utf8)), "length \(length)")
+                #expect(try PolyWSEvent.parse(Data(frame.utf8)) == [.priceChange(fast)], "length \(length)")
+                #expect(fast.priceChanges.first?.assetID == id + "9" && fast.market == "0x" + id)
+                guard length > 0 else { continue }
+                for position in 0..<length {
+                    for breaker in [#"\u0041"#, "\t"] {
+                        var broken = Array(id)
+                        broken.insert(contentsOf: breaker, at: position)
+                        let text = #"{"market":"0xm","price_changes":[{"asset_id":"\#(String(broken))","price":"0.4","size":"1","side":"SELL"}],"timestamp":"1","event_type":"price_change"}"#
+                        #expect(PolyFastPriceChange.parse(Data(text.utf8)) == nil, "declined at \(position) of \(length)")
+                    }
+                }
+            }
+        }
+        // The same id read twice comes back as the same string (interned), and a different id of the same length is not confused with it.
+        var reader = PolyFastPriceChange()
+        let one = #"{"market":"0x1111111111111111","price_changes":[],"timestamp":"1","event_type":"price_change"}"#
+        let two = #"{"market":"0x1111111111111112","price_changes":[],"timestamp":"1","event_type":"price_change"}"#
+        #expect(reader.parse(Data(one.utf8))?.market == "0x1111111111111111")
+        #expect(reader.parse(Data(two.utf8))?.market == "0x1111111111111112")
+        #expect(reader.parse(Data(one.utf8))?.market == "0x1111111111111111")
+    }
+
     @Test("the fast price_change reader agrees with the general decoder, and declines what it does not know")
     func fastReader() throws {
         let frame = #"[{"market":"0xabc","price_changes":[{"asset_id":"123","price":".48","size":"30","side":"BUY","hash":"h","best_bid":".48","best_ask":"0.5"}],"timestamp":"1700000000000","event_type":"price_change"}]"#

@@ -45,8 +45,19 @@ public struct PolyFastPriceChange: Sendable {
         /// A string value that names an id: the interned copy when these bytes were seen before.
         mutating func id() -> String? {
             guard let range = key() else { return nil }
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-            for offset in range { hash = (hash ^ UInt64(bytes[offset])) &* 0x0000_0100_0000_01B3 }
+            // FNV-1a's step over 8-byte words (ids are long: 66-character condition ids, 77-digit token ids).
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            var offset = range.lowerBound
+            if let base = bytes.baseAddress {
+                while offset + 8 <= range.upperBound {
+                    hash = (hash ^ UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) &* 0x0000_0100_0000_01B3
+                    offset += 8
+                }
+            }
+            while offset < range.upperBound {
+                hash = (hash ^ UInt64(bytes[offset])) &* 0x0000_0100_0000_01B3
+                offset += 1
+            }
             if let known = interned[hash], known.utf8.count == range.count, same(known, range) { return known }
             let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
             interned[hash] = text
@@ -79,34 +90,42 @@ public struct PolyFastPriceChange: Sendable {
 
         /// A string without escapes.
         mutating func string() -> String? {
-            guard expect(0x22) else { return nil }
-            let start = index
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == 0x22 {
-                    index += 1
-                    return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<(index - 1)]), as: UTF8.self)
-                }
-                if byte == 0x5C || byte < 0x20 { return nil }
-                index += 1
-            }
-            return nil
+            guard let range = key() else { return nil }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
         }
 
         /// A key's byte range (a string without escapes), without making a `String` of it.
         mutating func key() -> Range<Int>? {
             guard expect(0x22) else { return nil }
             let start = index
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == 0x22 {
-                    index += 1
-                    return start..<(index - 1)
+            let end = Self.stop(bytes, from: start)
+            // The closing quote, not an escape, a control character or the end of the frame.
+            guard end < bytes.count, bytes[end] == 0x22 else { return nil }
+            index = end + 1
+            return start..<end
+        }
+
+        /// The first byte at or after `start` that ends or breaks a plain string (`"`, `\`, or below
+        /// 0x20), or `bytes.count`: eight bytes at a time (the classic "has a zero byte" word tests; the
+        /// lowest flagged byte is always exact).
+        static func stop(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+            var offset = start
+            if let base = bytes.baseAddress {
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                while offset + 8 <= bytes.count {
+                    let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                    let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+                    let hits = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)) & highs
+                    if hits != 0 { return offset + hits.trailingZeroBitCount / 8 }
+                    offset += 8
                 }
-                if byte == 0x5C || byte < 0x20 { return nil }
-                index += 1
             }
-            return nil
+            while offset < bytes.count {
+                let byte = bytes[offset]
+                if byte == 0x22 || byte == 0x5C || byte < 0x20 { return offset }
+                offset += 1
+            }
+            return offset
         }
 
         /// Whether the bytes in `range` are exactly `name`.
