@@ -174,16 +174,16 @@ public actor ArbEngine {
         let pair = arb.pairID
         switch claims[pair] {
         case .running?:
-            return record(arb, .aborted, "in_flight: pair \(pair) already has an arb in flight", legs: arb.legs.map { ($0, nil) })
+            return await record(arb, .aborted, "in_flight: pair \(pair) already has an arb in flight", legs: arb.legs.map { ($0, nil) })
         case let .held(until)? where until > now:
-            return record(arb, .aborted, "in_flight: pair \(pair) traded within the last \(settings.hold); held until it settles",
+            return await record(arb, .aborted, "in_flight: pair \(pair) traded within the last \(settings.hold); held until it settles",
                           legs: arb.legs.map { ($0, nil) })
         default:
             claims[pair] = .running
         }
         let decision = await decide(arb)
         claims[pair] = decision.hold ? .held(untilNanoseconds: wallNanoseconds() + settings.hold.nanoseconds) : nil
-        record(decision.arb)
+        await record(decision.arb)
     }
 
     private struct Decision {
@@ -205,11 +205,13 @@ public actor ArbEngine {
                    closes: closes.map { line($0.0, $0.1) }, realizedPnl: realized, exposure: exposure)
     }
 
-    private func record(_ arb: ArbSignal, _ outcome: ArbOutcome, _ reason: String, legs: [(LegRequest, LegResult?)]) {
-        record(journalArb(arb, outcome, reason, legs: legs))
+    private func record(_ arb: ArbSignal, _ outcome: ArbOutcome, _ reason: String, legs: [(LegRequest, LegResult?)]) async {
+        await record(journalArb(arb, outcome, reason, legs: legs))
     }
 
-    private func record(_ arb: JournalArb) {
+    /// Counts, journals (on the journal's own thread: the engine takes other arbs meanwhile), logs and
+    /// tells the observers, in that order.
+    private func record(_ arb: JournalArb) async {
         switch arb.outcome {
         case .filled: stats.filled += 1
         case .mismatchClosed: stats.mismatchClosed += 1
@@ -217,7 +219,7 @@ public actor ArbEngine {
         case .aborted: stats.aborted += 1
         case .denied: stats.denied += 1
         }
-        do { try journal?.recordArb(arb) } catch {
+        do { try await journal?.offloaded { try $0.recordArb(arb) } } catch {
             log("ERROR arb \(arb.arbID) could not be journaled: \(error)")
         }
         let fills = arb.legs.map { "\($0.platform) \($0.side) \($0.filled)/\($0.contracts)" + ($0.averagePrice.map { " @ \($0)" } ?? "") }

@@ -87,6 +87,17 @@ public final class Journal: Sendable {
     let intents: IntentLog?
     /// Intents whose SQLite row is not written yet (the log is compacted only when this is empty).
     private let outstanding = Mutex<Set<String>>([])
+    /// Where writes that need not hold up their caller run (`offloaded`): a thread of its own, so an
+    /// SQLite transaction never occupies one of the few threads async code (the next order) runs on.
+    private let offload = DispatchQueue(label: "journal.offload", qos: .utility)
+
+    /// Runs `body` on the journal's own thread and waits for it without blocking a thread of the
+    /// concurrency pool. Bodies run one at a time, in the order they were handed over.
+    public func offloaded<T: Sendable>(_ body: @escaping @Sendable (Journal) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            offload.async { continuation.resume(with: Result { try body(self) }) }
+        }
+    }
 
     /// Opens (creating directories and tables as needed) the journal at `path`. With `readOnly`, an
     /// existing journal is opened for reading only: no table is created or migrated, no intent recovered.

@@ -203,9 +203,9 @@ public actor ExecutionService {
         // crash): a couple of milliseconds later, or as soon as the execution ends, so the SQLite work
         // does not compete with the send for a core.
         let journal = journal
-        let inserting = Task {
+        let inserting = Task { () -> Result<Void, any Error> in
             try? await Task.sleep(for: Self.rowDelay)
-            return Result { try journal.insert(order) }
+            do { return .success(try await journal.offloaded { try $0.insert(order) }) } catch { return .failure(error) }
         }
         return Flight(ticket: ticket, order: order, submittedAt: submittedAt, running: running, inserting: inserting)
     }
