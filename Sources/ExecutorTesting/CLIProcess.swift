@@ -162,7 +162,15 @@ public final class RunningCLI: @unchecked Sendable {
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "no line containing \"\(text)\"; output: \(output.suffix(20))"])
+        throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "no line containing \"\(text)\"; output: \(output.suffix(20))" + crashReport])
+    }
+
+    /// The head of a crash report the child printed (the runtime's backtracer: what crashed and the
+    /// crashing thread's frames), or "".
+    public var crashReport: String {
+        let lines = output
+        guard let start = lines.firstIndex(where: { $0.contains("Program crashed") || $0.contains("Fatal error") }) else { return "" }
+        return "\ncrash report:\n" + lines[start..<min(lines.count, start + 60)].joined(separator: "\n")
     }
 
     /// Sends a signal (SIGTERM by default) and waits for the exit status.

@@ -35,7 +35,11 @@ struct ControllerTraderCLITests {
     /// Starts the controller and waits until it listens; its trader URL.
     static func startController(_ environment: [String: String], dir: TemporaryDirectory) async throws -> (RunningCLI, String) {
         let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
-        let line = try await run.waitForLine(containing: "[TRADERS] listening for traders on ws://127.0.0.1:")
+        let line: String
+        do { line = try await run.waitForLine(containing: "[TRADERS] listening for traders on ws://127.0.0.1:") } catch {
+            Issue.record("the controller did not start listening: \(run.output.prefix(30).joined(separator: "\n"))\(run.crashReport)")
+            throw error
+        }
         let url = try #require(line.split(separator: " ").first { $0.hasPrefix("ws://") }.map(String.init))
         _ = try await run.waitForLine(containing: "state ready")
         return (run, url)
