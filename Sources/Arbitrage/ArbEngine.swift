@@ -461,7 +461,7 @@ public enum ArbRecovery {
     /// The arb's record: `filled` when both legs filled alike (net of any close), `aborted` when nothing
     /// filled, else `exposure_left` with the excess's cost — the close ladder did not finish, so the excess
     /// is still held and the breaker must count it.
-    public static func rebuild(_ arb: ArbSignal, orders: [Leg], nowNanoseconds: Int64) -> JournalArb {
+    public static func rebuild(_ arb: ArbSignal, orders: [Leg], nowNanoseconds: Int64, cause: String = "interrupted by a restart") -> JournalArb {
         var legs: [JournalArb.Leg] = [], closes: [JournalArb.Leg] = []
         var filled: [Contracts] = arb.legs.map { _ in .zero }, cost: [Dollars] = arb.legs.map { _ in .zero }, closed: [Contracts] = arb.legs.map { _ in .zero }
         var proceeds = Dollars.zero, fees = Dollars.zero
@@ -498,13 +498,13 @@ public enum ArbRecovery {
         let outcome: ArbOutcome, reason: String
         if excess.isPositive {
             outcome = .exposureLeft
-            reason = "interrupted by a restart: legs hold \(held.map(\.wireString).joined(separator: " and ")); the excess \(excess.wireString) was not closed"
+            reason = "\(cause): legs hold \(held.map(\.wireString).joined(separator: " and ")); the excess \(excess.wireString) was not closed"
         } else if hedged.isPositive {
             outcome = closes.isEmpty ? .filled : .mismatchClosed
-            reason = "interrupted by a restart after both legs ended: \(hedged.wireString) hedged"
+            reason = "\(cause), both legs ended: \(hedged.wireString) hedged"
         } else {
             outcome = .aborted
-            reason = "interrupted by a restart: nothing filled"
+            reason = "\(cause): nothing filled"
         }
         return JournalArb(arbID: arb.arbID, pairID: arb.pairID, description: arb.description, receivedNanoseconds: arb.receivedNanoseconds,
                           decidedNanoseconds: nowNanoseconds, outcome: outcome, reason: reason, legs: legs, closes: closes,

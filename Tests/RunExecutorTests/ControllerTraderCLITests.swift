@@ -193,7 +193,7 @@ struct ControllerTraderCLITests {
         await kalshi.stop()
     }
 
-    @Test("TS-38 the trader is killed mid-leg: the controller records the leg ambiguous (never failed), and resolves it from the trader's journal once the trader is back")
+    @Test("TS-38 the trader is killed mid-leg: the controller records the leg ambiguous (never failed), resolves it from the trader's journal once the trader is back, and re-records the arb from its orders")
     func traderKilledMidLeg() async throws {
         let (kalshi, poly, spec) = try await ArbitrageCLITests.venuesWithOffers()
         let controllerDir = try TemporaryDirectory(), traderDir = try TemporaryDirectory()
@@ -225,11 +225,16 @@ struct ControllerTraderCLITests {
         _ = try await second.waitForLine(containing: "executing kalshi legs")
         let resolved = try await controller.waitForLine(containing: "RESOLVED arb", timeout: .seconds(45))
         #expect(resolved.contains("filled (outcome was unknown)"), "\(resolved)")
+        // The arb's record follows: both legs ended hedged.
+        let rerecorded = try await controller.waitForLine(containing: "ARB killed-1 nfl-buf filled: re-recorded after")
+        #expect(rerecorded.contains("both legs ended: 10.00 hedged"), "\(rerecorded)")
         #expect(await second.stop() == 0)
         #expect(await controller.stop() == 0)
         let journal = try Journal(path: controllerDir.path + "/journal.sqlite", readOnly: true)
         let leg = try #require(try journal.orders(signalID: "arb:killed-1").first { $0.platform == .kalshi })
         #expect(leg.state == .filled && leg.filled == Contracts(hundredths: 1_000), "\(leg)")
+        let record = try #require(try journal.arbs().first { $0.arbID == "killed-1" })
+        #expect(record.outcome == .filled && record.exposure == .zero && record.legs.map(\.filled) == ["10.00", "10.00"], "\(record)")
         #expect(await Self.kalshiOrders(kalshi).count == 1, "executed once")
         await poly.stop()
         await kalshi.stop()

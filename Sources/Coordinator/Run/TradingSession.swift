@@ -156,15 +156,34 @@ extension TradingSession {
     /// An arb whose legs went out before the last run stopped without recording its outcome: its record is
     /// rebuilt from its orders as reconciliation left them, and an unclosed excess is counted as exposure.
     func recoverInterruptedArb(_ payload: String, receivedNanoseconds: Int64, journal: Journal, service: ExecutionService) async throws {
-        guard var arb = try? ArbSignal(jsonLine: payload) else { return }
+        guard let record = try Self.rebuiltArb(payload, receivedNanoseconds: receivedNanoseconds, journal: journal, cause: "interrupted by a restart")
+        else { return }
+        log("ARB \(record.arbID.escapingControlCharacters) \(record.pairID.escapingControlCharacters) \(record.outcome.rawValue): \(record.reason)")
+        if record.exposure.micros > 0 {
+            await service.recordExposure(record.exposure, ticker: record.pairID, reason: "arb \(record.arbID) interrupted by a restart; close the excess by hand")
+        }
+    }
+
+    /// An arb's record rebuilt from its orders as the journal holds them now, and journaled in place of the
+    /// one it had; `nil` when the payload is not an arb.
+    static func rebuiltArb(_ payload: String, receivedNanoseconds: Int64, journal: Journal, cause: String) throws -> JournalArb? {
+        guard var arb = try? ArbSignal(jsonLine: payload) else { return nil }
         arb.receivedNanoseconds = receivedNanoseconds
         let orders = try journal.orders(signalID: arb.journalID).map { ArbRecovery.Leg(order: $0, fills: (try? journal.fills($0.clientOrderID)) ?? []) }
-        let record = ArbRecovery.rebuild(arb, orders: orders, nowNanoseconds: ExecutionService.systemWallClock())
+        let record = ArbRecovery.rebuild(arb, orders: orders, nowNanoseconds: ExecutionService.systemWallClock(), cause: cause)
         try journal.recordArb(record)
-        log("ARB \(arb.arbID.escapingControlCharacters) \(arb.pairID.escapingControlCharacters) \(record.outcome.rawValue): \(record.reason)")
-        if record.exposure.micros > 0 {
-            await service.recordExposure(record.exposure, ticker: arb.pairID, reason: "arb \(arb.arbID) interrupted by a restart; close the excess by hand")
-        }
+        return record
+    }
+
+    /// An order whose outcome was unknown is now final: if it is a leg of an arb, the arb's record is
+    /// rebuilt from its orders (an `exposure_left` recorded while a trader was away becomes what the
+    /// venue says happened). The loss the breaker counted for the exposure stays counted.
+    static func orderResolved(_ clientOrderID: String, journal: Journal, log: @Sendable (String) -> Void) {
+        guard let signalID = (try? journal.order(clientOrderID))??.signalID, signalID.hasPrefix("arb:"),
+              let signal = try? journal.signal(signalID),
+              let record = try? rebuiltArb(signal.payload, receivedNanoseconds: signal.receivedNanoseconds, journal: journal,
+                                           cause: "re-recorded after \(clientOrderID)'s unknown outcome was resolved") else { return }
+        log("ARB \(record.arbID.escapingControlCharacters) \(record.pairID.escapingControlCharacters) \(record.outcome.rawValue): \(record.reason)")
     }
 }
 
@@ -391,7 +410,9 @@ public final class TradingSession: Sendable {
                                              metrics: venues.metrics, log: log)),
             .init(service: DiscoveryService(catalog: venues.dataCatalog, interval: .seconds(300), log: log)),
             .init(service: UnresolvedOrdersService(service: service, ledger: venues.executor, interval: min(.seconds(5), config.absentWindow / 2),
-                                                   absentWindow: config.absentWindow, log: log)),
+                                                   absentWindow: config.absentWindow, log: log, resolved: { [log] id in
+                                                       Self.orderResolved(id, journal: service.journal, log: log)
+                                                   })),
             .init(service: MarksService(market: market, polymarket: polymarketBooks, journal: service.journal, interval: .seconds(30))),
             .init(service: AdminService(server: admin.server)),
             .init(service: ExecutionLoopService(loop: loop)),

@@ -326,6 +326,15 @@ extension Journal {
         }
     }
 
+    /// A journaled signal's payload and arrival, whatever its status.
+    public func signal(_ id: String) throws -> (payload: String, receivedNanoseconds: Int64)? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT payload, received_ns FROM signals WHERE signal_id = ?", arguments: [id]).map {
+                (payload: $0["payload"], receivedNanoseconds: $0["received_ns"])
+            }
+        }
+    }
+
     /// Sets the status of journaled signals.
     public func setSignalStatus(_ ids: [String], _ status: String) throws {
         guard !ids.isEmpty else { return }
