@@ -48,8 +48,13 @@ extension V3Config {
         }
 
         config.hybridMode = reader.bool("V3_HYBRID_MODE", default: false)
-        // With no configuration at all the embedded simulator is the venue and brings its own keys.
-        let tradingNeedsKey = !environment.namesNoVenue && (config.sendsOrders || !config.hybridMode)
+        config.controllerPlatforms = reader.platforms("CONTROLLER_PLATFORMS")
+        config.controllerURL = reader.url("WEBSOCKET_URL", schemes: ["wss", "ws"], default: nil)
+        config.traders = reader.traderLink(warnings: &warnings)
+        // With no configuration at all the embedded simulator is the venue and brings its own keys. A
+        // controller whose Kalshi legs all go to a trader sends no Kalshi order itself.
+        let sendsKalshiOrders = config.sendsOrders && !config.kalshiRoutedOnly
+        let tradingNeedsKey = !environment.namesNoVenue && (sendsKalshiOrders || !config.hybridMode)
         let tradingWhy = config.sendsOrders
             ? "to send orders (\(config.executionMode.rawValue) mode)"
             : "to read market data from the trading venue (or set V3_HYBRID_MODE=true with KALSHI_DATA_*)"
@@ -106,10 +111,6 @@ extension V3Config {
 
         config.loop.cycleInterval = .milliseconds(reader.integer("CYCLE_INTERVAL_MS", default: 1_000, range: 1...3_600_000, unit: " ms"))
         config.loop.maxSignalsPerCycle = reader.integer("MAX_SIGNALS_PER_CYCLE", default: 3, range: 1...100_000)
-
-        config.controllerPlatforms = reader.platforms("CONTROLLER_PLATFORMS")
-        config.controllerURL = reader.url("WEBSOCKET_URL", schemes: ["wss", "ws"], default: nil)
-        config.traders = reader.traderLink(warnings: &warnings)
 
         config.journalPath = reader.string("JOURNAL_PATH") ?? {
             reader.record("JOURNAL_PATH", config.journalPath)

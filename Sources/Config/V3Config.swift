@@ -157,6 +157,10 @@ public struct V3Config: Sendable {
     public var controllerURL: URL?
     /// The controller side of remote traders: `TRADER_LISTEN`, the shared secret, `LEG_ROUTING`.
     public var traders = TraderLinkSettings()
+
+    /// A controller (`TRADER_LISTEN`) that does not execute Kalshi locally (`CONTROLLER_PLATFORMS`): its
+    /// Kalshi orders all go to a trader, so it needs no Kalshi trading account of its own.
+    public var kalshiRoutedOnly: Bool { traders.listen != nil && !controllerPlatforms.contains(.kalshi) }
     public var journalPath = "data/executor.sqlite"
     public var paper = PaperSettings()
     public var fillDetection: FillDetection = .websocket

@@ -47,7 +47,7 @@ struct ConfigCheckCLITests {
                                                       workingDirectory: Self.root)
         #expect(result.status == 2)
         let problems = result.stderr.split(separator: "\n").filter { $0.hasPrefix("  - ") }
-        #expect(problems.map { String($0.dropFirst(4).prefix { $0 != ":" }) } == missing, "\(result.stderr)")
+        #expect(Set(problems.map { String($0.dropFirst(4).prefix { $0 != ":" }) }) == Set(missing), "\(result.stderr)")
     }
 
     @Test("a complete hybrid profile exits 0 and prints no secret; the environment overrides the file")

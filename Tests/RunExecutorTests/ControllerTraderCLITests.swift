@@ -61,15 +61,23 @@ struct ControllerTraderCLITests {
         }
     }
 
-    static func deploy(trading platform: Platform, controller controllerExtra: [String: String] = [:],
-                       trader traderExtra: [String: String] = [:]) async throws -> Deployment {
+    static func deploy(trading platform: Platform, controller controllerExtra: [String: String] = [:], trader traderExtra: [String: String] = [:],
+                       controllerHasKalshiAccount: Bool = true) async throws -> Deployment {
         let (kalshi, poly, spec) = try await ArbitrageCLITests.venuesWithOffers()
         let controllerDir = try TemporaryDirectory(), traderDir = try TemporaryDirectory()
-        let (controller, url) = try await startController(try controllerEnvironment(kalshi: kalshi, poly: poly, dir: controllerDir, extra: controllerExtra),
-                                                         dir: controllerDir)
-        var environment = try traderEnvironment(kalshi: kalshi, poly: poly, dir: traderDir)
-        environment.merge(traderExtra) { $1 }
-        let trader = try RunningCLI.launch(["trader", "--platform", platform.rawValue, "--controller", url], environment: environment,
+        var environment = try controllerEnvironment(kalshi: kalshi, poly: poly, dir: controllerDir, extra: controllerExtra)
+        if !controllerHasKalshiAccount {
+            // Kalshi market data from the (data) venue with the data credentials; no Kalshi trading key at all.
+            environment.merge(["V3_HYBRID_MODE": "true", "KALSHI_DATA_API_URL": environment["KALSHI_API_URL"] ?? "",
+                               "KALSHI_DATA_WS_URL": environment["KALSHI_WS_URL"] ?? "", "KALSHI_DATA_API_KEY_ID": environment["KALSHI_API_KEY_ID"] ?? "",
+                               "KALSHI_DATA_PRIVATE_KEY_CONTENT": environment["KALSHI_PRIVATE_KEY_CONTENT"] ?? ""]) { $1 }
+            environment["KALSHI_API_KEY_ID"] = nil
+            environment["KALSHI_PRIVATE_KEY_CONTENT"] = nil
+        }
+        let (controller, url) = try await startController(environment, dir: controllerDir)
+        var traderVariables = try traderEnvironment(kalshi: kalshi, poly: poly, dir: traderDir)
+        traderVariables.merge(traderExtra) { $1 }
+        let trader = try RunningCLI.launch(["trader", "--platform", platform.rawValue, "--controller", url], environment: traderVariables,
                                            workingDirectory: traderDir.path)
         _ = try await controller.waitForLine(containing: "[TRADERS] \(platform.rawValue) trader connected from 127.0.0.1:")
         _ = try await trader.waitForLine(containing: "[TRADER] connected to \(url): executing \(platform.rawValue) legs")
@@ -131,6 +139,15 @@ struct ControllerTraderCLITests {
         #expect(traderOrder.state == .filled && traderOrder.filled == Contracts(hundredths: 1_000))
         await poly.stop()
         await kalshi.stop()
+    }
+
+    @Test("a controller with no Kalshi trading account (CONTROLLER_PLATFORMS=polymarket, hybrid market data only) needs no Kalshi key: its Kalshi legs go to the trader")
+    func controllerWithoutKalshiAccount() async throws {
+        let deployment = try await Self.deploy(trading: .kalshi, controllerHasKalshiAccount: false)
+        #expect(deployment.controller.output.contains { $0.contains("controller: no local Kalshi trading") })
+        try await Self.postArb(deployment.controllerDir, ArbitrageCLITests.arb("no-account-1", yesToken: deployment.spec.yesToken))
+        _ = try await deployment.controller.waitForLine(containing: "ARB no-account-1 nfl-buf filled: both legs filled 10.00")
+        await deployment.finish()
     }
 
     @Test("the mirror image: a Polymarket trader takes the Polymarket leg (signed and sent by the trader) while the controller executes the Kalshi leg (CONTROLLER_PLATFORMS=kalshi)")

@@ -85,7 +85,8 @@ struct TraderListenerTests {
     func silentAndMalformed() async throws {
         let log = Lines(), registry = TraderRegistry()
         var settings = TraderListener.Settings()
-        settings.handshakeTimeout = .seconds(1)
+        // Long enough for a loaded machine to upgrade and read a frame; the silent client waits it out.
+        settings.handshakeTimeout = .seconds(3)
         let listener = try await TraderListener.start(host: "127.0.0.1", port: 0, secret: Self.secret, registry: registry, settings: settings,
                                                       log: log.add)
         let silent = try await Self.raw(listener.port, sending: [])

@@ -266,7 +266,11 @@ public final class TradingSession: Sendable {
         await move(.connectingData)
         var venues = try await Venues.connect(config, mode: plan.mode, connectedData: { await move(.connectingTrading) }, log: log)
         let traders = TraderRegistry()
-        if config.traders.listen != nil { venues = venues.routing(through: routedVenues(venues.executor, traders: traders)) }
+        if config.traders.listen != nil {
+            // Every venue with market data here can take legs (through a trader where not local).
+            let platforms: Set<Platform> = venues.polymarket == nil ? [.kalshi] : [.kalshi, .polymarket]
+            venues = venues.routing(through: routedVenues(venues.executor, platforms: platforms, traders: traders))
+        }
         do {
             return try await operate(venues, traders: traders, board: board, move: move, journalPath: journalPath, adminPort: adminPort, duration: duration)
         } catch {
@@ -279,14 +283,14 @@ public final class TradingSession: Sendable {
     /// Everything after the connections: journal, reconciliation, services, shutdown.
     /// A controller's venues: each platform's orders go to its connected trader or execute here as
     /// `LEG_ROUTING` and `CONTROLLER_PLATFORMS` say.
-    private func routedVenues(_ router: VenueRouter, traders: TraderRegistry) -> VenueRouter {
+    private func routedVenues(_ router: VenueRouter, platforms: Set<Platform>, traders: TraderRegistry) -> VenueRouter {
         let authorised = config.controllerPlatforms
         var adapters: [Platform: VenueRouter.Adapter] = [:]
-        for platform in router.platforms {
+        for platform in platforms {
             adapters[platform] = RoutedVenue(platform: platform, local: authorised.contains(platform) ? router.adapter(for: platform) : nil,
                                              traders: traders, rule: config.traders.routing, log: log)
         }
-        let local = router.platforms.filter(authorised.contains).map(\.rawValue).sorted()
+        let local = platforms.filter { authorised.contains($0) && router.adapter(for: $0) != nil }.map(\.rawValue).sorted()
         log("[HYBRID] controller: legs go to a connected trader \(config.traders.routing == .remoteFirst ? "first" : "only where not authorised locally"); "
             + "local execution authorised for \(local.isEmpty ? "no platform" : local.joined(separator: ", ")) (CONTROLLER_PLATFORMS); "
             + "a leg with neither aborts its whole arb before any leg is sent")

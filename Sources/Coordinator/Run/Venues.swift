@@ -91,6 +91,13 @@ public struct Venues: Sendable {
             let paper = PaperExecutor(books: market, clock: ContinuousClock(), settings: paperSettings)
             return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: dataCatalog, executor: router(paper),
                           paper: paper, live: nil, tradingClient: nil, tradingREST: nil, polymarket: polymarket, metrics: metrics)
+        case .demo where config.kalshiRoutedOnly, .live where config.kalshiRoutedOnly:
+            // A controller whose Kalshi legs all go to a trader: no Kalshi account of its own (its Kalshi
+            // listing is the data venue's).
+            log("controller: no local Kalshi trading (CONTROLLER_PLATFORMS leaves Kalshi to its trader)")
+            let adapters: [Platform: VenueRouter.Adapter] = polymarket?.adapter.map { [.polymarket: $0] } ?? [:]
+            return Venues(dataREST: dataREST, market: market, dataCatalog: dataCatalog, tradingCatalog: dataCatalog, executor: VenueRouter(adapters),
+                          paper: nil, live: nil, tradingClient: nil, tradingREST: nil, polymarket: polymarket, metrics: metrics)
         case .demo, .live:
             let client = try tradingClient(config, mode: mode)
             let rest = KalshiDataClient(transport: transport(config.trading, tier: config.rateTier))

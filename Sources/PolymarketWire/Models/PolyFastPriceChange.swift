@@ -128,6 +128,14 @@ public struct PolyFastPriceChange: Sendable {
             return offset
         }
 
+        /// A side: the two the venue sends as constant strings (nothing decoded), anything else as read.
+        mutating func side() -> String? {
+            guard let range = key() else { return nil }
+            if equals(range, "BUY") { return "BUY" }
+            if equals(range, "SELL") { return "SELL" }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
+
         /// Whether the bytes in `range` are exactly `name`.
         func equals(_ range: Range<Int>, _ name: StaticString) -> Bool {
             guard range.count == name.utf8CodeUnitCount else { return false }
@@ -219,7 +227,7 @@ public struct PolyFastPriceChange: Sendable {
                 case 8 where third == 0x73 && equals(key, "best_ask"): bestAsk = string()
                 case 5 where equals(key, "price"): price = string()
                 case 4 where third == 0x7A && equals(key, "size"): size = string()
-                case 4 where third == 0x64 && equals(key, "side"): side = string()
+                case 4 where third == 0x64 && equals(key, "side"): side = self.side()
                 case 4 where third == 0x73 && equals(key, "hash"): hash = string()
                 default: guard skipValue() else { return nil }
                 }
