@@ -17,7 +17,11 @@ import TradingClient
 /// between: parse, the signal journaled as accepted, execution loop wake-up, market lookup, pricing,
 /// breaker, intent log, executor, signing, HTTP. Orders are IOC below the market (nothing fills), so the book stays the same.
 ///
-///     swift run -c release SignalLatency [signals-per-second] [count]
+///     swift run -c release SignalLatency [signals-per-second] [count] [markets]
+///
+/// `markets` (default 1) spreads the signals over that many of the simulator's markets in turn: orders on
+/// distinct markets execute concurrently, so a throughput run uses several. Printed too: the rate the
+/// orders actually reached the venue, and any signal that produced no order or more than one.
 ///
 /// With `KALSHI_BENCH_SIM_URL` (and `KALSHI_BENCH_ARRIVALS`, the file given to the simulator's
 /// `--arrivals-log`) the simulator runs in its own process (registered with the signing-vector key), so
@@ -28,6 +32,7 @@ struct SignalLatency {
         let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
         let rate = arguments.first ?? 100
         let count = arguments.dropFirst().first ?? 2_000
+        let marketCount = max(1, arguments.dropFirst(2).first ?? 1)
         let warmup = min(100, count / 10)
 
         let environment = ProcessInfo.processInfo.environment
@@ -59,6 +64,7 @@ struct SignalLatency {
                                            breaker: BreakerSettings(limits: limits))
         let catalog = MarketCatalog(client: KalshiDataClient(transport: transport()))
         _ = try await catalog.refreshOpenMarkets()
+        let tickers = Array(await catalog.tickers.sorted().prefix(marketCount))
         var settings = ExecutionLoop.Settings()
         settings.pricing.maxRetries = 0
         settings.maxSignalsPerCycle = 100
@@ -73,7 +79,8 @@ struct SignalLatency {
         let start = ContinuousClock.now
         for index in 0..<count {
             let id = "lat-\(index)"
-            let line = #"{"signal_id":"\#(id)","should_trade":true,"action":"BUY_YES","kalshi":{"ticker":"KXNFL-26JAN11-BUF","yes_ask":5,"no_ask":96},"edge":{"cents":1},"position":{"contracts":1}}"#
+            let ticker = marketCount == 1 ? "KXNFL-26JAN11-BUF" : tickers[index % tickers.count]
+            let line = #"{"signal_id":"\#(id)","should_trade":true,"action":"BUY_YES","kalshi":{"ticker":"\#(ticker)","yes_ask":5,"no_ask":96},"edge":{"cents":1},"position":{"contracts":1}}"#
             sent[id] = SimArrivals.monotonicNanoseconds()
             await inbox.submit([.text(number: index + 1, line)])
             try await Task.sleep(until: start + interval * (index + 1), clock: .continuous)
@@ -97,7 +104,17 @@ struct SignalLatency {
             _ = histogram.record((arrived - at) / 1_000)
             matched += 1
         }
-        print("signal → order bytes at the simulator (\(external == nil ? "in-process" : "separate-process")): \(rate) signals/s, \(matched) measured (first \(warmup) are warm-up)")
+        var perSignal: [String: Int] = [:]
+        for clientOrderID in arrivals.keys {
+            perSignal[clientOrderID.split(separator: "-").dropFirst(2).dropLast().joined(separator: "-"), default: 0] += 1
+        }
+        let lost = sent.keys.filter { perSignal[$0] == nil }.count, duplicated = perSignal.values.filter { $0 > 1 }.count
+        let times = arrivals.values.sorted()
+        let span = Double((times.last ?? 0) - (times.first ?? 0)) / 1e9
+        print("signal → order bytes at the simulator (\(external == nil ? "in-process" : "separate-process")): \(rate) signals/s over \(marketCount) market(s), "
+              + "\(matched) measured (first \(warmup) are warm-up)")
+        print("  orders at the venue: \(arrivals.count) in \(String(format: "%.2f", span)) s (\(span > 0 ? Int(Double(arrivals.count - 1) / span) : 0)/s); "
+              + "signals without an order \(lost), with more than one \(duplicated)")
         print("  p50 \(histogram.valueAtPercentile(50)) µs  p90 \(histogram.valueAtPercentile(90)) µs  p99 \(histogram.valueAtPercentile(99)) µs  max \(histogram.max) µs")
         let submitted = service.metrics.summary(.signalToSubmitted)
         print("  of which loop pick-up → journal committed, executor called (all orders): p50 \(submitted.p50) µs  p99 \(submitted.p99) µs")

@@ -35,8 +35,8 @@ public struct LoopStats: Sendable, Hashable, Codable {
 }
 
 /// The loop of the original plan: every cycle, take the tradeable signals, best edge first, and execute
-/// at most `maxSignalsPerCycle` of them through breaker → order manager → executor; log each trade or
-/// block; a stats line every 60 cycles.
+/// at most `maxSignalsPerCycle` of them through breaker → order manager → executor (markets at once, each
+/// market's signals in turn); log each trade or block; a stats line every 60 cycles.
 public actor ExecutionLoop {
     public struct Settings: Sendable {
         public var cycleInterval: Duration = .seconds(1)
@@ -117,15 +117,37 @@ public actor ExecutionLoop {
             log("EXPIRED \(signal.id) \(signal.ticker): older than \(inbox.settings.maxAge) when its turn came; not traded")
             record(signal, "expired")
         }
-        for (index, signal) in batch.tradeable.enumerated() {
-            if stopping {
-                // Left `accepted` in the journal: the next start trades them if still young, else expires them.
-                await inbox.putBack(Array(batch.tradeable[index...]))
-                break
+        // Orders on distinct markets run at once; one market's signals run one after another, best edge
+        // first (the breaker sees every order either way).
+        var markets: [String] = [], byMarket: [String: [Signal]] = [:]
+        for signal in batch.tradeable {
+            if byMarket[signal.ticker] == nil { markets.append(signal.ticker) }
+            byMarket[signal.ticker, default: []].append(signal)
+        }
+        var untraded: [Signal] = []
+        if markets.count == 1, let signals = byMarket[markets[0]] {
+            untraded = await trade(inOrder: signals)
+        } else {
+            await withTaskGroup(of: [Signal].self) { group in
+                for market in markets {
+                    let signals = byMarket[market] ?? []
+                    group.addTask { await self.trade(inOrder: signals) }
+                }
+                for await left in group { untraded += left }
             }
+        }
+        // Left `accepted` in the journal: the next start trades them if still young, else expires them.
+        if !untraded.isEmpty { await inbox.putBack(untraded) }
+        if stats.cycles % settings.statsEvery == 0 { log("stats \(stats.line)") }
+    }
+
+    /// One market's signals in turn; those not started because the loop is stopping.
+    private func trade(inOrder signals: [Signal]) async -> [Signal] {
+        for (index, signal) in signals.enumerated() {
+            if stopping { return Array(signals[index...]) }
             await trade(signal)
         }
-        if stats.cycles % settings.statsEvery == 0 { log("stats \(stats.line)") }
+        return []
     }
 
     /// The counters now, the inbox's included (`stats` holds them as of the last cycle).

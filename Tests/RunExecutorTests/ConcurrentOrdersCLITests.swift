@@ -1,0 +1,51 @@
+import ExchangeSim
+import ExecutorTesting
+import Foundation
+import Testing
+
+/// Signals on distinct markets in one cycle execute at once through the real run: the venue holds every
+/// order 2 s before answering, and all three orders reach it before the first answer comes back (one at
+/// a time, the second could only leave after the first's answer).
+@Suite("run-executor: orders on distinct markets execute concurrently")
+struct ConcurrentOrdersCLITests {
+    @Test("three signals on three markets in one cycle: three orders at the venue before any answer; two on one market go one after the other")
+    func distinctMarketsAtOnce() async throws {
+        let kalshi = try await SimFixture.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let vectors = try AuthVectors.load()
+        var slow = SimFaultRule()
+        slow.latency = .seconds(2)
+        kalshi.server.faults.set("POST /portfolio/events/orders", slow)
+        try kalshi.server.arrivals.start()
+        let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: [
+            "ENVIRONMENT": "paper", "PAPER_TRADING": "false",
+            "KALSHI_API_URL": kalshi.server.baseURL.absoluteString, "KALSHI_WS_URL": kalshi.server.webSocketURL.absoluteString,
+            "KALSHI_API_KEY_ID": vectors.key_id, "KALSHI_PRIVATE_KEY_CONTENT": vectors.private_key_pkcs1_pem,
+            "JOURNAL_PATH": dir.path + "/journal.sqlite", "ADMIN_TOKEN_FILE": dir.path + "/admin.token", "ADMIN_PORT": "0",
+            "MIN_TIME_BETWEEN_ORDERS_MS": "0", "MAX_ORDERS_PER_MINUTE": "1000", "MAX_SIGNALS_PER_CYCLE": "4", "SIGNAL_MAX_AGE_MS": "60000",
+        ], workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "state ready")
+        let endpoint = try String(contentsOfFile: dir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try String(contentsOfFile: dir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let lines = [
+            HardeningCLITests.signal("c-1", ticker: "KXNFL-26JAN11-BUF", edge: "9"), HardeningCLITests.signal("c-2", ticker: "KXNFL-26JAN11-KC", edge: "8"),
+            HardeningCLITests.signal("c-3", ticker: "KXHIGHNY-26JAN11-T60", edge: "7"), HardeningCLITests.signal("c-4", ticker: "KXNFL-26JAN11-BUF", edge: "6"),
+        ]
+        let posted = try await AdminCLITests.post(endpoint + "/signals", token: token, body: lines.joined(separator: "\n"))
+        #expect(posted.status == 200, "\(posted.body)")
+        var seen: [String: UInt64] = [:]
+        for _ in 0..<500 where seen.count < 3 {
+            seen.merge(kalshi.server.arrivals.drain()) { first, _ in first }
+            if run.output.contains(where: { $0.contains("TRADE c-") }) { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(seen.count == 3, "orders at the venue before the first answer: \(seen.keys.sorted())")
+        #expect(!run.output.contains { $0.contains("TRADE c-") }, "no answer had come back yet")
+        #expect(!seen.keys.contains { $0.contains("c-4") }, "the second signal on a market waits for the first")
+        // All four end; the fourth after the first on its market.
+        _ = try await run.waitForLine(containing: "TRADE c-4")
+        #expect(await run.stop() == 0)
+        await kalshi.stop()
+    }
+}
