@@ -210,6 +210,10 @@ struct PolymarketExecutorTests {
         let run = Task { await h.executor.execute(h.request("race-1", limit: "0.40", count: "10", tif: .goodTillCanceled)) }
         #expect(await eventually { (try? await h.client.openOrders(assetID: h.spec.yesToken).count) == 1 })
         #expect(await h.sim.exchange.syntheticTake(h.spec.yesToken, .sell, price: price("0.40"), count: contracts("4")))
+        // The order's execution has started (its wait and the heartbeat sleep on the clock), so its
+        // deadline is counted from before the jump: on a loaded machine the venue can list the order
+        // before the executor starts following it.
+        await h.clock.waitForSleepers(2)
         h.clock.advance(by: .seconds(11))  // the timeout: cancel while the trade is only matched
         #expect(await eventually { (try? await h.client.openOrders().isEmpty) == true })
         await h.sim.exchange.advanceTrades()
