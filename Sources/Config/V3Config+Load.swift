@@ -93,7 +93,7 @@ extension V3Config {
 
         // Polymarket, when any of its variables is set.
         if PolymarketConfig.variables.contains(where: reader.isSet) {
-            config.polymarket = reader.polymarket(sendsOrders: config.sendsOrders, live: live, warnings: &warnings)
+            config.polymarket = reader.polymarket(sendsOrders: config.sendsOrders && !config.polymarketRoutedOnly, live: live, warnings: &warnings)
         }
 
         // Risk limits (non-negative; zero disables trading through that limit).

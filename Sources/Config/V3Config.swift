@@ -161,6 +161,8 @@ public struct V3Config: Sendable {
     /// A controller (`TRADER_LISTEN`) that does not execute Kalshi locally (`CONTROLLER_PLATFORMS`): its
     /// Kalshi orders all go to a trader, so it needs no Kalshi trading account of its own.
     public var kalshiRoutedOnly: Bool { traders.listen != nil && !controllerPlatforms.contains(.kalshi) }
+    /// The same for Polymarket: no key or account of its own.
+    public var polymarketRoutedOnly: Bool { traders.listen != nil && !controllerPlatforms.contains(.polymarket) }
     public var journalPath = "data/executor.sqlite"
     public var paper = PaperSettings()
     public var fillDetection: FillDetection = .websocket

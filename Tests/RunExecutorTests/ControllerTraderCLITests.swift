@@ -62,10 +62,11 @@ struct ControllerTraderCLITests {
     }
 
     static func deploy(trading platform: Platform, controller controllerExtra: [String: String] = [:], trader traderExtra: [String: String] = [:],
-                       controllerHasKalshiAccount: Bool = true) async throws -> Deployment {
+                       controllerHasKalshiAccount: Bool = true, controllerWithout removed: [String] = []) async throws -> Deployment {
         let (kalshi, poly, spec) = try await ArbitrageCLITests.venuesWithOffers()
         let controllerDir = try TemporaryDirectory(), traderDir = try TemporaryDirectory()
         var environment = try controllerEnvironment(kalshi: kalshi, poly: poly, dir: controllerDir, extra: controllerExtra)
+        for name in removed { environment[name] = nil }
         if !controllerHasKalshiAccount {
             // Kalshi market data from the (data) venue with the data credentials; no Kalshi trading key at all.
             environment.merge(["V3_HYBRID_MODE": "true", "KALSHI_DATA_API_URL": environment["KALSHI_API_URL"] ?? "",
@@ -150,9 +151,10 @@ struct ControllerTraderCLITests {
         await deployment.finish()
     }
 
-    @Test("the mirror image: a Polymarket trader takes the Polymarket leg (signed and sent by the trader) while the controller executes the Kalshi leg (CONTROLLER_PLATFORMS=kalshi)")
+    @Test("the mirror image: a Polymarket trader takes the Polymarket leg (signed and sent by the trader) while the controller, holding no Polymarket key, executes the Kalshi leg (CONTROLLER_PLATFORMS=kalshi)")
     func polymarketTrader() async throws {
-        let deployment = try await Self.deploy(trading: .polymarket, controller: ["CONTROLLER_PLATFORMS": "kalshi"])
+        // The controller has no Polymarket key: Polymarket's market data is public, its orders are the trader's.
+        let deployment = try await Self.deploy(trading: .polymarket, controller: ["CONTROLLER_PLATFORMS": "kalshi"], controllerWithout: ["POLY_PRIVATE_KEY_PATH"])
         let (kalshi, poly, spec, controllerDir, traderDir, controller, trader) = (deployment.kalshi, deployment.poly, deployment.spec, deployment.controllerDir,
                                                                                   deployment.traderDir, deployment.controller, deployment.trader)
         defer { controllerDir.remove(); traderDir.remove() }
@@ -160,6 +162,7 @@ struct ControllerTraderCLITests {
         _ = try await controller.waitForLine(containing: "ARB poly-remote-1 nfl-buf filled: both legs filled 10.00")
         #expect(controller.output.contains { $0.contains("[REMOTE_EXEC]") && $0.contains("→ polymarket trader: buy 10.00 no @ 0.55") })
         #expect(controller.output.contains { $0.contains("[HYBRID]") && $0.contains("kalshi leg executes locally") })
+        #expect(controller.output.contains { $0.contains("controller: no local Polymarket trading") })
         #expect(await trader.stop() == 0)
         #expect(await controller.stop() == 0)
         let journal = try Journal(path: controllerDir.path + "/journal.sqlite", readOnly: true)

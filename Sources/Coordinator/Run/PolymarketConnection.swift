@@ -40,15 +40,21 @@ public struct PolymarketConnection: Sendable {
             + "(key \(made.apiKey.prefix(4))…, secret and passphrase kept in memory only)")
     }
 
-    public static func connect(_ config: PolymarketConfig, mode: ExecutionMode, paperSettings: PaperExecutor<ContinuousClock>.Settings,
+    /// `local` false: a controller that leaves Polymarket to its trader: market data only, no account, no
+    /// executor (no key needed).
+    public static func connect(_ config: PolymarketConfig, mode: ExecutionMode, local: Bool = true, paperSettings: PaperExecutor<ContinuousClock>.Settings,
                                orderTimeout: Duration, metrics: ExecutionMetrics, log: @Sendable (String) -> Void) async throws -> PolymarketConnection {
-        let sends = mode != .paper
+        let sends = mode != .paper && local
         let client = client(config, signed: sends)
         let gamma = GammaClient(baseURL: config.gammaURL)
         let directory = PolyMarketDirectory(client: client, gamma: gamma)
         let market = PolyMarketData(webSocketURL: config.webSocketURL, client: client)
         await market.start()
         log("polymarket data: CLOB \(config.clobURL.host ?? "?"), channels \(config.webSocketURL.absoluteString), Gamma \(config.gammaURL.host ?? "?")")
+        if !local {
+            log("controller: no local Polymarket trading (CONTROLLER_PLATFORMS leaves Polymarket to its trader)")
+            return PolymarketConnection(client: client, gamma: gamma, directory: directory, market: market, paper: nil, live: nil)
+        }
         if !sends {
             let paper = PaperExecutor(books: market, clock: ContinuousClock(), settings: paperSettings)
             return PolymarketConnection(client: client, gamma: gamma, directory: directory, market: market, paper: paper, live: nil)

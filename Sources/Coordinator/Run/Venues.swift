@@ -76,7 +76,8 @@ public struct Venues: Sendable {
         paperSettings.model = config.paper.fillModel == .book ? .book : .random(RandomFillParameters())
         paperSettings.orderTimeout = config.orderTimeout
         let polymarket = try await config.polymarket.asyncMap {
-            try await PolymarketConnection.connect($0, mode: mode, paperSettings: paperSettings, orderTimeout: config.orderTimeout, metrics: metrics, log: log)
+            try await PolymarketConnection.connect($0, mode: mode, local: !config.polymarketRoutedOnly, paperSettings: paperSettings,
+                                                   orderTimeout: config.orderTimeout, metrics: metrics, log: log)
         }
         func router(_ kalshi: VenueRouter.Adapter) -> VenueRouter {
             var adapters: [Platform: VenueRouter.Adapter] = [.kalshi: kalshi]
