@@ -472,7 +472,7 @@ public enum ArbRecovery {
             fees = fees.addingSaturated(paid)
             guard let index = arb.legs.firstIndex(where: { leg.order.clientOrderID.contains("-\($0.legID)") }) else { continue }
             let request = arb.legs[index]
-            let average = count.isPositive ? Dollars(micros: Int64(Int128(money.micros) * Int128(Contracts.scale) / Int128(count.hundredths))) : nil
+            let average = Dollars.average(of: money, over: count, rounding: .down)
             let line = JournalArb.Leg(platform: leg.order.platform.rawValue, instrument: request.instrument, action: leg.order.action.rawValue,
                                       side: request.side.rawValue, price: leg.order.limitPrice.wireString, contracts: leg.order.requested.wireString,
                                       filled: count.wireString, averagePrice: average?.wireString, fees: paid.wireString,

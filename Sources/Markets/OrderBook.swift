@@ -28,9 +28,7 @@ public struct BookWalk: Hashable, Sendable {
 
     /// Volume-weighted average price of the walk, rounded against the trader, `nil` when nothing fills.
     public func averagePrice(rounding direction: RoundingDirection) -> Dollars? {
-        guard filled.hundredths > 0 else { return nil }
-        let micros = FixedMath.divide(Int128(notional.micros) * Int128(Contracts.scale), by: Int128(filled.hundredths), direction)
-        return Int64(exactly: micros).map(Dollars.init(micros:))
+        Dollars.average(of: notional, over: filled, rounding: direction)
     }
 }
 

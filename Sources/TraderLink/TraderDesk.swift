@@ -128,7 +128,7 @@ public actor TraderDesk {
         let filled = fills.reduce(Contracts.zero) { $0.addingSaturated($1.count) }
         let money = fills.reduce(Dollars.zero) { $0.addingSaturated((try? $1.price.notional($1.count, rounding: .up)) ?? .zero) }
         let fees = fills.reduce(Dollars.zero) { $0.addingSaturated($1.fee) }
-        let average = filled.isPositive ? Int64(exactly: Int128(money.micros) * Int128(Contracts.scale) / Int128(filled.hundredths)).map(Dollars.init(micros:)) : nil
+        let average = Dollars.average(of: money, over: filled, rounding: .down)
         let ended = order.state.isTerminal
         let failed = order.state == .rejected || order.state == .notPlaced
         return TraderMessage.LegResultMessage(

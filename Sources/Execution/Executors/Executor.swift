@@ -87,9 +87,8 @@ public struct ExecutionResult: Sendable, Hashable {
     public init(_ order: OrderLifecycle, rejection: String?, timing: ExecutionTiming = ExecutionTiming(), fault: OrderTransitionError? = nil) {
         let notional = (try? order.notional()) ?? .zero
         let fees = order.fills.reduce(Dollars.zero) { $0.addingSaturated($1.fee) }
-        let average = order.filled.isPositive
-            ? Int64(exactly: Int128(notional.micros) * Int128(Contracts.scale) / Int128(order.filled.hundredths)).map(Dollars.init(micros:)) : nil
-        self.init(order: order, notional: notional, fees: fees, averagePrice: average, rejection: rejection)
+        self.init(order: order, notional: notional, fees: fees, averagePrice: Dollars.average(of: notional, over: order.filled, rounding: .down),
+                  rejection: rejection)
         self.timing = timing
         self.fault = fault
     }

@@ -66,6 +66,16 @@ public struct Dollars: CheckedFixedPointArithmetic {
     }
 }
 
+extension Dollars {
+    /// The volume-weighted price of `count` contracts that cost (or brought) `notional` in all, per
+    /// contract, rounded in `direction`; `nil` when the count is not positive or the price does not fit.
+    public static func average(of notional: Dollars, over count: Contracts, rounding direction: RoundingDirection) -> Dollars? {
+        guard count.hundredths > 0 else { return nil }
+        let micros = FixedMath.divide(Int128(notional.micros) * Int128(Contracts.scale), by: Int128(count.hundredths), direction)
+        return Int64(exactly: micros).map(Dollars.init(micros:))
+    }
+}
+
 extension Dollars: CustomStringConvertible {
     /// Human form for logs and reports: "$500.00", "-$0.0525".
     public var description: String {
