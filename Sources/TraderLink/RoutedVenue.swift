@@ -55,19 +55,23 @@ public struct RoutedVenue: Executor, VenueLedger {
                 log("[HYBRID] \(request.clientOrderID.escapingControlCharacters): \(platform.rawValue) leg executes locally (CONTROLLER_PLATFORMS)")
                 return await local.prepare(request)
             }
-            return PreparedExecution { Self.noPath(request, platform: platform) }
+            return PreparedExecution { noPath(request) }
         case .remote?:
             return PreparedExecution { await executeRemotely(request) }
         case nil:
-            return PreparedExecution { Self.noPath(request, platform: platform) }
+            return PreparedExecution { noPath(request) }
         }
     }
 
-    static func noPath(_ request: ExecutionRequest, platform: Platform) -> ExecutionResult {
+    /// Why an order of this platform has no execution path (when `route` is `nil`).
+    public var noPathReason: String {
+        "no \(platform.rawValue) trader is connected and CONTROLLER_PLATFORMS does not authorise \(platform.rawValue) here"
+    }
+
+    private func noPath(_ request: ExecutionRequest) -> ExecutionResult {
         var order = OrderLifecycle(clientOrderID: request.clientOrderID, requested: request.count)
         try? order.markNotPlaced(code: "NO_EXECUTION_PATH")
-        return ExecutionResult(order, rejection: "no \(platform.rawValue) trader is connected and CONTROLLER_PLATFORMS does not authorise "
-                                   + "\(platform.rawValue) here; nothing was sent")
+        return ExecutionResult(order, rejection: noPathReason + "; nothing was sent")
     }
 
     private func executeRemotely(_ request: ExecutionRequest) async -> ExecutionResult {
@@ -134,7 +138,7 @@ public struct RoutedVenue: Executor, VenueLedger {
             return fills.compactMap { fill in
                 guard let count = try? Contracts(parsing: fill.count), let price = try? Price(parsing: fill.price), let fee = try? Dollars(parsing: fill.fee)
                 else { return nil }
-                return ExecutionFill(fillID: fill.fillID, count: count, price: price, fee: fee, role: fill.role == "maker" ? .maker : .taker,
+                return ExecutionFill(fillID: fill.fillID, count: count, price: price, fee: fee, role: LiquidityRole(rawValue: fill.role) ?? .taker,
                                      timestampNanoseconds: fill.ts)
             }
         }

@@ -92,11 +92,10 @@ public actor TraderDesk {
             error: result.error, ambiguous: result.ambiguous, fees: result.fees, refused: result.denied))
         log("[TRADER] leg \(id.escapingControlCharacters): \(answer.ambiguous ? "outcome unknown" : answer.success ? "done" : "failed"), filled \(answer.filled)"
             + (answer.error.map { " (\($0.escapingControlCharacters))" } ?? ""))
-        for waiter in running[id] ?? [] { waiter.resume(returning: answer) }
-        running[id] = []
         return answer
     }
 
+    /// The leg's turn is over: repeats that waited for it get its answer (as `status` now gives it).
     private func finish(_ id: String) {
         for waiter in running.removeValue(forKey: id) ?? [] { waiter.resume(returning: status(id)) }
         if running.isEmpty {
@@ -135,7 +134,7 @@ public actor TraderDesk {
             legID: legID, platform: order.platform, success: ended && !failed, filled: filled, avgPrice: average, orderID: order.venueOrderID,
             error: failed ? (order.errorCode ?? order.state.rawValue) : ended ? nil : "the venue has not said how the order ended",
             ambiguous: !ended, fees: fees,
-            fills: fills.map { .init(fillID: $0.fillID, count: $0.count, price: $0.price, fee: $0.fee, role: $0.role == .maker ? "maker" : "taker", ts: $0.nanoseconds) })
+            fills: fills.map { .init(fillID: $0.fillID, count: $0.count, price: $0.price, fee: $0.fee, role: $0.role.rawValue, ts: $0.nanoseconds) })
     }
 
     /// Stops taking legs and returns once none is running.

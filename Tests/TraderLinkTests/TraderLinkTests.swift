@@ -147,14 +147,15 @@ struct TraderLinkTests {
         (.remoteFirst, [.kalshi, .polymarket], [], [.remote(.kalshi), .remote(.polymarket)]),
     ] as [(LegRouting, Set<Platform>, Set<Platform>, [LegRoute])])
     func routing(rule: LegRouting, connected: Set<Platform>, local: Set<Platform>, expected: [LegRoute]) {
-        #expect(LegRoutes.plan([.kalshi, .polymarket], connected: connected, local: local, rule: rule) == .success(expected))
+        #expect([Platform.kalshi, .polymarket].map { LegRoutes.route($0, connected: connected, local: local, rule: rule) } == expected)
     }
 
-    @Test("TS-41 no trader connected and not authorised: no route, and the reason names the leg")
+    @Test("TS-41 no trader connected and not authorised: no route, and the reason names the platform")
     func noRoute() {
-        let plan = LegRoutes.plan([.kalshi, .polymarket], connected: [], local: [.polymarket], rule: .remoteFirst)
-        guard case let .failure(missing) = plan else { Issue.record("routed without a path"); return }
-        #expect(missing.leg == 0 && missing.platform == .kalshi)
-        #expect(missing.description.contains("leg 1 (kalshi) has no execution path"))
+        #expect(LegRoutes.route(.kalshi, connected: [], local: [.polymarket], rule: .remoteFirst) == nil)
+        #expect(LegRoutes.route(.polymarket, connected: [], local: [.polymarket], rule: .remoteFirst) == .local)
+        let venue = RoutedVenue(platform: .kalshi, local: nil, traders: TraderRegistry(), rule: .remoteFirst, log: { _ in })
+        #expect(venue.route == nil)
+        #expect(venue.noPathReason.contains("no kalshi trader is connected and CONTROLLER_PLATFORMS does not authorise kalshi"))
     }
 }

@@ -70,8 +70,7 @@ public struct ArbVenuesOfRun: ArbVenues {
     }
 
     public func noPath(_ platform: Platform) -> String {
-        guard router.adapter(for: platform) is RoutedVenue else { return "this run has no \(platform.rawValue) venue" }
-        return "no \(platform.rawValue) trader is connected and CONTROLLER_PLATFORMS does not authorise \(platform.rawValue) here"
+        (router.adapter(for: platform) as? RoutedVenue)?.noPathReason ?? "this run has no \(platform.rawValue) venue"
     }
 
     public func market(_ platform: Platform, _ instrument: String) async -> ListedMarket? {
