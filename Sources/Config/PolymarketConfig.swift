@@ -66,20 +66,9 @@ extension VariableReader {
         }
 
         // The signing key.
-        let inline = raw("POLY_PRIVATE_KEY"), path = raw("POLY_PRIVATE_KEY_PATH")
-        record("POLY_PRIVATE_KEY", inline == nil ? "(unset)" : "(set, redacted)")
-        record("POLY_PRIVATE_KEY_PATH", path.map { Self.displayable($0) } ?? "(unset)")
-        var keyText: String?
-        if inline != nil, path != nil {
-            problem("POLY_PRIVATE_KEY", "set either POLY_PRIVATE_KEY or POLY_PRIVATE_KEY_PATH, not both")
-        } else if let inline {
-            keyText = inline
-        } else if let path {
-            keyText = readKeyFile("POLY_PRIVATE_KEY_PATH", path: path, warnings: &warnings)
-        }
-        if let keyText {
-            do { config.signer = try EthereumSigner(privateKeyHex: keyText.trimmingCharacters(in: .whitespacesAndNewlines)) } catch {
-                problem(inline != nil ? "POLY_PRIVATE_KEY" : "POLY_PRIVATE_KEY_PATH", "\(error.description)")
+        if let key = secret(inline: "POLY_PRIVATE_KEY", file: "POLY_PRIVATE_KEY_PATH", warnings: &warnings) {
+            do { config.signer = try EthereumSigner(privateKeyHex: key.text.trimmingCharacters(in: .whitespacesAndNewlines)) } catch {
+                problem(key.variable, "\(error.description)")
             }
         } else if sendsOrders {
             problem("POLY_PRIVATE_KEY or POLY_PRIVATE_KEY_PATH", "required to send Polymarket orders (the EOA that signs them; 64 hex digits)")
@@ -127,23 +116,5 @@ extension VariableReader {
             }
         }
         return config
-    }
-
-    /// A key file: one line of hex; readable by others is a warning.
-    private mutating func readKeyFile(_ name: String, path: String, warnings: inout [String]) -> String? {
-        if Self.looksLikeKeyMaterial(path) {
-            problem(name, "holds what looks like the key itself, not a file path (not shown); put the key in POLY_PRIVATE_KEY or its file's path here")
-            return nil
-        }
-        let shown = path.escapingControlCharacters
-        let expanded = (path as NSString).expandingTildeInPath
-        guard let data = FileManager.default.contents(atPath: expanded), let text = String(data: data, encoding: .utf8) else {
-            problem(name, "\(shown): no such file, or not readable text")
-            return nil
-        }
-        if let permissions = (try? FileManager.default.attributesOfItem(atPath: expanded))?[.posixPermissions] as? Int, permissions & 0o077 != 0 {
-            warnings.append("\(name): \(shown) is readable by other users (mode \(String(permissions, radix: 8))); chmod 600 it")
-        }
-        return text
     }
 }

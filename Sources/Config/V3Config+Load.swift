@@ -166,30 +166,11 @@ extension VariableReader {
         } else {
             record("TRADER_LISTEN", "(off)")
         }
-        let inline = raw("TRADER_SECRET"), path = raw("TRADER_SECRET_FILE")
-        record("TRADER_SECRET", inline == nil ? "(unset)" : "(set, redacted)")
-        record("TRADER_SECRET_FILE", path.map { Self.displayable($0) } ?? "(unset)")
-        var text: String?
-        if inline != nil, path != nil {
-            problem("TRADER_SECRET", "set either TRADER_SECRET or TRADER_SECRET_FILE, not both")
-        } else if let inline {
-            text = inline
-        } else if let path {
-            let expanded = (path as NSString).expandingTildeInPath
-            if let data = FileManager.default.contents(atPath: expanded), let contents = String(data: data, encoding: .utf8) {
-                text = contents
-                if let mode = (try? FileManager.default.attributesOfItem(atPath: expanded))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
-                    warnings.append("TRADER_SECRET_FILE: \(path.escapingControlCharacters) is readable by other users (mode \(String(mode, radix: 8))); chmod 600 it")
-                }
-            } else {
-                problem("TRADER_SECRET_FILE", "\(path.escapingControlCharacters): no such file, or not readable text")
+        if let secret = secret(inline: "TRADER_SECRET", file: "TRADER_SECRET_FILE", warnings: &warnings) {
+            if let parsed = TraderSecret(secret.text) { settings.secret = parsed } else {
+                problem(secret.variable, "shorter than \(TraderSecret.minimumBytes) bytes (not shown): too easy to guess")
             }
-        }
-        if let text {
-            if let secret = TraderSecret(text) { settings.secret = secret } else {
-                problem(inline != nil ? "TRADER_SECRET" : "TRADER_SECRET_FILE", "shorter than \(TraderSecret.minimumBytes) bytes (not shown): too easy to guess")
-            }
-        } else if settings.listen != nil, inline == nil, path == nil {
+        } else if settings.listen != nil, !isSet("TRADER_SECRET"), !isSet("TRADER_SECRET_FILE") {
             problem("TRADER_SECRET or TRADER_SECRET_FILE", "required with TRADER_LISTEN: traders prove they hold it before anything else")
         }
         for (name, keyPath) in [("TRADER_TLS_CERT", \TraderLinkSettings.tlsCertificate), ("TRADER_TLS_KEY", \.tlsKey), ("TRADER_TLS_CA", \.tlsCA)] {

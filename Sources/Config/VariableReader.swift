@@ -40,6 +40,35 @@ struct VariableReader {
         settings.append(EffectiveSetting(variable: name, display: display, origin: origin))
     }
 
+    /// A secret given in `inline` or as the path of a file in `file`, never both: both recorded (the inline
+    /// value redacted); a file readable by others is a warning; a `file` value that looks like the secret
+    /// itself is refused without showing it. The text and the variable it came from, or `nil`.
+    mutating func secret(inline: String, file: String, warnings: inout [String]) -> (text: String, variable: String)? {
+        let value = raw(inline), path = raw(file)
+        record(inline, value == nil ? "(unset)" : "(set, redacted)")
+        record(file, path.map { Self.displayable($0) } ?? "(unset)")
+        if value != nil, path != nil {
+            problem(inline, "set either \(inline) or \(file), not both")
+            return nil
+        }
+        if let value { return (value, inline) }
+        guard let path else { return nil }
+        if Self.looksLikeKeyMaterial(path) {
+            problem(file, "holds what looks like the key itself, not a file path (not shown); put the key in \(inline) or its file's path here")
+            return nil
+        }
+        let shown = path.escapingControlCharacters
+        let expanded = (path as NSString).expandingTildeInPath
+        guard let data = FileManager.default.contents(atPath: expanded), let text = String(data: data, encoding: .utf8) else {
+            problem(file, "\(shown): no such file, or not readable text")
+            return nil
+        }
+        if let permissions = (try? FileManager.default.attributesOfItem(atPath: expanded))?[.posixPermissions] as? Int, permissions & 0o077 != 0 {
+            warnings.append("\(file): \(shown) is readable by other users (mode \(String(permissions, radix: 8))); chmod 600 it")
+        }
+        return (text, file)
+    }
+
     /// A quoted, shortened rendering of a non-secret bad value for an error message. A value that looks
     /// like key material (pasted into the wrong variable) is never echoed.
     static func quoted(_ value: String) -> String {

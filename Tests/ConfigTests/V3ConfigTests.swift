@@ -159,6 +159,10 @@ struct V3ConfigTests {
         #expect(problems(keyed(["TRADER_LISTEN": "127.0.0.1:70000", "TRADER_SECRET": String(repeating: "s", count: 20)])).map(\.variable) == ["TRADER_LISTEN"])
         let short = problems(keyed(["TRADER_SECRET": "hunter2"]))
         #expect(short.first?.variable == "TRADER_SECRET" && short.first?.message.contains("hunter2") == false)
+        // A secret pasted into the file variable is refused without being echoed as a "file name".
+        let pasted = String(repeating: "ab", count: 32)
+        let misplaced = problems(keyed(["TRADER_SECRET_FILE": pasted]))
+        #expect(misplaced.first?.variable == "TRADER_SECRET_FILE" && misplaced.first?.message.contains(pasted) == false, "\(misplaced)")
         #expect(problems(keyed(["LEG_ROUTING": "random"])).first?.message.contains("remote-first, local-first") == true)
         let report = try load(keyed(["TRADER_LISTEN": "127.0.0.1:9001", "TRADER_SECRET": "a shared secret of enough length", "LEG_ROUTING": "local-first"]))
         #expect(report.config.traders.listen?.port == 9001 && report.config.traders.routing == .localFirst)
