@@ -210,7 +210,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "PolymarketWireTests", dependencies: ["PolymarketWire", "Markets", "ExecutorTesting"], swiftSettings: strict),
+        .testTarget(name: "PolymarketWireTests", dependencies: ["PolymarketWire", "Markets", "ExecutorTesting", "CSecp256k1"], swiftSettings: strict),
         .testTarget(
             name: "KalshiWireTests",
             dependencies: ["KalshiWire", "Markets", "ExecutorTesting"],

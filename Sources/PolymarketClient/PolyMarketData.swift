@@ -207,9 +207,10 @@ public actor PolyMarketData: MarketDataSource {
         // message, not after that one level).
         var last: [String: PolyPriceChange] = [:]
         for change in message.priceChanges where fresh.contains(change.assetID) && broken[change.assetID] == nil {
-            guard books[change.assetID] != nil else { continue }
-            // Applied in place (a copy of the book would copy its levels on every change).
-            do { try books[change.assetID]?.apply(change) } catch {
+            // Applied in place through the values view (a copy of the book would copy its levels on every
+            // change; the optional subscript moves the book out and back): 12 % of parse + apply.
+            guard let slot = books.index(forKey: change.assetID) else { continue }
+            do { try books.values[slot].apply(change) } catch {
                 broken[change.assetID] = error.description
                 continue
             }

@@ -61,7 +61,9 @@ public struct PolymarketConnection: Sendable {
         }
         guard let signer = config.signer else { throw RunError(description: "POLY_PRIVATE_KEY is required to send Polymarket orders", isConfiguration: true) }
         try await authenticate(client, log: log)
-        let builder = try PolyOrderBuilder(signer: signer, signatureType: config.signatureType, funder: config.funder)
+        // Nonces prepared in the background take the point multiplication off each order's signature.
+        let builder = try PolyOrderBuilder(signer: signer, signatureType: config.signatureType, funder: config.funder,
+                                           nonces: PreparedNonces(signer: signer))
         var settings = PolymarketExecutor<ContinuousClock>.Settings()
         settings.orderTimeout = orderTimeout
         let user = PolyUserStream(webSocketURL: config.webSocketURL, transport: client.transport)

@@ -59,6 +59,11 @@ public struct PolymarketKeyError: Error, Hashable, Sendable, CustomStringConvert
     init(_ description: String) { self.description = description }
 }
 
+/// Signs 32-byte digests with recoverable ECDSA: `r ‖ s ‖ v`, v = recid + 27.
+public protocol DigestSigner: Sendable {
+    func sign(digest: [UInt8]) -> [UInt8]
+}
+
 /// A libsecp256k1 context. Created once (it is expensive); after creation (and randomisation) it is only
 /// read by signing and recovery, which libsecp256k1 allows from many threads at once.
 final class Secp256k1Context: @unchecked Sendable {
@@ -84,7 +89,7 @@ final class Secp256k1Context: @unchecked Sendable {
 /// A secp256k1 private key that signs 32-byte digests with recoverable ECDSA, as Ethereum does:
 /// 65 bytes `r ‖ s ‖ v` with `v = recid + 27` (libsecp256k1's default RFC 6979 nonce, byte-identical to
 /// eth-account). The key never appears in a description, an error or a log.
-public final class EthereumSigner: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+public final class EthereumSigner: DigestSigner, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     private let secret: [UInt8]
     public let address: EthereumAddress
     private let context = Secp256k1Context.shared
@@ -112,6 +117,14 @@ public final class EthereumSigner: Sendable, CustomStringConvertible, CustomDebu
         secret = bytes
         // The address: the last 20 bytes of keccak(X ‖ Y).
         address = EthereumAddress(bytes: Array(Keccak256.hash(serialized[1...]).suffix(20)))!
+    }
+
+    /// Lends the 32-byte key to libsecp256k1 scalar arithmetic (prepared nonces); it goes nowhere else.
+    func withSecret<R>(_ body: (UnsafePointer<UInt8>) throws -> R) rethrows -> R {
+        try secret.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { preconditionFailure("a checked key has 32 bytes") }
+            return try body(base)
+        }
     }
 
     /// The 65-byte recoverable signature of a 32-byte digest: `r ‖ s ‖ v`, v = recid + 27.

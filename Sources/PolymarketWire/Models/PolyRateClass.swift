@@ -22,8 +22,14 @@ public enum PolyRateClass: String, Sendable, CaseIterable {
 /// nothing is rounded; more than six decimals, a sign or anything else is `nil`.
 public enum PolyDecimal {
     public static func micros(_ text: some StringProtocol) -> Int64? {
+        // Native strings (small ones included) lend their bytes without the iterator's per-byte cost.
+        if let parsed = text.utf8.withContiguousStorageIfAvailable({ micros(utf8: $0) }) { return parsed }
+        return micros(utf8: Array(text.utf8))
+    }
+
+    static func micros(utf8: some Collection<UInt8>) -> Int64? {
         var whole: Int64 = 0, fraction: Int64 = 0, fractionDigits = 0, seenDot = false, digits = 0
-        for byte in text.utf8 {
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "."):
                 guard !seenDot else { return nil }

@@ -106,7 +106,7 @@ public struct PolyOrder: Hashable, Sendable {
     public func digest(domainSeparator: [UInt8]) -> [UInt8] { EIP712.digest(domainSeparator: domainSeparator, structHash: structHash) }
 
     /// Signs the order for `exchange` on `chain`.
-    public func signed(by signer: EthereumSigner, exchange: PolymarketExchange, chain: PolymarketChain = .polygon) -> SignedPolyOrder {
+    public func signed(by signer: some DigestSigner, exchange: PolymarketExchange, chain: PolymarketChain = .polygon) -> SignedPolyOrder {
         let digest = digest(domainSeparator: exchange.separator(chain: chain))
         return SignedPolyOrder(order: self, signature: signer.sign(digest: digest), orderHash: digest, exchange: exchange)
     }

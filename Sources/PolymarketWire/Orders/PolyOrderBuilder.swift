@@ -9,11 +9,15 @@ public struct PolyOrderBuilder: Sendable {
     /// `maker`: the address holding the funds (`POLY_FUNDER`; the signer itself for type 0).
     public let funder: EthereumAddress
     public let chain: PolymarketChain
+    /// Nonces prepared ahead for this signer (the order path's signature without its point
+    /// multiplication); nil signs with RFC 6979 deterministic nonces, byte-identical to the official client.
+    public let nonces: PreparedNonces?
 
     /// Type 0 trades the signer's own funds (a funder, if given, must be the signer); types 1 and 2 need
     /// the proxy or Safe address that holds them.
     public init(signer: EthereumSigner, signatureType: PolySignatureType = .eoa, funder: EthereumAddress? = nil,
-                chain: PolymarketChain = .polygon) throws(PolyOrderRefusal) {
+                chain: PolymarketChain = .polygon, nonces: PreparedNonces? = nil) throws(PolyOrderRefusal) {
+        if let nonces, nonces.signer !== signer { throw PolyOrderRefusal("the prepared nonces belong to another signer") }
         switch signatureType {
         case .eoa:
             if let funder, funder != signer.address {
@@ -27,6 +31,7 @@ public struct PolyOrderBuilder: Sendable {
         self.signer = signer
         self.signatureType = signatureType
         self.chain = chain
+        self.nonces = nonces
     }
 
     /// What an order needs beyond its price and size.
@@ -58,7 +63,9 @@ public struct PolyOrderBuilder: Sendable {
         let order = PolyOrder(salt: salt ?? Self.salt(nowMilliseconds: nowMilliseconds), maker: funder, signer: signer.address, tokenID: market.tokenID,
                               makerAmount: amounts.makerAmount, takerAmount: amounts.takerAmount, side: side, signatureType: signatureType,
                               timestamp: timestamp ?? nowMilliseconds, expiration: expiration)
-        return order.signed(by: signer, exchange: PolymarketExchange(negRisk: market.negRisk), chain: chain)
+        let exchange = PolymarketExchange(negRisk: market.negRisk)
+        if let nonces { return order.signed(by: nonces, exchange: exchange, chain: chain) }
+        return order.signed(by: signer, exchange: exchange, chain: chain)
     }
 
     /// A salt as the official clients draw one: uniform below the current time in milliseconds (< 2⁵³,
