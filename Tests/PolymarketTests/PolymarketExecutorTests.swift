@@ -34,8 +34,11 @@ struct PolymarketExecutorTests {
             settings.rateLimitBackoff = .zero
             configure(&settings)
             let stream = user ? PolyUserStream(webSocketURL: sim.server.webSocketURL, transport: client.transport) : nil
+            // Signed as the run signs: with nonces prepared ahead (filled here, so no order falls back).
+            let nonces = PreparedNonces(signer: sim.signer, capacity: 64)
+            nonces.fill()
             let executor = PolymarketExecutor(client: client, user: stream, directory: PolyMarketDirectory(client: client, gamma: gamma),
-                                              builder: try PolyOrderBuilder(signer: sim.signer), clock: clock, settings: settings)
+                                              builder: try PolyOrderBuilder(signer: sim.signer, nonces: nonces), clock: clock, settings: settings)
             await executor.start()
             if user { #expect(await eventually { await stream?.socket.isConnected == true }) }
             return Harness(sim: sim, client: client, executor: executor, clock: clock, spec: spec, gamma: gamma)
@@ -79,6 +82,21 @@ struct PolymarketExecutorTests {
         #expect(result.rejection == nil)
         #expect(await h.shares(.yes) == 25_000_000)
         #expect(await h.balance == 100_000 * 1_000_000 - (15 * 440_000 + 10 * 460_000))
+        await h.stop()
+    }
+
+    @Test("orders signed with prepared nonces: the venue recovers the signer from each and fills them; none fell back to RFC 6979")
+    func preparedNonces() async throws {
+        let h = try await Harness.start()
+        await h.quote(.sell, "0.44", "30")
+        for index in 0..<3 {
+            let result = await h.executor.execute(h.request("nonce-\(index)", limit: "0.50", count: "10"))
+            #expect(result.order.filled == contracts("10"), "the venue took a signature made from a prepared nonce")
+        }
+        let nonces = try #require(await h.executor.builder.nonces)
+        #expect(nonces.prepared >= 64)
+        #expect(nonces.fallbacks == 0)
+        #expect(await h.shares(.yes) == 30_000_000)
         await h.stop()
     }
 

@@ -71,7 +71,7 @@ public struct PolymarketConnection: Sendable {
                                       metrics: metrics)
         await live.start()
         await client.transport.warmUp()
-        log("polymarket executor: signer \(signer.address.checksummed), signature type \(config.signatureType.rawValue), funder \(builder.funder.checksummed)")
+        log("polymarket executor: signer \(signer.address.checksummed), signature type \(config.signatureType.rawValue), funder \(builder.funder.checksummed), signing with nonces prepared ahead (\(builder.nonces?.capacity ?? 0) kept)")
         return PolymarketConnection(client: client, gamma: gamma, directory: directory, market: market, paper: nil, live: live,
                                     signatureType: config.signatureType)
     }
