@@ -28,40 +28,26 @@ public final class Presigner: Sendable {
     }
 
     private let stock: Stock
-    private let kick: AsyncStream<Void>.Continuation
-    private let worker: Task<Void, Never>
-    private let ticker: Task<Void, Never>
+    /// Signs on a thread of its own at a lower priority (not on the concurrency pool, where a signature
+    /// would hold one of the threads the next order needs).
+    private let worker: BackgroundWorker
 
     /// Starts signing at once; `path` is the full signed path (`/trade-api/v2/portfolio/events/orders`).
     public init(signer: KalshiSigner, method: String, path: String, settings: Settings = Settings(),
                 wallClockMilliseconds: @escaping @Sendable () -> Int64) {
-        let (kicks, kick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        self.kick = kick
         let stock = Stock(signer: signer, method: method, path: path, settings: settings, clock: wallClockMilliseconds)
         self.stock = stock
-        let delay = settings.refillDelay
-        worker = Task.detached(priority: .utility) {
-            stock.refill()
-            for await _ in kicks {
-                // Not while the order that took a signature is still being written: on a small machine
-                // the signing would compete with it for a core.
-                try? await Task.sleep(for: delay)
-                stock.refill()
-            }
-        }
-        let interval = Duration.milliseconds(max(1, settings.refreshAge / 2))
-        ticker = Task.detached(priority: .utility) {
-            while (try? await Task.sleep(for: interval)) != nil { kick.yield() }
-        }
+        // A refill waits `refillDelay` after a take (the order is being written meanwhile), and runs every
+        // quarter of `maxAge` to replace signatures growing old.
+        worker = BackgroundWorker(name: "kalshi-presigner", delay: settings.refillDelay,
+                                  period: .milliseconds(max(1, settings.refreshAge / 2))) { stock.refill() }
     }
 
     deinit { stop() }
 
     /// Stops the background signing (the stock left is discarded).
     public func stop() {
-        ticker.cancel()
-        worker.cancel()
-        kick.finish()
+        worker.stop()
         // Under the same lock a refill appends with: a signing in progress cannot add to the stock afterwards.
         stock.ready.withLock { stock in
             self.stock.stopped.store(true, ordering: .relaxed)
@@ -77,7 +63,7 @@ public final class Presigner: Sendable {
             stock.removeAll { !Self.isFresh($0, now: now, maxAge: maxAge) }
             return stock.popLast()
         }
-        kick.yield()
+        worker.wake()
         return headers
     }
 
@@ -122,7 +108,7 @@ public final class Presigner: Sendable {
                 stock.removeAll { !Presigner.isFresh($0, now: now, maxAge: maxAge) }
                 return settings.depth - stock.count { Presigner.isFresh($0, now: now, maxAge: refreshAge) }
             }
-            while needed > 0, !Task.isCancelled {
+            while needed > 0, !stopped.load(ordering: .relaxed) {
                 guard let headers = try? signer.headers(method: method, path: path, timestampMilliseconds: clock()) else { return }
                 ready.withLock { stock in
                     guard !stopped.load(ordering: .relaxed) else { return }

@@ -1,5 +1,5 @@
 import CSecp256k1
-import Dispatch
+import Markets
 import Synchronization
 
 /// ECDSA signing with its expensive half done ahead of time, for the order path.
@@ -31,7 +31,6 @@ public final class PreparedNonces: DigestSigner, CustomStringConvertible {
 
     private struct State {
         var stock: [Nonce] = []
-        var filling = false
         var prepared = 0
         var fallbacks = 0
     }
@@ -42,18 +41,24 @@ public final class PreparedNonces: DigestSigner, CustomStringConvertible {
     public let lowWater: Int
     public let background: Bool
     private let state = Mutex(State())
-    private let queue = DispatchQueue(label: "polymarket.nonces", qos: .utility)
+    /// Prepares on a thread of its own at a lower priority, 2 ms after the order that asked is out.
+    private let worker = Mutex<BackgroundWorker?>(nil)
     private let context = Secp256k1Context.shared
 
-    /// A reserve for `signer`. With `background` (the default) it fills at once on its own queue and
+    /// A reserve for `signer`. With `background` (the default) it fills at once on its own thread and
     /// refills there whenever fewer than `lowWater` remain; without, only `fill()` fills it (benchmarks, tests).
     public init(signer: EthereumSigner, capacity: Int = 1_024, lowWater: Int? = nil, background: Bool = true) {
         self.signer = signer
         self.capacity = max(capacity, 1)
         self.lowWater = min(max(lowWater ?? self.capacity / 2, 1), self.capacity)
         self.background = background
-        if background { refillSoon() }
+        if background {
+            let started = BackgroundWorker(name: "polymarket-nonces", delay: .milliseconds(2)) { [weak self] in self?.fill() }
+            worker.withLock { $0 = started }
+        }
     }
+
+    deinit { worker.withLock { $0?.stop() } }
 
     /// Nonces ready now.
     public var available: Int { state.withLock { $0.stock.count } }
@@ -68,12 +73,11 @@ public final class PreparedNonces: DigestSigner, CustomStringConvertible {
         precondition(digest.count == 32, "a digest is 32 bytes")
         let (nonce, refill) = state.withLock { state -> (Nonce?, Bool) in
             let nonce = state.stock.popLast()
-            let refill = background && !state.filling && state.stock.count < lowWater
-            if refill { state.filling = true }
+            let refill = background && state.stock.count < lowWater
             if nonce == nil { state.fallbacks += 1 }
             return (nonce, refill)
         }
-        if refill { queue.async { self.fill() } }
+        if refill { worker.withLock { $0 }?.wake() }
         if let nonce, let signature = Self.signature(of: digest, nonce: nonce, context: context.pointer) { return signature }
         if nonce != nil { state.withLock { $0.fallbacks += 1 } }
         return signer.sign(digest: digest)
@@ -82,11 +86,7 @@ public final class PreparedNonces: DigestSigner, CustomStringConvertible {
     /// Prepares nonces until the reserve is full (on the caller's thread).
     public func fill() {
         while true {
-            let missing = state.withLock { state -> Int in
-                let missing = capacity - state.stock.count
-                if missing <= 0 { state.filling = false }
-                return missing
-            }
+            let missing = state.withLock { capacity - $0.stock.count }
             if missing <= 0 { return }
             let batch = prepareBatch(count: min(missing, 32))
             state.withLock { state in
@@ -94,15 +94,6 @@ public final class PreparedNonces: DigestSigner, CustomStringConvertible {
                 state.prepared += batch.count
             }
         }
-    }
-
-    private func refillSoon() {
-        let start = state.withLock { state -> Bool in
-            if state.filling { return false }
-            state.filling = true
-            return true
-        }
-        if start { queue.async { self.fill() } }
     }
 
     // MARK: - The arithmetic, all through libsecp256k1
