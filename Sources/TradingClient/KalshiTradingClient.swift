@@ -52,7 +52,7 @@ public final class KalshiTradingClient: Sendable {
     /// Places a V2 order. Throws `OrderRefusal` before sending anything wrong, `KalshiAPIError` after.
     public func createOrder(_ intent: OrderIntent, grid: PriceGrid) async throws -> CreateOrderV2Response {
         let request = try builder.request(for: intent, grid: grid)
-        return try await transport.send(KalshiRequest(.post, Self.createPath, body: body(request)), as: CreateOrderV2Response.self)
+        return try await transport.send(KalshiRequest(.post, Self.createPath, body: request.jsonBody), as: CreateOrderV2Response.self)
     }
 
     /// Cancels the rest of an order. `marketTicker` lets the exchange route to the right shard.

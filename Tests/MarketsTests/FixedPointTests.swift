@@ -69,6 +69,33 @@ struct FixedPointTests {
         #expect(try Dollars(parsing: value.wireString) == value)
     }
 
+    /// The formatting as first written (Character-based), the reference for the byte-writing one.
+    static func referenceFormat(_ value: Int64, scale: Int, minimumDecimals: Int) -> String {
+        let magnitude = value.magnitude
+        var divisor: UInt64 = 1
+        for _ in 0..<scale { divisor *= 10 }
+        let whole = magnitude / divisor
+        var fraction = String(magnitude % divisor)
+        fraction = String(repeating: "0", count: scale - fraction.count) + fraction
+        while fraction.count > minimumDecimals, fraction.last == "0" { fraction.removeLast() }
+        let sign = value < 0 ? "-" : ""
+        return fraction.isEmpty ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
+    }
+
+    @Test("wire formatting of 200,000 seeded values (and the extremes) matches the reference, for dollars and counts")
+    func formatMatchesReference() throws {
+        var generator = SplitMix64(seed: 99)
+        let extremes: [Int64] = [0, 1, -1, 9, 10, 99, 100, 101, 999_999, 1_000_000, 1_000_001, -1_000_000, .max, .min, .max - 1, .min + 1]
+        let values = extremes + (0..<200_000).map { index -> Int64 in
+            let raw = Int64(bitPattern: generator.next())
+            return index % 3 == 0 ? raw : raw % Int64(pow(10, Double(index % 12)) + 1)
+        }
+        for value in values {
+            #expect(Dollars(micros: value).wireString == Self.referenceFormat(value, scale: 6, minimumDecimals: 2), "\(value)")
+            #expect(Contracts(hundredths: value).wireString == Self.referenceFormat(value, scale: 2, minimumDecimals: 2), "\(value)")
+        }
+    }
+
     @Test("count formatting always has two decimals")
     func countFormat() throws {
         #expect(try Contracts(parsing: "10").wireString == "10.00")

@@ -79,9 +79,23 @@ let benchmarks: @Sendable () -> Void = {
             let intent = OrderIntent(ticker: "KXNFL-26JAN11-BUF", action: .buy, side: .no, price: Price(micros: 530_000)!,
                                      count: Contracts(hundredths: 1_000), timeInForce: .immediateOrCancel, clientOrderID: "bench-\(index)")
             let request = try builder.request(for: intent, grid: .linearCent)
-            blackHole(try encoder.encode(request))
+            blackHole(request.jsonBody)
             blackHole(try signer.headers(method: "POST", path: "/trade-api/v2/portfolio/events/orders", timestampMilliseconds: 1_763_700_000_000))
         }
+    }
+
+    Benchmark("create order body: hand-written (the client's path) vs JSONEncoder — hand-written") { benchmark in
+        let request = try builder.request(for: OrderIntent(ticker: "KXNFL-26JAN11-BUF", action: .buy, side: .no, price: Price(micros: 530_000)!,
+                                                           count: Contracts(hundredths: 1_000), timeInForce: .immediateOrCancel,
+                                                           clientOrderID: "bench-1"), grid: .linearCent)
+        for _ in benchmark.scaledIterations { blackHole(request.jsonBody) }
+    }
+
+    Benchmark("create order body: hand-written (the client's path) vs JSONEncoder — JSONEncoder") { benchmark in
+        let request = try builder.request(for: OrderIntent(ticker: "KXNFL-26JAN11-BUF", action: .buy, side: .no, price: Price(micros: 530_000)!,
+                                                           count: Contracts(hundredths: 1_000), timeInForce: .immediateOrCancel,
+                                                           clientOrderID: "bench-1"), grid: .linearCent)
+        for _ in benchmark.scaledIterations { blackHole(try encoder.encode(request)) }
     }
 
     // The full path on loopback: the above plus HTTP over a kept-alive connection to the simulator, which

@@ -1,3 +1,4 @@
+import Foundation
 import Markets
 
 /// `self_trade_prevention_type`.
@@ -61,6 +62,30 @@ public struct CreateOrderV2Request: Hashable, Sendable, Codable {
         case subaccount
         case orderGroupID = "order_group_id"
         case exchangeIndex = "exchange_index"
+    }
+}
+
+extension CreateOrderV2Request {
+    /// The JSON body, written directly: the object `KalshiJSON.encoder()` writes for it (same keys,
+    /// values and types, nil fields left out; keys in declaration order), at a fraction of the cost (the
+    /// order's hot path: JSONEncoder took ~50 µs of the Kalshi leg's ~400 µs from decision to wire).
+    public var jsonBody: Data {
+        var out = JSONObjectWriter()
+        out.string("ticker", ticker)
+        if let clientOrderID { out.string("client_order_id", clientOrderID) }
+        out.string("side", side.rawValue)
+        out.string("count", count.wireString)
+        out.string("price", price.wireString)
+        out.string("time_in_force", timeInForce.rawValue)
+        out.string("self_trade_prevention_type", selfTradePreventionType.rawValue)
+        if let expirationTime { out.raw("expiration_time", expirationTime) }
+        if let postOnly { out.raw("post_only", postOnly) }
+        if let reduceOnly { out.raw("reduce_only", reduceOnly) }
+        if let cancelOrderOnPause { out.raw("cancel_order_on_pause", cancelOrderOnPause) }
+        if let subaccount { out.raw("subaccount", subaccount) }
+        if let orderGroupID { out.string("order_group_id", orderGroupID) }
+        if let exchangeIndex { out.raw("exchange_index", exchangeIndex) }
+        return Data(out.finish())
     }
 }
 

@@ -55,11 +55,11 @@ public struct PolyBookSummary: Codable, Hashable, Sendable {
     /// JSON of the summary, keys in this order, with `hash` empty.
     public var computedHash: String {
         func levels(_ levels: [PolyLevel]) -> String {
-            "[" + levels.map { "{\"price\":\"\(JSONText.escaped($0.price))\",\"size\":\"\(JSONText.escaped($0.size))\"}" }.joined(separator: ",") + "]"
+            "[" + levels.map { "{\"price\":\"\(JSONString.escaped($0.price))\",\"size\":\"\(JSONString.escaped($0.size))\"}" }.joined(separator: ",") + "]"
         }
-        let payload = "{\"market\":\"\(JSONText.escaped(market))\",\"asset_id\":\"\(JSONText.escaped(assetID))\",\"timestamp\":\"\(JSONText.escaped(timestamp))\","
-            + "\"hash\":\"\",\"bids\":\(levels(bids)),\"asks\":\(levels(asks)),\"min_order_size\":\"\(JSONText.escaped(minOrderSize))\","
-            + "\"tick_size\":\"\(JSONText.escaped(tickSize))\",\"neg_risk\":\(negRisk),\"last_trade_price\":\"\(JSONText.escaped(lastTradePrice))\"}"
+        let payload = "{\"market\":\"\(JSONString.escaped(market))\",\"asset_id\":\"\(JSONString.escaped(assetID))\",\"timestamp\":\"\(JSONString.escaped(timestamp))\","
+            + "\"hash\":\"\",\"bids\":\(levels(bids)),\"asks\":\(levels(asks)),\"min_order_size\":\"\(JSONString.escaped(minOrderSize))\","
+            + "\"tick_size\":\"\(JSONString.escaped(tickSize))\",\"neg_risk\":\(negRisk),\"last_trade_price\":\"\(JSONString.escaped(lastTradePrice))\"}"
         return Hex.encode(Array(Insecure.SHA1.hash(data: Array(payload.utf8))), prefix: false)
     }
 }

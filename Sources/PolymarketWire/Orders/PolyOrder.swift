@@ -1,3 +1,5 @@
+import Markets
+
 /// BUY or SELL: 0 or 1 in the signed struct, `"BUY"`/`"SELL"` in JSON.
 public enum PolySide: UInt8, Sendable, Hashable, CaseIterable {
     case buy = 0
@@ -155,29 +157,7 @@ public struct SignedPolyOrder: Hashable, Sendable {
     /// The `POST /order` body, byte for byte what the official client sends (and HMACs):
     /// `{"order":{…},"owner":"<api key>","orderType":"FAK","deferExec":false,"postOnly":false}`.
     public func postBody(owner: String, orderType: PolyOrderType, deferExec: Bool = false, postOnly: Bool = false) -> String {
-        "{\"order\":" + orderJSON + ",\"owner\":\"" + JSONText.escaped(owner) + "\",\"orderType\":\"" + orderType.rawValue
+        "{\"order\":" + orderJSON + ",\"owner\":\"" + JSONString.escaped(owner) + "\",\"orderType\":\"" + orderType.rawValue
             + "\",\"deferExec\":" + String(deferExec) + ",\"postOnly\":" + String(postOnly) + "}"
-    }
-}
-
-/// Minimal JSON string escaping for values this module writes by hand.
-enum JSONText {
-    static func escaped(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0 == "\"" || $0 == "\\" || $0.value < 0x20 }) else { return text }
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }
