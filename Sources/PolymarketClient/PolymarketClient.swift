@@ -91,8 +91,18 @@ public final class PolymarketClient: Sendable {
     /// `POST /order`. The order's id is its EIP-712 hash (`order.orderID`), known before sending: an
     /// ambiguous outcome is resolved by asking for that id.
     public func post(_ order: SignedPolyOrder, type: PolyOrderType, postOnly: Bool = false) async throws(PolyAPIError) -> PolyOrderResponse {
-        let body = Data(order.postBody(owner: owner, orderType: type, postOnly: postOnly).utf8)
-        return try await transport.send(PolyRequest(.post, "/order", body: body, auth: .l2, rate: .postOrder, isWrite: true))
+        try await post(body: body(order, type: type, postOnly: postOnly))
+    }
+
+    /// The `POST /order` body of `order` for this key: made ahead of sending (while the other legs are
+    /// prepared), then sent with `post(body:)`.
+    public func body(_ order: SignedPolyOrder, type: PolyOrderType, postOnly: Bool = false) -> Data {
+        Data(order.postBody(owner: owner, orderType: type, postOnly: postOnly).utf8)
+    }
+
+    /// `POST /order` with a body from `body(_:type:postOnly:)`.
+    public func post(body: Data) async throws(PolyAPIError) -> PolyOrderResponse {
+        try await transport.send(PolyRequest(.post, "/order", body: body, auth: .l2, rate: .postOrder, isWrite: true))
     }
 
     /// `POST /orders`: up to 15 orders in one request; each answer says whether its order was taken.

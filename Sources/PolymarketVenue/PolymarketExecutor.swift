@@ -204,7 +204,8 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
             case let .failure(refusal): return refused(refusal.code, refusal.message)
             }
         }
-        let prepared = Prepared(request: request, info: info, order: order, signed: signedOrder, type: type, reservation: reservation, started: started)
+        let prepared = Prepared(request: request, info: info, order: order, signed: signedOrder, type: type,
+                                body: client.body(signedOrder, type: type), reservation: reservation, started: started)
         return PreparedExecution { await self.send(prepared) }
     }
 
@@ -215,6 +216,8 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
         let order: OrderLifecycle
         let signed: SignedPolyOrder
         let type: PolyOrderType
+        /// The `POST /order` body, made with the signature (nothing is encoded once the legs go).
+        let body: Data
         let reservation: Int64
         let started: ContinuousClock.Instant
     }
@@ -228,7 +231,7 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
         let orderID = signedOrder.orderID
         tracked[orderID] = Tracked(request: request, info: prepared.info, token: terms.token, order: order, started: prepared.started)
         defer { tracked[orderID] = nil }
-        let outcome = await submit(signedOrder, type: type, request: request)
+        let outcome = await submit(signedOrder, type: type, body: prepared.body, request: request)
         switch outcome {
         case let .accepted(response):
             accept(orderID, response: response, type: type)
@@ -276,11 +279,11 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
         return ("REJECTED", false)
     }
 
-    private func submit(_ signed: SignedPolyOrder, type: PolyOrderType, request: ExecutionRequest) async -> SubmitOutcome {
+    private func submit(_ signed: SignedPolyOrder, type: PolyOrderType, body: Data, request: ExecutionRequest) async -> SubmitOutcome {
         var attempt = 0
         while true {
             do {
-                return .accepted(try await client.post(signed, type: type))
+                return .accepted(try await client.post(body: body))
             } catch {
                 switch error.kind {
                 case let .rejected(_, message) where message.contains("Duplicated"):
