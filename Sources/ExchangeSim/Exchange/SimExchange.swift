@@ -32,6 +32,8 @@ public actor SimExchange {
     let tickers: [String]
     var accounts: [String: SimAccount] = [:]
     var orders: [String: SimOrderRecord] = [:]
+    /// Resting orders that have an expiration time (the only ones `expireOrders` looks at).
+    private var expiring: Set<String> = []
     /// Fills per account, oldest first.
     var fills: [String: [KalshiFill]] = [:]
     private var orderSequence: UInt64 = 0
@@ -87,27 +89,29 @@ public actor SimExchange {
         if let expiration = request.expirationTime, expiration * 1_000 <= nowMs {
             return .failure(.invalid("Expiration timestamp must be in the future"))
         }
-        var account = account(accountID)
         let clientOrderID = request.clientOrderID ?? UUID().uuidString.lowercased()
-        guard !account.clientOrderIDs.contains(clientOrderID) else {
-            return .failure(SimError(409, "order_already_exists", "an order with this client_order_id already exists", details: clientOrderID))
-        }
-
         var count = request.count
-        if request.reduceOnly == true {
-            let held = account.positions[request.ticker]?.contracts.hundredths ?? 0
-            let reducible = request.side == .bid ? max(-held, 0) : max(held, 0)
-            count = Contracts(hundredths: min(count.hundredths, reducible))
+        // The account read in a scope of its own: the copy is gone before the dictionary's account is
+        // changed in place (a live copy made every insert copy the account's whole set of order ids).
+        do {
+            let account = account(accountID)
+            guard !account.clientOrderIDs.contains(clientOrderID) else {
+                return .failure(SimError(409, "order_already_exists", "an order with this client_order_id already exists", details: clientOrderID))
+            }
+            if request.reduceOnly == true {
+                let held = account.positions[request.ticker]?.contracts.hundredths ?? 0
+                let reducible = request.side == .bid ? max(-held, 0) : max(held, 0)
+                count = Contracts(hundredths: min(count.hundredths, reducible))
+            }
+            let rate = KalshiFees.rate(seriesTicker: market.spec.seriesTicker, role: .taker)
+            let required = account.collateral(ticker: request.ticker, side: request.side, price: request.price, count: count).micros
+                + KalshiFees.estimate(rate: rate, count: count, price: request.price).micros
+            guard required <= account.available.micros else {
+                return .failure(SimError(400, "available_balance_too_low", "insufficient available balance",
+                                         details: "required=\(Dollars(micros: required).wireString) available=\(account.available.wireString)"))
+            }
         }
-        let rate = KalshiFees.rate(seriesTicker: market.spec.seriesTicker, role: .taker)
-        let required = account.collateral(ticker: request.ticker, side: request.side, price: request.price, count: count).micros
-            + KalshiFees.estimate(rate: rate, count: count, price: request.price).micros
-        guard required <= account.available.micros else {
-            return .failure(SimError(400, "available_balance_too_low", "insufficient available balance",
-                                     details: "required=\(Dollars(micros: required).wireString) available=\(account.available.wireString)"))
-        }
-        account.clientOrderIDs.insert(clientOrderID)
-        accounts[accountID] = account
+        accounts[accountID]?.clientOrderIDs.insert(clientOrderID)
 
         let now = nowMs
         let orderID = nextOrderID()
@@ -139,7 +143,10 @@ public actor SimExchange {
         record.status = outcome.rested.isPositive ? .resting : (record.filled == record.initial ? .executed : .canceled)
         record.updatedMs = now
         orders[orderID] = record
-        if outcome.rested.isPositive { reserve(orderID) }
+        if outcome.rested.isPositive {
+            reserve(orderID)
+            if record.expirationTime != nil { expiring.insert(orderID) }
+        }
         publishBook(request.ticker)
         publish(.order(record.wire))
 
@@ -316,10 +323,18 @@ public actor SimExchange {
     }
 
     /// Cancels GTC orders whose `expiration_time` has passed.
+    /// Cancels resting orders past their expiration. Only orders that rested with one are looked at (a
+    /// scan of every order ever placed, on every request, made the simulator slower with each order).
     func expireOrders() {
+        guard !expiring.isEmpty else { return }
         let nowSeconds = nowMs / 1_000
-        for record in orders.values where record.status == .resting {
-            if let expiration = record.expirationTime, expiration <= nowSeconds {
+        for orderID in expiring.sorted() {
+            guard let record = orders[orderID], record.status == .resting, let expiration = record.expirationTime else {
+                expiring.remove(orderID)
+                continue
+            }
+            if expiration <= nowSeconds {
+                expiring.remove(orderID)
                 _ = markets[record.ticker]?.book.cancel(orderID: record.orderID)
                 finish(record.orderID, status: .canceled)
                 publishBook(record.ticker)
