@@ -106,17 +106,25 @@ public actor PolyMarketData: MarketDataSource {
     }
 
     /// Subscribes to `tokens` (their books arrive as `book` snapshots; metadata is read from `GET /book`).
+    /// The metadata is read before the tokens join the subscribed set: the channel subscribes the whole set
+    /// whenever it (re)connects, and a snapshot that arrived before its token's metadata made a book whose
+    /// hash could not match the venue's (a false inconsistency and a resync, seen when the connection
+    /// opened during the reads).
     public func subscribe(_ tokens: [String]) async {
-        let added = assets.add(tokens)
-        guard !added.isEmpty else { return }
-        for token in added where books[token] == nil {
+        let known = Set(assets.all)
+        var seen = Set<String>()
+        let new = tokens.filter { !known.contains($0) && seen.insert($0).inserted }
+        guard !new.isEmpty else { return }
+        for token in new where books[token] == nil {
             if let summary = try? await client.book(token) {
                 var book = PolyLocalBook(assetID: token, market: summary.market)
                 try? book.replace(with: summary)
-                books[token] = book
                 // Metadata only: the channel's snapshot, not this read, makes the book fresh (it orders changes).
+                if books[token] == nil { books[token] = book }
             }
         }
+        let added = assets.add(new)
+        guard !added.isEmpty else { return }
         await socket.send(Self.subscription(added, initial: !(await socket.isConnected) || added.count == assets.all.count))
     }
 
@@ -176,9 +184,13 @@ public actor PolyMarketData: MarketDataSource {
             case let .priceChange(change): await apply(change)
             case let .tickSizeChange(change):
                 books[change.assetID]?.tickSize = change.newTickSize
+                // The book's hash covers its tick and last trade price: a hash the venue stated before this
+                // event no longer describes the book (the next change states a new one).
+                unverified[change.assetID] = nil
                 if let tick = PolyTickSize(parsing: change.newTickSize) { continuation.yield(.tickSize(token: change.assetID, tick)) }
             case let .lastTrade(trade):
                 books[trade.assetID]?.lastTradePrice = trade.price
+                unverified[trade.assetID] = nil
                 continuation.yield(.lastTrade(trade))
             case .order, .trade, .other: continue
             }

@@ -61,11 +61,14 @@ struct HardeningTests {
         books.offer(Self.ticker, yesAsk: price("0.60"), noAsk: price("0.45"), size: contracts("100"))
         var settings = PaperExecutor<ContinuousClock>.Settings()
         settings.latency = .zero ... .zero
+        // Long bounds: the suite's 100,000-line fuzz may hold both of the pool's threads for a while (the order
+        // must not rest after its trades went by, nor time out before they come).
+        settings.orderTimeout = .seconds(600)
         let paper = PaperExecutor(books: books, clock: ContinuousClock(), settings: settings)
         let journal = try Journal(path: dir.path + "/j.sqlite")
         let service = try ExecutionService(executor: paper, journal: journal, mode: .paper, breaker: ExecutionServiceTests.settings(maxPosition: 10))
         let running = Task { await service.execute(ExecutionServiceTests.ticket("gtc", count: "10", limit: "0.50", tif: .goodTillCanceled)) }
-        #expect(await eventually { await paper.openOrders().count == 1 })
+        #expect(await eventually(timeout: .seconds(120)) { await paper.openOrders().count == 1 })
         await paper.onTrade(ticker: Self.ticker, yesPrice: price("0.50"), count: contracts("4"))
         await paper.onTrade(ticker: Self.ticker, yesPrice: price("0.49"), count: contracts("6"))
         guard case let .executed(result) = await running.value else { Issue.record("not executed"); return }

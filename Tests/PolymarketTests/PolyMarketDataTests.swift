@@ -124,6 +124,35 @@ struct PolyMarketDataTests {
         await h.stop()
     }
 
+    @Test("a last trade price or tick change after the venue's last stated hash: that hash (which covers both) no longer judges the book; a later hash still does")
+    func metadataAfterStatedHash() async throws {
+        let h = try await Harness.start()
+        let token = "777000", market = "0xfeed"
+        var mirror = PolyLocalBook(assetID: token, market: market)
+        try mirror.replace(bids: [PolyLevel(price: "0.40", size: "100")], asks: [PolyLevel(price: "0.60", size: "100")])
+        let levels = #""bids":[{"price":"0.40","size":"100"}],"asks":[{"price":"0.60","size":"100"}]"#
+        let book = #"{"event_type":"book","asset_id":"\#(token)","market":"\#(market)",\#(levels),"timestamp":"1000","hash":"\#(mirror.summary(timestamp: "1000").hash)"}"#
+        await h.data.receive(Data(book.utf8))
+        for event in [#"{"event_type":"last_trade_price","asset_id":"\#(token)","market":"\#(market)","price":"0.6","side":"BUY","size":"5","timestamp":"1001"}"#,
+                      #"{"event_type":"tick_size_change","asset_id":"\#(token)","market":"\#(market)","old_tick_size":"0.01","new_tick_size":"0.001","timestamp":"1002"}"#] {
+            await h.data.receive(Data(event.utf8))
+            guard case .fresh = await h.data.book(token) else {
+                Issue.record("judged by a hash stated before \(event.prefix(40))")
+                break
+            }
+        }
+        #expect(await h.data.counters.inconsistencies == 0)
+        // A hash stated after them is checked again: a wrong one makes the book stale.
+        let change = #"{"market":"\#(market)","price_changes":[{"asset_id":"\#(token)","price":"0.41","size":"10","side":"BUY","hash":"wrong","best_bid":"0.41","best_ask":"0.6"}],"timestamp":"1003","event_type":"price_change"}"#
+        await h.data.receive(Data(change.utf8))
+        guard case .stale = await h.data.book(token) else {
+            Issue.record("a wrong hash stated after the events was not checked")
+            return await h.stop()
+        }
+        #expect(await h.data.counters.inconsistencies == 1)
+        await h.stop()
+    }
+
     @Test("TS-P04 the connection drops: books stale at once, the channel reconnects and re-snapshots before they are used")
     func reconnect() async throws {
         let h = try await Harness.start()

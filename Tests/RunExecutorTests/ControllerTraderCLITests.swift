@@ -281,18 +281,29 @@ struct TraderCLITests {
     }
 
     /// A free UDP port on 127.0.0.1.
-    static func freeUDPPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    /// A port free for both TCP and UDP now, below the kernel's ephemeral range (32768–60999 here): no
+    /// `bind(0)` in the run under test (its simulators, its admin port) can be handed it before the run binds
+    /// it. A port picked by `bind(0)` could be, and was, now and then.
+    static func fixedFreePort() throws -> Int {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000..<32_000, using: &generator)
+            if canBind(port, type: Int32(SOCK_STREAM.rawValue)), canBind(port, type: Int32(SOCK_DGRAM.rawValue)) { return port }
+        }
+        throw CocoaError(.featureUnsupported)
+    }
+
+    private static func canBind(_ port: Int, type: Int32) -> Bool {
+        let fd = socket(AF_INET, type, 0)
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        try #require(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     @Test("TS-39 a leg id is executed once: a repeated execute_leg is answered from the trader's journal, also after the trader restarts; a leg for another platform is refused")
@@ -343,7 +354,7 @@ struct TraderCLITests {
         let (kalshi, poly, _) = try await ArbitrageCLITests.venuesWithOffers()
         let controllerDir = try TemporaryDirectory(), traderDir = try TemporaryDirectory()
         defer { controllerDir.remove(); traderDir.remove() }
-        let beacon = try Self.freeUDPPort()
+        let beacon = try Self.fixedFreePort()
         var environment = try ControllerTraderCLITests.controllerEnvironment(kalshi: kalshi, poly: poly, dir: controllerDir,
                                                                              extra: ["ARB_DRY_RUN": "true", "BEACON_PORT": String(beacon)])
         environment["CONTROLLER_PLATFORMS"] = nil
@@ -372,7 +383,9 @@ struct TraderCLITests {
     func bootstrap() async throws {
         let home = try TemporaryDirectory(), dir = try TemporaryDirectory()
         defer { home.remove(); dir.remove() }
-        let beacon = try Self.freeUDPPort(), ws = try Self.freeUDPPort()
+        let beacon = try Self.fixedFreePort()
+        var ws = try Self.fixedFreePort()
+        while ws == beacon { ws = try Self.fixedFreePort() }
         let written = try await CLIProcess.runDetached(["bootstrap", "--role", "controller", "--beacon-port", String(beacon), "--ws-port", String(ws)],
                                                        environment: ["HOME": home.path], workingDirectory: dir.path)
         #expect(written.status == 0, "\(written.stderr)")
