@@ -182,7 +182,7 @@ public actor ArbEngine {
             claims[pair] = .running
         }
         let decision = await decide(arb)
-        claims[pair] = decision.hold ? .held(untilNanoseconds: wallNanoseconds() + settings.hold.nanoseconds) : nil
+        claims[pair] = decision.hold ? .held(untilNanoseconds: wallNanoseconds() + settings.hold.wholeNanoseconds) : nil
         await record(decision.arb)
     }
 
@@ -319,8 +319,8 @@ public actor ArbEngine {
 
     private func tooOld(_ arb: ArbSignal) -> String? {
         let age = wallNanoseconds() - arb.receivedNanoseconds
-        guard age > settings.maxAge.nanoseconds else { return nil }
-        return "too_old: \(age / 1_000_000) ms since it arrived, more than ARB_MAX_AGE_MS (\(settings.maxAge.nanoseconds / 1_000_000))"
+        guard age > settings.maxAge.wholeNanoseconds else { return nil }
+        return "too_old: \(age / 1_000_000) ms since it arrived, more than ARB_MAX_AGE_MS (\(settings.maxAge.wholeNanoseconds / 1_000_000))"
     }
 
     /// Why `legs` at `prices` (per contract) for `count` make less than the minimum profit, or `nil`.
@@ -388,7 +388,7 @@ public actor ArbEngine {
         mismatches[arb.pairID] = count
         if count >= settings.mismatchesToBlacklist {
             mismatches[arb.pairID] = 0
-            blacklist[arb.pairID] = wallNanoseconds() + settings.blacklistFor.nanoseconds
+            blacklist[arb.pairID] = wallNanoseconds() + settings.blacklistFor.wholeNanoseconds
             log("BLACKLIST pair \(arb.pairID.escapingControlCharacters): \(count) mismatches; no arb on it for \(settings.blacklistFor)")
         }
         let closing = await close(sent[over], markets[over], excess: excess, from: results[over].averagePrice, arbID: arb.arbID)
@@ -439,10 +439,6 @@ public actor ArbEngine {
         }
         return orders
     }
-}
-
-extension Duration {
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }
 
 /// An arb a run was executing when it stopped (a crash between sending the legs and recording the

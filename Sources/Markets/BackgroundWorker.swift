@@ -33,13 +33,13 @@ public final class BackgroundWorker: Sendable {
             while !signals.stopped.load(ordering: .acquiring) {
                 let signalled: Bool
                 if let period {
-                    signalled = signals.semaphore.wait(timeout: .now() + .nanoseconds(Int(clamping: period.nanosecondsClamped))) == .success
+                    signalled = signals.semaphore.wait(timeout: .now() + .nanoseconds(Int(clamping: period.wholeNanoseconds))) == .success
                 } else {
                     signals.semaphore.wait()
                     signalled = true
                 }
                 if signals.stopped.load(ordering: .acquiring) { break }
-                if signalled, delay > .zero { Thread.sleep(forTimeInterval: delay.secondsDouble) }
+                if signalled, delay > .zero { Thread.sleep(forTimeInterval: Double(delay.wholeNanoseconds) / 1e9) }
                 signals.woken.store(false, ordering: .releasing)
                 work()
             }
@@ -58,14 +58,4 @@ public final class BackgroundWorker: Sendable {
         guard !signals.stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         signals.semaphore.signal()
     }
-}
-
-extension Duration {
-    fileprivate var nanosecondsClamped: Int64 {
-        let (seconds, attoseconds) = components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : whole.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
-    }
-
-    fileprivate var secondsDouble: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

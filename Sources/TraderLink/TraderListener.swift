@@ -95,8 +95,7 @@ public final class TraderListener: Sendable {
                 try? await outbound.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: code))
             }
             // No handshake within the timeout: the connection is closed.
-            let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(settings.handshakeTimeout.components.seconds * 1_000_000_000
-                                                                              + settings.handshakeTimeout.components.attoseconds / 1_000_000_000)) {
+            let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(settings.handshakeTimeout.wholeNanoseconds)) {
                 log("[TRADERS] \(address): no handshake within \(settings.handshakeTimeout); closed")
                 channel.close(promise: nil)
             }

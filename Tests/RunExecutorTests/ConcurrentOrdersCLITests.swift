@@ -13,18 +13,14 @@ struct ConcurrentOrdersCLITests {
         let kalshi = try await SimFixture.start()
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let vectors = try AuthVectors.load()
         var slow = SimFaultRule()
         slow.latency = .seconds(2)
         kalshi.server.faults.set("POST /portfolio/events/orders", slow)
         try kalshi.server.arrivals.start()
-        let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: [
-            "ENVIRONMENT": "paper", "PAPER_TRADING": "false",
-            "KALSHI_API_URL": kalshi.server.baseURL.absoluteString, "KALSHI_WS_URL": kalshi.server.webSocketURL.absoluteString,
-            "KALSHI_API_KEY_ID": vectors.key_id, "KALSHI_PRIVATE_KEY_CONTENT": vectors.private_key_pkcs1_pem,
-            "JOURNAL_PATH": dir.path + "/journal.sqlite", "ADMIN_TOKEN_FILE": dir.path + "/admin.token", "ADMIN_PORT": "0",
-            "MIN_TIME_BETWEEN_ORDERS_MS": "0", "MAX_ORDERS_PER_MINUTE": "1000", "MAX_SIGNALS_PER_CYCLE": "4", "SIGNAL_MAX_AGE_MS": "60000",
-        ], workingDirectory: dir.path)
+        // The loss-limit tests' run against the simulator, in demo mode, with the default one-second cycle.
+        let environment = try LossLimitCLITests.environment(kalshi, dir, ["PAPER_TRADING": "false", "CYCLE_INTERVAL_MS": "1000",
+                                                                          "MAX_SIGNALS_PER_CYCLE": "4", "SIGNAL_MAX_AGE_MS": "60000"])
+        let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
         _ = try await run.waitForLine(containing: "state ready")
         let endpoint = try String(contentsOfFile: dir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let token = try String(contentsOfFile: dir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -1,4 +1,5 @@
 import Foundation
+import Markets
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -202,7 +203,7 @@ final class AdminConnectionGuard: ChannelDuplexHandler, @unchecked Sendable {
     init(limits: AdminServerLimits) { self.limits = limits }
 
     private static func amount(_ duration: Duration) -> TimeAmount {
-        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        .nanoseconds(duration.wholeNanoseconds)
     }
 
     private func arm(_ context: ChannelHandlerContext, _ duration: Duration) {

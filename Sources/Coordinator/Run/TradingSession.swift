@@ -33,10 +33,6 @@ public struct RunError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-extension Duration {
-    var nanosecondsCount: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
-}
-
 /// The arbitrage side of a run: the engine arb signals go to, and the detector when pairs are given.
 struct RunArbitrage {
     let engine: ArbEngine
@@ -115,7 +111,7 @@ extension TradingSession {
         let pending = try journal.pendingSignals()
         guard !pending.isEmpty else { return }
         let now = ExecutionService.systemWallClock()
-        let maxAge = inbox.settings.maxAge.components.seconds * 1_000_000_000 + inbox.settings.maxAge.components.attoseconds / 1_000_000_000
+        let maxAge = inbox.settings.maxAge.wholeNanoseconds
         var requeued: [Signal] = [], expired: [String] = [], executed: [String] = []
         var arbsResumed = 0
         for entry in pending {
@@ -125,7 +121,7 @@ extension TradingSession {
                 if entry.hasOrders {
                     executed.append(entry.id)
                     try await recoverInterruptedArb(entry.payload, receivedNanoseconds: entry.receivedNanoseconds, journal: journal, service: service)
-                } else if now - entry.receivedNanoseconds <= engine.settings.maxAge.nanosecondsCount, var arb = try? ArbSignal(jsonLine: entry.payload) {
+                } else if now - entry.receivedNanoseconds <= engine.settings.maxAge.wholeNanoseconds, var arb = try? ArbSignal(jsonLine: entry.payload) {
                     arb.receivedNanoseconds = entry.receivedNanoseconds
                     if await engine.submit(arb) { arbsResumed += 1 } else { expired.append(entry.id) }
                 } else {

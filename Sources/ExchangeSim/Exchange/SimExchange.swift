@@ -322,7 +322,6 @@ public actor SimExchange {
                                              remainingCount: final?.remaining, fillCount: final?.filled, tsMs: nowMs))
     }
 
-    /// Cancels GTC orders whose `expiration_time` has passed.
     /// Cancels resting orders past their expiration. Only orders that rested with one are looked at (a
     /// scan of every order ever placed, on every request, made the simulator slower with each order).
     func expireOrders() {

@@ -1,4 +1,4 @@
-
+import Markets
 import Metrics
 import Prometheus
 import Synchronization
@@ -49,7 +49,7 @@ public final class ExecutionMetrics: Sendable {
     }
 
     public func record(_ stage: LatencyStage, _ duration: Duration) {
-        let nanoseconds = max(Int64(0), duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        let nanoseconds = max(Int64(0), duration.wholeNanoseconds)
         let micros = UInt64(nanoseconds / 1_000)
         _ = histograms.withLock { $0[stage]?.record(min(micros, 3_600_000_000)) }
         timers[stage]?.recordNanoseconds(nanoseconds)

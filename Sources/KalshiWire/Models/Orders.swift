@@ -67,8 +67,8 @@ public struct CreateOrderV2Request: Hashable, Sendable, Codable {
 
 extension CreateOrderV2Request {
     /// The JSON body, written directly: the object `KalshiJSON.encoder()` writes for it (same keys,
-    /// values and types, nil fields left out; keys in declaration order), at a fraction of the cost (the
-    /// order's hot path: JSONEncoder took ~50 µs of the Kalshi leg's ~400 µs from decision to wire).
+    /// values and types, nil fields left out; keys in declaration order), at a third of the cost on the
+    /// order's hot path (`OrderEntry`: 3 µs against `JSONEncoder`'s 9 µs, with warm caches).
     public var jsonBody: Data {
         var out = JSONObjectWriter()
         out.string("ticker", ticker)

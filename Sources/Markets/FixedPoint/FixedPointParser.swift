@@ -101,25 +101,24 @@ enum FixedPointParser {
         let length = (value < 0 ? 1 : 0) + wholeDigits + (decimals > 0 ? 1 + decimals : 0)
         return String(unsafeUninitializedCapacity: length) { buffer in
             var index = 0
+            /// `number` as exactly `count` digits (zero-padded on the left) at `index`.
+            func digits(_ number: UInt64, count: Int) {
+                var remaining = number
+                for position in stride(from: index + count - 1, through: index, by: -1) {
+                    buffer[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                    remaining /= 10
+                }
+                index += count
+            }
             if value < 0 {
                 buffer[0] = UInt8(ascii: "-")
                 index = 1
             }
-            var remaining = whole
-            for position in stride(from: index + wholeDigits - 1, through: index, by: -1) {
-                buffer[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                remaining /= 10
-            }
-            index += wholeDigits
+            digits(whole, count: wholeDigits)
             if decimals > 0 {
                 buffer[index] = UInt8(ascii: ".")
                 index += 1
-                remaining = fraction
-                for position in stride(from: index + decimals - 1, through: index, by: -1) {
-                    buffer[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                    remaining /= 10
-                }
-                index += decimals
+                digits(fraction, count: decimals)
             }
             return index
         }
