@@ -1,8 +1,12 @@
+import Markets
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One keep-alive HTTP/1.1 connection reserved for writes (orders, cancels), kept open ahead of need.
 ///
@@ -11,7 +15,8 @@ import Synchronization
 /// venue is `https`, then NIO's HTTP/1.1 codec): a request is written in one event-loop task, and the
 /// connection is re-opened in the background as soon as the server closes it, so an order rarely waits
 /// for a handshake. One request at a time: while the lane is busy `send` returns nil and the caller uses
-/// the pool. Outcomes keep the transport's safety rule: a request that provably never left (the connection
+/// the pool. The legs of an arbitrage wait for each other at the write (`LaunchGate`): every lane runs on
+/// one event loop, so the group's requests are written in the same loop pass. Outcomes keep the transport's safety rule: a request that provably never left (the connection
 /// could not be opened, or was closed before the write) is `notSent`; anything after the write without a
 /// whole answer is `lost`, which a write treats as ambiguous.
 public final class OrderLane: Sendable {
@@ -45,11 +50,34 @@ public final class OrderLane: Sendable {
     private let connectTimeout: TimeAmount
     private let state = Mutex(State())
 
+    /// One request's write, for benchmarks and tests (`traceWrites`).
+    public struct WriteTrace: Sendable {
+        public var body: ByteBuffer?
+        /// `CLOCK_MONOTONIC` nanoseconds when its flush began and returned (the bytes with the kernel).
+        public var flushStarted: UInt64
+        public var flushed: UInt64
+        /// Requests written in the same loop pass (a group released together), this one included.
+        public var batch: Int
+    }
+
+    /// Benchmarks and tests only: hears of every request a lane writes (nil: stop).
+    public static func traceWrites(_ observer: (@Sendable (WriteTrace) -> Void)?) { trace.withLock { $0 = observer } }
+    private static let trace = Mutex<(@Sendable (WriteTrace) -> Void)?>(nil)
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+
+    /// The event loop of every lane: a group's writes, released together, run in one loop pass.
+    static let sharedLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+
     public init(host: String, port: Int, useTLS: Bool, connectTimeout: Duration) throws {
         self.host = host
         self.port = port
         tls = useTLS ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
-        eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        eventLoop = Self.sharedLoop
         self.connectTimeout = TimeAmount(connectTimeout)
     }
 
@@ -94,14 +122,16 @@ public final class OrderLane: Sendable {
         }
         let written = eventLoop.makePromise(of: Void.self)
         let answer = eventLoop.makePromise(of: Answer.self)
-        let channel = connection.channel
-        let handler = connection.handler
-        let deadline = TimeAmount(timeout)
-        eventLoop.execute {
-            handler.value.expect(answer, timeout: deadline, context: channel)
-            channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
-            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: written)
+        let request = Staged(channel: connection.channel, handler: connection.handler, head: head, body: body, timeout: TimeAmount(timeout),
+                             written: written, answer: answer)
+        let write = LaunchGate.Write(request: request) { batch in Self.put(batch) }
+        if let member = LaunchGate.current {
+            if member.arrive(write) {
+                let gate = member.gate
+                eventLoop.scheduleTask(in: TimeAmount(gate.hold)) { gate.expire() }
+            }
+        } else {
+            Self.put([request])
         }
         do { try await written.futureResult.get() } catch {
             answer.fail(error)
@@ -114,6 +144,47 @@ public final class OrderLane: Sendable {
         do { return try await answer.futureResult.get() } catch {
             throw .lost("\(error)")
         }
+    }
+
+    /// A request ready for its connection.
+    private struct Staged: Sendable {
+        let channel: any Channel
+        let handler: NIOLoopBound<AnswerHandler>
+        let head: HTTPRequestHead
+        let body: ByteBuffer?
+        let timeout: TimeAmount
+        let written: EventLoopPromise<Void>
+        let answer: EventLoopPromise<Answer>
+
+        /// Hands the request to the pipeline (encoded, not flushed); on the channel's loop. The returned
+        /// future completes as the request is written.
+        func stage() -> EventLoopFuture<Void> {
+            handler.value.expect(answer, timeout: timeout, context: channel)
+            channel.write(HTTPClientRequestPart.head(head), promise: nil)
+            if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
+            let end = channel.eventLoop.makePromise(of: Void.self)
+            channel.write(HTTPClientRequestPart.end(nil), promise: end)
+            return end.futureResult
+        }
+    }
+
+    /// Writes requests (one, or a group's, every lane sharing `sharedLoop`) in one loop pass: all staged,
+    /// then each connection flushed, so the flushes (the system calls) follow each other directly. The
+    /// waiting senders hear of their writes only after the last flush: waking a task costs a thread
+    /// hand-off, which would otherwise sit between two legs' flushes.
+    private static func put(_ batch: [any Sendable]) {
+        let requests = batch.compactMap { $0 as? Staged }
+        let run: @Sendable () -> Void = {
+            let ends = requests.map { $0.stage() }
+            let trace = trace.withLock { $0 }
+            for request in requests {
+                let start = trace == nil ? 0 : monotonicNanoseconds()
+                request.channel.flush()
+                trace?(WriteTrace(body: request.body, flushStarted: start, flushed: monotonicNanoseconds(), batch: requests.count))
+            }
+            for (request, end) in zip(requests, ends) { end.cascade(to: request.written) }
+        }
+        if sharedLoop.inEventLoop { run() } else { sharedLoop.execute(run) }
     }
 
     /// The open connection, or the one being opened.
