@@ -8,7 +8,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// One keep-alive HTTP/1.1 connection reserved for writes (orders, cancels), kept open ahead of need.
+/// One keep-alive HTTP/1.1 connection, kept open ahead of need: a venue's writes (orders, cancels) have
+/// one of their own, its reads share a few.
 ///
 /// The pooled client costs an order several hundred microseconds between "send" and the first byte on
 /// the wire (request bag, pool lookup, state machines). This lane is a plain NIO pipeline (TLS when the
@@ -50,8 +51,14 @@ public final class OrderLane: Sendable {
     private let connectTimeout: TimeAmount
     private let state = Mutex(State())
 
+    /// The largest answer body a lane takes (the pooled client's limit too).
+    public static let maximumAnswerBytes = 64 << 20
+
     /// One request's write, for benchmarks and tests (`traceWrites`).
     public struct WriteTrace: Sendable {
+        /// `METHOD uri` of the request, and the port it went to.
+        public var target: String
+        public var port: Int
         public var body: ByteBuffer?
         /// `CLOCK_MONOTONIC` nanoseconds when its flush began and returned (the bytes with the kernel).
         public var flushStarted: UInt64
@@ -94,8 +101,9 @@ public final class OrderLane: Sendable {
         connection?.channel.close(promise: nil)
     }
 
-    /// Sends one request over the lane; nil when the lane is busy with another.
-    public func send(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration) async throws(Failure) -> Answer? {
+    /// Sends one request over the lane; nil when the lane is busy with another. A `gated` request (an
+    /// order) waits at the task's `LaunchGate` for the rest of its group, if it has one.
+    public func send(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration, gated: Bool = true) async throws(Failure) -> Answer? {
         let reserved = state.withLock { state -> Bool in
             guard !state.busy, !state.closed else { return false }
             state.busy = true
@@ -104,14 +112,14 @@ public final class OrderLane: Sendable {
         guard reserved else { return nil }
         defer { state.withLock { $0.busy = false } }
         do {
-            return try await exchange(head, body: body, timeout: timeout)
+            return try await exchange(head, body: body, timeout: timeout, gated: gated)
         } catch .notSent {
             // The connection was closing under us and nothing left: once more on a fresh one.
-            return try await exchange(head, body: body, timeout: timeout)
+            return try await exchange(head, body: body, timeout: timeout, gated: gated)
         }
     }
 
-    private func exchange(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration) async throws(Failure) -> Answer {
+    private func exchange(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration, gated: Bool) async throws(Failure) -> Answer {
         let connection: Connection
         if let open = state.withLock({ $0.connection }), open.channel.isActive {
             connection = open  // the usual case, without a round trip through the event loop
@@ -120,12 +128,11 @@ public final class OrderLane: Sendable {
                 throw .notSent("connecting: \(error)")
             }
         }
-        let written = eventLoop.makePromise(of: Void.self)
         let answer = eventLoop.makePromise(of: Answer.self)
         let request = Staged(channel: connection.channel, handler: connection.handler, head: head, body: body, timeout: TimeAmount(timeout),
-                             written: written, answer: answer)
+                             answer: answer)
         let write = LaunchGate.Write(request: request) { batch in Self.put(batch) }
-        if let member = LaunchGate.current {
+        if gated, let member = LaunchGate.current {
             if member.arrive(write) {
                 let gate = member.gate
                 eventLoop.scheduleTask(in: TimeAmount(gate.hold)) { gate.expire() }
@@ -133,17 +140,22 @@ public final class OrderLane: Sendable {
         } else {
             Self.put([request])
         }
-        do { try await written.futureResult.get() } catch {
-            answer.fail(error)
-            if case ChannelError.ioOnClosedChannel = error {
-                forget(connection.channel)
-                throw .notSent("connection closed before the write")
-            }
-            throw .lost("write failed: \(error)")
-        }
+        // One wait for the write and the answer alike: the task is woken once per request, not twice.
         do { return try await answer.futureResult.get() } catch {
+            if let failure = error as? WriteFailed {
+                if case ChannelError.ioOnClosedChannel = failure.error {
+                    forget(connection.channel)
+                    throw .notSent("connection closed before the write")
+                }
+                throw .lost("write failed: \(failure.error)")
+            }
             throw .lost("\(error)")
         }
+    }
+
+    /// The request could not be written (the answer's failure).
+    struct WriteFailed: Error {
+        let error: any Error
     }
 
     /// A request ready for its connection.
@@ -153,7 +165,6 @@ public final class OrderLane: Sendable {
         let head: HTTPRequestHead
         let body: ByteBuffer?
         let timeout: TimeAmount
-        let written: EventLoopPromise<Void>
         let answer: EventLoopPromise<Answer>
 
         /// Hands the request to the pipeline (encoded, not flushed); on the channel's loop. The returned
@@ -169,9 +180,9 @@ public final class OrderLane: Sendable {
     }
 
     /// Writes requests (one, or a group's, every lane sharing `sharedLoop`) in one loop pass: all staged,
-    /// then each connection flushed, so the flushes (the system calls) follow each other directly. The
-    /// waiting senders hear of their writes only after the last flush: waking a task costs a thread
-    /// hand-off, which would otherwise sit between two legs' flushes.
+    /// then each connection flushed, so the flushes (the system calls) follow each other directly. A
+    /// sender hears only of its answer (or of a failed write), after the last flush: waking a task costs
+    /// a thread hand-off, which would otherwise sit between two legs' flushes.
     private static func put(_ batch: [any Sendable]) {
         let requests = batch.compactMap { $0 as? Staged }
         let run: @Sendable () -> Void = {
@@ -180,9 +191,12 @@ public final class OrderLane: Sendable {
             for request in requests {
                 let start = trace == nil ? 0 : monotonicNanoseconds()
                 request.channel.flush()
-                trace?(WriteTrace(body: request.body, flushStarted: start, flushed: monotonicNanoseconds(), batch: requests.count))
+                trace?(WriteTrace(target: "\(request.head.method.rawValue) \(request.head.uri)", port: request.channel.remoteAddress?.port ?? 0, body: request.body, flushStarted: start, flushed: monotonicNanoseconds(), batch: requests.count))
             }
-            for (request, end) in zip(requests, ends) { end.cascade(to: request.written) }
+            for (request, end) in zip(requests, ends) {
+                let answer = request.answer
+                end.whenFailure { answer.fail(WriteFailed(error: $0)) }
+            }
         }
         if sharedLoop.inEventLoop { run() } else { sharedLoop.execute(run) }
     }
@@ -275,6 +289,10 @@ private final class AnswerHandler: ChannelInboundHandler {
         var description: String { "no answer before the request timeout" }
     }
 
+    struct TooLargeError: Error, CustomStringConvertible {
+        var description: String { "answer larger than \(OrderLane.maximumAnswerBytes >> 20) MiB" }
+    }
+
     struct ClosedError: Error, CustomStringConvertible {
         var description: String { "connection closed before the whole answer" }
     }
@@ -285,6 +303,12 @@ private final class AnswerHandler: ChannelInboundHandler {
             status = Int(head.status.code)
             keepAlive = head.isKeepAlive
         case var .body(part):
+            if (body?.readableBytes ?? 0) + part.readableBytes > OrderLane.maximumAnswerBytes {
+                body = nil
+                finish(.failure(TooLargeError()))
+                context.close(promise: nil)
+                return
+            }
             if body == nil { body = part } else { body?.writeBuffer(&part) }
         case .end:
             guard pending != nil else {
