@@ -187,18 +187,33 @@ public final class OrderLane: Sendable {
         let requests = batch.compactMap { $0 as? Staged }
         let run: @Sendable () -> Void = {
             let ends = requests.map { $0.stage() }
-            let trace = trace.withLock { $0 }
+            guard let trace = trace.withLock({ $0 }) else {
+                for request in requests { request.channel.flush() }
+                return failWrites(requests, ends)
+            }
+            // Traced: the times are taken between the flushes, the observer hears of them after the last.
+            var times: [(UInt64, UInt64)] = []
+            times.reserveCapacity(requests.count)
             for request in requests {
-                let start = trace == nil ? 0 : monotonicNanoseconds()
+                let start = monotonicNanoseconds()
                 request.channel.flush()
-                trace?(WriteTrace(target: "\(request.head.method.rawValue) \(request.head.uri)", port: request.channel.remoteAddress?.port ?? 0, body: request.body, flushStarted: start, flushed: monotonicNanoseconds(), batch: requests.count))
+                times.append((start, monotonicNanoseconds()))
             }
-            for (request, end) in zip(requests, ends) {
-                let answer = request.answer
-                end.whenFailure { answer.fail(WriteFailed(error: $0)) }
+            for (request, (start, end)) in zip(requests, times) {
+                trace(WriteTrace(target: "\(request.head.method.rawValue) \(request.head.uri)", port: request.channel.remoteAddress?.port ?? 0,
+                                 body: request.body, flushStarted: start, flushed: end, batch: requests.count))
             }
+            failWrites(requests, ends)
         }
         if sharedLoop.inEventLoop { run() } else { sharedLoop.execute(run) }
+    }
+
+    /// A request whose write failed fails its answer (the sender waits for that alone).
+    private static func failWrites(_ requests: [Staged], _ ends: [EventLoopFuture<Void>]) {
+        for (request, end) in zip(requests, ends) {
+            let answer = request.answer
+            end.whenFailure { answer.fail(WriteFailed(error: $0)) }
+        }
     }
 
     /// The open connection, or the one being opened.
