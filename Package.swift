@@ -57,7 +57,6 @@ let package = Package(
         .target(
             name: "VenueTransport",
             dependencies: [
-                "Markets",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -129,7 +128,7 @@ let package = Package(
             name: "Coordinator",
             dependencies: [
                 "Markets", "Config", "DataClient", "TradingClient", "Execution", "KalshiVenue", "KalshiWire", "Arbitrage",
-                "PolymarketWire", "PolymarketClient", "PolymarketVenue", "TraderLink", "VenueTransport",
+                "PolymarketWire", "PolymarketClient", "PolymarketVenue", "TraderLink",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -223,8 +222,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "DataClientTests", dependencies: ["DataClient", "Markets", "KalshiWire", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
-        .testTarget(name: "TradingClientTests", dependencies: ["TradingClient", "KalshiWire", "Markets", "ExchangeSim", "ExecutorTesting", "VenueTransport"],
-                    swiftSettings: strict),
+        .testTarget(name: "TradingClientTests", dependencies: ["TradingClient", "KalshiWire", "Markets", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "KalshiVenue", "Markets", "TradingClient", "KalshiWire", "DataClient", "ExchangeSim", "ExecutorTesting",
                                                          .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(
@@ -240,7 +238,7 @@ let package = Package(
         .testTarget(
             name: "ArbitrageTests",
             dependencies: ["Arbitrage", "Coordinator", "Config", "Execution", "Markets", "ExchangeSim", "ExecutorTesting", "KalshiWire", "PolymarketWire",
-                           "PolymarketVenue", "VenueTransport"],
+                           "PolymarketVenue"],
             swiftSettings: strict
         ),
         .testTarget(name: "ExchangeSimTests", dependencies: ["ExchangeSim", "Markets", "KalshiWire", "ExecutorTesting"], swiftSettings: strict),

@@ -125,7 +125,6 @@ extension V3Config {
         config.rateTier = reader.choice("KALSHI_RATE_TIER", default: .basic)
         let presign = reader.integer("ORDER_PRESIGN_MAX_AGE_MS", default: 500, range: 0...5_000, unit: " ms")
         config.orderPresignMaxAge = presign == 0 ? nil : .milliseconds(presign)
-        config.orderLoopRealtime = reader.bool("ORDER_LOOP_REALTIME", default: true)
         config.driftThreshold = reader.contracts("POSITION_DRIFT_THRESHOLD", default: .zero)
         config.absentWindow = .seconds(reader.integer("ORDER_ABSENT_WINDOW_SECONDS", default: 60, range: 1...86_400, unit: " s"))
         config.signals.maxAge = .milliseconds(reader.integer("SIGNAL_MAX_AGE_MS", default: 5_000, range: 1...86_400_000, unit: " ms"))

@@ -171,9 +171,6 @@ public struct V3Config: Sendable {
     /// `ORDER_PRESIGN_MAX_AGE_MS`: order-create signatures are made ahead and used while younger than
     /// this (nil = sign each order inline). See `Presigner`.
     public var orderPresignMaxAge: Duration? = .milliseconds(500)
-    /// `ORDER_LOOP_REALTIME`: the order lanes' event loop asks for real-time scheduling (SCHED_FIFO 1)
-    /// when it may (`CAP_SYS_NICE`); off, it stays at normal priority. See `OrderLane.requestRealtime`.
-    public var orderLoopRealtime = true
     /// `POSITION_DRIFT_THRESHOLD`: largest per-market difference between journal and venue positions found
     /// at start-up that does not halt trading (contracts; 0 = any drift halts until `resume`).
     public var driftThreshold: Contracts = .zero
@@ -213,7 +210,7 @@ public struct V3Config: Sendable {
         "MAX_POSITION_PER_EVENT", "MAX_ORDERS_PER_MINUTE", "MIN_TIME_BETWEEN_ORDERS_MS", "MAX_CONSECUTIVE_LOSSES",
         "CYCLE_INTERVAL_MS", "MAX_SIGNALS_PER_CYCLE", "CONTROLLER_PLATFORMS", "WEBSOCKET_URL",
         "JOURNAL_PATH", "PAPER_FILL_MODEL", "PAPER_SEED", "PAPER_STARTING_CASH", "PAPER_LATENCY_MS", "FILL_DETECTION",
-        "ORDER_TIMEOUT_SECONDS", "KALSHI_RATE_TIER", "ORDER_PRESIGN_MAX_AGE_MS", "ORDER_LOOP_REALTIME", "ADMIN_PORT", "ADMIN_TOKEN_FILE", "POSITION_DRIFT_THRESHOLD",
+        "ORDER_TIMEOUT_SECONDS", "KALSHI_RATE_TIER", "ORDER_PRESIGN_MAX_AGE_MS", "ADMIN_PORT", "ADMIN_TOKEN_FILE", "POSITION_DRIFT_THRESHOLD",
         "ORDER_ABSENT_WINDOW_SECONDS", "SIGNAL_MAX_AGE_MS", "SIGNAL_INBOX_CAPACITY", "SIGNAL_MAX_LINE_BYTES",
         "MIN_ARB_PROFIT", "ARB_MAX_AGE_MS", "PAIRS_FILE", "ARB_DRY_RUN", "ARB_MAX_CONTRACTS",
         "TRADER_LISTEN", "TRADER_SECRET", "TRADER_SECRET_FILE", "LEG_ROUTING",

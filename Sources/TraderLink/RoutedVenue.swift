@@ -57,10 +57,7 @@ public struct RoutedVenue: Executor, VenueLedger {
             }
             return PreparedExecution { noPath(request) }
         case .remote?:
-            return PreparedExecution {
-                LaunchGate.current?.withdraw()  // a trader's leg: the local legs of its group do not wait for it
-                return await executeRemotely(request)
-            }
+            return PreparedExecution { await executeRemotely(request) }
         case nil:
             return PreparedExecution { noPath(request) }
         }

@@ -1,23 +1,17 @@
-import Markets
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// One keep-alive HTTP/1.1 connection, kept open ahead of need: a venue's writes (orders, cancels) have
-/// one of their own, its reads share a few.
+/// One keep-alive HTTP/1.1 connection reserved for writes (orders, cancels), kept open ahead of need.
 ///
 /// The pooled client costs an order several hundred microseconds between "send" and the first byte on
 /// the wire (request bag, pool lookup, state machines). This lane is a plain NIO pipeline (TLS when the
 /// venue is `https`, then NIO's HTTP/1.1 codec): a request is written in one event-loop task, and the
 /// connection is re-opened in the background as soon as the server closes it, so an order rarely waits
 /// for a handshake. One request at a time: while the lane is busy `send` returns nil and the caller uses
-/// the pool. The legs of an arbitrage wait for each other at the write (`LaunchGate`): every lane runs on
-/// one event loop, so the group's requests are written in the same loop pass. Outcomes keep the transport's safety rule: a request that provably never left (the connection
+/// the pool. Outcomes keep the transport's safety rule: a request that provably never left (the connection
 /// could not be opened, or was closed before the write) is `notSent`; anything after the write without a
 /// whole answer is `lost`, which a write treats as ambiguous.
 public final class OrderLane: Sendable {
@@ -51,79 +45,11 @@ public final class OrderLane: Sendable {
     private let connectTimeout: TimeAmount
     private let state = Mutex(State())
 
-    /// The largest answer body a lane takes (the pooled client's limit too).
-    public static let maximumAnswerBytes = 64 << 20
-
-    /// One request's write, for benchmarks and tests (`traceWrites`).
-    public struct WriteTrace: Sendable {
-        /// `METHOD uri` of the request, and the port it went to.
-        public var target: String
-        public var port: Int
-        public var body: ByteBuffer?
-        /// `CLOCK_MONOTONIC` nanoseconds when its flush began and returned (the bytes with the kernel).
-        public var flushStarted: UInt64
-        public var flushed: UInt64
-        /// Requests written in the same loop pass (a group released together), this one included.
-        public var batch: Int
-    }
-
-    /// Benchmarks and tests only: hears of every request a lane writes (nil: stop).
-    public static func traceWrites(_ observer: (@Sendable (WriteTrace) -> Void)?) { trace.withLock { $0 = observer } }
-    private static let trace = Mutex<(@Sendable (WriteTrace) -> Void)?>(nil)
-
-    static func monotonicNanoseconds() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
-    }
-
-    /// The event loop of every lane, a thread of its own (nothing else's channels share it): a group's
-    /// writes, released together, run in one loop pass, and the order path can be given priority
-    /// (`requestRealtime`) without lifting anything else.
-    static let sharedLoop: any EventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
-
-    /// What `requestRealtime` got: nil until asked, then nil (granted) or why not.
-    private static let realtime = Mutex<Result<Void, RealtimeRefused>?>(nil)
-
-    public struct RealtimeRefused: Error, CustomStringConvertible {
-        public let description: String
-    }
-
-    /// Asks for real-time scheduling (`SCHED_FIFO`, priority 1, the lowest real-time one) for the lanes'
-    /// thread: no ordinary thread of this process or another (a market-data parse, a simulator, the
-    /// journal) then preempts a write pass half-way, which left two legs' flushes up to 150 µs apart on a
-    /// busy two-core machine. The thread only ever runs short, I/O-bound work (writes, HTTP answers),
-    /// and the kernel's real-time throttling still reserves time for everything else. Needs
-    /// `CAP_SYS_NICE` (or an `RLIMIT_RTPRIO`); without it the lanes run as before and the reason is
-    /// returned. Asked once per process; later calls return the first answer.
-    public static func requestRealtime() async -> RealtimeRefused? {
-        if let known = realtime.withLock({ $0 }) { return known.failure }
-        let outcome: Result<Void, RealtimeRefused>
-        do {
-            outcome = try await sharedLoop.submit { () -> Result<Void, RealtimeRefused> in
-                #if os(Linux)
-                var parameters = sched_param()
-                parameters.sched_priority = 1
-                let status = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters)
-                return status == 0 ? .success(()) : .failure(RealtimeRefused(description: "SCHED_FIFO refused: \(String(cString: strerror(status)))"))
-                #else
-                return .failure(RealtimeRefused(description: "real-time scheduling is set on Linux only"))
-                #endif
-            }.get()
-        } catch {
-            outcome = .failure(RealtimeRefused(description: "the lanes' event loop did not answer: \(error)"))
-        }
-        return realtime.withLock { known in
-            if known == nil { known = outcome }
-            return known?.failure
-        }
-    }
-
     public init(host: String, port: Int, useTLS: Bool, connectTimeout: Duration) throws {
         self.host = host
         self.port = port
         tls = useTLS ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
-        eventLoop = Self.sharedLoop
+        eventLoop = MultiThreadedEventLoopGroup.singleton.next()
         self.connectTimeout = TimeAmount(connectTimeout)
     }
 
@@ -140,9 +66,8 @@ public final class OrderLane: Sendable {
         connection?.channel.close(promise: nil)
     }
 
-    /// Sends one request over the lane; nil when the lane is busy with another. A `gated` request (an
-    /// order) waits at the task's `LaunchGate` for the rest of its group, if it has one.
-    public func send(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration, gated: Bool = true) async throws(Failure) -> Answer? {
+    /// Sends one request over the lane; nil when the lane is busy with another.
+    public func send(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration) async throws(Failure) -> Answer? {
         let reserved = state.withLock { state -> Bool in
             guard !state.busy, !state.closed else { return false }
             state.busy = true
@@ -151,14 +76,14 @@ public final class OrderLane: Sendable {
         guard reserved else { return nil }
         defer { state.withLock { $0.busy = false } }
         do {
-            return try await exchange(head, body: body, timeout: timeout, gated: gated)
+            return try await exchange(head, body: body, timeout: timeout)
         } catch .notSent {
             // The connection was closing under us and nothing left: once more on a fresh one.
-            return try await exchange(head, body: body, timeout: timeout, gated: gated)
+            return try await exchange(head, body: body, timeout: timeout)
         }
     }
 
-    private func exchange(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration, gated: Bool) async throws(Failure) -> Answer {
+    private func exchange(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration) async throws(Failure) -> Answer {
         let connection: Connection
         if let open = state.withLock({ $0.connection }), open.channel.isActive {
             connection = open  // the usual case, without a round trip through the event loop
@@ -167,91 +92,27 @@ public final class OrderLane: Sendable {
                 throw .notSent("connecting: \(error)")
             }
         }
+        let written = eventLoop.makePromise(of: Void.self)
         let answer = eventLoop.makePromise(of: Answer.self)
-        let request = Staged(channel: connection.channel, handler: connection.handler, head: head, body: body, timeout: TimeAmount(timeout),
-                             answer: answer)
-        let write = LaunchGate.Write(request: request) { batch in Self.put(batch) }
-        if gated, let member = LaunchGate.current {
-            if member.arrive(write) {
-                let gate = member.gate
-                eventLoop.scheduleTask(in: TimeAmount(gate.hold)) { gate.expire() }
-            }
-        } else {
-            Self.put([request])
-        }
-        // One wait for the write and the answer alike: the task is woken once per request, not twice.
-        do { return try await answer.futureResult.get() } catch {
-            if let failure = error as? WriteFailed {
-                if case ChannelError.ioOnClosedChannel = failure.error {
-                    forget(connection.channel)
-                    throw .notSent("connection closed before the write")
-                }
-                throw .lost("write failed: \(failure.error)")
-            }
-            throw .lost("\(error)")
-        }
-    }
-
-    /// The request could not be written (the answer's failure).
-    struct WriteFailed: Error {
-        let error: any Error
-    }
-
-    /// A request ready for its connection.
-    private struct Staged: Sendable {
-        let channel: any Channel
-        let handler: NIOLoopBound<AnswerHandler>
-        let head: HTTPRequestHead
-        let body: ByteBuffer?
-        let timeout: TimeAmount
-        let answer: EventLoopPromise<Answer>
-
-        /// Hands the request to the pipeline (encoded, not flushed); on the channel's loop. The returned
-        /// future completes as the request is written.
-        func stage() -> EventLoopFuture<Void> {
-            handler.value.expect(answer, timeout: timeout, context: channel)
+        let channel = connection.channel
+        let handler = connection.handler
+        let deadline = TimeAmount(timeout)
+        eventLoop.execute {
+            handler.value.expect(answer, timeout: deadline, context: channel)
             channel.write(HTTPClientRequestPart.head(head), promise: nil)
             if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
-            let end = channel.eventLoop.makePromise(of: Void.self)
-            channel.write(HTTPClientRequestPart.end(nil), promise: end)
-            return end.futureResult
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: written)
         }
-    }
-
-    /// Writes requests (one, or a group's, every lane sharing `sharedLoop`) in one loop pass: all staged,
-    /// then each connection flushed, so the flushes (the system calls) follow each other directly. A
-    /// sender hears only of its answer (or of a failed write), after the last flush: waking a task costs
-    /// a thread hand-off, which would otherwise sit between two legs' flushes.
-    private static func put(_ batch: [any Sendable]) {
-        let requests = batch.compactMap { $0 as? Staged }
-        let run: @Sendable () -> Void = {
-            let ends = requests.map { $0.stage() }
-            guard let trace = trace.withLock({ $0 }) else {
-                for request in requests { request.channel.flush() }
-                return failWrites(requests, ends)
+        do { try await written.futureResult.get() } catch {
+            answer.fail(error)
+            if case ChannelError.ioOnClosedChannel = error {
+                forget(connection.channel)
+                throw .notSent("connection closed before the write")
             }
-            // Traced: the times are taken between the flushes, the observer hears of them after the last.
-            var times: [(UInt64, UInt64)] = []
-            times.reserveCapacity(requests.count)
-            for request in requests {
-                let start = monotonicNanoseconds()
-                request.channel.flush()
-                times.append((start, monotonicNanoseconds()))
-            }
-            for (request, (start, end)) in zip(requests, times) {
-                trace(WriteTrace(target: "\(request.head.method.rawValue) \(request.head.uri)", port: request.channel.remoteAddress?.port ?? 0,
-                                 body: request.body, flushStarted: start, flushed: end, batch: requests.count))
-            }
-            failWrites(requests, ends)
+            throw .lost("write failed: \(error)")
         }
-        if sharedLoop.inEventLoop { run() } else { sharedLoop.execute(run) }
-    }
-
-    /// A request whose write failed fails its answer (the sender waits for that alone).
-    private static func failWrites(_ requests: [Staged], _ ends: [EventLoopFuture<Void>]) {
-        for (request, end) in zip(requests, ends) {
-            let answer = request.answer
-            end.whenFailure { answer.fail(WriteFailed(error: $0)) }
+        do { return try await answer.futureResult.get() } catch {
+            throw .lost("\(error)")
         }
     }
 
@@ -343,10 +204,6 @@ private final class AnswerHandler: ChannelInboundHandler {
         var description: String { "no answer before the request timeout" }
     }
 
-    struct TooLargeError: Error, CustomStringConvertible {
-        var description: String { "answer larger than \(OrderLane.maximumAnswerBytes >> 20) MiB" }
-    }
-
     struct ClosedError: Error, CustomStringConvertible {
         var description: String { "connection closed before the whole answer" }
     }
@@ -357,12 +214,6 @@ private final class AnswerHandler: ChannelInboundHandler {
             status = Int(head.status.code)
             keepAlive = head.isKeepAlive
         case var .body(part):
-            if (body?.readableBytes ?? 0) + part.readableBytes > OrderLane.maximumAnswerBytes {
-                body = nil
-                finish(.failure(TooLargeError()))
-                context.close(promise: nil)
-                return
-            }
             if body == nil { body = part } else { body?.writeBuffer(&part) }
         case .end:
             guard pending != nil else {
@@ -391,13 +242,5 @@ private final class AnswerHandler: ChannelInboundHandler {
         guard let pending else { return }
         self.pending = nil
         pending.completeWith(result)
-    }
-}
-
-extension Result {
-    /// The error, if this is a failure.
-    var failure: Failure? {
-        if case let .failure(error) = self { return error }
-        return nil
     }
 }

@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import Markets
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -25,12 +24,6 @@ public final class VenueHTTP: Sendable {
     public let basePath: String
     /// Writes go through this warm connection when it is free.
     public let lane: OrderLane?
-    /// Reads go through the first free one of these (the pool when all are busy). A request on a lane
-    /// is written and answered on one event loop, with none of the pool's per-request machinery: about
-    /// 130 µs of CPU less per request here.
-    let readLanes: [OrderLane]
-    /// Connections reserved for reads.
-    public static let readLaneCount = 2
     private let client: HTTPClient
     /// `scheme://host:port` of the base URL.
     private let origin: String
@@ -47,19 +40,13 @@ public final class VenueHTTP: Sendable {
         hostHeader = (url.host ?? "") + (url.port.map { ":\($0)" } ?? "")
         self.requestTimeout = requestTimeout
         let useTLS = url.scheme?.lowercased() != "http"
-        var lanes: [OrderLane] = []
-        if orderLane {
-            do {
-                for _ in 0...Self.readLaneCount {
-                    lanes.append(try OrderLane(host: url.host ?? "", port: url.port ?? (useTLS ? 443 : 80), useTLS: useTLS, connectTimeout: connectTimeout))
-                }
-            } catch {
-                warn("order lane unavailable (\(error)); requests use the pooled client")
-                lanes = []
-            }
+        do {
+            lane = orderLane ? try OrderLane(host: url.host ?? "", port: url.port ?? (useTLS ? 443 : 80), useTLS: useTLS, connectTimeout: connectTimeout)
+                : nil
+        } catch {
+            warn("order lane unavailable (\(error)); writes use the pooled client")
+            lane = nil
         }
-        lane = lanes.first
-        readLanes = Array(lanes.dropFirst())
         var http = HTTPClient.Configuration()
         http.timeout = .init(connect: .init(connectTimeout), read: .init(requestTimeout))
         http.connectionPool.idleTimeout = .seconds(60)
@@ -73,43 +60,36 @@ public final class VenueHTTP: Sendable {
     /// shutting down, so starting the shutdown here is safe (a second shutdown is a no-op error).
     deinit {
         lane?.close()
-        for lane in readLanes { lane.close() }
         client.shutdown().whenComplete { _ in }
     }
 
     /// Requests that can be in flight at once: the pool's connections plus the order lane.
-    public var connections: Int { Self.poolConnections + (lane == nil ? 0 : 1) + readLanes.count }
+    public var connections: Int { Self.poolConnections + (lane == nil ? 0 : 1) }
 
     public func shutdown() async throws {
         lane?.close()
-        for lane in readLanes { lane.close() }
         try await client.shutdown()
     }
 
     /// Sends `method target` (a path with its query, below the origin) and returns the status and body.
-    /// Writes go through the order lane when there is one, reads through a free read lane.
+    /// Writes go through the order lane when there is one.
     public func exchange(method: String, target: String, headers: HTTPHeaders, body: ByteBuffer?, isWrite: Bool) async throws(Failure) -> (Int, Data) {
-        let lanes = isWrite ? (lane.map { [$0] } ?? []) : readLanes
-        if !lanes.isEmpty {
+        if isWrite, let lane {
             var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: target, headers: headers)
             head.headers.add(name: "Host", value: hostHeader)
             head.headers.add(name: "Content-Length", value: String(body?.readableBytes ?? 0))
-            for lane in lanes {
-                do {
-                    if let answer = try await lane.send(head, body: body, timeout: requestTimeout, gated: isWrite) {
-                        return (answer.status, Data(answer.body.readableBytesView))
-                    }
-                } catch {
-                    switch error {
-                    case let .notSent(reason): throw .notSent(reason: "transport: \(reason)")
-                    case let .lost(reason): throw .lost(reason: "transport: \(reason)")
-                    }
+            do {
+                if let answer = try await lane.send(head, body: body, timeout: requestTimeout) {
+                    return (answer.status, Data(answer.body.readableBytesView))
+                }
+            } catch {
+                switch error {
+                case let .notSent(reason): throw .notSent(reason: "transport: \(reason)")
+                case let .lost(reason): throw .lost(reason: "transport: \(reason)")
                 }
             }
-            // Every lane is busy: the pool takes it.
+            // The lane is busy: the pool takes it.
         }
-        // A write of a group going through the pool: the others do not wait for it.
-        if isWrite { LaunchGate.current?.withdraw() }
         var http = HTTPClientRequest(url: origin + target)
         http.method = HTTPMethod(rawValue: method)
         http.headers = headers

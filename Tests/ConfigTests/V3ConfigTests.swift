@@ -49,15 +49,6 @@ struct V3ConfigTests {
         #expect(report.config.orderTimeout == .seconds(30))
     }
 
-    @Test("ORDER_LOOP_REALTIME: asked for by default, off with 0 or false; anything else names the variable and the value")
-    func orderLoopRealtime() throws {
-        #expect(try load(keyed([:])).config.orderLoopRealtime)
-        #expect(try !load(keyed(["ORDER_LOOP_REALTIME": "0"])).config.orderLoopRealtime)
-        #expect(try !load(keyed(["ORDER_LOOP_REALTIME": "false"])).config.orderLoopRealtime)
-        let found = problems(keyed(["ORDER_LOOP_REALTIME": "fifo"]))
-        #expect(found.count == 1 && found.first?.variable == "ORDER_LOOP_REALTIME" && found.first?.message.contains("fifo") == true, "\(found)")
-    }
-
     @Test("a complete hybrid configuration: production data, demo orders, two credential sets")
     func hybrid() throws {
         let report = try load(["ENVIRONMENT": "paper", "PAPER_TRADING": "false", "V3_HYBRID_MODE": "true"]

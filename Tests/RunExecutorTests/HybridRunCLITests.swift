@@ -64,11 +64,6 @@ struct HybridRunCLITests {
                                         environment: try Self.environment(data: production, trading: demo, dir: dir), workingDirectory: dir.path)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("HYBRID: market data from 127.0.0.1"))
-        // The order lanes' thread asked for real-time priority (ORDER_LOOP_REALTIME defaults on): granted
-        // with CAP_SYS_NICE, else the run says why and goes on at normal priority.
-        #expect(result.stdout.contains("order lanes: own event loop at real-time priority (SCHED_FIFO 1)")
-            || result.stdout.contains("order lanes: own event loop at normal priority (SCHED_FIFO refused"), "\(result.stdout.prefix(2_000))")
-        if geteuid() == 0 { #expect(result.stdout.contains("real-time priority"), "root may ask for SCHED_FIFO") }
         #expect(result.stdout.contains("TRADE s-yes BUY_YES \(Self.ticker) 3.00 @ 0.46 → filled"))
         #expect(result.stdout.contains("TRADE s-no BUY_NO \(Self.ticker) 2.00 @ 0.55 → filled"))
 
@@ -95,11 +90,9 @@ struct HybridRunCLITests {
         defer { dir.remove() }
         let lines = (1...40).map { Self.signal("b-\($0)", "BUY_YES", yesAsk: 46, noAsk: 56, contracts: 1) }
         let file = try dir.write("burst.jsonl", lines.joined(separator: "\n") + "\n")
-        var environment = try Self.environment(data: production, trading: demo, dir: dir)
-        environment["ORDER_LOOP_REALTIME"] = "0"
+        let environment = try Self.environment(data: production, trading: demo, dir: dir)
         let run = try RunningCLI.launch(["--signals", file], environment: environment, workingDirectory: dir.path)
         _ = try await run.waitForLine(containing: "TRADE b-")
-        #expect(!run.output.contains { $0.contains("order lanes: own event loop") }, "ORDER_LOOP_REALTIME=0: not asked")
         let status = await run.stop(signal: SIGTERM)
         #expect(status == 0, "\(run.output.suffix(10))")
         #expect(run.output.contains { $0.contains("shutdown: cancelled") })

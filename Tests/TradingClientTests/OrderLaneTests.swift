@@ -3,9 +3,7 @@ import ExecutorTesting
 import Foundation
 import KalshiWire
 import Markets
-import Synchronization
 import Testing
-import VenueTransport
 @testable import TradingClient
 
 /// Writes go through the transport's warm order lane; its faults must keep the transport's rule: never
@@ -73,36 +71,6 @@ struct OrderLaneTests {
         }
         #expect(Set(created).count == ids.count)
         for id in ids { #expect(try await client.order(clientOrderID: id, ticker: TradingClientSimTests.ticker) != nil) }
-    }
-
-    @Test("reads go through the read lanes (the pool when both are busy), every one answered; a read whose connection drops is tried again on a fresh one")
-    func readLanes() async throws {
-        let sim = try await SimFixture.start()
-        defer { Task { await sim.stop() } }
-        let client = try KalshiTradingClient(transport: sim.transport(tier: .prestige), allowsProduction: false)
-        let traced = Mutex<[OrderLane.WriteTrace]>([])
-        OrderLane.traceWrites { write in traced.withLock { $0.append(write) } }
-        defer { OrderLane.traceWrites(nil) }
-        let port = try #require(sim.server.baseURL.port)
-        func laneReads() -> Int { traced.withLock { $0.filter { $0.port == port && $0.target.hasPrefix("GET ") }.count } }
-
-        _ = try await client.balance()
-        #expect(laneReads() == 1, "a lone read takes a read lane")
-        let answered = try await withThrowingTaskGroup(of: Int64.self) { group in
-            for _ in 0..<16 { group.addTask { try await client.balance().balance } }
-            return try await group.reduce(into: [Int64]()) { $0.append($1) }
-        }
-        #expect(answered.count == 16)
-        #expect(laneReads() >= 2 && laneReads() <= 17, "some on the lanes, the rest on the pool: \(laneReads())")
-
-        var rule = SimFaultRule()
-        rule.dropAfterAccept = 1
-        sim.faults.set("GET /portfolio/balance", rule)
-        let before = laneReads()
-        _ = try await client.balance()  // the first attempt's connection is dropped before the answer: tried again
-        #expect(laneReads() >= before + 2, "the dropped attempt and its retry both went out on the lanes")
-        _ = try await client.balance()
-        #expect(laneReads() >= before + 3)
     }
 
     @Test("with the venue gone the order is not sent (never ambiguous)")

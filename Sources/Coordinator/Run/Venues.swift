@@ -6,7 +6,6 @@ import Foundation
 import KalshiWire
 import Markets
 import TradingClient
-import VenueTransport
 
 extension Optional {
     /// `map` with an async throwing transform.
@@ -84,14 +83,6 @@ public struct Venues: Sendable {
             var adapters: [Platform: VenueRouter.Adapter] = [.kalshi: kalshi]
             if let adapter = polymarket?.adapter { adapters[.polymarket] = adapter }
             return VenueRouter(adapters)
-        }
-        if mode != .paper, config.orderLoopRealtime {
-            // Before the first order lane opens: the order path's thread ahead of every ordinary one.
-            if let refused = await OrderLane.requestRealtime() {
-                log("order lanes: own event loop at normal priority (\(refused); grant CAP_SYS_NICE, or ORDER_LOOP_REALTIME=0 to not ask)")
-            } else {
-                log("order lanes: own event loop at real-time priority (SCHED_FIFO 1)")
-            }
         }
         switch mode {
         case .paper:
