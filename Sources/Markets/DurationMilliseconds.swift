@@ -4,6 +4,11 @@ extension Duration {
         components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000
     }
 
+    /// Whole microseconds (truncated toward zero).
+    public var wholeMicroseconds: Int64 {
+        components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000
+    }
+
     /// Whole nanoseconds (truncated toward zero), saturating beyond Int64's range (about 292 years).
     public var wholeNanoseconds: Int64 {
         let (seconds, attoseconds) = components

@@ -21,11 +21,8 @@ public struct TokenBucket<C: Clock>: Sendable where C.Duration == Duration {
     private mutating func refill(now: C.Instant) {
         let elapsed = lastRefill.duration(to: now)
         guard elapsed > .zero else { return }
-        let (seconds, attoseconds) = elapsed.components
         // tokens × 1e9 per second of elapsed time = rate × elapsed-nanoseconds.
-        let nanos = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let elapsedNanos = nanos.overflow ? Int64.max : nanos.partialValue &+ attoseconds / 1_000_000_000
-        let (added, overflow) = elapsedNanos.multipliedReportingOverflow(by: refillPerSecond)
+        let (added, overflow) = elapsed.wholeNanoseconds.multipliedReportingOverflow(by: refillPerSecond)
         nanoTokens = overflow ? capacity * Self.scale : min(capacity * Self.scale, nanoTokens &+ added)
         lastRefill = now
     }

@@ -158,7 +158,7 @@ public enum FidelityRun {
         } else if let spec = specs.first {
             paperSettings.latency = try await Self.calibrate(venue, spec: spec, seed: settings.seed)
         }
-        progress("paper latency \(Self.micros(paperSettings.latency.lowerBound))–\(Self.micros(paperSettings.latency.upperBound)) µs"
+        progress("paper latency \(paperSettings.latency.lowerBound.wholeMicroseconds)–\(paperSettings.latency.upperBound.wholeMicroseconds) µs"
                  + (settings.paperLatency == nil ? " (calibrated on the demo venue)" : ""))
         paperSettings.seed = settings.seed
         paperSettings.orderTimeout = settings.restingTimeout
@@ -227,11 +227,7 @@ public enum FidelityRun {
         await data.stop()
         await productionServer.stop()
         await demoServer.stop()
-        return await tally.report(settings, paperLatency: Self.micros(paperSettings.latency.lowerBound)...Self.micros(paperSettings.latency.upperBound))
-    }
-
-    static func micros(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+        return await tally.report(settings, paperLatency: paperSettings.latency.lowerBound.wholeMicroseconds...paperSettings.latency.upperBound.wholeMicroseconds)
     }
 
     /// The demo venue's round trip: IOC buys at the lowest price (they never fill), timed from the
@@ -288,7 +284,7 @@ actor Tally {
             paperCommon.add(p, requested: count, expected: expected)
             venueCommon.add(v, requested: count, expected: expected)
         }
-        if let acknowledged = v.timing.acknowledged { venueLatencies.append(FidelityRun.micros(acknowledged)) }
+        if let acknowledged = v.timing.acknowledged { venueLatencies.append(acknowledged.wholeMicroseconds) }
         if isPassive {
             passive += 1
             paperPassive.add(p, requested: count, expected: expected)

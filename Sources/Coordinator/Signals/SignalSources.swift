@@ -270,7 +270,7 @@ public actor SignalInbox {
     public func take(_ limit: Int) -> Batch {
         var batch = Batch()
         let now = wallNanoseconds()
-        let maxAge = settings.maxAge.components.seconds * 1_000_000_000 + settings.maxAge.components.attoseconds / 1_000_000_000
+        let maxAge = settings.maxAge.wholeNanoseconds
         var kept: [Signal] = []
         kept.reserveCapacity(pending.count)
         for signal in pending {

@@ -50,7 +50,7 @@ public struct RealizedResult: Sendable, Hashable {
 
 extension Journal {
     static func microseconds(_ duration: Duration?) -> Int64? {
-        duration.map { $0.components.seconds * 1_000_000 + $0.components.attoseconds / 1_000_000_000_000 }
+        duration?.wholeMicroseconds
     }
 
     /// Records an execution's outcome. Fills already journaled (same fill id) are not counted twice; the
