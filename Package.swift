@@ -57,6 +57,7 @@ let package = Package(
         .target(
             name: "VenueTransport",
             dependencies: [
+                "Markets",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -238,7 +239,7 @@ let package = Package(
         .testTarget(
             name: "ArbitrageTests",
             dependencies: ["Arbitrage", "Coordinator", "Config", "Execution", "Markets", "ExchangeSim", "ExecutorTesting", "KalshiWire", "PolymarketWire",
-                           "PolymarketVenue"],
+                           "PolymarketVenue", "VenueTransport"],
             swiftSettings: strict
         ),
         .testTarget(name: "ExchangeSimTests", dependencies: ["ExchangeSim", "Markets", "KalshiWire", "ExecutorTesting"], swiftSettings: strict),

@@ -100,6 +100,7 @@ let package = Package(
                 .product(name: "PolymarketVenue", package: root),
                 .product(name: "PolymarketWire", package: root),
                 .product(name: "KalshiWire", package: root),
+                .product(name: "VenueTransport", package: root),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/ArbLatency",

@@ -57,7 +57,10 @@ public struct RoutedVenue: Executor, VenueLedger {
             }
             return PreparedExecution { noPath(request) }
         case .remote?:
-            return PreparedExecution { await executeRemotely(request) }
+            return PreparedExecution {
+                LaunchGate.current?.withdraw()  // a trader's leg: the local legs of its group do not wait for it
+                return await executeRemotely(request)
+            }
         case nil:
             return PreparedExecution { noPath(request) }
         }

@@ -1,8 +1,12 @@
+import Markets
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One keep-alive HTTP/1.1 connection reserved for writes (orders, cancels), kept open ahead of need.
 ///
@@ -11,9 +15,11 @@ import Synchronization
 /// venue is `https`, then NIO's HTTP/1.1 codec): a request is written in one event-loop task, and the
 /// connection is re-opened in the background as soon as the server closes it, so an order rarely waits
 /// for a handshake. One request at a time: while the lane is busy `send` returns nil and the caller uses
-/// the pool. Outcomes keep the transport's safety rule: a request that provably never left (the connection
-/// could not be opened, or was closed before the write) is `notSent`; anything after the write without a
-/// whole answer is `lost`, which a write treats as ambiguous.
+/// the pool. The legs of an arbitrage wait for each other at the write (`LaunchGate`): every lane runs on
+/// one event loop, so the group's requests are written in the same loop pass. Outcomes keep the
+/// transport's safety rule: a request that provably never left (the connection could not be opened, or
+/// was closed before the write) is `notSent`; anything after the write without a whole answer is `lost`,
+/// which a write treats as ambiguous.
 public final class OrderLane: Sendable {
     public enum Failure: Error {
         case notSent(String)
@@ -45,11 +51,48 @@ public final class OrderLane: Sendable {
     private let connectTimeout: TimeAmount
     private let state = Mutex(State())
 
+    /// One request's write, for benchmarks and tests (`traceWrites`).
+    public struct WriteTrace: Sendable {
+        public var body: ByteBuffer?
+        /// `CLOCK_MONOTONIC` nanoseconds when its flush began and returned (the bytes with the kernel).
+        public var flushStarted: UInt64
+        public var flushed: UInt64
+        /// Requests written in the same loop pass (a group released together), this one included.
+        public var batch: Int
+    }
+
+    /// Benchmarks and tests only: `observer` hears of every request any lane writes until
+    /// `stopTracing` is given the returned token (observers of concurrent tests do not displace each other).
+    public static func traceWrites(_ observer: @escaping @Sendable (WriteTrace) -> Void) -> Int {
+        tracers.withLock { tracers in
+            tracers.next += 1
+            tracers.observers[tracers.next] = observer
+            return tracers.next
+        }
+    }
+
+    public static func stopTracing(_ token: Int) { tracers.withLock { _ = $0.observers.removeValue(forKey: token) } }
+
+    private struct Tracers {
+        var next = 0
+        var observers: [Int: @Sendable (WriteTrace) -> Void] = [:]
+    }
+    private static let tracers = Mutex(Tracers())
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+
+    /// The event loop of every lane: a group's writes, released together, run in one loop pass.
+    static let sharedLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+
     public init(host: String, port: Int, useTLS: Bool, connectTimeout: Duration) throws {
         self.host = host
         self.port = port
         tls = useTLS ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
-        eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        eventLoop = Self.sharedLoop
         self.connectTimeout = TimeAmount(connectTimeout)
     }
 
@@ -94,14 +137,16 @@ public final class OrderLane: Sendable {
         }
         let written = eventLoop.makePromise(of: Void.self)
         let answer = eventLoop.makePromise(of: Answer.self)
-        let channel = connection.channel
-        let handler = connection.handler
-        let deadline = TimeAmount(timeout)
-        eventLoop.execute {
-            handler.value.expect(answer, timeout: deadline, context: channel)
-            channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
-            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: written)
+        let request = Staged(channel: connection.channel, handler: connection.handler, head: head, body: body, timeout: TimeAmount(timeout),
+                             written: written, answer: answer)
+        let write = LaunchGate.Write(request: request) { batch in Self.put(batch) }
+        if let member = LaunchGate.current {
+            if member.arrive(write) {
+                let gate = member.gate
+                eventLoop.scheduleTask(in: TimeAmount(gate.hold)) { gate.expire() }
+            }
+        } else {
+            Self.put([request])
         }
         do { try await written.futureResult.get() } catch {
             answer.fail(error)
@@ -114,6 +159,59 @@ public final class OrderLane: Sendable {
         do { return try await answer.futureResult.get() } catch {
             throw .lost("\(error)")
         }
+    }
+
+    /// A request ready for its connection.
+    private struct Staged: Sendable {
+        let channel: any Channel
+        let handler: NIOLoopBound<AnswerHandler>
+        let head: HTTPRequestHead
+        let body: ByteBuffer?
+        let timeout: TimeAmount
+        let written: EventLoopPromise<Void>
+        let answer: EventLoopPromise<Answer>
+
+        /// Hands the request to the pipeline (encoded, not flushed); on the channel's loop. The returned
+        /// future completes as the request is written.
+        func stage() -> EventLoopFuture<Void> {
+            handler.value.expect(answer, timeout: timeout, context: channel)
+            channel.write(HTTPClientRequestPart.head(head), promise: nil)
+            if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
+            let end = channel.eventLoop.makePromise(of: Void.self)
+            channel.write(HTTPClientRequestPart.end(nil), promise: end)
+            return end.futureResult
+        }
+    }
+
+    /// Writes requests (one, or a group's, every lane sharing `sharedLoop`) in one loop pass: all staged,
+    /// then each connection flushed, so the flushes (the system calls) follow each other directly. The
+    /// waiting senders hear of their writes only after the last flush: waking a task costs a thread
+    /// hand-off, which would otherwise sit between two legs' flushes.
+    private static func put(_ batch: [any Sendable]) {
+        let requests = batch.compactMap { $0 as? Staged }
+        let run: @Sendable () -> Void = {
+            let ends = requests.map { $0.stage() }
+            let observers = tracers.withLock { $0.observers.isEmpty ? nil : Array($0.observers.values) }
+            if let observers {
+                // Only clock readings between the flushes; the observer hears of them after the last one
+                // (building its record between two legs' flushes would sit between them on the wire).
+                var times: [(UInt64, UInt64)] = []
+                times.reserveCapacity(requests.count)
+                for request in requests {
+                    let start = monotonicNanoseconds()
+                    request.channel.flush()
+                    times.append((start, monotonicNanoseconds()))
+                }
+                for (request, (start, end)) in zip(requests, times) {
+                    let write = WriteTrace(body: request.body, flushStarted: start, flushed: end, batch: requests.count)
+                    for observer in observers { observer(write) }
+                }
+            } else {
+                for request in requests { request.channel.flush() }
+            }
+            for (request, end) in zip(requests, ends) { end.cascade(to: request.written) }
+        }
+        if sharedLoop.inEventLoop { run() } else { sharedLoop.execute(run) }
     }
 
     /// The open connection, or the one being opened.

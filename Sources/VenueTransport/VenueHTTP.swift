@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Markets
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -90,6 +91,8 @@ public final class VenueHTTP: Sendable {
             }
             // The lane is busy: the pool takes it.
         }
+        // A write of a group going through the pool: the others do not wait for it.
+        if isWrite { LaunchGate.current?.withdraw() }
         var http = HTTPClientRequest(url: origin + target)
         http.method = HTTPMethod(rawValue: method)
         http.headers = headers

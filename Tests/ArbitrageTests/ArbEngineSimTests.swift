@@ -4,7 +4,9 @@ import Execution
 import ExecutorTesting
 import Foundation
 import Markets
+import Synchronization
 import Testing
+import VenueTransport
 
 /// The two-leg engine against both simulators over loopback: the Kalshi executor on the Kalshi simulator,
 /// the Polymarket executor on the Polymarket simulator, every leg through the breaker and the journal.
@@ -26,6 +28,46 @@ struct ArbEngineSimTests {
         #expect(await h.polyNoShares() == 10_000_000)
         let report = try h.service.journal.report()
         #expect(report.arbs.first?.arbID == "ts31" && report.arbs.first?.outcome == "filled")
+    }
+
+    @Test("both legs leave together: held at their order lanes until both are ready, then written in one event-loop pass")
+    func legsLeaveTogether() async throws {
+        let h = try await ArbHarness.start()
+        defer { Task { await h.stop() } }
+        try await h.offerBoth()
+        // A debug build under a parallel suite can take longer than the run's 1 ms between the legs.
+        await h.service.setLaunchHold(.seconds(5))
+        let writes = Mutex<[OrderLane.WriteTrace]>([])
+        let tracing = OrderLane.traceWrites { write in writes.withLock { $0.append(write) } }
+        defer { OrderLane.stopTracing(tracing) }
+
+        let record = try await h.run(h.arb("together"))
+        #expect(record.outcome == .filled, "\(record.reason)")
+        let traced = writes.withLock { $0 }
+        func text(_ write: OrderLane.WriteTrace) -> String { write.body.map { String(buffer: $0) } ?? "" }
+        let kalshiLeg = try #require(traced.first { text($0).contains("together-a") }, "the Kalshi leg went through its order lane")
+        #expect(kalshiLeg.batch == 2, "written in the same pass as the Polymarket leg")
+        let polyLeg = try #require(traced.first { text($0).contains("\"order\"") && $0.batch == 2 && $0.flushStarted != kalshiLeg.flushStarted })
+        // Flushed one right after the other: nothing ran between them on the loop.
+        let ordered = [kalshiLeg, polyLeg].sorted { $0.flushStarted < $1.flushStarted }
+        #expect(ordered[0].flushed <= ordered[1].flushStarted)
+    }
+
+    @Test("with no launch hold each leg leaves as soon as it is ready, alone: the gate is off")
+    func legsNotHeldWithoutHold() async throws {
+        let h = try await ArbHarness.start()
+        defer { Task { await h.stop() } }
+        try await h.offerBoth()
+        await h.service.setLaunchHold(.zero)
+        let writes = Mutex<[OrderLane.WriteTrace]>([])
+        let tracing = OrderLane.traceWrites { write in writes.withLock { $0.append(write) } }
+        defer { OrderLane.stopTracing(tracing) }
+
+        let record = try await h.run(h.arb("alone"))
+        #expect(record.outcome == .filled, "\(record.reason)")
+        let traced = writes.withLock { $0 }.filter { $0.body.map { String(buffer: $0) }?.contains("alone-a") == true }
+        let kalshiLeg = try #require(traced.first, "the Kalshi leg went through its order lane")
+        #expect(kalshiLeg.batch == 1, "written on its own")
     }
 
     @Test("TS-32 Kalshi fills, the Polymarket trade FAILs: the Kalshi excess is sold down the ladder a cent at a time until flat")

@@ -105,7 +105,9 @@ struct DataClientSimTests {
         let sim = try await SimFixture.start()
         defer { Task { await sim.stop() } }
         var rule = SimFaultRule()
-        rule.malformedBody = 1
+        // Every attempt garbled: a first attempt lost on a loaded machine (a read is retried) must not let a
+        // clean answer through.
+        rule.malformedBody = 1_000
         sim.faults.set("GET /markets/{ticker}", rule)
         do {
             _ = try await KalshiDataClient(transport: sim.transport()).market(Self.ticker)

@@ -11,6 +11,7 @@ import Markets
 import PolymarketVenue
 import PolymarketWire
 import Synchronization
+import VenueTransport
 
 /// Arbs through the engine on both simulators (in this process, over loopback).
 ///
@@ -97,6 +98,10 @@ struct Bench {
                                                                                    count: contracts("50000"), price: price("0.40"),
                                                                                    timeInForce: .goodTillCanceled))
         _ = await poly.exchange.quote(spec.noToken, .sell, price: price("0.55"), count: contracts("50000"), owner: "mm")
+        // BENCH_LAUNCH_HOLD_US: how long a ready leg waits for the other (0: not held), for comparisons.
+        if let hold = ProcessInfo.processInfo.environment["BENCH_LAUNCH_HOLD_US"].flatMap(Int.init) {
+            await service.setLaunchHold(.microseconds(hold))
+        }
         let bench = Bench(kalshi: kalshi, poly: poly, venues: venues, service: service, engine: engine, dir: dir, yesToken: spec.yesToken,
                           noToken: spec.noToken)
         let decided = bench.decided
@@ -120,6 +125,13 @@ struct Bench {
     func latency(rate: Int, count: Int) async throws {
         try kalshi.server.arrivals.start()
         try poly.server.arrivals.start()
+        // When each leg's bytes were handed to the kernel (the order lane's flush returned).
+        // Kept as they come (parsed afterwards: the trace runs on the event loop between a group's writes).
+        let written = Mutex<[(Data, UInt64, UInt64)]>([])
+        let tracing = OrderLane.traceWrites { write in
+            if let body = write.body { written.withLock { $0.append((Data(body.readableBytesView), write.flushStarted, write.flushed)) } }
+        }
+        defer { OrderLane.stopTracing(tracing) }
         let warmup = min(50, count / 10)
         let interval = Duration.seconds(1) / rate
         let start = ContinuousClock.now
@@ -133,6 +145,18 @@ struct Bench {
         let signer = poly.signer.address
         var kalshiHistogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         var polyHistogram = kalshiHistogram, bothHistogram = kalshiHistogram, skewHistogram = kalshiHistogram
+        var writtenHistogram = kalshiHistogram, writtenSkewHistogram = kalshiHistogram
+        let kalshiWritten = SimArrivals(), polyWritten = SimArrivals.polymarket()
+        let kalshiFlushing = SimArrivals(), polyFlushing = SimArrivals.polymarket()
+        for (data, start, end) in written.withLock({ $0 }) {
+            kalshiWritten.record(body: data, at: end)
+            polyWritten.record(body: data, at: end)
+            kalshiFlushing.record(body: data, at: start)
+            polyFlushing.record(body: data, at: start)
+        }
+        let kalshiLeft = kalshiWritten.drain(), polyLeft = polyWritten.drain()
+        let kalshiFlush = kalshiFlushing.drain(), polyFlush = polyFlushing.drain()
+        var flushStartSkew = kalshiHistogram
         var measured = 0
         for (arbID, at) in decided.all {
             guard let index = Int(arbID.dropFirst(4)), index >= warmup else { continue }
@@ -143,6 +167,13 @@ struct Bench {
             _ = polyHistogram.record((polyAt - at) / 1_000)
             _ = bothHistogram.record((max(kalshiAt, polyAt) - at) / 1_000)
             _ = skewHistogram.record((max(kalshiAt, polyAt) - min(kalshiAt, polyAt)) / 1_000)
+            if let kalshiOut = kalshiLeft[kalshiID], let polyOut = polyLeft[salt], kalshiOut >= at, polyOut >= at {
+                _ = writtenHistogram.record((max(kalshiOut, polyOut) - at) / 1_000)
+                _ = writtenSkewHistogram.record((max(kalshiOut, polyOut) - min(kalshiOut, polyOut)) / 1_000)
+                if let kalshiStart = kalshiFlush[kalshiID], let polyStart = polyFlush[salt] {
+                    _ = flushStartSkew.record((max(kalshiStart, polyStart) - min(kalshiStart, polyStart)) / 1_000)
+                }
+            }
             measured += 1
         }
         let outcomes = try service.journal.arbCounts()
@@ -150,7 +181,9 @@ struct Bench {
               + "(first \(warmup) are warm-up); outcomes \(outcomes.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: " "))")
         if let reasons = try? reasons(), !reasons.isEmpty { print("  not filled: \(reasons)") }
         for (name, histogram) in [("Kalshi leg", kalshiHistogram), ("Polymarket leg", polyHistogram), ("both legs (the later)", bothHistogram),
-                                  ("skew between the legs", skewHistogram)] {
+                                  ("skew between the legs", skewHistogram), ("both legs written (flush returned)", writtenHistogram),
+                                  ("skew between the writes (flush returned)", writtenSkewHistogram),
+                                  ("skew between the flushes' starts", flushStartSkew)] {
             print("  \(name): p50 \(histogram.valueAtPercentile(50)) µs  p90 \(histogram.valueAtPercentile(90)) µs  "
                   + "p99 \(histogram.valueAtPercentile(99)) µs  max \(histogram.max) µs")
         }

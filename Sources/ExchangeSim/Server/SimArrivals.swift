@@ -65,7 +65,8 @@ public final class SimArrivals: Sendable {
         }
     }
 
-    func record(body: Data, at nanoseconds: UInt64) {
+    /// Records the order `body` names (if it names one of this venue's) at `nanoseconds`.
+    public func record(body: Data, at nanoseconds: UInt64) {
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any], let id = identify(object) else { return }
         state.withLock { state in
             state.times[id] = nanoseconds

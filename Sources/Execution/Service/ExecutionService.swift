@@ -101,6 +101,11 @@ public actor ExecutionService {
     private var nowMs: Int64 { wallNanoseconds() / 1_000_000 }
     /// How long after the send an order's SQLite row is written (sooner if the execution ends first).
     static let rowDelay: Duration = .milliseconds(2)
+    /// How long a group's leg that is ready to be written waits for the others at most (then goes alone):
+    /// a millisecond, several times the two legs' usual spread, well inside an arb's age limit. Zero: legs
+    /// are not held (each leaves as soon as it is ready).
+    public private(set) var launchHold: Duration = .milliseconds(1)
+    public func setLaunchHold(_ hold: Duration) { launchHold = hold }
 
     /// Money at risk if the order fills: what a buyer pays, or what a seller could lose (`nil`: it does not
     /// fit in the money type, which the breaker treats as over any limit).
@@ -173,7 +178,20 @@ public actor ExecutionService {
         // Every leg made ready (signed, funds reserved) before any leaves, then all launched back to back.
         var prepared: [PreparedExecution] = []
         for ticket in tickets { prepared.append(await executor.prepare(ticket.request)) }
-        let launched = zip(tickets, orders).enumerated().map { index, pair in launch(pair.0, pair.1, send: prepared[index].send) }
+        // Each leg held at its write until the others are at theirs: they leave together (`LaunchGate`).
+        let members = tickets.count > 1 && launchHold > .zero ? LaunchGate(members: tickets.count, hold: launchHold).members(tickets.count) : []
+        let launched = zip(tickets, orders).enumerated().map { index, pair in
+            let send = prepared[index].send
+            guard members.indices.contains(index) else { return launch(pair.0, pair.1, send: send) }
+            let member = members[index]
+            return LaunchGate.$current.withValue(member) {
+                launch(pair.0, pair.1) {
+                    let result = await send()
+                    member.withdraw()  // ended without a gated write (refused, paper, remote): not waited for
+                    return result
+                }
+            }
+        }
         return await withTaskGroup(of: (Int, ExecutionResult).self) { group in
             for (index, flight) in launched.enumerated() {
                 group.addTask { (index, await self.complete(flight)) }
