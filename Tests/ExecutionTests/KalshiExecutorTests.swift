@@ -102,8 +102,10 @@ struct KalshiExecutorTests {
     func partialThenTimeout(detection: FillDetection) async throws {
         let h = try await Harness.start(detection)
         let work = Task { await h.executor.execute(Self.request("gtc-1", limit: "0.40", count: "10", tif: .goodTillCanceled)) }
-        // Wait for the order to rest, then let another account sell 4 into it.
-        #expect(await eventually { (try? await h.venueOrders().first { $0.clientOrderID == "gtc-1" }?.status) == .resting })
+        // Wait for the order to rest, then let another account sell 4 into it. Up to 30 s: in a full parallel
+        // suite's first seconds the in-process simulator's connection task has been seen not to run for 10 s
+        // (the client's request timeout); a read is then tried again, and this wait must outlast that.
+        #expect(await eventually(timeout: .seconds(30)) { (try? await h.venueOrders().first { $0.clientOrderID == "gtc-1" }?.status) == .resting })
         #expect(await eventually { await !h.executor.openOrders().isEmpty })
         await h.quote(.ask, "0.40", "4")
         if detection == .websocket {
