@@ -4,9 +4,6 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// One keep-alive HTTP/1.1 connection reserved for writes (orders, cancels), kept open ahead of need.
 ///
@@ -78,12 +75,6 @@ public final class OrderLane: Sendable {
         var observers: [Int: @Sendable (WriteTrace) -> Void] = [:]
     }
     private static let tracers = Mutex(Tracers())
-
-    static func monotonicNanoseconds() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
-    }
 
     /// The event loop of every lane: a group's writes, released together, run in one loop pass.
     static let sharedLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()

@@ -44,7 +44,7 @@ struct ArbLatency {
 
 final class Stamps: Sendable {
     private let values = Mutex<[String: UInt64]>([:])
-    func set(_ id: String) { let now = SimArrivals.monotonicNanoseconds(); values.withLock { $0[id] = now } }
+    func set(_ id: String) { let now = monotonicNanoseconds(); values.withLock { $0[id] = now } }
     var all: [String: UInt64] { values.withLock { $0 } }
 }
 

@@ -81,7 +81,7 @@ struct SignalLatency {
             let id = "lat-\(index)"
             let ticker = marketCount == 1 ? "KXNFL-26JAN11-BUF" : tickers[index % tickers.count]
             let line = #"{"signal_id":"\#(id)","should_trade":true,"action":"BUY_YES","kalshi":{"ticker":"\#(ticker)","yes_ask":5,"no_ask":96},"edge":{"cents":1},"position":{"contracts":1}}"#
-            sent[id] = SimArrivals.monotonicNanoseconds()
+            sent[id] = monotonicNanoseconds()
             await inbox.submit([.text(number: index + 1, line)])
             try await Task.sleep(until: start + interval * (index + 1), clock: .continuous)
         }

@@ -1,10 +1,8 @@
 import Foundation
+import Markets
 import NIOCore
 import NIOHTTP1
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// When each order request had fully arrived at the simulator, by `client_order_id`, in nanoseconds of
 /// the system-wide monotonic clock (comparable across processes on one machine). Stamped on the event
@@ -41,13 +39,6 @@ public final class SimArrivals: Sendable {
     init(orderPath: String, identify: @escaping @Sendable ([String: Any]) -> String?) {
         self.orderPath = orderPath
         self.identify = identify
-    }
-
-    /// `CLOCK_MONOTONIC` in nanoseconds.
-    public static func monotonicNanoseconds() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 
     public var isRecording: Bool { state.withLock { $0.recording } }
@@ -100,7 +91,7 @@ public final class SimArrivals: Sendable {
             case var .body(chunk):
                 body?.writeBuffer(&chunk)
             case .end:
-                if let body { arrivals.record(body: Data(body.readableBytesView), at: SimArrivals.monotonicNanoseconds()) }
+                if let body { arrivals.record(body: Data(body.readableBytesView), at: monotonicNanoseconds()) }
                 body = nil
             }
             context.fireChannelRead(data)
