@@ -21,16 +21,13 @@ public final class BackgroundWorker: Sendable {
     /// Niceness of the worker's thread (Linux: per thread; higher is lower priority).
     public static let niceness: Int32 = 10
 
-    /// `niceness` defaults to `BackgroundWorker.niceness`; a test that waits for the work on a loaded
-    /// machine passes 0, so the kernel gives the thread a fair share instead of what is left over.
-    public init(name: String, delay: Duration = .zero, period: Duration? = nil, niceness: Int32 = BackgroundWorker.niceness,
-                work: @escaping @Sendable () -> Void) {
+    public init(name: String, delay: Duration = .zero, period: Duration? = nil, work: @escaping @Sendable () -> Void) {
         let signals = signals
         let thread = Thread {
             Thread.current.name = name
             #if os(Linux)
             // PRIO_PROCESS with who = 0 sets the calling thread's niceness alone on Linux (threads are tasks).
-            if niceness != 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
             #endif
             work()
             while !signals.stopped.load(ordering: .acquiring) {

@@ -47,15 +47,13 @@ public final class PreparedNonces: DigestSigner, CustomStringConvertible {
 
     /// A reserve for `signer`. With `background` (the default) it fills at once on its own thread and
     /// refills there whenever fewer than `lowWater` remain; without, only `fill()` fills it (benchmarks, tests).
-    /// `niceness` is the background thread's (tests waiting for a refill on a loaded machine pass 0).
-    public init(signer: EthereumSigner, capacity: Int = 1_024, lowWater: Int? = nil, background: Bool = true,
-                niceness: Int32 = BackgroundWorker.niceness) {
+    public init(signer: EthereumSigner, capacity: Int = 1_024, lowWater: Int? = nil, background: Bool = true) {
         self.signer = signer
         self.capacity = max(capacity, 1)
         self.lowWater = min(max(lowWater ?? self.capacity / 2, 1), self.capacity)
         self.background = background
         if background {
-            let started = BackgroundWorker(name: "polymarket-nonces", delay: .milliseconds(2), niceness: niceness) { [weak self] in self?.fill() }
+            let started = BackgroundWorker(name: "polymarket-nonces", delay: .milliseconds(2)) { [weak self] in self?.fill() }
             worker.withLock { $0 = started }
         }
     }
