@@ -27,7 +27,7 @@ extension PolymarketExecutor {
     static func shares(_ text: String, order: Contracts, rest: Bool = false) -> Contracts? {
         guard var micros = PolyDecimal.micros(text) else { return nil }
         let bound = order.hundredths.multipliedReportingOverflow(by: 10_000)
-        if rest, !text.contains("."), !bound.overflow, micros > bound.partialValue, let base = Int64(text) { micros = base }
+        if rest, !text.utf8.contains(UInt8(ascii: ".")), !bound.overflow, micros > bound.partialValue, let base = Int64(text) { micros = base }
         return Contracts(hundredths: micros / 10_000)
     }
 

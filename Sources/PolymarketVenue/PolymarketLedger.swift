@@ -90,7 +90,7 @@ extension PolymarketExecutor: VenueLedger {
     /// An order's size from the REST API: base units when it has no decimal point and is a whole number
     /// of hundredths in base units (the OpenAPI's form), else decimal shares.
     static func orderSize(_ text: String) -> Contracts? {
-        if !text.contains("."), let base = Int64(text), base >= 10_000, base % 10_000 == 0 { return Contracts(hundredths: base / 10_000) }
+        if !text.utf8.contains(UInt8(ascii: ".")), let base = Int64(text), base >= 10_000, base % 10_000 == 0 { return Contracts(hundredths: base / 10_000) }
         return PolyDecimal.micros(text).map { Contracts(hundredths: $0 / 10_000) }
     }
 

@@ -781,7 +781,7 @@ public actor PolySimExchange {
 extension String {
     /// "0.50" → "0.5", "10.00" → "10".
     var trimmedDecimalText: String {
-        guard contains(".") else { return self }
+        guard utf8.contains(UInt8(ascii: ".")) else { return self }  // stdlib: Foundation's contains bridges to CFString (a crash seen there, 2026-12-04)
         var text = self
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
