@@ -156,7 +156,7 @@ struct Bench {
         }
         let kalshiLeft = kalshiWritten.drain(), polyLeft = polyWritten.drain()
         let kalshiFlush = kalshiFlushing.drain(), polyFlush = polyFlushing.drain()
-        var flushStartSkew = kalshiHistogram
+        var flushStartSkew = kalshiHistogram, bothSendsWindow = kalshiHistogram
         var measured = 0
         for (arbID, at) in decided.all {
             guard let index = Int(arbID.dropFirst(4)), index >= warmup else { continue }
@@ -172,6 +172,9 @@ struct Bench {
                 _ = writtenSkewHistogram.record((max(kalshiOut, polyOut) - min(kalshiOut, polyOut)) / 1_000)
                 if let kalshiStart = kalshiFlush[kalshiID], let polyStart = polyFlush[salt] {
                     _ = flushStartSkew.record((max(kalshiStart, polyStart) - min(kalshiStart, polyStart)) / 1_000)
+                    // Both legs' bytes left between the first flush's start and the last one's return: the
+                    // gap between the legs on the wire is at most this.
+                    _ = bothSendsWindow.record((max(kalshiOut, polyOut) - min(kalshiStart, polyStart)) / 1_000)
                 }
             }
             measured += 1
@@ -183,7 +186,8 @@ struct Bench {
         for (name, histogram) in [("Kalshi leg", kalshiHistogram), ("Polymarket leg", polyHistogram), ("both legs (the later)", bothHistogram),
                                   ("skew between the legs", skewHistogram), ("both legs written (flush returned)", writtenHistogram),
                                   ("skew between the writes (flush returned)", writtenSkewHistogram),
-                                  ("skew between the flushes' starts", flushStartSkew)] {
+                                  ("skew between the flushes' starts", flushStartSkew),
+                                  ("both legs' sends within (first flush's start → last flush's return)", bothSendsWindow)] {
             print("  \(name): p50 \(histogram.valueAtPercentile(50)) µs  p90 \(histogram.valueAtPercentile(90)) µs  "
                   + "p99 \(histogram.valueAtPercentile(99)) µs  max \(histogram.max) µs")
         }
