@@ -111,7 +111,10 @@ struct HardeningCLITests {
     func oneWriter() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let run = try RunningCLI.launch(["--admin-port", "0", "--signals", try dir.write("none.jsonl", "")], workingDirectory: dir.path)
+        // The embedded default trades the detector's arbs meanwhile: without the order spacing and rate limits a
+        // manual order can land 38 ms after one of them and be refused by MIN_TIME_BETWEEN_ORDERS (seen in a run).
+        let run = try RunningCLI.launch(["--admin-port", "0", "--signals", try dir.write("none.jsonl", "")],
+                                        environment: ["MIN_TIME_BETWEEN_ORDERS_MS": "0", "MAX_ORDERS_PER_MINUTE": "1000"], workingDirectory: dir.path)
         _ = try await run.waitForLine(containing: "state ready")
         let order = try await CLIProcess.runDetached(["order", "buy-yes", "KXNFL-26JAN11-BUF", "--count", "1", "--price", "0.99"],
                                                      workingDirectory: dir.path)
