@@ -73,28 +73,18 @@ struct PreparedNoncesTests {
         #expect(Self.verifies(ready.sign(digest: digest), digest: digest, signer: signer))
     }
 
-    /// Polls until `condition` holds, for at most `limit` of real time (the refill is a real thread).
-    static func eventually(within limit: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: limit)
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     @Test("a drained reserve refills itself in the background")
     func refill() async throws {
         let nonces = PreparedNonces(signer: try Self.signer(), capacity: 40, lowWater: 10)
         // Fills at once on its own.
-        #expect(await Self.eventually { nonces.available == 40 })
+        #expect(await eventually(timeout: .seconds(30)) { nonces.available == 40 })
         for digest in Self.digests(35, seed: 3) { _ = nonces.sign(digest: digest) }
         // The 31st signature left 9, below the low-water mark: a refill starts on its own (2 ms later). Where
         // the reserve ends depends on when it ran: if this task was descheduled right after the 31st, the
         // refill was back at 40 before the last four signatures, which then left 36, above the mark, so no
         // second refill follows (by design; CI saw exactly that: 71 prepared, 36 ready, the worker idle).
         // Back above the mark, with a prepared nonce for every signature and none skipped, is what is certain.
-        #expect(await Self.eventually { nonces.available >= 10 && nonces.prepared - nonces.available == 35 })
+        #expect(await eventually(timeout: .seconds(30)) { nonces.available >= 10 && nonces.prepared - nonces.available == 35 })
         #expect(nonces.prepared > 40, "a refill ran")
         #expect(nonces.fallbacks == 0)
     }
