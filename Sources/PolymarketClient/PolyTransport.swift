@@ -43,13 +43,7 @@ public struct PolyRequest: Sendable {
         self.isWrite = isWrite
     }
 
-    var queryString: String {
-        query.map { "\(Self.encode($0.name))=\(Self.encode($0.value))" }.joined(separator: "&")
-    }
-
-    static func encode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
-    }
+    var queryString: String { PercentEncoding.query(query) }
 }
 
 /// Client-side pacing under Polymarket's documented limits: 90 % of each class's rate, half its window as

@@ -68,3 +68,17 @@ struct WireModelTests {
         #expect(try PriceGrid(wire: ranges) == PriceGrid.taperedDeciCent)
     }
 }
+
+@Suite("Request paths and queries are percent-encoded per RFC 3986")
+struct PercentEncodingTests {
+    @Test("unreserved bytes pass; everything else, non-ASCII letters included, becomes %XX of its UTF-8")
+    func encoding() {
+        #expect(KalshiRequest.segment("KXNBA-26JAN11.LAL_x~1") == "KXNBA-26JAN11.LAL_x~1")
+        #expect(KalshiRequest.segment("a b/c?d&e=f%") == "a%20b%2Fc%3Fd%26e%3Df%25")
+        #expect(KalshiRequest.segment("é") == "%C3%A9")
+        #expect(KalshiRequest.segment("") == "")
+        let request = KalshiRequest(.get, "/portfolio/orders", query: [(name: "ticker", value: "KX-1"), (name: "cursor", value: "a+b=")])
+        #expect(request.queryString == "ticker=KX-1&cursor=a%2Bb%3D")
+        #expect(KalshiRequest(.get, "/portfolio/balance").queryString == "")
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import VenueTransport
 
 /// One Kalshi REST call, described independently of any HTTP library.
 public struct KalshiRequest: Sendable {
@@ -28,20 +29,10 @@ public struct KalshiRequest: Sendable {
     public var isWrite: Bool { bucket == .write }
 
     /// Percent-encodes one path segment (a ticker or an order id).
-    public static func segment(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
-    }
+    public static func segment(_ value: String) -> String { PercentEncoding.unreserved(value) }
 
-    /// The query string (without `?`), form-encoded.
-    public var queryString: String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return query.map { name, value in
-            "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
-        }.joined(separator: "&")
-    }
+    /// The query string (without `?`), percent-encoded.
+    public var queryString: String { PercentEncoding.query(query) }
 }
 
 /// JSON coding shared by clients and the simulator: snake_case keys are spelled out in each model.
