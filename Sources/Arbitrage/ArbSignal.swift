@@ -73,7 +73,7 @@ extension ArbSignal {
 
     /// Whether a line is an arb signal (`"type":"arb"`), cheaply, before it is parsed as one.
     public static func isArb(_ line: String) -> Bool {
-        guard line.contains("\"arb\"") else { return false }
+        guard line.containsBytes(of: #""arb""#) else { return false }
         struct TypeOnly: Decodable { var type: String? }
         return (try? JSONDecoder().decode(TypeOnly.self, from: Data(line.utf8)))?.type == "arb"
     }

@@ -59,72 +59,93 @@ public struct SignalParseError: Error, Hashable, Sendable, CustomStringConvertib
 }
 
 extension Signal {
-    private struct Wire: Decodable {
-        struct Kalshi: Decodable {
-            var ticker: String?
-            var yes_ask: Int?
-            var no_ask: Int?
-            var yes_ask_dollars: String?
-            var no_ask_dollars: String?
+    /// The line's members as the signal format has them (`kalshi.yes_ask`, …): absent or null is nil, any
+    /// other type is refused naming the field.
+    private struct Fields {
+        let members: [String: JSONValue]
+        /// `kalshi.` for the `kalshi` object's members, "" at the top.
+        let path: String
+        let fail: (String) -> SignalParseError
+
+        private func wrongType(_ key: String, _ expected: String, _ found: JSONValue) -> SignalParseError {
+            fail("not a signal object: \(path)\(key): expected \(expected), found \(found.kind)")
         }
-        struct Edge: Decodable {
-            var cents: Int?
-            var dollars: String?
+
+        private func present(_ key: String) -> JSONValue? {
+            guard let value = members[key], value != .null else { return nil }
+            return value
         }
-        struct Confidence: Decodable { var score: Int? }
-        struct Position: Decodable {
-            var contracts: Int?
-            var contracts_fp: String?
+
+        func string(_ key: String) throws(SignalParseError) -> String? {
+            guard let value = present(key) else { return nil }
+            guard case let .string(text) = value else { throw wrongType(key, "a string", value) }
+            return text
         }
-        var signal_id: String?
-        var should_trade: Bool?
-        var action: String?
-        var kalshi: Kalshi?
-        var edge: Edge?
-        var confidence: Confidence?
-        var position: Position?
-        var synthetic: Bool?
+
+        func int(_ key: String) throws(SignalParseError) -> Int? {
+            guard let value = present(key) else { return nil }
+            guard case let .number(text) = value else { throw wrongType(key, "a whole number", value) }
+            guard let integer = value.exactInteger else {
+                throw fail("not a signal object: \(path)\(key): \(text.quotedForMessage) is not a whole number that fits in 64 bits")
+            }
+            return integer
+        }
+
+        func bool(_ key: String) throws(SignalParseError) -> Bool? {
+            guard let value = present(key) else { return nil }
+            guard case let .bool(flag) = value else { throw wrongType(key, "true or false", value) }
+            return flag
+        }
+
+        func object(_ key: String) throws(SignalParseError) -> Fields? {
+            guard let value = present(key) else { return nil }
+            guard case let .object(members) = value else { throw wrongType(key, "an object", value) }
+            return Fields(members: members, path: path + key + ".", fail: fail)
+        }
     }
 
     /// Parses one JSON line. Every problem names the field and the value.
     public init(jsonLine: String, lineNumber: Int) throws(SignalParseError) {
         func fail(_ reason: String) -> SignalParseError { SignalParseError(line: lineNumber, reason: reason) }
-        let wire: Wire
-        do { wire = try JSONDecoder().decode(Wire.self, from: Data(jsonLine.utf8)) } catch {
-            throw fail("not a signal object: \(Self.describe(error))")
-        }
-        guard let id = wire.signal_id, !id.isEmpty else { throw fail("signal_id: missing or empty") }
+        let document: JSONValue
+        do { document = try JSONValue.parse(jsonLine) } catch { throw fail("not a signal object: \(error)") }
+        guard case let .object(members) = document else { throw fail("not a signal object: the line is \(document.kind), not an object") }
+        let wire = Fields(members: members, path: "", fail: fail)
+        guard let id = try wire.string("signal_id"), !id.isEmpty else { throw fail("signal_id: missing or empty") }
         guard id.utf8.count <= SignalBounds.maxIdentifierLength else {
             throw fail("signal_id: longer than \(SignalBounds.maxIdentifierLength) bytes (\(id.utf8.count))")
         }
-        guard let actionText = wire.action else { throw fail("action: missing (BUY_YES or BUY_NO)") }
+        let shouldTrade = try wire.bool("should_trade") ?? false
+        guard let actionText = try wire.string("action") else { throw fail("action: missing (BUY_YES or BUY_NO)") }
         guard let action = Action(rawValue: actionText) else { throw fail("action: \(Self.quoted(actionText)) is not BUY_YES or BUY_NO") }
-        guard let kalshi = wire.kalshi, let ticker = kalshi.ticker, !ticker.isEmpty else { throw fail("kalshi.ticker: missing or empty") }
+        let kalshi = try wire.object("kalshi")
+        guard let kalshi, let ticker = try kalshi.string("ticker"), !ticker.isEmpty else { throw fail("kalshi.ticker: missing or empty") }
         guard ticker.utf8.count <= SignalBounds.maxIdentifierLength else {
             throw fail("kalshi.ticker: longer than \(SignalBounds.maxIdentifierLength) bytes (\(ticker.utf8.count))")
         }
-        func price(_ field: String, cents: Int?, dollars: String?) throws(SignalParseError) -> Price? {
-            if let dollars {
+        func price(_ field: String) throws(SignalParseError) -> Price? {
+            if let dollars = try kalshi.string(field + "_dollars") {
                 guard let value = try? Price(parsing: dollars) else {
                     throw fail("kalshi.\(field)_dollars: \(Self.quoted(dollars)) is not a price strictly between 0 and 1")
                 }
                 return value
             }
-            guard let cents else { return nil }
+            guard let cents = try kalshi.int(field) else { return nil }
             guard (1...99).contains(cents), let value = Price(micros: Int64(cents) * 10_000) else {
                 throw fail("kalshi.\(field): \(cents) is not a price in cents 1–99")
             }
             return value
         }
-        let yesAsk = try price("yes_ask", cents: kalshi.yes_ask, dollars: kalshi.yes_ask_dollars)
-        let noAsk = try price("no_ask", cents: kalshi.no_ask, dollars: kalshi.no_ask_dollars)
+        let yesAsk = try price("yes_ask")
+        let noAsk = try price("no_ask")
+        let edgeFields = try wire.object("edge")
         let edge: Dollars
         let maxEdge = Dollars(micros: SignalBounds.maxEdgeCents * 10_000)
-        if let text = wire.edge?.dollars {
+        if let text = try edgeFields?.string("dollars") {
             guard let value = try? Dollars(parsing: text) else { throw fail("edge.dollars: \(Self.quoted(text)) is not a dollar amount") }
             guard value.magnitude <= maxEdge else { throw fail("edge.dollars: \(text) is outside -1.00…1.00 (an edge per contract)") }
             edge = value
-        } else if let cents = wire.edge?.cents {
+        } else if let cents = try edgeFields?.int("cents") {
             guard (-SignalBounds.maxEdgeCents...SignalBounds.maxEdgeCents).contains(Int64(cents)) else {
                 throw fail("edge.cents: \(cents) is outside -\(SignalBounds.maxEdgeCents)…\(SignalBounds.maxEdgeCents) (an edge per contract)")
             }
@@ -132,24 +153,26 @@ extension Signal {
         } else {
             throw fail("edge.cents: missing")
         }
-        if let score = wire.confidence?.score, !(0...100).contains(score) {
+        let confidence = try wire.object("confidence")?.int("score")
+        if let score = confidence, !(0...100).contains(score) {
             throw fail("confidence.score: \(score) is outside 0…100")
         }
+        let position = try wire.object("position")
         let maxContracts = Contracts(hundredths: SignalBounds.maxContracts * Contracts.scale)
         let contracts: Contracts
-        if let text = wire.position?.contracts_fp {
+        if let text = try position?.string("contracts_fp") {
             guard let value = try? Contracts(parsing: text), value.isPositive else { throw fail("position.contracts_fp: \(Self.quoted(text)) is not a positive count") }
             guard value <= maxContracts else { throw fail("position.contracts_fp: \(text) is more than \(SignalBounds.maxContracts) contracts") }
             contracts = value
-        } else if let count = wire.position?.contracts {
+        } else if let count = try position?.int("contracts") {
             guard count > 0 else { throw fail("position.contracts: \(count) is not positive") }
             guard Int64(count) <= SignalBounds.maxContracts else { throw fail("position.contracts: \(count) is more than \(SignalBounds.maxContracts) contracts") }
             contracts = Contracts(hundredths: Int64(count) * Contracts.scale)
         } else {
             throw fail("position.contracts: missing")
         }
-        let signal = Signal(id: id, shouldTrade: wire.should_trade ?? false, action: action, ticker: ticker, yesAsk: yesAsk, noAsk: noAsk,
-                            edge: edge, confidence: wire.confidence?.score, contracts: contracts, synthetic: wire.synthetic ?? false,
+        let signal = Signal(id: id, shouldTrade: shouldTrade, action: action, ticker: ticker, yesAsk: yesAsk, noAsk: noAsk,
+                            edge: edge, confidence: confidence, contracts: contracts, synthetic: try wire.bool("synthetic") ?? false,
                             payload: jsonLine)
         if signal.shouldTrade, signal.ask == nil {
             throw fail("kalshi.\(action == .buyYes ? "yes_ask" : "no_ask"): missing; a \(actionText) signal needs the ask it trades at")
@@ -159,15 +182,4 @@ extension Signal {
 
     /// A user value quoted for an error message: shortened, control characters escaped.
     static func quoted(_ value: String) -> String { value.quotedForMessage }
-
-    private static func describe(_ error: any Error) -> String {
-        switch error {
-        case let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context):
-            "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
-        case let DecodingError.dataCorrupted(context):
-            context.codingPath.isEmpty ? "invalid JSON" : "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
-        default:
-            "\(error)"
-        }
-    }
 }

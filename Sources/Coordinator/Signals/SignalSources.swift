@@ -104,7 +104,7 @@ public actor SignalInbox {
             case let .tooLong(number, bytes):
                 intake.malformed.append(SignalParseError(line: number, reason: "longer than \(settings.maxLineBytes) bytes (\(bytes)); skipped"))
             case let .text(number, text):
-                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                let trimmed = text.trimmingSpaces
                 if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
                 if ArbSignal.isArb(trimmed) {
                     do {
