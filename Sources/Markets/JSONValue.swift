@@ -108,6 +108,7 @@ public enum JSONValue: Sendable, Equatable {
             }
             while true {
                 skipSpace()
+                guard index < bytes.count else { throw error("unexpected end of text") }
                 // A comma before the closing brace, as Foundation's readers (the signal parser's before) accept.
                 if index < bytes.count, bytes[index] == UInt8(ascii: "}"), !members.isEmpty {
                     index += 1

@@ -98,6 +98,34 @@ struct SignalIntakeTests {
         #expect(throws: SignalParseError(line: 7, reason: reason)) { try Signal(jsonLine: line, lineNumber: 7) }
     }
 
+    @Test("a field of the wrong type, a number that is not whole, or text that is not JSON: refused naming the field or the byte", arguments: [
+        (#"{"signal_id":5,"should_trade":true,"action":"BUY_YES","kalshi":{"ticker":"T","yes_ask":50},"edge":{"cents":1},"position":{"contracts":1}}"#,
+         "not a signal object: signal_id: expected a string, found a number"),
+        (#"{"signal_id":"t-1","should_trade":true,"action":"BUY_YES","kalshi":{"ticker":"T","yes_ask":"50"},"edge":{"cents":1},"position":{"contracts":1}}"#,
+         "not a signal object: kalshi.yes_ask: expected a whole number, found a string"),
+        (#"{"signal_id":"t-2","should_trade":true,"action":"BUY_YES","kalshi":{"ticker":"T","yes_ask":50.5},"edge":{"cents":1},"position":{"contracts":1}}"#,
+         "not a signal object: kalshi.yes_ask: \"50.5\" is not a whole number that fits in 64 bits"),
+        (#"{"signal_id":"t-3","should_trade":"yes","action":"BUY_YES","kalshi":{"ticker":"T","yes_ask":50},"edge":{"cents":1},"position":{"contracts":1}}"#,
+         "not a signal object: should_trade: expected true or false, found a string"),
+        (#"{"signal_id":"t-4","should_trade":true,"action":"BUY_YES","kalshi":[],"edge":{"cents":1},"position":{"contracts":1}}"#,
+         "not a signal object: kalshi: expected an object, found an array"),
+        (#"{"signal_id":"t-5","should_trade":true,"action":"BUY_YES","kalshi":{"ticker":"T","yes_ask":50},"edge":{"cents":1},"position":{"contracts":1e400}}"#,
+         "not a signal object: position.contracts: \"1e400\" is not a whole number that fits in 64 bits"),
+        (#"{"signal_id":"t-6","should_trade":true,"#, "not a signal object: invalid JSON at byte 39: unexpected end of text"),
+        (#"["t-7"]"#, "not a signal object: the line is an array, not an object"),
+    ])
+    func wrongTypes(line: String, reason: String) {
+        #expect(throws: SignalParseError(line: 3, reason: reason)) { try Signal(jsonLine: line, lineNumber: 3) }
+    }
+
+    @Test("null and absent optional members are the same; 5.0 is the whole number 5, as JSONDecoder read it")
+    func lenientAsBefore() throws {
+        let signal = try Signal(jsonLine: #"{"signal_id":"n-1","should_trade":true,"action":"BUY_NO","kalshi":{"ticker":"T","yes_ask":null,"no_ask":52.0},"edge":{"cents":2},"confidence":null,"position":{"contracts":3,},}"#,
+                                lineNumber: 1)
+        #expect(signal.yesAsk == nil && signal.noAsk == Price(micros: 520_000) && signal.confidence == nil)
+        #expect(signal.contracts == Contracts(hundredths: 300) && signal.side == .no)
+    }
+
     @Test("TS-51 signals beyond MAX_SIGNALS_PER_CYCLE are deferred to later cycles, best edge first, none dropped")
     func deferral() async throws {
         let h = try IntakeHarness(perCycle: 3) { 1_000_000_000_000 }  // a fixed wall clock: no signal ages out under a slow machine

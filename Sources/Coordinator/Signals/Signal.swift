@@ -67,40 +67,31 @@ extension Signal {
         let path: String
         let fail: (String) -> SignalParseError
 
-        private func wrongType(_ key: String, _ expected: String, _ found: JSONValue) -> SignalParseError {
-            fail("not a signal object: \(path)\(key): expected \(expected), found \(found.kind)")
-        }
-
-        private func present(_ key: String) -> JSONValue? {
+        /// The member `key` when present and not null, as `expected` (`extract` gives nil for any other type).
+        private func member<T>(_ key: String, _ expected: String, _ extract: (JSONValue) -> T?) throws(SignalParseError) -> T? {
             guard let value = members[key], value != .null else { return nil }
-            return value
+            guard let typed = extract(value) else { throw fail("not a signal object: \(path)\(key): expected \(expected), found \(value.kind)") }
+            return typed
         }
 
         func string(_ key: String) throws(SignalParseError) -> String? {
-            guard let value = present(key) else { return nil }
-            guard case let .string(text) = value else { throw wrongType(key, "a string", value) }
-            return text
+            try member(key, "a string") { if case let .string(text) = $0 { text } else { nil } }
         }
 
         func int(_ key: String) throws(SignalParseError) -> Int? {
-            guard let value = present(key) else { return nil }
-            guard case let .number(text) = value else { throw wrongType(key, "a whole number", value) }
-            guard let integer = value.exactInteger else {
+            guard let text = try member(key, "a whole number", { if case let .number(text) = $0 { text } else { nil } }) else { return nil }
+            guard let integer = JSONValue.number(text).exactInteger else {
                 throw fail("not a signal object: \(path)\(key): \(text.quotedForMessage) is not a whole number that fits in 64 bits")
             }
             return integer
         }
 
         func bool(_ key: String) throws(SignalParseError) -> Bool? {
-            guard let value = present(key) else { return nil }
-            guard case let .bool(flag) = value else { throw wrongType(key, "true or false", value) }
-            return flag
+            try member(key, "true or false") { if case let .bool(flag) = $0 { flag } else { nil } }
         }
 
         func object(_ key: String) throws(SignalParseError) -> Fields? {
-            guard let value = present(key) else { return nil }
-            guard case let .object(members) = value else { throw wrongType(key, "an object", value) }
-            return Fields(members: members, path: path + key + ".", fail: fail)
+            try member(key, "an object") { if case let .object(members) = $0 { Fields(members: members, path: path + key + ".", fail: fail) } else { nil } }
         }
     }
 
