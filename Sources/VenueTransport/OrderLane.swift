@@ -126,41 +126,30 @@ public final class OrderLane: Sendable {
                 throw .notSent("connecting: \(error)")
             }
         }
-        // One resumption for the whole exchange, settled on the loop: awaiting the write's and the answer's
-        // futures from here registered each callback through the loop's task queue (a wake-up of the loop
-        // thread apiece) before the answer's own wake-up of this task.
+        let written = eventLoop.makePromise(of: Void.self)
         let answer = eventLoop.makePromise(of: Answer.self)
-        let outcome: Outcome = await withCheckedContinuation { continuation in
-            let request = Staged(channel: connection.channel, handler: connection.handler, head: head, body: body, timeout: TimeAmount(timeout),
-                                 answer: answer, settle: { continuation.resume(returning: $0) })
-            let write = LaunchGate.Write(request: request) { batch in Self.put(batch) }
-            if let member = LaunchGate.current {
-                if member.arrive(write) {
-                    let gate = member.gate
-                    eventLoop.scheduleTask(in: TimeAmount(gate.hold)) { gate.expire() }
-                }
-            } else {
-                Self.put([request])
+        let request = Staged(channel: connection.channel, handler: connection.handler, head: head, body: body, timeout: TimeAmount(timeout),
+                             written: written, answer: answer)
+        let write = LaunchGate.Write(request: request) { batch in Self.put(batch) }
+        if let member = LaunchGate.current {
+            if member.arrive(write) {
+                let gate = member.gate
+                eventLoop.scheduleTask(in: TimeAmount(gate.hold)) { gate.expire() }
             }
+        } else {
+            Self.put([request])
         }
-        switch outcome {
-        case let .notWritten(error):
+        do { try await written.futureResult.get() } catch {
+            answer.fail(error)
             if case ChannelError.ioOnClosedChannel = error {
                 forget(connection.channel)
                 throw .notSent("connection closed before the write")
             }
             throw .lost("write failed: \(error)")
-        case let .answered(.success(answer)):
-            return answer
-        case let .answered(.failure(error)):
+        }
+        do { return try await answer.futureResult.get() } catch {
             throw .lost("\(error)")
         }
-    }
-
-    /// How a staged request ended: its write failed, or it was written and then answered or not.
-    private enum Outcome: Sendable {
-        case notWritten(any Error)
-        case answered(Result<Answer, any Error>)
     }
 
     /// A request ready for its connection.
@@ -170,9 +159,8 @@ public final class OrderLane: Sendable {
         let head: HTTPRequestHead
         let body: ByteBuffer?
         let timeout: TimeAmount
+        let written: EventLoopPromise<Void>
         let answer: EventLoopPromise<Answer>
-        /// Hears the outcome once, on the loop.
-        let settle: @Sendable (Outcome) -> Void
 
         /// Hands the request to the pipeline (encoded, not flushed); on the channel's loop. The returned
         /// future completes as the request is written.
@@ -183,22 +171,6 @@ public final class OrderLane: Sendable {
             let end = channel.eventLoop.makePromise(of: Void.self)
             channel.write(HTTPClientRequestPart.end(nil), promise: end)
             return end.futureResult
-        }
-
-        /// Once `end` (the write) completes: a failed write fails the answer too and settles at once; a
-        /// written request settles with its answer. On the channel's loop, so no callback crosses threads.
-        func settle(after end: EventLoopFuture<Void>) {
-            let answer = answer
-            let settle = settle
-            end.whenComplete { result in
-                switch result {
-                case let .failure(error):
-                    answer.fail(error)
-                    settle(.notWritten(error))
-                case .success:
-                    answer.futureResult.whenComplete { settle(.answered($0)) }
-                }
-            }
         }
     }
 
@@ -228,7 +200,7 @@ public final class OrderLane: Sendable {
             } else {
                 for request in requests { request.channel.flush() }
             }
-            for (request, end) in zip(requests, ends) { request.settle(after: end) }
+            for (request, end) in zip(requests, ends) { end.cascade(to: request.written) }
         }
         if sharedLoop.inEventLoop { run() } else { sharedLoop.execute(run) }
     }
