@@ -98,61 +98,60 @@ public enum JSONValue: Sendable, Equatable {
         }
 
         private mutating func object(depth: Int) throws(SyntaxError) -> JSONValue {
-            guard depth <= JSONValue.maxDepth else { throw error("nested more than \(JSONValue.maxDepth) deep") }
-            index += 1
+            try enter(depth)
             var members: [String: JSONValue] = [:]
-            skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                return .object(members)
-            }
-            while true {
-                skipSpace()
-                guard index < bytes.count else { throw error("unexpected end of text") }
-                // A comma before the closing brace, as Foundation's readers (the signal parser's before) accept.
-                if index < bytes.count, bytes[index] == UInt8(ascii: "}"), !members.isEmpty {
-                    index += 1
-                    return .object(members)
-                }
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
+            while try !closes(with: UInt8(ascii: "}")) {
+                guard bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
                 let name = try string()
                 skipSpace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a member name") }
                 index += 1
                 members[name] = try value(depth: depth)
-                skipSpace()
-                guard index < bytes.count else { throw error("unexpected end of text") }
-                switch bytes[index] {
-                case UInt8(ascii: ","): index += 1
-                case UInt8(ascii: "}"): index += 1; return .object(members)
-                default: throw error("expected ',' or '}' in an object")
-                }
+                if try ended(by: UInt8(ascii: "}"), in: "an object") { break }
             }
+            return .object(members)
         }
 
         private mutating func array(depth: Int) throws(SyntaxError) -> JSONValue {
+            try enter(depth)
+            var elements: [JSONValue] = []
+            while try !closes(with: UInt8(ascii: "]")) {
+                elements.append(try value(depth: depth))
+                if try ended(by: UInt8(ascii: "]"), in: "an array") { break }
+            }
+            return .array(elements)
+        }
+
+        /// Past a container's opening bracket, `depth` containers deep.
+        private mutating func enter(_ depth: Int) throws(SyntaxError) {
             guard depth <= JSONValue.maxDepth else { throw error("nested more than \(JSONValue.maxDepth) deep") }
             index += 1
-            var elements: [JSONValue] = []
+        }
+
+        /// Whether the container ends here, where a member or element could start: right after its opening
+        /// bracket (empty), or after a comma (one trailing comma, as Foundation's readers accept, and so the
+        /// signal parser before this one).
+        private mutating func closes(with close: UInt8) throws(SyntaxError) -> Bool {
             skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            guard index < bytes.count else { throw error("unexpected end of text") }
+            guard bytes[index] == close else { return false }
+            index += 1
+            return true
+        }
+
+        /// After a member or element: true when `close` ends the container, false past a comma.
+        private mutating func ended(by close: UInt8, in container: String) throws(SyntaxError) -> Bool {
+            skipSpace()
+            guard index < bytes.count else { throw error("unexpected end of text") }
+            switch bytes[index] {
+            case UInt8(ascii: ","):
                 index += 1
-                return .array(elements)
-            }
-            while true {
-                skipSpace()
-                if index < bytes.count, bytes[index] == UInt8(ascii: "]"), !elements.isEmpty {  // a trailing comma, as above
-                    index += 1
-                    return .array(elements)
-                }
-                elements.append(try value(depth: depth))
-                skipSpace()
-                guard index < bytes.count else { throw error("unexpected end of text") }
-                switch bytes[index] {
-                case UInt8(ascii: ","): index += 1
-                case UInt8(ascii: "]"): index += 1; return .array(elements)
-                default: throw error("expected ',' or ']' in an array")
-                }
+                return false
+            case close:
+                index += 1
+                return true
+            default:
+                throw error("expected ',' or '\(Character(Unicode.Scalar(close)))' in \(container)")
             }
         }
 
