@@ -73,9 +73,8 @@ extension ArbSignal {
 
     /// Whether a line is an arb signal (`"type":"arb"`), cheaply, before it is parsed as one.
     public static func isArb(_ line: String) -> Bool {
-        guard line.containsBytes(of: #""arb""#) else { return false }
-        struct TypeOnly: Decodable { var type: String? }
-        return (try? JSONDecoder().decode(TypeOnly.self, from: Data(line.utf8)))?.type == "arb"
+        guard line.utf8.contains(#""arb""#.utf8) else { return false }
+        return (try? JSONValue.parse(line))?["type"] == .string("arb")
     }
 
     /// Parses one line. Every problem names the field and the value.

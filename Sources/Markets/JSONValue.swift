@@ -222,7 +222,7 @@ public enum JSONValue: Sendable, Equatable {
                 throw error("a lone surrogate in a \\u escape")
             }
             guard let unicode = Unicode.Scalar(scalar) else { throw error("not a Unicode scalar") }
-            out.append(contentsOf: Array(String(Character(unicode)).utf8))
+            UTF8.encode(unicode) { out.append($0) }
         }
 
         private mutating func hex4() throws(SyntaxError) -> UInt32 {

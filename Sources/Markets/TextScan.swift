@@ -1,4 +1,4 @@
-/// Small text checks on hot input paths, done on the string's own storage: Foundation's `StringProtocol`
+/// A small text operation on hot input paths, done on the string's own storage: Foundation's `StringProtocol`
 /// methods on Linux bridge through `NSString` (trimming one signal line cost 56 µs there).
 extension String {
     /// The text without leading and trailing spaces: tab and the Unicode space separators (category Zs),
@@ -14,18 +14,5 @@ extension String {
 
     private static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
         scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
-    }
-
-    /// Whether the UTF-8 bytes of `needle` occur in the text's.
-    public func containsBytes(of needle: String) -> Bool {
-        let pattern = Array(needle.utf8)
-        guard let head = pattern.first else { return true }
-        let bytes = utf8
-        var index = bytes.startIndex
-        while let found = bytes[index...].firstIndex(of: head) {
-            if bytes[found...].starts(with: pattern) { return true }
-            index = bytes.index(after: found)
-        }
-        return false
     }
 }

@@ -74,20 +74,12 @@ struct JSONValueTests {
     }
 }
 
-@Suite("Text checks on hot input paths")
+@Suite("Trimming a signal line without Foundation")
 struct TextScanTests {
     @Test("trimmingSpaces trims what trimmingCharacters(in: .whitespaces) trims", arguments: [
         "", " ", "\t a b \t", "\u{00A0}x\u{3000}", "x", " x", "x ", "\n x \n", "é ", " 😀", "\u{2028}y",
     ])
     func trimming(text: String) {
         #expect(text.trimmingSpaces == text.trimmingCharacters(in: .whitespaces))
-    }
-
-    @Test("containsBytes finds a byte sequence anywhere, and only where it is")
-    func contains() {
-        #expect(#"{"type":"arb"}"#.containsBytes(of: #""arb""#))
-        #expect(!#"{"type":"arbitrage"}"#.containsBytes(of: #""arb""#))
-        #expect("aab".containsBytes(of: "ab") && "ab".containsBytes(of: "") && !"a".containsBytes(of: "ab"))
-        #expect("é€".containsBytes(of: "€") && !"e".containsBytes(of: "é"))
     }
 }
