@@ -66,14 +66,70 @@ struct JournalTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: path + "-intents")).isEmpty, "the log starts empty once recovered")
     }
 
+    @Test("TS-52 signals accepted but killed before their rows: the next start writes them back from the intake log; a torn line is ignored")
+    func signalIntakeCrash() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/a/j.sqlite", copy = dir.path + "/b/j.sqlite"
+        // Rows held back for an hour: the process is "killed" (its files copied as they are) before they are written.
+        let journal = try Journal(path: path, readOnly: false, signalRowDelay: .seconds(3_600))
+        let tricky = Journal.AcceptedSignal(id: "s\t1\\", receivedNanoseconds: 5, payload: "{\"a\":\r\n1}", shouldTrade: true)
+        let quiet = Journal.AcceptedSignal(id: "q", receivedNanoseconds: 6, payload: "{}", shouldTrade: false, status: "not_traded")
+        #expect(try journal.acceptSignals([tricky, tricky, quiet]) == [true, false, true])
+        #expect(try journal.acceptSignals([tricky]) == [false], "refused again while its row is still to be written")
+        try FileManager.default.createDirectory(atPath: dir.path + "/b", withIntermediateDirectories: true)
+        for suffix in ["", "-wal", "-signals"] where FileManager.default.fileExists(atPath: path + suffix) {
+            try FileManager.default.copyItem(atPath: path + suffix, toPath: copy + suffix)
+        }
+        let handle = try #require(FileHandle(forWritingAtPath: copy + "-signals"))
+        handle.seekToEndOfFile()
+        handle.write(Data("s1\ttorn\t7\t1\tacc".utf8))  // killed in the middle of this line: never acknowledged
+        try handle.close()
+
+        let reopened = try Journal(path: copy)
+        #expect(try reopened.signalCount() == 0, "not in SQLite before the start's recovery")
+        try reopened.recoverIntents()
+        #expect(try reopened.pendingSignals().map(\.id) == [tricky.id])
+        #expect(try reopened.signal(tricky.id)?.payload == tricky.payload)
+        #expect(try reopened.signalStatusCounts() == ["accepted": 1, "not_traded": 1])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: copy + "-signals")).isEmpty, "the log starts empty once recovered")
+        #expect(try reopened.acceptSignals([tricky, quiet]) == [false, false], "accepted once, across the crash")
+        #expect(try journal.signalCount() == 2, "the first journal writes its rows before anyone reads")
+    }
+
+    @Test("accepted signals' rows follow on the journal's thread without a reader asking; a second process sees them")
+    func signalRowsFollow() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/j.sqlite"
+        let journal = try Journal(path: path)
+        #expect(try journal.acceptSignals([Journal.AcceptedSignal(id: "x", receivedNanoseconds: 1, payload: "{}", shouldTrade: true)]) == [true])
+        let reader = try Journal(path: path, readOnly: true)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try reader.signalCount() == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(try reader.signalCount() == 1)
+        withExtendedLifetime(journal) {}
+    }
+
+    @Test("signal intake lines round-trip every field; malformed lines are no signal")
+    func signalLines() {
+        let signal = Journal.AcceptedSignal(id: "a\\b\tc", receivedNanoseconds: -3, payload: "{\"x\":\"\\n\"}\n", shouldTrade: false, status: "not_traded")
+        let line = signal.logLine
+        #expect(line.filter { $0 == "\n" }.count == 1 && line.hasSuffix("\n"))
+        #expect(Journal.AcceptedSignal(logLine: line.dropLast()) == signal)
+        for bad in ["", "s1\tx", "s1\t\t1\t1\taccepted\t{}", "s1\tx\tnan\t1\taccepted\t{}", "s1\tx\t1\t2\taccepted\t{}", "s2\tx\t1\t1\taccepted\t{}"] {
+            #expect(Journal.AcceptedSignal(logLine: Substring(bad)) == nil, "\(bad)")
+        }
+    }
+
     @Test("intent lines round-trip every field, escapes included")
     func intentLines() {
         var order = Self.order("a\\b\tc\nd\re")
         order.signalID = nil
-        let line = IntentLog.line(order)
+        let line = order.logLine
         #expect(line.filter { $0 == "\n" }.count == 1 && line.hasSuffix("\n"))
-        #expect(IntentLog.order(String(line.dropLast())) == order)
-        #expect(IntentLog.order("v2\tx") == nil && IntentLog.order("") == nil)
+        #expect(JournalOrder(logLine: line.dropLast()) == order)
+        #expect(JournalOrder(logLine: "v2\tx") == nil && JournalOrder(logLine: "") == nil)
     }
 
     @Test("state changes are journaled with an append-only event trail")

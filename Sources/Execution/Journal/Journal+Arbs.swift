@@ -103,7 +103,7 @@ extension Journal {
         encoder.outputFormatting = .sortedKeys
         let legs = String(decoding: try encoder.encode(arb.legs), as: UTF8.self)
         let closes = String(decoding: try encoder.encode(arb.closes), as: UTF8.self)
-        try database.write { db in
+        try writeSignals { db in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO arbs (arb_id, pair_id, description, received_ns, decided_ns, outcome, reason, legs, closes,
                     realized_micros, exposure_micros) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -84,12 +84,18 @@ public final class Journal: Sendable {
     public let path: String
     public let isReadOnly: Bool
     /// Where an order is recorded first, before it is sent (`recordIntent`); `nil` when read-only.
-    let intents: IntentLog?
+    let intents: RecordLog<JournalOrder>?
+    /// Where an accepted signal is recorded first (`acceptSignals`); `nil` when read-only.
+    let signalIntake: RecordLog<AcceptedSignal>?
+    /// Accepted signals whose row is not written yet (`acceptSignals`).
+    let unwrittenSignals = Mutex(UnwrittenSignals())
+    /// How long after a signal's acceptance its row is written (with those of the signals accepted meanwhile).
+    let signalRowDelay: DispatchTimeInterval
     /// Intents whose SQLite row is not written yet (the log is compacted only when this is empty).
     private let outstanding = Mutex<Set<String>>([])
     /// Where writes that need not hold up their caller run (`offloaded`): a thread of its own, so an
     /// SQLite transaction never occupies one of the few threads async code (the next order) runs on.
-    private let offload = DispatchQueue(label: "journal.offload", qos: .utility)
+    let offload = DispatchQueue(label: "journal.offload", qos: .utility)
 
     /// Runs `body` on the journal's own thread and waits for it without blocking a thread of the
     /// concurrency pool. Bodies run one at a time, in the order they were handed over.
@@ -101,9 +107,15 @@ public final class Journal: Sendable {
 
     /// Opens (creating directories and tables as needed) the journal at `path`. With `readOnly`, an
     /// existing journal is opened for reading only: no table is created or migrated, no intent recovered.
-    public init(path: String, readOnly: Bool = false) throws {
+    public convenience init(path: String, readOnly: Bool = false) throws {
+        try self.init(path: path, readOnly: readOnly, signalRowDelay: .milliseconds(2))
+    }
+
+    /// `signalRowDelay`: see `acceptSignals` (tests lengthen it to stand for a crash before the rows).
+    init(path: String, readOnly: Bool, signalRowDelay: DispatchTimeInterval) throws {
         self.path = path
         isReadOnly = readOnly
+        self.signalRowDelay = signalRowDelay
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(5)
         if readOnly {
@@ -115,6 +127,7 @@ public final class Journal: Sendable {
             }
             database = queue
             intents = nil
+            signalIntake = nil
             return
         }
         try JournalFiles.prepareDirectory(for: path)
@@ -128,17 +141,23 @@ public final class Journal: Sendable {
         try Self.migrator.migrate(pool)
         database = pool
         JournalFiles.narrowCompanions(of: path)
-        intents = try IntentLog(path: path + "-intents")
+        intents = try RecordLog(path: path + "-intents")
+        signalIntake = try RecordLog(path: path + "-signals")
     }
 
+    /// A journal let go writes the rows of the signals it accepted (a crash leaves them to the next start).
+    deinit { try? writeWaitingSignals() }
+
     /// Orders whose intent was written but whose row was not (the process died in between): written
-    /// back as `pending`, for reconciliation to settle with the venue. Then the log starts empty.
+    /// back as `pending`, for reconciliation to settle with the venue; so are accepted signals without
+    /// their row (`acceptSignals`). Then both logs start empty.
     ///
     /// Only the process that trades on this journal may do this (`ExecutionService` does, when it takes the
     /// journal over): a reader (`report`, account commands) would race a running trader, writing rows for
     /// orders still in flight and emptying the log under it.
     public func recoverIntents() throws {
         guard let intents else { throw JournalError("the journal \(path) is open read-only") }
+        try recoverSignalIntake()
         let orders = try intents.read()
         guard !orders.isEmpty else { return }
         try database.write { db in
@@ -271,7 +290,7 @@ public final class Journal: Sendable {
         // Under the lock `recordIntent` appends with, so no intent can slip in between check and truncate.
         outstanding.withLock { outstanding in
             outstanding.remove(order.clientOrderID)
-            if outstanding.isEmpty, let intents, intents.size > IntentLog.compactionBytes { try? intents.truncate() }
+            if outstanding.isEmpty, let intents, intents.size > RecordLog<JournalOrder>.compactionBytes { try? intents.truncate() }
         }
     }
 

@@ -1,0 +1,199 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// Accepted signals whose SQLite row is not written yet, in acceptance order.
+struct UnwrittenSignals {
+    var signals: [Journal.AcceptedSignal] = []
+    var ids: Set<String> = []
+    /// A write of their rows is scheduled on the journal's thread.
+    var scheduled = false
+}
+
+extension Journal {
+    /// A signal to journal as accepted.
+    public struct AcceptedSignal: Sendable, Hashable {
+        public var id: String
+        public var receivedNanoseconds: Int64
+        public var payload: String
+        public var shouldTrade: Bool
+        /// `accepted` (waiting to trade) or a final status such as `not_traded`.
+        public var status: String
+        public init(id: String, receivedNanoseconds: Int64, payload: String, shouldTrade: Bool, status: String = "accepted") {
+            self.id = id
+            self.receivedNanoseconds = receivedNanoseconds
+            self.payload = payload
+            self.shouldTrade = shouldTrade
+            self.status = status
+        }
+    }
+
+    /// Journals signals as accepted before anyone is told they were. A `signal_id` the journal already
+    /// holds (from this run or any earlier one, or twice in `signals`) is not accepted again: its entry is
+    /// `false`.
+    ///
+    /// Each new signal is one line appended to the signal intake log (`<journal>-signals`), as durable
+    /// as a commit here (see `RecordLog`) for a few microseconds instead of an SQLite transaction's
+    /// 100–250 on the signal's way to the venue. The rows follow on the journal's own thread moments later,
+    /// the signals accepted meanwhile in one transaction; anything that reads or changes signals writes
+    /// the waiting rows first, and a start after a crash writes back any line without its row
+    /// (`recoverIntents`).
+    public func acceptSignals(_ signals: [AcceptedSignal]) throws -> [Bool] {
+        guard !signals.isEmpty else { return [] }
+        guard let signalIntake else { throw JournalError("the journal \(path) is open read-only") }
+        let accepted = try unwrittenSignals.withLock { unwritten -> [Bool] in
+            // Under the lock the rows' writer takes after its commit to drop them from here: a signal is
+            // always in `unwritten` or in SQLite (or both), never in neither.
+            let stored = try storedSignalIDs(signals.map(\.id).filter { !unwritten.ids.contains($0) })
+            return try signals.map { signal in
+                guard !stored.contains(signal.id), !unwritten.ids.contains(signal.id) else { return false }
+                try signalIntake.append(signal)
+                unwritten.signals.append(signal)
+                unwritten.ids.insert(signal.id)
+                return true
+            }
+        }
+        if accepted.contains(true) { scheduleSignalRows() }
+        return accepted
+    }
+
+    /// Which of `ids` have a row already.
+    private func storedSignalIDs(_ ids: [String]) throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return try database.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT 1 FROM signals WHERE signal_id = ?")
+            return try Set(ids.filter { try Bool.fetchOne(statement, arguments: [$0]) != nil })
+        }
+    }
+
+    /// Writes the waiting rows on the journal's thread after `signalRowDelay` (once per batch).
+    private func scheduleSignalRows(after delay: DispatchTimeInterval? = nil) {
+        let schedule = unwrittenSignals.withLock { unwritten in
+            defer { unwritten.scheduled = true }
+            return !unwritten.scheduled
+        }
+        guard schedule else { return }
+        offload.asyncAfter(deadline: .now() + (delay ?? signalRowDelay)) { [weak self] in
+            guard let self else { return }
+            unwrittenSignals.withLock { $0.scheduled = false }
+            do { try writeSignals { _ in } } catch {
+                // The intake log still holds them; the next attempt (or the next start) writes them.
+                scheduleSignalRows(after: .milliseconds(100))
+            }
+        }
+    }
+
+    /// Runs `body` in one write transaction after the rows of the signals waiting for theirs.
+    func writeSignals<T>(_ body: (Database) throws -> T) throws -> T {
+        let (result, written) = try database.write { db -> (T, Int) in
+            let waiting = unwrittenSignals.withLock { $0.signals }
+            try Self.insertSignals(db, waiting)
+            return (try body(db), waiting.count)
+        }
+        guard written > 0 else { return result }
+        unwrittenSignals.withLock { unwritten in
+            for signal in unwritten.signals.prefix(written) { unwritten.ids.remove(signal.id) }
+            unwritten.signals.removeFirst(written)
+            if unwritten.signals.isEmpty, let signalIntake, signalIntake.size > RecordLog<AcceptedSignal>.compactionBytes {
+                try? signalIntake.truncate()
+            }
+        }
+        return result
+    }
+
+    private static func insertSignals(_ db: Database, _ signals: [AcceptedSignal]) throws {
+        guard !signals.isEmpty else { return }
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO signals (signal_id, received_ns, payload, should_trade, status) VALUES (?, ?, ?, ?, ?)
+            """)
+        for signal in signals {
+            try statement.execute(arguments: [signal.id, signal.receivedNanoseconds, signal.payload, signal.shouldTrade, signal.status])
+        }
+    }
+
+    /// Writes back the signals a crash left in the intake log without their row, then empties the log.
+    /// Under the lock `acceptSignals` appends with, so no signal accepted meanwhile is lost.
+    func recoverSignalIntake() throws {
+        guard let signalIntake else { return }
+        try database.write { db in
+            try unwrittenSignals.withLock { unwritten in
+                try Self.insertSignals(db, try signalIntake.read() + unwritten.signals)
+                unwritten = UnwrittenSignals(scheduled: unwritten.scheduled)
+                try signalIntake.truncate()
+            }
+        }
+    }
+
+    /// Writes the rows of signals still waiting for theirs (a reader then sees every accepted signal).
+    public func writeWaitingSignals() throws {
+        guard !unwrittenSignals.withLock({ $0.signals.isEmpty }) else { return }
+        try writeSignals { _ in }
+    }
+
+    /// Records a signal as received (`status`: traded, blocked, skipped, rejected…). Idempotent by id.
+    public func recordSignal(id: String, receivedNanoseconds: Int64, payload: String, shouldTrade: Bool, status: String) throws {
+        try writeSignals { db in
+            try db.execute(sql: """
+                INSERT INTO signals (signal_id, received_ns, payload, should_trade, status) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(signal_id) DO UPDATE SET status = excluded.status
+                """, arguments: [id, receivedNanoseconds, payload, shouldTrade, status])
+        }
+    }
+
+    /// A signal accepted by an earlier run and never finished: still `accepted` in the journal.
+    public struct PendingSignal: Sendable {
+        public var id: String
+        public var receivedNanoseconds: Int64
+        public var payload: String
+        /// Whether an order was already made for it (the run stopped mid-execution).
+        public var hasOrders: Bool
+    }
+
+    /// Signals still `accepted` (accepted, not yet executed when the last run stopped), oldest first.
+    public func pendingSignals() throws -> [PendingSignal] {
+        try writeWaitingSignals()
+        return try database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.signal_id, s.received_ns, s.payload,
+                    EXISTS(SELECT 1 FROM orders o WHERE o.signal_id = s.signal_id) AS has_orders
+                FROM signals s WHERE s.status = 'accepted' ORDER BY s.received_ns, s.rowid
+                """).map {
+                PendingSignal(id: $0["signal_id"], receivedNanoseconds: $0["received_ns"], payload: $0["payload"], hasOrders: $0["has_orders"])
+            }
+        }
+    }
+
+    /// A journaled signal's payload and arrival, whatever its status.
+    public func signal(_ id: String) throws -> (payload: String, receivedNanoseconds: Int64)? {
+        try writeWaitingSignals()
+        return try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT payload, received_ns FROM signals WHERE signal_id = ?", arguments: [id]).map {
+                (payload: $0["payload"], receivedNanoseconds: $0["received_ns"])
+            }
+        }
+    }
+
+    /// Sets the status of journaled signals.
+    public func setSignalStatus(_ ids: [String], _ status: String) throws {
+        guard !ids.isEmpty else { return }
+        try writeSignals { db in
+            let statement = try db.cachedStatement(sql: "UPDATE signals SET status = ? WHERE signal_id = ?")
+            for id in ids { try statement.execute(arguments: [status, id]) }
+        }
+    }
+
+    /// Signals by status.
+    public func signalStatusCounts() throws -> [String: Int] {
+        try writeWaitingSignals()
+        return try database.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM signals GROUP BY status") { counts[row["status"]] = row["n"] }
+            return counts
+        }
+    }
+
+    public func signalCount() throws -> Int {
+        try writeWaitingSignals()
+        return try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signals") ?? 0 }
+    }
+}
