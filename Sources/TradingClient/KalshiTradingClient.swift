@@ -39,6 +39,8 @@ public final class KalshiTradingClient: Sendable {
     static let createPath = "/portfolio/events/orders"
 
     public func warmUp() async { await transport.warmUp() }
+    /// Where an order's task runs best (`KalshiTransport.sendExecutor`).
+    public var sendExecutor: (any TaskExecutor)? { transport.sendExecutor }
     public func shutdown() async throws { try await transport.shutdown() }
 
     private func body(_ value: some Encodable) throws(KalshiAPIError) -> Data {

@@ -46,6 +46,7 @@ public final class OrderLane: Sendable {
     private let tls: NIOSSLContext?
     private let eventLoop: any EventLoop
     private let connectTimeout: TimeAmount
+    private let maxBodyBytes: Int
     private let state = Mutex(State())
 
     /// One request's write, for benchmarks and tests (`traceWrites`).
@@ -79,9 +80,11 @@ public final class OrderLane: Sendable {
     /// The event loop of every lane: a group's writes, released together, run in one loop pass.
     static let sharedLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
 
-    public init(host: String, port: Int, useTLS: Bool, connectTimeout: Duration) throws {
+    /// `maxBodyBytes`: a longer answer fails its request (and closes the connection).
+    public init(host: String, port: Int, useTLS: Bool, connectTimeout: Duration, maxBodyBytes: Int = 64 << 20) throws {
         self.host = host
         self.port = port
+        self.maxBodyBytes = maxBodyBytes
         tls = useTLS ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
         eventLoop = Self.sharedLoop
         self.connectTimeout = TimeAmount(connectTimeout)
@@ -100,8 +103,9 @@ public final class OrderLane: Sendable {
         connection?.channel.close(promise: nil)
     }
 
-    /// Sends one request over the lane; nil when the lane is busy with another.
-    public func send(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration) async throws(Failure) -> Answer? {
+    /// Sends one request over the lane; nil when the lane is busy with another. A `gated` request (a
+    /// write) waits at the write for the rest of its group, if it belongs to one (`LaunchGate.current`).
+    public func send(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration, gated: Bool = true) async throws(Failure) -> Answer? {
         let reserved = state.withLock { state -> Bool in
             guard !state.busy, !state.closed else { return false }
             state.busy = true
@@ -110,14 +114,14 @@ public final class OrderLane: Sendable {
         guard reserved else { return nil }
         defer { state.withLock { $0.busy = false } }
         do {
-            return try await exchange(head, body: body, timeout: timeout)
+            return try await exchange(head, body: body, timeout: timeout, gated: gated)
         } catch .notSent {
             // The connection was closing under us and nothing left: once more on a fresh one.
-            return try await exchange(head, body: body, timeout: timeout)
+            return try await exchange(head, body: body, timeout: timeout, gated: gated)
         }
     }
 
-    private func exchange(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration) async throws(Failure) -> Answer {
+    private func exchange(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration, gated: Bool) async throws(Failure) -> Answer {
         let connection: Connection
         if let open = state.withLock({ $0.connection }), open.channel.isActive {
             connection = open  // the usual case, without a round trip through the event loop
@@ -131,7 +135,7 @@ public final class OrderLane: Sendable {
         let request = Staged(channel: connection.channel, handler: connection.handler, head: head, body: body, timeout: TimeAmount(timeout),
                              written: written, answer: answer)
         let write = LaunchGate.Write(request: request) { batch in Self.put(batch) }
-        if let member = LaunchGate.current {
+        if gated, let member = LaunchGate.current {
             if member.arrive(write) {
                 let gate = member.gate
                 eventLoop.scheduleTask(in: TimeAmount(gate.hold)) { gate.expire() }
@@ -226,6 +230,7 @@ public final class OrderLane: Sendable {
     private func open() -> EventLoopFuture<Connection> {
         let host = host
         let tls = tls
+        let maxBodyBytes = maxBodyBytes
         let reopen: @Sendable (Connection) -> Void = { [weak self] connection in self?.reopen(after: connection) }
         return ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
@@ -236,7 +241,7 @@ public final class OrderLane: Sendable {
                         try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: host))
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(AnswerHandler())
+                    try channel.pipeline.syncOperations.addHandler(AnswerHandler(maxBodyBytes: maxBodyBytes))
                 }
             }
             .connect(host: host, port: port)
@@ -276,6 +281,9 @@ private final class AnswerHandler: ChannelInboundHandler {
     private var status = 0
     private var body: ByteBuffer?
     private var keepAlive = true
+    private let maxBodyBytes: Int
+
+    init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
 
     func expect(_ promise: EventLoopPromise<OrderLane.Answer>, timeout: TimeAmount, context channel: any Channel) {
         finish(.failure(ClosedError()))
@@ -293,6 +301,11 @@ private final class AnswerHandler: ChannelInboundHandler {
         var description: String { "no answer before the request timeout" }
     }
 
+    struct TooLongError: Error, CustomStringConvertible {
+        let limit: Int
+        var description: String { "answer body longer than \(limit) bytes" }
+    }
+
     struct ClosedError: Error, CustomStringConvertible {
         var description: String { "connection closed before the whole answer" }
     }
@@ -303,6 +316,11 @@ private final class AnswerHandler: ChannelInboundHandler {
             status = Int(head.status.code)
             keepAlive = head.isKeepAlive
         case var .body(part):
+            guard (body?.readableBytes ?? 0) + part.readableBytes <= maxBodyBytes else {
+                finish(.failure(TooLongError(limit: maxBodyBytes)))
+                context.close(promise: nil)
+                return
+            }
             if body == nil { body = part } else { body?.writeBuffer(&part) }
         case .end:
             guard pending != nil else {

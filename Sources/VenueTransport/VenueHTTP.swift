@@ -28,6 +28,10 @@ public final class VenueHTTP: Sendable {
     public let basePath: String
     /// Writes go through this warm connection when it is free.
     public let lane: OrderLane?
+    /// Reads go through this one when it is free (the pool otherwise): the same plain pipeline as the
+    /// order lane, a fraction of the pooled client's CPU per request (no request bag, pool bookkeeping or
+    /// redirect handling), on the same event loop (a caller there crosses no thread).
+    private let readLane: OrderLane?
     private let client: HTTPClient
     /// `scheme://host:port` of the base URL.
     private let origin: String
@@ -46,13 +50,17 @@ public final class VenueHTTP: Sendable {
         hostHeader = (url.host ?? "") + (url.port.map { ":\($0)" } ?? "")
         self.requestTimeout = requestTimeout
         let useTLS = url.scheme?.lowercased() != "http"
-        do {
-            lane = orderLane ? try OrderLane(host: url.host ?? "", port: url.port ?? (useTLS ? 443 : 80), useTLS: useTLS, connectTimeout: connectTimeout)
-                : nil
-        } catch {
-            warn("order lane unavailable (\(error)); writes use the pooled client")
-            lane = nil
+        func makeLane() throws -> OrderLane {
+            try OrderLane(host: url.host ?? "", port: url.port ?? (useTLS ? 443 : 80), useTLS: useTLS, connectTimeout: connectTimeout,
+                          maxBodyBytes: Self.maxBodyBytes)
         }
+        let lanes: (OrderLane, OrderLane)?
+        do { lanes = orderLane ? (try makeLane(), try makeLane()) : nil } catch {
+            warn("order lane unavailable (\(error)); requests use the pooled client")
+            lanes = nil
+        }
+        lane = lanes?.0
+        readLane = lanes?.1
         var http = HTTPClient.Configuration()
         http.timeout = .init(connect: .init(connectTimeout), read: .init(requestTimeout))
         http.connectionPool.idleTimeout = .seconds(60)
@@ -67,26 +75,31 @@ public final class VenueHTTP: Sendable {
     /// shutting down, so starting the shutdown here is safe (a second shutdown is a no-op error).
     deinit {
         lane?.close()
+        readLane?.close()
         client.shutdown().whenComplete { _ in }
     }
 
-    /// Requests that can be in flight at once: the pool's connections plus the order lane.
-    public var connections: Int { Self.poolConnections + (lane == nil ? 0 : 1) }
+    /// The executor of the order lane's event loop (`LoopExecutor`), when writes have a lane.
+    public var sendExecutor: (any TaskExecutor)? { lane == nil ? nil : LoopExecutor.orders }
+
+    /// Requests that can be in flight at once: the pool's connections plus the lanes.
+    public var connections: Int { Self.poolConnections + (lane == nil ? 0 : 1) + (readLane == nil ? 0 : 1) }
 
     public func shutdown() async throws {
         lane?.close()
+        readLane?.close()
         try await client.shutdown()
     }
 
     /// Sends `method target` (a path with its query, below the origin) and returns the status and body.
-    /// Writes go through the order lane when there is one.
+    /// Writes go through the order lane, reads through the read lane, when free; the pool otherwise.
     public func exchange(method: String, target: String, headers: HTTPHeaders, body: ByteBuffer?, isWrite: Bool) async throws(Failure) -> (Int, Data) {
-        if isWrite, let lane {
+        if let lane = isWrite ? lane : readLane {
             var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: target, headers: headers)
             head.headers.add(name: "Host", value: hostHeader)
             head.headers.add(name: "Content-Length", value: String(body?.readableBytes ?? 0))
             do {
-                if let answer = try await lane.send(head, body: body, timeout: requestTimeout) {
+                if let answer = try await lane.send(head, body: body, timeout: requestTimeout, gated: isWrite) {
                     return (answer.status, Data(answer.body.readableBytesView))
                 }
             } catch {
@@ -118,7 +131,9 @@ public final class VenueHTTP: Sendable {
     /// `.indifferent`: started on `readLoop`, AHC takes that loop and its idle connection there, whereas
     /// `.delegateAndChannel(on:)` opened a new connection for every request (1,200 connects for 1,200 GETs).
     private func pooledExchange(_ request: HTTPClient.Request) async throws -> HTTPClient.Response {
-        let loop = readLoop
+        // A caller already on one of the client's loops (a task preferring `LoopExecutor`) stays there.
+        let current = MultiThreadedEventLoopGroup.currentEventLoop
+        let loop = client.eventLoopGroup.makeIterator().first { $0 === current } ?? readLoop
         let client = client
         let deadline = NIODeadline.now() + TimeAmount(requestTimeout)
         let started = StartedRequest()

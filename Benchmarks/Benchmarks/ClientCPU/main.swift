@@ -8,7 +8,8 @@ import TradingClient
 //
 //   ClientCPU BASE_URL KEY_ID PRIVATE_KEY_PEM_FILE [REQUESTS [KINDS]]   (KINDS: rsa_sign_only,get_balance,create_order_v2)
 //
-// Prints one line per request kind: `swift <kind> n=… cpu_per_request_us=… wall_p50_us=…`.
+// Prints one line per request kind: `swift <kind> n=… cpu_per_request_us=… wall_p50_us=…`. The requests
+// run on the order lane's event loop, as an order's send does (CLIENT_CPU_POOL=1: on the concurrency pool).
 
 func processCPUNanoseconds() -> Int64 {
     var spec = timespec()
@@ -48,6 +49,17 @@ func run(url: URL, keyID: KalshiKeyID, pem: String, requests: Int, kinds: Set<St
     var configuration = KalshiTransport.Configuration(baseURL: url, credentials: credentials)
     configuration.clientRateLimit = false
     let client = try KalshiTradingClient(transport: KalshiTransport(configuration), allowsProduction: false)
+    // The requests run where the executor runs an order's send: on the order lane's event loop (the
+    // client's `sendExecutor`), so the caller, the write and the answer share a thread. With
+    // CLIENT_CPU_POOL=1 they run on the concurrency pool instead (each request then crosses threads).
+    let preferred = ProcessInfo.processInfo.environment["CLIENT_CPU_POOL"] == "1" ? nil : client.sendExecutor
+    try await withTaskExecutorPreference(preferred) {
+        try await measureAll(client: client, credentials: credentials, wanted: wanted, requests: requests)
+    }
+    try await client.shutdown()
+}
+
+func measureAll(client: KalshiTradingClient, credentials: KalshiCredentials, wanted: (String) -> Bool, requests: Int) async throws {
 
     // The RSA floor: one request signature alone.
     let signer = KalshiSigner(credentials: credentials)
@@ -63,7 +75,6 @@ func run(url: URL, keyID: KalshiKeyID, pem: String, requests: Int, kinds: Set<St
                                  timeInForce: .immediateOrCancel, clientOrderID: "cpu-\(runID)-\(index)")
         _ = try await client.createOrder(intent, grid: .linearCent)
     } }
-    try await client.shutdown()
 }
 
 try await run(url: url, keyID: keyID, pem: pem, requests: arguments.count > 4 ? Int(arguments[4]) ?? 2_000 : 2_000,

@@ -216,7 +216,9 @@ public actor ExecutionService {
         let submittedAt = ContinuousClock.now
         // Once journaled, an order runs to its end even if the caller is cancelled (shutdown, a dropped
         // admin request): a half-sent order is exactly what the journal exists to prevent.
-        let running = Task { await send() }
+        // On the venue connection's event loop when it has one: the send, the write and the answer's
+        // resumption share its thread (`LoopExecutor`).
+        let running = Task(executorPreference: executor.sendExecutor) { await send() }
         // Its row once the request is out (the intent log holds the order until then, and across a
         // crash): a couple of milliseconds later, or as soon as the execution ends, so the SQLite work
         // does not compete with the send for a core.

@@ -101,6 +101,9 @@ public final class KalshiTransport: Sendable {
 
     /// Opens a connection before the first real request, so the first order does not pay the handshake,
     /// and fills the presigned stock.
+    /// Where a write's task runs best: the order lane's event loop (nil without a lane).
+    public var sendExecutor: (any TaskExecutor)? { http.sendExecutor }
+
     public func warmUp() async {
         for presigner in presigners.withLock({ Array($0.values) }) { presigner.fill() }
         if ordersExpected.withLock({ $0 }) { await http.lane?.warmUp() }
