@@ -94,6 +94,9 @@ struct JournalTests {
         #expect(try reopened.signalStatusCounts() == ["accepted": 1, "not_traded": 1])
         #expect(try Data(contentsOf: URL(fileURLWithPath: copy + "-signals")).isEmpty, "the log starts empty once recovered")
         #expect(try reopened.acceptSignals([tricky, quiet]) == [false, false], "accepted once, across the crash")
+        try reopened.recordSignal(id: "r", receivedNanoseconds: 8, payload: "{}", shouldTrade: true, status: "rejected")
+        #expect(try reopened.acceptSignals([Journal.AcceptedSignal(id: "r", receivedNanoseconds: 9, payload: "{}", shouldTrade: true)]) == [false],
+                "a signal recorded otherwise is known too")
         #expect(try journal.signalCount() == 2, "the first journal writes its rows before anyone reads")
     }
 

@@ -2,12 +2,16 @@ import Foundation
 import GRDB
 import Synchronization
 
-/// Accepted signals whose SQLite row is not written yet, in acceptance order.
+/// Accepted signals whose SQLite row is not written yet, in acceptance order; and what tells a new
+/// `signal_id` from a known one without asking SQLite.
 struct UnwrittenSignals {
     var signals: [Journal.AcceptedSignal] = []
     var ids: Set<String> = []
     /// A write of their rows is scheduled on the journal's thread.
     var scheduled = false
+    /// The hash (this process's `hashValue`) of every `signal_id` the journal holds or has accepted,
+    /// loaded at the first acceptance. A hash not in it is a new signal; one in it is checked exactly.
+    var known: Set<Int>?
 }
 
 extension Journal {
@@ -42,14 +46,17 @@ extension Journal {
         guard !signals.isEmpty else { return [] }
         guard let signalIntake else { throw JournalError("the journal \(path) is open read-only") }
         let accepted = try unwrittenSignals.withLock { unwritten -> [Bool] in
-            // Under the lock the rows' writer takes after its commit to drop them from here: a signal is
-            // always in `unwritten` or in SQLite (or both), never in neither.
-            let stored = try storedSignalIDs(signals.map(\.id).filter { !unwritten.ids.contains($0) })
+            if unwritten.known == nil { unwritten.known = try storedSignalHashes() }
             return try signals.map { signal in
-                guard !stored.contains(signal.id), !unwritten.ids.contains(signal.id) else { return false }
+                // A hash seen before: a repeat, or (rarely) another id with the same hash. Exactly: under
+                // the lock the rows' writer takes after its commit to drop them from `unwritten`, a known
+                // signal is in `unwritten` or in SQLite (or both), never in neither.
+                if unwritten.known?.contains(signal.id.hashValue) == true,
+                   try unwritten.ids.contains(signal.id) || isStored(signal.id) { return false }
                 try signalIntake.append(signal)
                 unwritten.signals.append(signal)
                 unwritten.ids.insert(signal.id)
+                unwritten.known?.insert(signal.id.hashValue)
                 return true
             }
         }
@@ -57,13 +64,26 @@ extension Journal {
         return accepted
     }
 
-    /// Which of `ids` have a row already.
-    private func storedSignalIDs(_ ids: [String]) throws -> Set<String> {
-        guard !ids.isEmpty else { return [] }
-        return try database.read { db in
-            let statement = try db.cachedStatement(sql: "SELECT 1 FROM signals WHERE signal_id = ?")
-            return try Set(ids.filter { try Bool.fetchOne(statement, arguments: [$0]) != nil })
+    /// Whether `id` has a row already.
+    private func isStored(_ id: String) throws -> Bool {
+        try database.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM signals WHERE signal_id = ?", arguments: [id]) != nil }
+    }
+
+    /// The hashes of every journaled `signal_id` (one pass over the table's key, at the first acceptance;
+    /// about 16 bytes a signal). A new signal is then told from a repeat in a set lookup, where an SQLite
+    /// read cost an acceptance 100–250 µs in a run (measured: 243 µs p50 through the pool's reader).
+    private func storedSignalHashes() throws -> Set<Int> {
+        try database.read { db in
+            var hashes = Set<Int>()
+            let rows = try String.fetchCursor(db, sql: "SELECT signal_id FROM signals")
+            while let id = try rows.next() { hashes.insert(id.hashValue) }
+            return hashes
         }
+    }
+
+    /// Notes `id` as journaled (a row written other than by `acceptSignals`).
+    private func noteKnown(_ id: String) {
+        unwrittenSignals.withLock { _ = $0.known?.insert(id.hashValue) }
     }
 
     /// Writes the waiting rows on the journal's thread after `signalRowDelay` (once per batch).
@@ -117,8 +137,11 @@ extension Journal {
         guard let signalIntake else { return }
         try database.write { db in
             try unwrittenSignals.withLock { unwritten in
-                try Self.insertSignals(db, try signalIntake.read() + unwritten.signals)
-                unwritten = UnwrittenSignals(scheduled: unwritten.scheduled)
+                let recovered = try signalIntake.read()
+                try Self.insertSignals(db, recovered + unwritten.signals)
+                var known = unwritten.known
+                for signal in recovered { known?.insert(signal.id.hashValue) }
+                unwritten = UnwrittenSignals(scheduled: unwritten.scheduled, known: known)
                 try signalIntake.truncate()
             }
         }
@@ -132,6 +155,7 @@ extension Journal {
 
     /// Records a signal as received (`status`: traded, blocked, skipped, rejected…). Idempotent by id.
     public func recordSignal(id: String, receivedNanoseconds: Int64, payload: String, shouldTrade: Bool, status: String) throws {
+        noteKnown(id)  // before the row: an acceptance of the same id meanwhile checks SQLite exactly
         try writeSignals { db in
             try db.execute(sql: """
                 INSERT INTO signals (signal_id, received_ns, payload, should_trade, status) VALUES (?, ?, ?, ?, ?)
