@@ -223,7 +223,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "DataClientTests", dependencies: ["DataClient", "Markets", "KalshiWire", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
-        .testTarget(name: "TradingClientTests", dependencies: ["TradingClient", "KalshiWire", "Markets", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
+        .testTarget(name: "TradingClientTests", dependencies: ["TradingClient", "KalshiWire", "Markets", "ExchangeSim", "ExecutorTesting", "VenueTransport",
+                                                                 .product(name: "NIOHTTP1", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "KalshiVenue", "Markets", "TradingClient", "KalshiWire", "DataClient", "ExchangeSim", "ExecutorTesting",
                                                          .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(

@@ -274,6 +274,4 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
     public func openOrders() -> [OrderLifecycle] { tracked.values.map(\.order).filter { !$0.state.isTerminal } }
 
     public func positions() async -> [String: Contracts] { ((try? await venuePositions()) ?? nil) ?? [:] }
-
-    public nonisolated var sendExecutor: (any TaskExecutor)? { client.sendExecutor }
 }

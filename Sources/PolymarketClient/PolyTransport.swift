@@ -123,9 +123,6 @@ public final class PolyTransport: Sendable {
         clockOffset.withLock { $0 = abs(offset) > 1 ? offset : 0 }
     }
 
-    /// Where a write's task runs best: the order lane's event loop (nil without a lane).
-    public var sendExecutor: (any TaskExecutor)? { http.sendExecutor }
-
     public func warmUp() async {
         await http.lane?.warmUp()
         _ = try? await perform(PolyRequest(.get, "/ok"))

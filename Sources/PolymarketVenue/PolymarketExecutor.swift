@@ -418,6 +418,4 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
     public func openOrders() -> [OrderLifecycle] { tracked.values.map(\.order).filter { !$0.state.isTerminal } }
 
     public func positions() async -> [String: Contracts] { ((try? await venuePositions()) ?? nil) ?? [:] }
-
-    public nonisolated var sendExecutor: (any TaskExecutor)? { client.transport.sendExecutor }
 }

@@ -44,9 +44,6 @@ public struct RoutedVenue: Executor, VenueLedger {
 
     // MARK: Executor
 
-    /// The local adapter's (a remote leg's send only hands the order to the trader's link).
-    public var sendExecutor: (any TaskExecutor)? { local?.sendExecutor }
-
     public func execute(_ request: ExecutionRequest) async -> ExecutionResult {
         await prepare(request).send()
     }

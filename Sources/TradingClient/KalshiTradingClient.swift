@@ -39,8 +39,9 @@ public final class KalshiTradingClient: Sendable {
     static let createPath = "/portfolio/events/orders"
 
     public func warmUp() async { await transport.warmUp() }
-    /// Where an order's task runs best (`KalshiTransport.sendExecutor`).
-    public var sendExecutor: (any TaskExecutor)? { transport.sendExecutor }
+    /// The lanes' event loop as a task executor (`VenueHTTP.loopExecutor`): the least CPU per request
+    /// for a caller that prefers it.
+    public var loopExecutor: (any TaskExecutor)? { transport.loopExecutor }
     public func shutdown() async throws { try await transport.shutdown() }
 
     private func body(_ value: some Encodable) throws(KalshiAPIError) -> Data {

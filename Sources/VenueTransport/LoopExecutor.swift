@@ -1,14 +1,13 @@
 import NIOCore
 
-/// Runs Swift tasks on a NIO event loop: the order lanes' loop (`LoopExecutor.orders`), so an order's
-/// task that prefers it (`Task(executorPreference:)`) does its last steps (venue executor, presigned
-/// headers, the lane's write) on the thread that writes to the socket, and is resumed there by the
-/// answer. Each hop between the concurrency pool and the loop is a thread wake-up (tens of µs of
-/// latency on an idle core, several µs of CPU); on the loop there is none: a job enqueued from the loop
-/// runs in the same loop's next pass.
+/// Runs Swift tasks on a NIO event loop: the lanes' loop (`LoopExecutor.orders`). A task that prefers
+/// it (`withTaskExecutorPreference`) makes its requests on the thread that writes to the socket and is
+/// resumed there by the answer: a job enqueued from the loop runs in the loop's next pass, where each
+/// hop between the concurrency pool and the loop is a thread wake-up (several µs of CPU, tens of µs of
+/// latency on an idle core). `ClientCPU` measures the client this way.
 ///
 /// Work on this executor shares the loop with the connections' I/O: nothing that runs here may block
-/// (every wait is an `await`); signing is done ahead of need, SQLite on the journal's own thread.
+/// (every wait is an `await`).
 public final class LoopExecutor: TaskExecutor {
     public let loop: any EventLoop
 

@@ -3,7 +3,9 @@ import ExecutorTesting
 import Foundation
 import KalshiWire
 import Markets
+import NIOHTTP1
 import Testing
+import VenueTransport
 @testable import TradingClient
 
 /// Writes go through the transport's warm order lane; its faults must keep the transport's rule: never
@@ -71,6 +73,63 @@ struct OrderLaneTests {
         }
         #expect(Set(created).count == ids.count)
         for id in ids { #expect(try await client.order(clientOrderID: id, ticker: TradingClientSimTests.ticker) != nil) }
+    }
+
+    @Test("reads through the read lane: a connection dropped under a read is retried on a fresh one; concurrent reads overflow to the pool")
+    func readLane() async throws {
+        let sim = try await SimFixture.start()
+        defer { Task { await sim.stop() } }
+        let client = try KalshiTradingClient(transport: sim.transport(tier: .prestige), allowsProduction: false)
+        let first = try await client.balance().balance
+        var rule = SimFaultRule()
+        rule.dropAfterAccept = 1
+        sim.faults.set("GET /portfolio/balance", rule)
+        #expect(try await client.balance().balance == first, "retried after the drop")
+        sim.faults.clear()
+        let answers = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<12 { group.addTask { try await client.balance().balance == first } }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(answers.count == 12 && answers.allSatisfy { $0 })
+    }
+
+    @Test("a caller preferring the client's loop executor runs on the lanes' event loop, and its reads and orders complete there")
+    func onTheLoop() async throws {
+        let sim = try await SimFixture.start()
+        defer { Task { await sim.stop() } }
+        let client = try KalshiTradingClient(transport: sim.transport(), allowsProduction: false)
+        let executor = try #require(client.loopExecutor as? LoopExecutor)
+        try await withTaskExecutorPreference(executor) {
+            #expect(executor.loop.inEventLoop)
+            _ = try await client.balance()
+            #expect(executor.loop.inEventLoop, "resumed on the loop by the answer")
+            let order = try await client.createOrder(Self.intent(), grid: .linearCent)
+            #expect(order.remainingCount == contracts("1"))
+            #expect(executor.loop.inEventLoop)
+        }
+    }
+
+    @Test("an answer longer than the lane's limit fails its request and closes the connection; the next request gets a fresh one")
+    func bodyLimit() async throws {
+        let sim = try await SimFixture.start()
+        defer { Task { await sim.stop() } }
+        let lane = try OrderLane(host: "127.0.0.1", port: sim.server.port, useTLS: false, connectTimeout: .seconds(5), maxBodyBytes: 64)
+        defer { lane.close() }
+        func get(_ path: String) async throws(OrderLane.Failure) -> OrderLane.Answer? {
+            var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: sim.server.baseURL.path + path)
+            head.headers.add(name: "Host", value: "127.0.0.1:\(sim.server.port)")
+            head.headers.add(name: "Content-Length", value: "0")
+            return try await lane.send(head, body: nil, timeout: .seconds(60), gated: false)
+        }
+        do {
+            _ = try await get("/markets?limit=1")
+            Issue.record("a long answer was accepted")
+        } catch {
+            guard case let .lost(reason) = error else { Issue.record("\(error)"); return }
+            #expect(reason.contains("longer than 64 bytes"), "\(reason)")
+        }
+        let status = try #require(try await get("/exchange/status"))
+        #expect(status.status == 200 && status.body.readableBytes <= 64)
     }
 
     @Test("with the venue gone the order is not sent (never ambiguous)")

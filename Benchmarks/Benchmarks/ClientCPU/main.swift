@@ -9,7 +9,7 @@ import TradingClient
 //   ClientCPU BASE_URL KEY_ID PRIVATE_KEY_PEM_FILE [REQUESTS [KINDS]]   (KINDS: rsa_sign_only,get_balance,create_order_v2)
 //
 // Prints one line per request kind: `swift <kind> n=… cpu_per_request_us=… wall_p50_us=…`. The requests
-// run on the order lane's event loop, as an order's send does (CLIENT_CPU_POOL=1: on the concurrency pool).
+// run on the lanes' event loop (CLIENT_CPU_POOL=1: on the concurrency pool, as the order path's sends do).
 
 func processCPUNanoseconds() -> Int64 {
     var spec = timespec()
@@ -49,10 +49,10 @@ func run(url: URL, keyID: KalshiKeyID, pem: String, requests: Int, kinds: Set<St
     var configuration = KalshiTransport.Configuration(baseURL: url, credentials: credentials)
     configuration.clientRateLimit = false
     let client = try KalshiTradingClient(transport: KalshiTransport(configuration), allowsProduction: false)
-    // The requests run where the executor runs an order's send: on the order lane's event loop (the
-    // client's `sendExecutor`), so the caller, the write and the answer share a thread. With
-    // CLIENT_CPU_POOL=1 they run on the concurrency pool instead (each request then crosses threads).
-    let preferred = ProcessInfo.processInfo.environment["CLIENT_CPU_POOL"] == "1" ? nil : client.sendExecutor
+    // The requests run on the lanes' event loop (the client's `loopExecutor`), so the caller, the write
+    // and the answer share a thread: the client's least CPU per request. With CLIENT_CPU_POOL=1 they run
+    // on the concurrency pool, as the executor's order path does (each request then crosses threads).
+    let preferred = ProcessInfo.processInfo.environment["CLIENT_CPU_POOL"] == "1" ? nil : client.loopExecutor
     try await withTaskExecutorPreference(preferred) {
         try await measureAll(client: client, credentials: credentials, wanted: wanted, requests: requests)
     }

@@ -115,14 +115,9 @@ public protocol Executor: Sendable {
     func openOrders() async -> [OrderLifecycle]
     /// Positions by market (+ YES, − NO).
     func positions() async -> [String: Contracts]
-    /// Where an order's send runs best: the executor of the venue connection's event loop, so the send
-    /// and the socket write share a thread (nil: anywhere).
-    var sendExecutor: (any TaskExecutor)? { get }
 }
 
 extension Executor {
-    public var sendExecutor: (any TaskExecutor)? { nil }
-
     public func prepare(_ request: ExecutionRequest) async -> PreparedExecution {
         PreparedExecution { await self.execute(request) }
     }

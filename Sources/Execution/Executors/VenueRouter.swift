@@ -43,9 +43,6 @@ public struct VenueRouter: Executor, VenueLedger {
         return open
     }
 
-    /// The venues' order lanes share one event loop, so any adapter's executor serves every leg.
-    public var sendExecutor: (any TaskExecutor)? { adapters.values.lazy.compactMap(\.sendExecutor).first }
-
     public func positions() async -> [String: Contracts] {
         var all: [String: Contracts] = [:]
         for adapter in adapters.values { all.merge(await adapter.positions()) { first, _ in first } }

@@ -101,8 +101,8 @@ public final class KalshiTransport: Sendable {
 
     /// Opens a connection before the first real request, so the first order does not pay the handshake,
     /// and fills the presigned stock.
-    /// Where a write's task runs best: the order lane's event loop (nil without a lane).
-    public var sendExecutor: (any TaskExecutor)? { http.sendExecutor }
+    /// The lanes' event loop as a task executor (`VenueHTTP.loopExecutor`).
+    public var loopExecutor: (any TaskExecutor)? { http.loopExecutor }
 
     public func warmUp() async {
         for presigner in presigners.withLock({ Array($0.values) }) { presigner.fill() }
