@@ -71,10 +71,14 @@ extension ArbSignal {
         var legs: [Leg]?
     }
 
-    /// Whether a line is an arb signal (`"type":"arb"`), cheaply, before it is parsed as one.
+    /// Whether a line is an arb signal (`"type":"arb"`).
     public static func isArb(_ line: String) -> Bool {
-        guard line.utf8.contains(#""arb""#.utf8) else { return false }
-        return (try? JSONValue.parse(line))?["type"] == .string("arb")
+        (try? JSONValue.parse(line)).map(isArb) ?? false
+    }
+
+    /// Whether a parsed line is an arb signal (`"type":"arb"`).
+    public static func isArb(_ document: JSONValue) -> Bool {
+        document["type"] == .string("arb")
     }
 
     /// Parses one line. Every problem names the field and the value.

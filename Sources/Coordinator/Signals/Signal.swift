@@ -97,9 +97,14 @@ extension Signal {
 
     /// Parses one JSON line. Every problem names the field and the value.
     public init(jsonLine: String, lineNumber: Int) throws(SignalParseError) {
-        func fail(_ reason: String) -> SignalParseError { SignalParseError(line: lineNumber, reason: reason) }
         let document: JSONValue
-        do { document = try JSONValue.parse(jsonLine) } catch { throw fail("not a signal object: \(error)") }
+        do { document = try JSONValue.parse(jsonLine) } catch { throw SignalParseError(line: lineNumber, reason: "not a signal object: \(error)") }
+        try self.init(document: document, jsonLine: jsonLine, lineNumber: lineNumber)
+    }
+
+    /// The signal of an already parsed line (`jsonLine`, kept as its payload).
+    public init(document: JSONValue, jsonLine: String, lineNumber: Int) throws(SignalParseError) {
+        func fail(_ reason: String) -> SignalParseError { SignalParseError(line: lineNumber, reason: reason) }
         guard case let .object(members) = document else { throw fail("not a signal object: the line is \(document.kind), not an object") }
         let wire = Fields(members: members, path: "", fail: fail)
         guard let id = try wire.string("signal_id"), !id.isEmpty else { throw fail("signal_id: missing or empty") }
