@@ -176,6 +176,18 @@ struct SignalIntakeTests {
         #expect(await restarted.duplicates == 1)
     }
 
+    @Test("TS-52 signals accepted through the inbox get their rows on the journal's thread: another reader sees them unasked")
+    func rowsFollowAcceptance() async throws {
+        let h = try IntakeHarness()
+        defer { h.dir.remove() }
+        let intake = await h.inbox.submit(IntakeHarness.numbered([IntakeHarness.signal("row-1"), IntakeHarness.signal("row-2", shouldTrade: false)]))
+        #expect(intake.accepted == 2)
+        let reader = try Journal(path: h.journal.path, readOnly: true)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try reader.signalCount() < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(try reader.signalStatusCounts() == ["accepted": 1, "not_traded": 1])
+    }
+
     @Test("TS-53 a signal older than SIGNAL_MAX_AGE_MS when its turn comes is recorded as expired, never traded")
     func expiry() async throws {
         let now = Mutex<Int64>(1_000_000_000_000)

@@ -42,7 +42,10 @@ extension Journal {
     /// the signals accepted meanwhile in one transaction; anything that reads or changes signals writes
     /// the waiting rows first, and a start after a crash writes back any line without its row
     /// (`recoverIntents`).
-    public func acceptSignals(_ signals: [AcceptedSignal]) throws -> [Bool] {
+    ///
+    /// `scheduleRows: false` leaves the scheduling of the rows to a later `scheduleSignalRows()` (the
+    /// signal inbox, once it has woken the loop); anything that reads or changes signals writes them anyway.
+    public func acceptSignals(_ signals: [AcceptedSignal], scheduleRows: Bool = true) throws -> [Bool] {
         guard !signals.isEmpty else { return [] }
         guard let signalIntake else { throw JournalError("the journal \(path) is open read-only") }
         let accepted = try unwrittenSignals.withLock { unwritten -> [Bool] in
@@ -60,7 +63,7 @@ extension Journal {
                 return true
             }
         }
-        if accepted.contains(true) { scheduleSignalRows() }
+        if scheduleRows, accepted.contains(true) { scheduleSignalRows() }
         return accepted
     }
 
@@ -86,11 +89,12 @@ extension Journal {
         unwrittenSignals.withLock { _ = $0.known?.insert(id.hashValue) }
     }
 
-    /// Writes the waiting rows on the journal's thread after `signalRowDelay` (once per batch).
-    private func scheduleSignalRows(after delay: DispatchTimeInterval? = nil) {
+    /// Writes the waiting rows on the journal's thread after `signalRowDelay` (once per batch; nothing
+    /// when no row is waiting).
+    public func scheduleSignalRows(after delay: DispatchTimeInterval? = nil) {
         let schedule = unwrittenSignals.withLock { unwritten in
-            defer { unwritten.scheduled = true }
-            return !unwritten.scheduled
+            defer { if !unwritten.signals.isEmpty { unwritten.scheduled = true } }
+            return !unwritten.scheduled && !unwritten.signals.isEmpty
         }
         guard schedule else { return }
         offload.asyncAfter(deadline: .now() + (delay ?? signalRowDelay)) { [weak self] in
