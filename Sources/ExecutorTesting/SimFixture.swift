@@ -14,16 +14,16 @@ public struct SimFixture: Sendable {
     public var exchange: SimExchange { server.exchange }
     public var faults: SimFaults { server.faults }
 
-    /// Starts a simulator with two registered accounts.
+    /// Starts a simulator with two registered accounts (`rateLimits: false`: the venue's limits off).
     public static func start(_ configuration: SimExchange.Configuration = SimExchange.Configuration(),
-                             tier: KalshiRateTier = .basic, timestampWindow: Duration = .seconds(30)) async throws -> SimFixture {
+                             tier: KalshiRateTier = .basic, timestampWindow: Duration = .seconds(30), rateLimits: Bool = true) async throws -> SimFixture {
         let vectors = try AuthVectors.load()
         let main = KalshiCredentials(keyID: KalshiKeyID(vectors.key_id)!, privateKey: try KalshiPrivateKey(pem: vectors.private_key_pkcs1_pem))
         let other = KalshiCredentials(keyID: KalshiKeyID("counterparty-0001")!, privateKey: try Self.counterpartyKey())
         let keys = SimKeyRegistry(timestampWindow: timestampWindow)
         try keys.register(keyID: main.keyID.rawValue, publicKeyPEM: vectors.public_key_pem)
         try keys.register(keyID: other.keyID.rawValue, publicKeyPEM: other.privateKey.publicKeyPEM)
-        let server = try await SimServer.start(exchange: SimExchange(configuration: configuration), keys: keys, tier: tier)
+        let server = try await SimServer.start(exchange: SimExchange(configuration: configuration), keys: keys, tier: tier, rateLimits: rateLimits)
         return SimFixture(server: server, credentials: main, counterparty: other)
     }
 

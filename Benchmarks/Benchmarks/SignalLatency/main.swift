@@ -23,6 +23,9 @@ import TradingClient
 /// distinct markets execute concurrently, so a throughput run uses several. Printed too: the rate the
 /// orders actually reached the venue, and any signal that produced no order or more than one.
 ///
+/// `KALSHI_BENCH_UNLIMITED=1` turns rate limits off on both sides (throughput runs: the fastest Kalshi
+/// tier's limit, 912 orders/s with the client's safety margin, is otherwise what a run measures).
+///
 /// With `KALSHI_BENCH_SIM_URL` (and `KALSHI_BENCH_ARRIVALS`, the file given to the simulator's
 /// `--arrivals-log`) the simulator runs in its own process (registered with the signing-vector key), so
 /// the figure is the executor's alone; the monotonic clock is shared by both processes.
@@ -38,12 +41,17 @@ struct SignalLatency {
         let environment = ProcessInfo.processInfo.environment
         let external = environment["KALSHI_BENCH_SIM_URL"].flatMap(URL.init(string:))
         let arrivalsFile = environment["KALSHI_BENCH_ARRIVALS"]
-        let sim = try await SimFixture.start(tier: .prestige)
+        // KALSHI_BENCH_UNLIMITED=1: no rate limit on either side (the client's limiter and the in-process
+        // simulator's; start a separate simulator with --no-rate-limits). Kalshi's fastest tier (prestige,
+        // 9,600 write tokens/s, 10 per order, 95 % of it) holds a client to 912 orders/s.
+        let unlimited = environment["KALSHI_BENCH_UNLIMITED"] == "1"
+        let sim = try await SimFixture.start(tier: .prestige, rateLimits: !unlimited)
         let dir = try TemporaryDirectory()
         func transport() -> KalshiTransport {
-            guard let external else { return sim.transport(tier: .prestige) }
+            guard let external else { return sim.transport(tier: .prestige) { $0.clientRateLimit = !unlimited } }
             var configuration = KalshiTransport.Configuration(baseURL: external, credentials: sim.credentials)
             configuration.tier = .prestige
+            configuration.clientRateLimit = !unlimited
             return KalshiTransport(configuration)
         }
         let client = try KalshiTradingClient(transport: transport(), allowsProduction: false)
