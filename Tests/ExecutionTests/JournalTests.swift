@@ -77,6 +77,7 @@ struct JournalTests {
         let quiet = Journal.AcceptedSignal(id: "q", receivedNanoseconds: 6, payload: "{}", shouldTrade: false, status: "not_traded")
         #expect(try journal.acceptSignals([tricky, tricky, quiet]) == [true, false, true])
         #expect(try journal.acceptSignals([tricky]) == [false], "refused again while its row is still to be written")
+        journal.setSignalStatusSoon([tricky.id], "filled")  // its outcome, lost with the process below
         try FileManager.default.createDirectory(atPath: dir.path + "/b", withIntermediateDirectories: true)
         for suffix in ["", "-wal", "-signals"] where FileManager.default.fileExists(atPath: path + suffix) {
             try FileManager.default.copyItem(atPath: path + suffix, toPath: copy + suffix)
@@ -98,6 +99,7 @@ struct JournalTests {
         #expect(try reopened.acceptSignals([Journal.AcceptedSignal(id: "r", receivedNanoseconds: 9, payload: "{}", shouldTrade: true)]) == [false],
                 "a signal recorded otherwise is known too")
         #expect(try journal.signalCount() == 2, "the first journal writes its rows before anyone reads")
+        #expect(try journal.signalStatusCounts() == ["filled": 1, "not_traded": 1], "and the outcomes after them")
     }
 
     @Test("accepted signals' rows follow on the journal's thread without a reader asking; a second process sees them")
@@ -111,7 +113,33 @@ struct JournalTests {
         let deadline = ContinuousClock.now + .seconds(10)
         while try reader.signalCount() == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
         #expect(try reader.signalCount() == 1)
+        journal.setSignalStatusSoon(["x"], "filled")
+        while try reader.signalStatusCounts()["filled"] == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(try reader.signalStatusCounts() == ["filled": 1], "an outcome follows unasked too")
         withExtendedLifetime(journal) {}
+    }
+
+    @Test("signals accepted, their outcomes recorded and their rows written from many threads at once: every row and outcome once")
+    func signalRowsConcurrently() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(path: dir.path + "/j.sqlite", readOnly: false, signalRowDelay: .milliseconds(1))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    for index in 0..<150 {
+                        let id = "w\(worker)-\(index)"
+                        #expect(try journal.acceptSignals([Journal.AcceptedSignal(id: id, receivedNanoseconds: Int64(index), payload: "{}",
+                                                                                  shouldTrade: true)]) == [true])
+                        journal.setSignalStatusSoon([id], "done")
+                        if index % 7 == worker { try journal.writeWaitingSignals() }
+                        if index % 11 == worker { try journal.setSignalStatus([id], "done") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try journal.signalStatusCounts() == ["done": 1_200])
     }
 
     @Test("signal intake lines round-trip every field; malformed lines are no signal")

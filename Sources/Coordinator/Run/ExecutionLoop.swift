@@ -115,7 +115,7 @@ public actor ExecutionLoop {
         for signal in batch.expired {
             stats.expired += 1
             log("EXPIRED \(signal.id) \(signal.ticker): older than \(inbox.settings.maxAge) when its turn came; not traded")
-            await record(signal, "expired")
+            record(signal, "expired")
         }
         // Orders on distinct markets run at once; one market's signals run one after another, best edge
         // first (the breaker sees every order either way).
@@ -165,13 +165,10 @@ public actor ExecutionLoop {
         stats.duplicates = await inbox.duplicates
     }
 
-    /// A signal's outcome in the journal, written on the journal's own thread (the loop's other markets
-    /// go on meanwhile; this signal's turn ends when it is committed).
-    private func record(_ signal: Signal, _ status: String) async {
-        let id = signal.id
-        do { try await service.journal.offloaded { try $0.setSignalStatus([id], status) } } catch {
-            log("ERROR signal \(signal.id) status \(status) could not be journaled: \(error)")
-        }
+    /// A signal's outcome in the journal: with the next batch of signal rows on the journal's own thread
+    /// (`Journal.setSignalStatusSoon`); the market's next signal does not wait for the commit.
+    private func record(_ signal: Signal, _ status: String) {
+        service.journal.setSignalStatusSoon([signal.id], status)
     }
 
     private func nextClientOrderID(_ signal: Signal, attempt: Int) -> String {
@@ -185,25 +182,25 @@ public actor ExecutionLoop {
         guard let market = await catalog.info(signal.ticker) else {
             stats.aborted += 1
             log("BLOCK \(signal.id) \(signal.ticker): market not listed on the trading venue")
-            return await record(signal, "market_not_found")
+            return record(signal, "market_not_found")
         }
         guard market.isOpen else {
             stats.aborted += 1
             log("BLOCK \(signal.id) \(signal.ticker): market is \(market.status) on the trading venue")
-            return await record(signal, "market_not_open")
+            return record(signal, "market_not_open")
         }
-        guard let ask = signal.ask else { return await record(signal, "no_ask") }
+        guard let ask = signal.ask else { return record(signal, "no_ask") }
         if let books { await books.ensure(signal.ticker) }
         let input = PricingInput(side: signal.side, ask: ask, edge: signal.edge, grid: market.grid)
         for attempt in 0...settings.pricing.maxRetries {
-            if stopping, attempt > 0 { return await record(signal, "unfilled_shutdown") }
+            if stopping, attempt > 0 { return record(signal, "unfilled_shutdown") }
             let limit: Price
             switch manager.limit(for: input, attempt: attempt) {
             case let .order(price): limit = price
             case let .abort(reason):
                 stats.aborted += 1
                 log("ABORT \(signal.id) \(signal.ticker): \(reason)")
-                return await record(signal, attempt == 0 ? "aborted" : "unfilled")
+                return record(signal, attempt == 0 ? "aborted" : "unfilled")
             }
             let request = ExecutionRequest(clientOrderID: nextClientOrderID(signal, attempt: attempt), signalID: signal.id, ticker: signal.ticker,
                                            seriesTicker: market.seriesTicker, action: .buy, side: signal.side, limit: limit,
@@ -213,11 +210,11 @@ public actor ExecutionLoop {
             case let .denied(denial):
                 stats.denied += 1
                 log("BLOCK \(signal.id) \(signal.ticker): \(denial)")
-                return await record(signal, "denied \(denial.code)")
+                return record(signal, "denied \(denial.code)")
             case let .refused(reason):
                 stats.aborted += 1
                 log("REFUSED \(signal.id) \(signal.ticker): \(reason)")
-                return await record(signal, "refused")
+                return record(signal, "refused")
             case let .executed(result):
                 stats.orders += 1
                 stats.fees = stats.fees.addingSaturated(result.fees)
@@ -230,7 +227,7 @@ public actor ExecutionLoop {
                     + (result.rejection.map { " (\($0))" } ?? ""))
                 if order.state == .rejected {
                     stats.rejected += 1
-                    return await record(signal, "rejected \(order.rejectionCode ?? "")")
+                    return record(signal, "rejected \(order.rejectionCode ?? "")")
                 }
                 if order.filled.isPositive {
                     stats.filledOrders += 1
@@ -238,11 +235,11 @@ public actor ExecutionLoop {
                     if case let .abort(reason)? = manager.checkSlippage(expected: ask, average: result.averagePrice) {
                         log("SLIPPAGE \(signal.id): \(reason)")
                     }
-                    return await record(signal, order.remaining.isPositive ? "partially_filled" : "filled")
+                    return record(signal, order.remaining.isPositive ? "partially_filled" : "filled")
                 }
-                if !order.state.isTerminal { return await record(signal, "outcome_unknown") }
+                if !order.state.isTerminal { return record(signal, "outcome_unknown") }
             }
         }
-        await record(signal, "unfilled")
+        record(signal, "unfilled")
     }
 }

@@ -435,6 +435,8 @@ public final class TradingSession: Sendable {
         AdminFiles.remove(token: admin.token, endpoint: admin.endpoint, tokenFile: config.admin.tokenFile)
         let waiting = await inbox.waiting
         if waiting > 0 { log("shutdown: \(waiting) accepted signal(s) not traded yet; the next start trades them while younger than \(config.signals.maxAge), else expires them") }
+        // The last signals' rows and outcomes, still waiting for their batch (a crash leaves them to the next start).
+        do { try service.journal.writeWaitingSignals() } catch { log("ERROR shutdown: signal rows or outcomes could not be journaled: \(error)") }
         await venues.shutdown()
         await move(.stopped)
         var latency: [LatencyStage: LatencySummary] = [:]

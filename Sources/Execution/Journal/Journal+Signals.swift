@@ -7,6 +7,13 @@ import Synchronization
 struct UnwrittenSignals {
     var signals: [Journal.AcceptedSignal] = []
     var ids: Set<String> = []
+    /// Outcomes to record (`setSignalStatusSoon`), in order, after the rows.
+    var statuses: [(id: String, status: String)] = []
+    /// How many signals and outcomes were ever dropped from the front once written: two writers can
+    /// write the same waiting ones (the second before the first has dropped them), each drops only what
+    /// is still there.
+    var signalsDropped = 0
+    var statusesDropped = 0
     /// A write of their rows is scheduled on the journal's thread.
     var scheduled = false
     /// The hash (this process's `hashValue`) of every `signal_id` the journal holds or has accepted,
@@ -93,8 +100,9 @@ extension Journal {
     /// when no row is waiting).
     public func scheduleSignalRows(after delay: DispatchTimeInterval? = nil) {
         let schedule = unwrittenSignals.withLock { unwritten in
-            defer { if !unwritten.signals.isEmpty { unwritten.scheduled = true } }
-            return !unwritten.scheduled && !unwritten.signals.isEmpty
+            let waiting = !unwritten.signals.isEmpty || !unwritten.statuses.isEmpty
+            defer { if waiting { unwritten.scheduled = true } }
+            return !unwritten.scheduled && waiting
         }
         guard schedule else { return }
         offload.asyncAfter(deadline: .now() + (delay ?? signalRowDelay)) { [weak self] in
@@ -107,18 +115,26 @@ extension Journal {
         }
     }
 
-    /// Runs `body` in one write transaction after the rows of the signals waiting for theirs.
+    /// Runs `body` in one write transaction after the rows of the signals waiting for theirs and the
+    /// outcomes waiting to be recorded.
     func writeSignals<T>(_ body: (Database) throws -> T) throws -> T {
-        let (result, written) = try database.write { db -> (T, Int) in
-            let waiting = unwrittenSignals.withLock { $0.signals }
+        let (result, signalsEnd, statusesEnd) = try database.write { db -> (T, Int, Int) in
+            let (waiting, statuses, signalsDropped, statusesDropped) = unwrittenSignals.withLock {
+                ($0.signals, $0.statuses, $0.signalsDropped, $0.statusesDropped)
+            }
             try Self.insertSignals(db, waiting)
-            return (try body(db), waiting.count)
+            try Self.updateStatuses(db, statuses)
+            return (try body(db), signalsDropped + waiting.count, statusesDropped + statuses.count)
         }
-        guard written > 0 else { return result }
         unwrittenSignals.withLock { unwritten in
+            let statuses = min(max(0, statusesEnd - unwritten.statusesDropped), unwritten.statuses.count)
+            unwritten.statuses.removeFirst(statuses)
+            unwritten.statusesDropped += statuses
+            let written = min(max(0, signalsEnd - unwritten.signalsDropped), unwritten.signals.count)
             for signal in unwritten.signals.prefix(written) { unwritten.ids.remove(signal.id) }
             unwritten.signals.removeFirst(written)
-            if unwritten.signals.isEmpty, let signalIntake, signalIntake.size > RecordLog<AcceptedSignal>.compactionBytes {
+            unwritten.signalsDropped += written
+            if written > 0, unwritten.signals.isEmpty, let signalIntake, signalIntake.size > RecordLog<AcceptedSignal>.compactionBytes {
                 try? signalIntake.truncate()
             }
         }
@@ -135,6 +151,12 @@ extension Journal {
         }
     }
 
+    private static func updateStatuses(_ db: Database, _ statuses: [(id: String, status: String)]) throws {
+        guard !statuses.isEmpty else { return }
+        let statement = try db.cachedStatement(sql: "UPDATE signals SET status = ? WHERE signal_id = ?")
+        for (id, status) in statuses { try statement.execute(arguments: [status, id]) }
+    }
+
     /// Writes back the signals a crash left in the intake log without their row, then empties the log.
     /// Under the lock `acceptSignals` appends with, so no signal accepted meanwhile is lost.
     func recoverSignalIntake() throws {
@@ -143,9 +165,12 @@ extension Journal {
             try unwrittenSignals.withLock { unwritten in
                 let recovered = try signalIntake.read()
                 try Self.insertSignals(db, recovered + unwritten.signals)
+                try Self.updateStatuses(db, unwritten.statuses)
                 var known = unwritten.known
                 for signal in recovered { known?.insert(signal.id.hashValue) }
-                unwritten = UnwrittenSignals(scheduled: unwritten.scheduled, known: known)
+                unwritten = UnwrittenSignals(signalsDropped: unwritten.signalsDropped + unwritten.signals.count,
+                                             statusesDropped: unwritten.statusesDropped + unwritten.statuses.count,
+                                             scheduled: unwritten.scheduled, known: known)
                 try signalIntake.truncate()
             }
         }
@@ -153,7 +178,7 @@ extension Journal {
 
     /// Writes the rows of signals still waiting for theirs (a reader then sees every accepted signal).
     public func writeWaitingSignals() throws {
-        guard !unwrittenSignals.withLock({ $0.signals.isEmpty }) else { return }
+        guard unwrittenSignals.withLock({ !$0.signals.isEmpty || !$0.statuses.isEmpty }) else { return }
         try writeSignals { _ in }
     }
 
@@ -208,6 +233,18 @@ extension Journal {
             let statement = try db.cachedStatement(sql: "UPDATE signals SET status = ? WHERE signal_id = ?")
             for id in ids { try statement.execute(arguments: [status, id]) }
         }
+    }
+
+    /// Records what became of signals with the next batch of rows on the journal's thread (a couple of
+    /// milliseconds later, in one transaction with the others; anything reading signals writes them
+    /// first). A killed process can lose the last of these: the signal is then still `accepted`, and the
+    /// next start settles it like any signal it finds so (with orders: executed before the restart;
+    /// without: traded while younger than SIGNAL_MAX_AGE_MS, else expired). Each outcome in its own
+    /// transaction, awaited, cost an order ~100–300 µs of SQLite on its market's turn.
+    public func setSignalStatusSoon(_ ids: [String], _ status: String) {
+        guard !ids.isEmpty else { return }
+        unwrittenSignals.withLock { $0.statuses.append(contentsOf: ids.map { (id: $0, status: status) }) }
+        scheduleSignalRows()
     }
 
     /// Signals by status.
