@@ -83,6 +83,33 @@ struct ExecutionServiceTests {
         #expect(result.slippage == Dollars(micros: 4_000))
         #expect(result.potentialProfit == Dollars(micros: (50_000 - 4_000) * 5 - 20_000))
         #expect(service.metrics.prometheusText().contains("executor_orders_total"))
+        // Ended within the row delay: the row came with the completion, once; its intent is done with.
+        #expect(try journal.events("o-1").map(\.event) == ["created", "completed"])
+        #expect(try journal.intents?.read().isEmpty == false, "the intent line stays until the log is compacted")
+    }
+
+    @Test("an order still out after the row delay gets its row from the delayed insert; the completion only updates it")
+    func slowOrderRow() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(path: dir.path + "/j.sqlite")
+        /// Fills once the delayed insert has written the order's row (waits for it, bounded).
+        struct RowWaiter: Executor {
+            let journal: Journal
+            func execute(_ request: ExecutionRequest) async -> ExecutionResult {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while (try? journal.order(request.clientOrderID)) == nil, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(1)) }
+                return ExecutionServiceTests.filled(request, fills: [("5", "0.45")])
+            }
+            func cancelAll() async -> Int { 0 }
+            func openOrders() async -> [OrderLifecycle] { [] }
+            func positions() async -> [String: Contracts] { [:] }
+        }
+        let executor = RowWaiter(journal: journal)
+        let service = try ExecutionService(executor: executor, journal: journal, mode: .paper, breaker: Self.settings())
+        guard case .executed = await service.execute(Self.ticket("o-2")) else { Issue.record("not executed"); return }
+        #expect(try journal.events("o-2").map(\.event) == ["created", "completed"])
+        #expect(try journal.order("o-2")?.state == .filled)
     }
 
     @Test("TS-18 a denial is journaled with its code and nothing reaches the executor")

@@ -56,10 +56,20 @@ extension Journal {
     /// Records an execution's outcome. Fills already journaled (same fill id) are not counted twice; the
     /// new ones move the market's position and realise P&L (`MarketPosition`).
     @discardableResult
-    public func complete(_ completion: OrderCompletion, breaker: BreakerSnapshot? = nil) throws -> CompletionRecord {
+    ///
+    /// `inserting`: the order's row when it is not written yet (an order that ended within
+    /// `ExecutionService.rowDelay`), inserted first in the same transaction.
+    public func complete(_ completion: OrderCompletion, breaker: BreakerSnapshot? = nil, inserting: JournalOrder? = nil) throws -> CompletionRecord {
+        let record = try completeRows(completion, breaker: breaker, inserting: inserting)
+        if let inserting { rowWritten(inserting) }
+        return record
+    }
+
+    private func completeRows(_ completion: OrderCompletion, breaker: BreakerSnapshot?, inserting: JournalOrder?) throws -> CompletionRecord {
         let order = completion.result.order
         let breakerJSON = try breaker.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         return try database.write { db in
+            if let inserting { try Self.insertRow(db, inserting, detail: "state=pending") }
             if let breakerJSON { try Self.saveBreaker(db, breakerJSON, at: completion.nanoseconds) }
             try db.execute(sql: """
                 UPDATE orders SET state = ?, venue_order_id = COALESCE(?, venue_order_id), filled_hundredths = ?,

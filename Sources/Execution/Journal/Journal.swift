@@ -287,6 +287,11 @@ public final class Journal: Sendable {
     /// Records a new order (state `pending`) and its first event. Returns once committed.
     public func insert(_ order: JournalOrder) throws {
         try database.write { db in try Self.insertRow(db, order, detail: "state=pending") }
+        rowWritten(order)
+    }
+
+    /// The order's row is committed: its intent is no longer needed.
+    func rowWritten(_ order: JournalOrder) {
         // Under the lock `recordIntent` appends with, so no intent can slip in between check and truncate.
         outstanding.withLock { outstanding in
             outstanding.remove(order.clientOrderID)
@@ -294,7 +299,7 @@ public final class Journal: Sendable {
         }
     }
 
-    private static func insertRow(_ db: Database, _ order: JournalOrder, detail: String) throws {
+    static func insertRow(_ db: Database, _ order: JournalOrder, detail: String) throws {
         try db.cachedStatement(sql: """
             INSERT INTO orders (client_order_id, signal_id, platform, ticker, action, side, limit_price_micros, requested_hundredths,
                 state, mode, venue_order_id, filled_hundredths, created_ns, updated_ns, error_code, retry_count)

@@ -1,5 +1,6 @@
 import Foundation
 import Markets
+import Synchronization
 
 /// One order the coordinator (or an operator) wants executed, with what the breaker and the journal need.
 public struct OrderTicket: Sendable {
@@ -209,6 +210,15 @@ public actor ExecutionService {
         let submittedAt: ContinuousClock.Instant
         let running: Task<ExecutionResult, Never>
         let inserting: Task<Result<Void, any Error>, Never>
+        /// Taken by whichever writes the order's row: the delayed insert, or the completion (in its own transaction).
+        let row: RowClaim
+    }
+
+    /// Who writes an order's row: taken once.
+    private final class RowClaim: Sendable {
+        private let taken = Atomic<Bool>(false)
+        /// Whether the caller now owns the row (nobody took it before).
+        func take() -> Bool { !taken.exchange(true, ordering: .acquiringAndReleasing) }
     }
 
     /// Sends an admitted order (checked, intent journaled, counted) and starts writing its row.
@@ -225,11 +235,13 @@ public actor ExecutionService {
         // crash): a couple of milliseconds later, or as soon as the execution ends, so the SQLite work
         // does not compete with the send for a core.
         let journal = journal
+        let row = RowClaim()
         let inserting = Task { () -> Result<Void, any Error> in
             try? await Task.sleep(for: Self.rowDelay)
+            guard row.take() else { return .success(()) }  // the completion writes it, with the outcome
             do { return .success(try await journal.offloaded { try $0.insert(order) }) } catch { return .failure(error) }
         }
-        return Flight(ticket: ticket, order: order, submittedAt: submittedAt, running: running, inserting: inserting)
+        return Flight(ticket: ticket, order: order, submittedAt: submittedAt, running: running, inserting: inserting, row: row)
     }
 
     /// An admitted order (checked, intent journaled, counted): sent, its row written, its outcome recorded.
@@ -244,7 +256,9 @@ public actor ExecutionService {
         let ticket = flight.ticket, order = flight.order, submittedAt = flight.submittedAt
         var result = await flight.running.value
         flight.inserting.cancel()
-        if case let .failure(error) = await flight.inserting.value {
+        // An order that ended before its row was written gets it in its completion's transaction.
+        let unwritten = flight.row.take() ? order : nil
+        if unwritten == nil, case let .failure(error) = await flight.inserting.value {
             persistenceFailed("the row of order \(order.clientOrderID)", error)
         }
         if let expected = ticket.expectedPrice, let average = result.averagePrice {
@@ -265,7 +279,7 @@ public actor ExecutionService {
         latencies[.submittedToAcknowledged] = result.timing.acknowledged
         latencies[.signalToFirstFill] = result.timing.firstFill.map { ticket.signalAt.duration(to: submittedAt) + $0 }
         for (stage, duration) in latencies { metrics.record(stage, duration) }
-        record(result, ticket, latencies)
+        record(result, ticket, latencies, inserting: unwritten)
         return result
     }
 
@@ -288,7 +302,7 @@ public actor ExecutionService {
     }
 
     /// Journal, breaker and counters after an execution.
-    private func record(_ result: ExecutionResult, _ ticket: OrderTicket, _ latencies: [LatencyStage: Duration]) {
+    private func record(_ result: ExecutionResult, _ ticket: OrderTicket, _ latencies: [LatencyStage: Duration], inserting: JournalOrder?) {
         let request = ticket.request
         let sign = request.action.positionSign(on: request.side)
         let now = wallNanoseconds()
@@ -320,7 +334,7 @@ public actor ExecutionService {
                                          action: request.action,
                                          side: request.side, expectedPrice: ticket.expectedPrice, latencies: latencies, nanoseconds: now)
         let snapshot = breaker.snapshot
-        guard let recorded = persist("the outcome of order \(order.clientOrderID)", { try $0.complete(completion, breaker: snapshot) }) else { return }
+        guard let recorded = persist("the outcome of order \(order.clientOrderID)", { try $0.complete(completion, breaker: snapshot, inserting: inserting) }) else { return }
         if let realized = recorded.realized { apply(realized, ticker: request.ticker, now: now) }
     }
 
