@@ -107,6 +107,26 @@ struct HardeningCLITests {
         #expect(statuses["expired"] == 1 && statuses["accepted"] == nil, "\(statuses)")
     }
 
+    @Test("TS-52 signals a killed run had accepted into the intake log, without their SQLite rows: the next run writes them back and trades them")
+    func intakeLogAfterKill() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/data/executor.sqlite"
+        do { _ = try Journal(path: path) }  // the journal as the killed run left it: tables, no signal rows
+        let now = ExecutionService.systemWallClock()
+        // What acceptance appended before the kill: one whole line, then one torn mid-write (never acknowledged).
+        let line = "s1\tlogged\t\(now)\t1\taccepted\t\(Self.signal("logged"))\n"  // the intake log's line format
+        try Data((line + "s1\ttorn\t1\t1\tacc").utf8).write(to: URL(fileURLWithPath: path + "-signals"))
+        let result = try await CLIProcess.runDetached(["--signals", try dir.write("none.jsonl", ""), "--duration", "2"],
+                                                      environment: ["SIGNAL_MAX_AGE_MS": "30000"], workingDirectory: dir.path)
+        #expect(result.stdout.contains("signals accepted by an earlier run: 1 re-queued, 0 expired"), "\(result.stdout)")
+        #expect(result.stdout.contains("TRADE logged BUY_YES"), "\(result.stdout)")
+        let journal = try Journal(path: path, readOnly: true)
+        #expect(try journal.signal("logged") != nil && journal.signal("torn") == nil)
+        #expect(try journal.signalStatusCounts()["accepted"] == nil, "traded and its outcome recorded at the clean exit")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path + "-signals")).isEmpty)
+    }
+
     @Test("TS-59 one writer per journal: while a run holds it, order and cancel-all go through its admin API and a second run exits 2 naming the holder")
     func oneWriter() async throws {
         let dir = try TemporaryDirectory()
