@@ -75,8 +75,8 @@ struct OrderLaneTests {
         for id in ids { #expect(try await client.order(clientOrderID: id, ticker: TradingClientSimTests.ticker) != nil) }
     }
 
-    @Test("reads through the read lane: a connection dropped under a read is retried on a fresh one; concurrent reads overflow to the pool")
-    func readLane() async throws {
+    @Test("reads: a connection dropped under a read is retried on a fresh one; concurrent reads are all answered")
+    func readsRetried() async throws {
         let sim = try await SimFixture.start()
         defer { Task { await sim.stop() } }
         let client = try KalshiTradingClient(transport: sim.transport(tier: .prestige), allowsProduction: false)
