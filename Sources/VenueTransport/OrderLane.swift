@@ -81,7 +81,7 @@ public final class OrderLane: Sendable {
     static let sharedLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
 
     /// `maxBodyBytes`: a longer answer fails its request (and closes the connection).
-    public init(host: String, port: Int, useTLS: Bool, connectTimeout: Duration, maxBodyBytes: Int = 64 << 20) throws {
+    public init(host: String, port: Int, useTLS: Bool, connectTimeout: Duration, maxBodyBytes: Int) throws {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
@@ -103,9 +103,8 @@ public final class OrderLane: Sendable {
         connection?.channel.close(promise: nil)
     }
 
-    /// Sends one request over the lane; nil when the lane is busy with another. A `gated` request (a
-    /// write) waits at the write for the rest of its group, if it belongs to one (`LaunchGate.current`).
-    public func send(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration, gated: Bool = true) async throws(Failure) -> Answer? {
+    /// Sends one request over the lane; nil when the lane is busy with another.
+    public func send(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration) async throws(Failure) -> Answer? {
         let reserved = state.withLock { state -> Bool in
             guard !state.busy, !state.closed else { return false }
             state.busy = true
@@ -114,14 +113,14 @@ public final class OrderLane: Sendable {
         guard reserved else { return nil }
         defer { state.withLock { $0.busy = false } }
         do {
-            return try await exchange(head, body: body, timeout: timeout, gated: gated)
+            return try await exchange(head, body: body, timeout: timeout)
         } catch .notSent {
             // The connection was closing under us and nothing left: once more on a fresh one.
-            return try await exchange(head, body: body, timeout: timeout, gated: gated)
+            return try await exchange(head, body: body, timeout: timeout)
         }
     }
 
-    private func exchange(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration, gated: Bool) async throws(Failure) -> Answer {
+    private func exchange(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration) async throws(Failure) -> Answer {
         let connection: Connection
         if let open = state.withLock({ $0.connection }), open.channel.isActive {
             connection = open  // the usual case, without a round trip through the event loop
@@ -135,7 +134,7 @@ public final class OrderLane: Sendable {
         let request = Staged(channel: connection.channel, handler: connection.handler, head: head, body: body, timeout: TimeAmount(timeout),
                              written: written, answer: answer)
         let write = LaunchGate.Write(request: request) { batch in Self.put(batch) }
-        if gated, let member = LaunchGate.current {
+        if let member = LaunchGate.current {
             if member.arrive(write) {
                 let gate = member.gate
                 eventLoop.scheduleTask(in: TimeAmount(gate.hold)) { gate.expire() }

@@ -46,11 +46,10 @@ public final class VenueHTTP: Sendable {
         hostHeader = (url.host ?? "") + (url.port.map { ":\($0)" } ?? "")
         self.requestTimeout = requestTimeout
         let useTLS = url.scheme?.lowercased() != "http"
-        func makeLane() throws -> OrderLane {
-            try OrderLane(host: url.host ?? "", port: url.port ?? (useTLS ? 443 : 80), useTLS: useTLS, connectTimeout: connectTimeout,
-                          maxBodyBytes: Self.maxBodyBytes)
-        }
-        do { lane = orderLane ? try makeLane() : nil } catch {
+        do {
+            lane = orderLane ? try OrderLane(host: url.host ?? "", port: url.port ?? (useTLS ? 443 : 80), useTLS: useTLS,
+                                             connectTimeout: connectTimeout, maxBodyBytes: Self.maxBodyBytes) : nil
+        } catch {
             warn("order lane unavailable (\(error)); writes use the pooled client")
             lane = nil
         }

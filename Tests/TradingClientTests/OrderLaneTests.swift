@@ -119,7 +119,7 @@ struct OrderLaneTests {
             var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: sim.server.baseURL.path + path)
             head.headers.add(name: "Host", value: "127.0.0.1:\(sim.server.port)")
             head.headers.add(name: "Content-Length", value: "0")
-            return try await lane.send(head, body: nil, timeout: .seconds(60), gated: false)
+            return try await lane.send(head, body: nil, timeout: .seconds(60))
         }
         do {
             _ = try await get("/markets?limit=1")

@@ -110,7 +110,7 @@ extension Journal {
                 """, arguments: [arb.arbID, arb.pairID, arb.description, arb.receivedNanoseconds, arb.decidedNanoseconds, arb.outcome.rawValue,
                                  arb.reason, legs, closes, arb.realizedPnl.micros, arb.exposure.micros])
             // The arb's signal is done with (a restart does not run it again).
-            try db.execute(sql: "UPDATE signals SET status = ? WHERE signal_id = ?", arguments: [arb.outcome.rawValue, "arb:" + arb.arbID])
+            try Self.updateStatuses(db, [(id: "arb:" + arb.arbID, status: arb.outcome.rawValue)])
         }
     }
 

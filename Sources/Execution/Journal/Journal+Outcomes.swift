@@ -55,10 +55,10 @@ extension Journal {
 
     /// Records an execution's outcome. Fills already journaled (same fill id) are not counted twice; the
     /// new ones move the market's position and realise P&L (`MarketPosition`).
-    @discardableResult
     ///
     /// `inserting`: the order's row when it is not written yet (an order that ended within
     /// `ExecutionService.rowDelay`), inserted first in the same transaction.
+    @discardableResult
     public func complete(_ completion: OrderCompletion, breaker: BreakerSnapshot? = nil, inserting: JournalOrder? = nil) throws -> CompletionRecord {
         let record = try completeRows(completion, breaker: breaker, inserting: inserting)
         if let inserting { rowWritten(inserting) }

@@ -151,7 +151,7 @@ extension Journal {
         }
     }
 
-    private static func updateStatuses(_ db: Database, _ statuses: [(id: String, status: String)]) throws {
+    static func updateStatuses(_ db: Database, _ statuses: [(id: String, status: String)]) throws {
         guard !statuses.isEmpty else { return }
         let statement = try db.cachedStatement(sql: "UPDATE signals SET status = ? WHERE signal_id = ?")
         for (id, status) in statuses { try statement.execute(arguments: [status, id]) }
@@ -229,10 +229,7 @@ extension Journal {
     /// Sets the status of journaled signals.
     public func setSignalStatus(_ ids: [String], _ status: String) throws {
         guard !ids.isEmpty else { return }
-        try writeSignals { db in
-            let statement = try db.cachedStatement(sql: "UPDATE signals SET status = ? WHERE signal_id = ?")
-            for id in ids { try statement.execute(arguments: [status, id]) }
-        }
+        try writeSignals { db in try Self.updateStatuses(db, ids.map { (id: $0, status: status) }) }
     }
 
     /// Records what became of signals with the next batch of rows on the journal's thread (a couple of
