@@ -1,3 +1,4 @@
+import Foundation
 import ExecutorTesting
 import Markets
 import Testing
@@ -36,6 +37,19 @@ struct CircuitBreakerTests {
     static func code(_ result: Result<Void, BreakerDenial>) -> BreakerDenial.Code? {
         if case let .failure(denial) = result { return denial.code }
         return nil
+    }
+
+    @Test("the snapshot's hand-written JSON reads back as written, and as JSONEncoder's form does", arguments: [
+        BreakerSnapshot(haltReason: nil, day: 20_775, tradesToday: 3, volumeToday: contracts("12.5"), realizedToday: .zero,
+                        consecutiveLosses: 0, lossStreakResetMs: nil),
+        BreakerSnapshot(haltReason: "JOURNAL_WRITE_FAILED: \"disk\" full\n\tC:\\ é \u{1}", day: 0, tradesToday: 0, volumeToday: .zero,
+                        realizedToday: (try? Dollars(parsing: "-12.345678")) ?? .zero, consecutiveLosses: 7, lossStreakResetMs: -1),
+    ])
+    func snapshotJSON(_ snapshot: BreakerSnapshot) throws {
+        let written = try JSONDecoder().decode(BreakerSnapshot.self, from: Data(snapshot.json.utf8))
+        #expect(written == snapshot)
+        let encoded = try JSONDecoder().decode(BreakerSnapshot.self, from: JSONEncoder().encode(snapshot))
+        #expect(encoded == written)
     }
 
     @Test("TS-18 position size: stable code and key=value context")

@@ -67,18 +67,18 @@ extension Journal {
 
     private func completeRows(_ completion: OrderCompletion, breaker: BreakerSnapshot?, inserting: JournalOrder?) throws -> CompletionRecord {
         let order = completion.result.order
-        let breakerJSON = try breaker.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let breakerJSON = breaker?.json
         return try database.write { db in
             if let inserting { try Self.insertRow(db, inserting, detail: "state=pending") }
             if let breakerJSON { try Self.saveBreaker(db, breakerJSON, at: completion.nanoseconds) }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE orders SET state = ?, venue_order_id = COALESCE(?, venue_order_id), filled_hundredths = ?,
                     error_code = COALESCE(?, error_code), updated_ns = ?, event_ticker = COALESCE(NULLIF(?, ''), event_ticker), expected_price_micros = ?,
                     notional_micros = ?, fees_micros = ?, signal_to_submit_us = COALESCE(?, signal_to_submit_us),
                     submit_to_ack_us = COALESCE(?, submit_to_ack_us), signal_to_first_fill_us = COALESCE(?, signal_to_first_fill_us),
                     signal_to_complete_us = COALESCE(?, signal_to_complete_us)
                 WHERE client_order_id = ?
-                """, arguments: [order.state.rawValue, order.venueOrderID, order.filled.hundredths, order.rejectionCode,
+                """).execute(arguments: [order.state.rawValue, order.venueOrderID, order.filled.hundredths, order.rejectionCode,
                                  completion.nanoseconds, completion.eventTicker, completion.expectedPrice?.micros,
                                  completion.result.notional.micros, completion.result.fees.micros,
                                  Self.microseconds(completion.latencies[.signalToSubmitted]),
@@ -113,13 +113,13 @@ extension Journal {
                 }
             }
             let day = completion.nanoseconds / 86_400_000_000_000
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO daily_stats (day, orders, filled_orders, fills, contracts_hundredths, notional_micros, fees_micros)
                 VALUES (?, 1, ?, ?, ?, ?, ?)
                 ON CONFLICT(day) DO UPDATE SET orders = orders + 1, filled_orders = filled_orders + excluded.filled_orders,
                     fills = fills + excluded.fills, contracts_hundredths = contracts_hundredths + excluded.contracts_hundredths,
                     notional_micros = notional_micros + excluded.notional_micros, fees_micros = fees_micros + excluded.fees_micros
-                """, arguments: [day, order.filled.isPositive ? 1 : 0, new.count, order.filled.hundredths, completion.result.notional.micros,
+                """).execute(arguments: [day, order.filled.isPositive ? 1 : 0, new.count, order.filled.hundredths, completion.result.notional.micros,
                                  completion.result.fees.micros])
             return CompletionRecord(newFills: new.count, realized: realized)
         }
@@ -135,7 +135,7 @@ extension Journal {
     }
 
     static func ledger(_ db: Database, _ ticker: String) throws -> LedgerRow {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM positions WHERE ticker = ?", arguments: [ticker]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM positions WHERE ticker = ?"), arguments: [ticker]) else {
             return LedgerRow(position: MarketPosition(), eventTicker: "", platform: .kalshi)
         }
         return LedgerRow(position: MarketPosition(position: Contracts(hundredths: row["position_hundredths"]), basis: Dollars(micros: row["basis_micros"]),

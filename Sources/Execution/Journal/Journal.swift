@@ -450,15 +450,15 @@ public final class Journal: Sendable {
 
     /// Persists the breaker's durable state (a manual halt above all).
     public func saveBreaker(_ snapshot: BreakerSnapshot, at nanoseconds: Int64) throws {
-        let json = String(decoding: try JSONEncoder().encode(snapshot), as: UTF8.self)
+        let json = snapshot.json
         try database.write { db in try Self.saveBreaker(db, json, at: nanoseconds) }
     }
 
     static func saveBreaker(_ db: Database, _ json: String, at nanoseconds: Int64) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO breaker_state (id, snapshot, updated_ns) VALUES (1, ?, ?)
             ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, updated_ns = excluded.updated_ns
-            """, arguments: [json, nanoseconds])
+            """).execute(arguments: [json, nanoseconds])
     }
 
     public func loadBreaker() throws -> BreakerSnapshot? {
