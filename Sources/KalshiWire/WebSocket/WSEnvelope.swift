@@ -35,15 +35,6 @@ public struct WSDecodingError: Error, Sendable, Hashable, CustomStringConvertibl
 }
 
 extension WSInbound {
-    private struct Head: Decodable {
-        let type: String
-        let id: Int?
-        let sid: Int?
-        let seq: Int64?
-    }
-
-    private struct Body<T: Decodable>: Decodable { let msg: T }
-
     private struct SubscribedMsg: Decodable {
         let channel: String
         let sid: Int
@@ -59,42 +50,60 @@ extension WSInbound {
         enum CodingKeys: String, CodingKey { case marketTickers = "market_tickers" }
     }
 
+    /// A whole frame in one `JSONDecoder` pass: the head's `type` picks how `msg` is read (decoding the head
+    /// and then the body cost every account event two passes over its bytes).
+    private struct Frame: Decodable {
+        let inbound: WSInbound
+
+        enum CodingKeys: String, CodingKey { case type, id, sid, seq, msg }
+
+        init(from decoder: any Decoder) throws {
+            let frame = try decoder.container(keyedBy: CodingKeys.self)
+            let type = try frame.decode(String.self, forKey: .type)
+            let id = try frame.decodeIfPresent(Int.self, forKey: .id)
+            let sid = try frame.decodeIfPresent(Int.self, forKey: .sid)
+            let seq = try frame.decodeIfPresent(Int64.self, forKey: .seq)
+            func body<T: Decodable>(_ type: T.Type) throws -> T { try frame.decode(T.self, forKey: .msg) }
+            func require<T>(_ value: T?, _ field: String) throws -> T {
+                guard let value else { throw WSDecodingError(description: "\(type): missing \(field)") }
+                return value
+            }
+            switch type {
+            case "subscribed":
+                let msg = try body(SubscribedMsg.self)
+                inbound = .subscribed(id: id, channel: msg.channel, sid: msg.sid)
+            case "unsubscribed":
+                inbound = .unsubscribed(id: id, sid: try require(sid, "sid"))
+            case "ok":
+                if let list = try? body([WSSubscriptionInfo].self) {
+                    inbound = .subscriptions(id: id, list)
+                } else {
+                    inbound = .ok(id: id, sid: sid, marketTickers: (try? body(OkMsg.self))?.marketTickers)
+                }
+            case "error":
+                let msg = try body(ErrorMsg.self)
+                inbound = .error(id: id, sid: sid, code: msg.code, message: msg.msg ?? "")
+            case "orderbook_snapshot":
+                inbound = .snapshot(sid: try require(sid, "sid"), seq: try require(seq, "seq"), id: id, try body(WSOrderbookSnapshot.self))
+            case "orderbook_delta":
+                inbound = .delta(sid: try require(sid, "sid"), seq: try require(seq, "seq"), try body(WSOrderbookDelta.self))
+            case "ticker": inbound = .ticker(sid: try require(sid, "sid"), try body(WSTicker.self))
+            case "trade": inbound = .trade(sid: try require(sid, "sid"), seq: seq, try body(WSTrade.self))
+            case "fill": inbound = .fill(sid: try require(sid, "sid"), try body(WSFill.self))
+            case "user_order": inbound = .userOrder(sid: try require(sid, "sid"), try body(WSUserOrder.self))
+            case "market_position": inbound = .marketPosition(sid: try require(sid, "sid"), try body(WSMarketPosition.self))
+            case "market_lifecycle_v2": inbound = .lifecycle(sid: try require(sid, "sid"), seq: seq, try body(WSMarketLifecycle.self))
+            default: inbound = .other(type: type)
+            }
+        }
+    }
+
     /// Decodes one text frame.
     public static func decode(_ data: Data) throws(WSDecodingError) -> WSInbound {
-        let decoder = JSONDecoder()
         do {
             // Hot path first: order book deltas are most of the traffic.
             if let delta = WSFastDelta.parse(data) { return delta }
-            let head = try decoder.decode(Head.self, from: data)
-            func body<T: Decodable>(_ type: T.Type) throws -> T { try decoder.decode(Body<T>.self, from: data).msg }
-            func require<T>(_ value: T?, _ field: String) throws -> T {
-                guard let value else { throw WSDecodingError(description: "\(head.type): missing \(field)") }
-                return value
-            }
-            switch head.type {
-            case "subscribed":
-                let msg = try body(SubscribedMsg.self)
-                return .subscribed(id: head.id, channel: msg.channel, sid: msg.sid)
-            case "unsubscribed":
-                return .unsubscribed(id: head.id, sid: try require(head.sid, "sid"))
-            case "ok":
-                if let list = try? body([WSSubscriptionInfo].self) { return .subscriptions(id: head.id, list) }
-                return .ok(id: head.id, sid: head.sid, marketTickers: (try? body(OkMsg.self))?.marketTickers)
-            case "error":
-                let msg = try body(ErrorMsg.self)
-                return .error(id: head.id, sid: head.sid, code: msg.code, message: msg.msg ?? "")
-            case "orderbook_snapshot":
-                return .snapshot(sid: try require(head.sid, "sid"), seq: try require(head.seq, "seq"), id: head.id, try body(WSOrderbookSnapshot.self))
-            case "orderbook_delta":
-                return .delta(sid: try require(head.sid, "sid"), seq: try require(head.seq, "seq"), try body(WSOrderbookDelta.self))
-            case "ticker": return .ticker(sid: try require(head.sid, "sid"), try body(WSTicker.self))
-            case "trade": return .trade(sid: try require(head.sid, "sid"), seq: head.seq, try body(WSTrade.self))
-            case "fill": return .fill(sid: try require(head.sid, "sid"), try body(WSFill.self))
-            case "user_order": return .userOrder(sid: try require(head.sid, "sid"), try body(WSUserOrder.self))
-            case "market_position": return .marketPosition(sid: try require(head.sid, "sid"), try body(WSMarketPosition.self))
-            case "market_lifecycle_v2": return .lifecycle(sid: try require(head.sid, "sid"), seq: head.seq, try body(WSMarketLifecycle.self))
-            default: return .other(type: head.type)
-            }
+            return try JSONDecoder().decode(Frame.self, from: data).inbound
         } catch let error as WSDecodingError {
             throw error
         } catch {
