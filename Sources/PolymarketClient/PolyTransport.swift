@@ -29,7 +29,7 @@ public struct PolyRequest: Sendable {
     public var body: Data?
     public var auth: Auth
     public var rate: PolyRateClass
-    /// Orders and cancels: sent once (never retried blindly), through the warm order lane.
+    /// Orders and cancels: sent once (never retried blindly), through a warm order lane.
     public var isWrite: Bool
 
     public init(_ method: Method, _ path: String, query: [(name: String, value: String)] = [], body: Data? = nil, auth: Auth = .none,
@@ -91,7 +91,7 @@ public final class PolyTransport: Sendable {
     private let credentials: Mutex<PolyAPICredentials?>
     /// Seconds to add to the local clock (server time − local time), from `GET /time`.
     private let clockOffset = Mutex<Int64>(0)
-    /// The pooled client and the order lane (writes go through the lane when it is free).
+    /// The pooled client and the order lanes (writes go through a free lane).
     private let http: VenueHTTP
     private let limiter = PolyRateLimiter()
     private let gate: ConcurrencyGate
@@ -124,7 +124,7 @@ public final class PolyTransport: Sendable {
     }
 
     public func warmUp() async {
-        await http.lane?.warmUp()
+        await http.warmUpLanes()
         _ = try? await perform(PolyRequest(.get, "/ok"))
     }
 

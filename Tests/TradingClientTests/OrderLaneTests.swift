@@ -60,13 +60,13 @@ struct OrderLaneTests {
         #expect(next.remainingCount == contracts("1"))
     }
 
-    @Test("orders sent together: one takes the lane, the others the pool, every one is accepted once")
+    @Test("orders sent together: some take the lanes, the rest the pool, every one is accepted once")
     func concurrentOrders() async throws {
         let sim = try await SimFixture.start()
         defer { Task { await sim.stop() } }
         let client = try KalshiTradingClient(transport: sim.transport(tier: .prestige), allowsProduction: false)
         await client.warmUp()
-        let ids = (0..<8).map { "lane-\($0)" }
+        let ids = (0..<(VenueHTTP.orderLanes * 3)).map { "lane-\($0)" }
         let created = try await withThrowingTaskGroup(of: String.self) { group in
             for id in ids { group.addTask { try await client.createOrder(Self.intent(id), grid: .linearCent).orderID } }
             return try await group.reduce(into: [String]()) { $0.append($1) }

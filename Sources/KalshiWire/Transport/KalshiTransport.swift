@@ -48,7 +48,7 @@ public final class KalshiTransport: Sendable {
     }
 
     public let configuration: Configuration
-    /// The pooled client and the order lane (writes go through the lane when it is free).
+    /// The pooled client and the order lanes (writes go through a free lane).
     private let http: VenueHTTP
     private let signer: KalshiSigner?
     private let limiter: KalshiRateLimiter<ContinuousClock>
@@ -58,7 +58,7 @@ public final class KalshiTransport: Sendable {
     /// Signatures made ahead for hot writes, by method + full path (`presign`).
     private let presigners = Mutex<[String: Presigner]>([:])
     private let ordersExpected = Mutex(false)
-    /// Requests in flight at most: the pool's connections plus the order lane.
+    /// Requests in flight at most: the pool's connections plus the order lanes.
     private let gate: ConcurrencyGate
     private let writeGate: ConcurrencyGate
 
@@ -78,7 +78,7 @@ public final class KalshiTransport: Sendable {
     deinit { stopPresigning() }
 
     /// Readies the transport for orders on `method path` (relative to the API root, no query): `warmUp`
-    /// also opens the order lane, and signatures are kept ready for that request so it skips the RSA work
+    /// also opens the order lanes, and signatures are kept ready for that request so it skips the RSA work
     /// on its critical path (see `Presigner`; not without credentials or with `presigning` off).
     public func prepareOrders(_ method: KalshiRequest.Method, _ path: String) {
         ordersExpected.withLock { $0 = true }
@@ -106,7 +106,7 @@ public final class KalshiTransport: Sendable {
 
     public func warmUp() async {
         for presigner in presigners.withLock({ Array($0.values) }) { presigner.fill() }
-        if ordersExpected.withLock({ $0 }) { await http.lane?.warmUp() }
+        if ordersExpected.withLock({ $0 }) { await http.warmUpLanes() }
         _ = try? await perform(KalshiRequest(.get, "/exchange/status"))
     }
 
