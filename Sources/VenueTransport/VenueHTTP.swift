@@ -23,7 +23,7 @@ public final class VenueHTTP: Sendable {
     public static let poolConnections = 8
     /// Order lanes per venue host: as many orders (on distinct markets) in flight at once as the
     /// lanes before one goes through the pool (~150 µs more client CPU per request there).
-    public static let orderLanes = 4
+    public static let orderLanes = 8
     /// The largest answer body accepted (a larger one fails the request).
     static let maxBodyBytes = 64 << 20
 

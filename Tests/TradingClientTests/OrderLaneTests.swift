@@ -62,7 +62,7 @@ struct OrderLaneTests {
 
     @Test("orders sent together: some take the lanes, the rest the pool, every one is accepted once")
     func concurrentOrders() async throws {
-        let sim = try await SimFixture.start()
+        let sim = try await SimFixture.start(tier: .prestige)  // the venue's bucket takes the burst, as the client's does
         defer { Task { await sim.stop() } }
         let client = try KalshiTradingClient(transport: sim.transport(tier: .prestige), allowsProduction: false)
         await client.warmUp()
