@@ -147,7 +147,8 @@ public actor SimExchange {
             reserve(orderID)
             if record.expirationTime != nil { expiring.insert(orderID) }
         }
-        publishBook(request.ticker)
+        // Only a book that changed is sent (an IOC that neither traded nor rested leaves it as it was).
+        if !outcome.trades.isEmpty || outcome.rested.isPositive || !outcome.selfTradeCanceled.isEmpty { publishBook(request.ticker) }
         publish(.order(record.wire))
 
         let filled = outcome.filled
