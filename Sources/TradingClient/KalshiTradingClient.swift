@@ -55,7 +55,9 @@ public final class KalshiTradingClient: Sendable {
     /// Places a V2 order. Throws `OrderRefusal` before sending anything wrong, `KalshiAPIError` after.
     public func createOrder(_ intent: OrderIntent, grid: PriceGrid) async throws -> CreateOrderV2Response {
         let request = try builder.request(for: intent, grid: grid)
-        return try await transport.send(KalshiRequest(.post, Self.createPath, body: request.jsonBody), as: CreateOrderV2Response.self)
+        return try await transport.send(KalshiRequest(.post, Self.createPath, body: request.jsonBody)) { body in
+            try CreateOrderV2Response(json: body)
+        }
     }
 
     /// Cancels the rest of an order. `marketTicker` lets the exchange route to the right shard.

@@ -11,8 +11,8 @@ import Synchronization
 /// the wire (request bag, pool lookup, state machines). This lane is a plain NIO pipeline (TLS when the
 /// venue is `https`, then NIO's HTTP/1.1 codec): a request is written in one event-loop task, and the
 /// connection is re-opened in the background as soon as the server closes it, so an order rarely waits
-/// for a handshake. One request at a time: while the lane is busy `send` returns nil and the caller uses
-/// the pool. The legs of an arbitrage wait for each other at the write (`LaunchGate`): every lane runs on
+/// for a handshake. One request at a time: while the lane is busy `send` returns nil and the caller tries
+/// its next lane (`VenueHTTP.orderLanes` per venue host), then the pool. The legs of an arbitrage wait for each other at the write (`LaunchGate`): every lane runs on
 /// one event loop, so the group's requests are written in the same loop pass. Outcomes keep the
 /// transport's safety rule: a request that provably never left (the connection could not be opened, or
 /// was closed before the write) is `notSent`; anything after the write without a whole answer is `lost`,

@@ -62,6 +62,37 @@ struct WireModelTests {
         #expect(throws: (any Error).self) { try JSONDecoder().decode(CreateOrderV2Response.self, from: Data(#"{"order_id":"x"}"#.utf8)) }
     }
 
+    @Test("CreateOrderV2Response's hand-written reader agrees with Codable", arguments: [
+        #"{"order_id":"3b23c1c7","client_order_id":"8c35ecb3","fill_count":"0.00","remaining_count":"10.00","ts_ms":1715793600123}"#,
+        #"{"order_id":"x","fill_count":"4.00","remaining_count":"0.00","average_fill_price":"0.5525","average_fee_paid":"0.0175","ts_ms":1,"unknown_field":{"a":[1,2]}}"#,
+        #"{"ts_ms":7,"remaining_count":1,"fill_count":2.5,"order_id":"n","client_order_id":null,"average_fill_price":null}"#,
+        #" { "order_id" : "\u00e9\"q" , "fill_count" : "1" , "remaining_count" : "0" , "ts_ms" : -1 } "#,
+    ])
+    func createOrderResponseReader(json: String) throws {
+        let decoded = try JSONDecoder().decode(CreateOrderV2Response.self, from: Data(json.utf8))
+        #expect(try CreateOrderV2Response(json: Data(json.utf8)) == decoded)
+    }
+
+    @Test("CreateOrderV2Response's reader refuses what Codable refuses, naming the field", arguments: [
+        (#"{"order_id":"x","fill_count":"0","remaining_count":"1"}"#, "field ts_ms: missing"),
+        (#"{"fill_count":"0","remaining_count":"1","ts_ms":1}"#, "field order_id: missing"),
+        (#"{"order_id":"x","fill_count":"abc","remaining_count":"1","ts_ms":1}"#, "field fill_count: "),
+        (#"{"order_id":"x","fill_count":"0","remaining_count":true,"ts_ms":1}"#, "field remaining_count: expected a decimal, found a boolean"),
+        (#"{"order_id":7,"fill_count":"0","remaining_count":"1","ts_ms":1}"#, "field order_id: expected a string, found a number"),
+        (#"{"order_id":"x","fill_count":"0","remaining_count":"1","ts_ms":1.5}"#, "field ts_ms: expected an integer"),
+        (#"[1]"#, "expected an object"),
+        (#"{"order_id":"x","#, "(root): invalid JSON"),
+    ])
+    func createOrderResponseRefused(json: String, message: String) {
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(CreateOrderV2Response.self, from: Data(json.utf8)) }
+        do {
+            _ = try CreateOrderV2Response(json: Data(json.utf8))
+            Issue.record("accepted \(json)")
+        } catch {
+            #expect(error.description.contains(message), "\(error.description)")
+        }
+    }
+
     @Test("price_ranges become a grid")
     func priceRanges() throws {
         let ranges = try JSONDecoder().decode([PriceRangeWire].self, from: Data(#"[{"start":"0.00","end":"0.10","step":"0.001"},{"start":"0.10","end":"0.90","step":"0.01"},{"start":"0.90","end":"1.00","step":"0.001"}]"#.utf8))

@@ -117,9 +117,14 @@ public final class KalshiTransport: Sendable {
 
     /// Sends `request` and decodes a 2xx body as `T`.
     public func send<T: Decodable>(_ request: KalshiRequest, as type: T.Type = T.self) async throws(KalshiAPIError) -> T {
+        try await send(request) { body in try KalshiJSON.decoder().decode(T.self, from: body) }
+    }
+
+    /// Sends `request` and reads a 2xx body with `read` (a hand-written reader of a hot answer).
+    public func send<T>(_ request: KalshiRequest, reading read: (Data) throws -> T) async throws(KalshiAPIError) -> T {
         let response = try await perform(request)
         do {
-            return try KalshiJSON.decoder().decode(T.self, from: response.body)
+            return try read(response.body)
         } catch {
             let reason = KalshiJSON.describe(error)
             logger.error("undecodable \(request.method.rawValue) \(request.path) response: \(reason)")
