@@ -142,7 +142,7 @@ let package = Package(
         .target(
             name: "ExchangeSim",
             dependencies: [
-                "Markets", "KalshiWire", "PolymarketWire",
+                "Markets", "KalshiWire", "PolymarketWire", "VenueTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 import Synchronization
+import VenueTransport
 
 /// What the listener does with a WebSocket upgrade request.
 enum SimUpgradeDecision: Sendable {
@@ -28,6 +29,14 @@ enum SimConnection: Sendable {
 struct SimListener: Sendable {
     typealias WebSocketSession = @Sendable (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, String) async -> Void
 
+    /// The simulators' own thread: every listener's sockets and the tasks serving them run on this event
+    /// loop, not on the concurrency pool. A test process runs hundreds of tests at once on a pool as wide as
+    /// the machine (two threads here); a request to an in-process simulator then waited behind them at every
+    /// hop (accept, read, handler, write), past the client's 10-s timeout now and then. Nothing here blocks.
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    static var loop: any EventLoop { group.next() }
+    static let executor = LoopExecutor(loop: group.next())
+
     let port: Int
     private let channel: any Channel
     private let task: Task<Void, Never>
@@ -41,7 +50,7 @@ struct SimListener: Sendable {
         webSocket: @escaping WebSocketSession
     ) async throws -> SimListener {
         let connections = OpenConnections()
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let server = try await ServerBootstrap(group: Self.loop)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -77,7 +86,8 @@ struct SimListener: Sendable {
                 }
             }
         let boundPort = server.channel.localAddress?.port ?? port
-        let task = Task {
+        // Every task serving the listener's connections (and what they call) prefers its loop's thread.
+        let task = Task(executorPreference: Self.executor) {
             do {
                 try await server.executeThenClose { accepted in
                     await withDiscardingTaskGroup { group in
