@@ -129,7 +129,7 @@ let package = Package(
             name: "Coordinator",
             dependencies: [
                 "Markets", "Config", "DataClient", "TradingClient", "Execution", "KalshiVenue", "KalshiWire", "Arbitrage",
-                "PolymarketWire", "PolymarketClient", "PolymarketVenue", "TraderLink",
+                "PolymarketWire", "PolymarketClient", "PolymarketVenue", "TraderLink", "VenueTransport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 
 /// Runs Swift tasks on a NIO event loop: the lanes' loop (`LoopExecutor.orders`). A task that prefers
 /// it (`withTaskExecutorPreference`) makes its requests on the thread that writes to the socket and is
@@ -10,8 +11,22 @@ import NIOCore
 /// (every wait is an `await`).
 public final class LoopExecutor: TaskExecutor {
     public let loop: any EventLoop
+    /// The group of a loop made for this executor alone (kept while the executor lives).
+    private let ownGroup: MultiThreadedEventLoopGroup?
 
-    public init(loop: any EventLoop) { self.loop = loop }
+    public init(loop: any EventLoop) {
+        self.loop = loop
+        ownGroup = nil
+    }
+
+    /// An event loop on a thread of its own, for a server whose sockets and serving tasks must not wait
+    /// behind the concurrency pool: the simulators (in a test process running hundreds of tests at once on
+    /// a two-thread pool), the run's admin server (an operator's `halt` while the pool is busy).
+    public init(ownThread: Void) {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        ownGroup = group
+        loop = group.next()
+    }
 
     /// The executor of every order lane's event loop.
     public static let orders = LoopExecutor(loop: OrderLane.sharedLoop)

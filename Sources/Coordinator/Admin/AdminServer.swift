@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
+import VenueTransport
 
 /// One request to the admin API.
 public struct AdminRequest: Sendable {
@@ -81,11 +82,16 @@ public final class AdminServer: Sendable {
     /// Connections open now.
     public var openConnections: Int { open.value.withLock { $0 } }
 
+    /// The admin server's own thread: its sockets and the tasks serving them (and what they call) run on
+    /// this event loop, so a request (a `halt`, `status`) is read and answered while the concurrency pool is
+    /// busy. A test process's pool, busy with hundreds of tests, answered TS-63's request seconds late.
+    static let executor = LoopExecutor(ownThread: ())
+
     /// Binds `127.0.0.1:port` (0 picks a free port) and serves `handler`.
     public static func start(port: Int, limits: AdminServerLimits = AdminServerLimits(),
                              handler: @escaping @Sendable (AdminRequest) async -> AdminResponse) async throws -> AdminServer {
         let open = ConnectionCount()
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let server = try await ServerBootstrap(group: Self.executor.loop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -105,7 +111,7 @@ public final class AdminServer: Sendable {
                 }
             }
         let bound = server.channel.localAddress?.port ?? port
-        let task = Task<Void, Never> {
+        let task = Task<Void, Never>(executorPreference: Self.executor) {
             try? await server.executeThenClose { connections in
                 await withDiscardingTaskGroup { group in
                     do {

@@ -33,9 +33,7 @@ struct SimListener: Sendable {
     /// loop, not on the concurrency pool. A test process runs hundreds of tests at once on a pool as wide as
     /// the machine (two threads here); a request to an in-process simulator then waited behind them at every
     /// hop (accept, read, handler, write), past the client's 10-s timeout now and then. Nothing here blocks.
-    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    static var loop: any EventLoop { group.next() }
-    static let executor = LoopExecutor(loop: group.next())
+    static let executor = LoopExecutor(ownThread: ())
 
     let port: Int
     private let channel: any Channel
@@ -50,7 +48,7 @@ struct SimListener: Sendable {
         webSocket: @escaping WebSocketSession
     ) async throws -> SimListener {
         let connections = OpenConnections()
-        let server = try await ServerBootstrap(group: Self.loop)
+        let server = try await ServerBootstrap(group: Self.executor.loop)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
