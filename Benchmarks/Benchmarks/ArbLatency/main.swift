@@ -61,6 +61,7 @@ struct Bench {
     let decided = Stamps()
 
     static func start(paper: Bool) async throws -> Bench {
+        SimServer.serveOnConcurrencyPool()  // as the figures of earlier days: no simulator thread beside the client
         let kalshi = try await SimFixture.start(tier: .prestige)
         let poly = try await PolySimFixture.start()
         let dir = try TemporaryDirectory()

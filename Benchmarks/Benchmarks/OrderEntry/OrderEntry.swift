@@ -118,6 +118,7 @@ let benchmarks: @Sendable () -> Void = {
     } setup: {
         let keys = SimKeyRegistry()
         try keys.register(keyID: vectors.key_id, publicKeyPEM: vectors.public_key_pem)
+        SimServer.serveOnConcurrencyPool()  // as the figures of earlier days: no simulator thread beside the client
         let server = try await SimServer.start(exchange: SimExchange(), keys: keys, rateLimits: false)
         var configuration = KalshiTransport.Configuration(baseURL: external ?? server.baseURL, credentials: credentials)
         configuration.clientRateLimit = false

@@ -45,6 +45,7 @@ struct SignalLatency {
         // simulator's; start a separate simulator with --no-rate-limits). Kalshi's fastest tier (prestige,
         // 9,600 write tokens/s, 10 per order, 95 % of it) holds a client to 912 orders/s.
         let unlimited = environment["KALSHI_BENCH_UNLIMITED"] == "1"
+        SimServer.serveOnConcurrencyPool()  // as the figures of earlier days: no simulator thread beside the client
         let sim = try await SimFixture.start(tier: .prestige, rateLimits: !unlimited)
         let dir = try TemporaryDirectory()
         func transport() -> KalshiTransport {

@@ -35,6 +35,12 @@ struct SimListener: Sendable {
     /// hop (accept, read, handler, write), past the client's 10-s timeout now and then. Nothing here blocks.
     static let executor = LoopExecutor(ownThread: ())
 
+    /// In-process benchmarks serve on the concurrency pool instead (`SimServer.serveOnConcurrencyPool()`):
+    /// a simulator thread of its own is one more runnable thread than the machine's two cores beside the
+    /// client measured, and an arb's legs then left up to a millisecond apart (p90 of the send window 244 →
+    /// 966 µs in `ArbLatency`).
+    static let onConcurrencyPool = Atomic<Bool>(false)
+
     let port: Int
     private let channel: any Channel
     private let task: Task<Void, Never>
@@ -48,7 +54,8 @@ struct SimListener: Sendable {
         webSocket: @escaping WebSocketSession
     ) async throws -> SimListener {
         let connections = OpenConnections()
-        let server = try await ServerBootstrap(group: Self.executor.loop)
+        let ownThread = !onConcurrencyPool.load(ordering: .relaxed)
+        let server = try await ServerBootstrap(group: ownThread ? Self.executor.loop : MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -85,7 +92,7 @@ struct SimListener: Sendable {
             }
         let boundPort = server.channel.localAddress?.port ?? port
         // Every task serving the listener's connections (and what they call) prefers its loop's thread.
-        let task = Task(executorPreference: Self.executor) {
+        let serving: @Sendable () async -> Void = {
             do {
                 try await server.executeThenClose { accepted in
                     await withDiscardingTaskGroup { group in
@@ -109,6 +116,7 @@ struct SimListener: Sendable {
                 logger.debug("server closed: \(error)")
             }
         }
+        let task = ownThread ? Task(executorPreference: Self.executor, operation: serving) : Task(operation: serving)
         return SimListener(port: boundPort, channel: server.channel, task: task, connections: connections)
     }
 

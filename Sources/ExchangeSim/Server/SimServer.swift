@@ -38,6 +38,10 @@ public final class SimServer: Sendable {
     }
 
     /// Binds 127.0.0.1 (`port` 0 picks a free port) and starts serving.
+    /// Simulators started in this process from now on serve on the concurrency pool, not on a thread of
+    /// their own (for in-process benchmarks: see `SimListener.onConcurrencyPool`). Tests keep the default.
+    public static func serveOnConcurrencyPool() { SimListener.onConcurrencyPool.store(true, ordering: .relaxed) }
+
     public static func start(
         exchange: SimExchange, keys: SimKeyRegistry = SimKeyRegistry(), faults: SimFaults = SimFaults(),
         port: Int = 0, tier: KalshiRateTier = .basic, rateLimits: Bool = true, webSocketFaults: SimWSFaults = SimWSFaults(),
