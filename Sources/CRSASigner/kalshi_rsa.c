@@ -1,5 +1,6 @@
 #include "kalshi_rsa.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -15,6 +16,11 @@ struct kalshi_rsa_signer {
 };
 
 kalshi_rsa_signer *kalshi_rsa_signer_create(const uint8_t *der, size_t der_length) {
+    /* No clean-up of OpenSSL's global state at exit: the presigner's thread may be signing while the
+       process exits (a run refused at start-up), and the atexit handler freed what that signature was
+       using (SIGSEGV instead of the run's exit status). The first initialisation decides; this is the
+       process's only user of the system libcrypto. */
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
     const unsigned char *cursor = der;
     EVP_PKEY *key = d2i_AutoPrivateKey(NULL, &cursor, (long)der_length);
     if (key == NULL) return NULL;
