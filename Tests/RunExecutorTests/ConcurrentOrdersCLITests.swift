@@ -36,7 +36,7 @@ struct ConcurrentOrdersCLITests {
             if run.output.contains(where: { $0.contains("TRADE c-") }) { break }
             try await Task.sleep(for: .milliseconds(10))
         }
-        #expect(seen.count == 3, "orders at the venue before the first answer: \(seen.keys.sorted())")
+        #expect(seen.count == 3, "orders at the venue before the first answer: \(seen.keys.sorted()); the run said: \(run.output.suffix(30))")
         #expect(!run.output.contains { $0.contains("TRADE c-") }, "no answer had come back yet")
         #expect(!seen.keys.contains { $0.contains("c-4") }, "the second signal on a market waits for the first")
         // All four end; the fourth after the first on its market.

@@ -29,11 +29,13 @@ enum SimConnection: Sendable {
 struct SimListener: Sendable {
     typealias WebSocketSession = @Sendable (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, String) async -> Void
 
-    /// The simulators' own thread: every listener's sockets and the tasks serving them run on this event
-    /// loop, not on the concurrency pool. A test process runs hundreds of tests at once on a pool as wide as
-    /// the machine (two threads here); a request to an in-process simulator then waited behind them at every
-    /// hop (accept, read, handler, write), past the client's 10-s timeout now and then. Nothing here blocks.
-    static let executor = LoopExecutor(ownThread: ())
+    /// The simulators' own threads: each listener's sockets and the tasks serving them run on one event loop
+    /// of this group (listeners spread over its loops), not on the concurrency pool. A test process runs
+    /// hundreds of tests at once on a pool as wide as the machine (two threads here); a request to an
+    /// in-process simulator then waited behind them at every hop (accept, read, handler, write), past the
+    /// client's 10-s timeout now and then. One thread for every simulator of a test process was too few
+    /// (debug builds, dozens of simulators at once). Nothing here blocks.
+    static let threads = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
 
     /// In-process benchmarks serve on the concurrency pool instead (`SimServer.serveOnConcurrencyPool()`):
     /// a simulator thread of its own is one more runnable thread than the machine's two cores beside the
@@ -54,8 +56,8 @@ struct SimListener: Sendable {
         webSocket: @escaping WebSocketSession
     ) async throws -> SimListener {
         let connections = OpenConnections()
-        let ownThread = !onConcurrencyPool.load(ordering: .relaxed)
-        let server = try await ServerBootstrap(group: ownThread ? Self.executor.loop : MultiThreadedEventLoopGroup.singleton)
+        let executor = onConcurrencyPool.load(ordering: .relaxed) ? nil : LoopExecutor(loop: Self.threads.next())
+        let server = try await ServerBootstrap(group: executor?.loop ?? MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -116,7 +118,7 @@ struct SimListener: Sendable {
                 logger.debug("server closed: \(error)")
             }
         }
-        let task = ownThread ? Task(executorPreference: Self.executor, operation: serving) : Task(operation: serving)
+        let task = executor.map { Task(executorPreference: $0, operation: serving) } ?? Task(operation: serving)
         return SimListener(port: boundPort, channel: server.channel, task: task, connections: connections)
     }
 
