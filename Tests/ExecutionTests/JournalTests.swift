@@ -110,10 +110,12 @@ struct JournalTests {
         let journal = try Journal(path: path)
         #expect(try journal.acceptSignals([Journal.AcceptedSignal(id: "x", receivedNanoseconds: 1, payload: "{}", shouldTrade: true)]) == [true])
         let reader = try Journal(path: path, readOnly: true)
-        let deadline = ContinuousClock.now + .seconds(10)
+        // Each within 30 s: a full test run on two cores has left this test's task unscheduled for seconds.
+        var deadline = ContinuousClock.now + .seconds(30)
         while try reader.signalCount() == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
         #expect(try reader.signalCount() == 1)
         journal.setSignalStatusSoon(["x"], "filled")
+        deadline = ContinuousClock.now + .seconds(30)
         while try reader.signalStatusCounts()["filled"] == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
         #expect(try reader.signalStatusCounts() == ["filled": 1], "an outcome follows unasked too")
         withExtendedLifetime(journal) {}
