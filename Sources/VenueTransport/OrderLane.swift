@@ -12,11 +12,11 @@ import Synchronization
 /// venue is `https`, then NIO's HTTP/1.1 codec): a request is written in one event-loop task, and the
 /// connection is re-opened in the background as soon as the server closes it, so an order rarely waits
 /// for a handshake. One request at a time: while the lane is busy `send` returns nil and the caller tries
-/// its next lane (`VenueHTTP.orderLanes` per venue host), then the pool. The legs of an arbitrage wait for each other at the write (`LaunchGate`): every lane runs on
-/// one event loop, so the group's requests are written in the same loop pass. Outcomes keep the
-/// transport's safety rule: a request that provably never left (the connection could not be opened, or
-/// was closed before the write) is `notSent`; anything after the write without a whole answer is `lost`,
-/// which a write treats as ambiguous.
+/// its next lane (`VenueHTTP.orderLanes` per venue host), then the pool. The legs of an arbitrage wait for
+/// each other at the write (`LaunchGate`): every lane runs on one event loop, so the group's requests are
+/// written in the same loop pass. Outcomes keep the transport's safety rule: a request that provably never
+/// left (the connection could not be opened, or was closed before the write) is `notSent`; anything after
+/// the write without a whole answer is `lost`, which a write treats as ambiguous.
 public final class OrderLane: Sendable {
     public enum Failure: Error {
         case notSent(String)
