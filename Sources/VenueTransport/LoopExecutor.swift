@@ -20,8 +20,7 @@ public final class LoopExecutor: TaskExecutor {
     }
 
     /// An event loop on a thread of its own, for a server whose sockets and serving tasks must not wait
-    /// behind the concurrency pool: the simulators (in a test process running hundreds of tests at once on
-    /// a two-thread pool), the run's admin server (an operator's `halt` while the pool is busy).
+    /// behind the concurrency pool: the run's admin server (an operator's `halt` while the pool is busy).
     public init(ownThread: Void) {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         ownGroup = group

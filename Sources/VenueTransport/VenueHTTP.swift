@@ -99,9 +99,10 @@ public final class VenueHTTP: Sendable {
 
     /// Sends `method target` (a path with its query, below the origin) and returns the status and body.
     /// Writes go through the first free order lane; reads and the rest through the pool. (Reads
-    /// through lanes of their own cost a GET ~10 % less CPU, but three times now the full suite then saw a
-    /// request to the in-process simulator go unanswered for its 10 s, the simulator's side stalling; see
-    /// the README.)
+    /// through lanes of their own cost a GET ~10 % less CPU. They were taken out when the full suite saw
+    /// requests to the in-process simulator unanswered for 10 s, since traced to the simulator queued
+    /// behind the test process's concurrency pool (it now serves on threads of its own; see the README).
+    /// Not tried again since.)
     public func exchange(method: String, target: String, headers: HTTPHeaders, body: ByteBuffer?, isWrite: Bool) async throws(Failure) -> (Int, Data) {
         if isWrite, !lanes.isEmpty {
             var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: target, headers: headers)

@@ -98,8 +98,13 @@ extension Signal {
     /// Parses one JSON line. Every problem names the field and the value.
     public init(jsonLine: String, lineNumber: Int) throws(SignalParseError) {
         let document: JSONValue
-        do { document = try JSONValue.parse(jsonLine) } catch { throw SignalParseError(line: lineNumber, reason: "not a signal object: \(error)") }
+        do { document = try JSONValue.parse(jsonLine) } catch { throw Self.unparsable(error, lineNumber: lineNumber) }
         try self.init(document: document, jsonLine: jsonLine, lineNumber: lineNumber)
+    }
+
+    /// The error of a line that is not JSON at all.
+    static func unparsable(_ error: JSONValue.SyntaxError, lineNumber: Int) -> SignalParseError {
+        SignalParseError(line: lineNumber, reason: "not a signal object: \(error)")
     }
 
     /// The signal of an already parsed line (`jsonLine`, kept as its payload).

@@ -116,7 +116,7 @@ public actor SignalInbox {
                 // substring test for "arb" first cost 47-64 µs a line in a run, the stdlib's generic search).
                 let document: JSONValue
                 do { document = try JSONValue.parse(trimmed) } catch {
-                    intake.malformed.append(SignalParseError(line: number, reason: "not a signal object: \(error)"))
+                    intake.malformed.append(Signal.unparsable(error, lineNumber: number))
                     continue
                 }
                 if ArbSignal.isArb(document) {

@@ -38,7 +38,7 @@ struct SimListener: Sendable {
     static let threads = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
 
     /// In-process benchmarks serve on the concurrency pool instead (`SimServer.serveOnConcurrencyPool()`):
-    /// a simulator thread of its own is one more runnable thread than the machine's two cores beside the
+    /// a simulator thread of its own was one more runnable thread than the machine's two cores beside the
     /// client measured, and an arb's legs then left up to a millisecond apart (p90 of the send window 244 →
     /// 966 µs in `ArbLatency`).
     static let onConcurrencyPool = Atomic<Bool>(false)

@@ -37,11 +37,11 @@ public final class SimServer: Sendable {
         self.webSocketFaults = webSocketFaults
     }
 
-    /// Binds 127.0.0.1 (`port` 0 picks a free port) and starts serving.
-    /// Simulators started in this process from now on serve on the concurrency pool, not on a thread of
+    /// Simulators started in this process from now on serve on the concurrency pool, not on threads of
     /// their own (for in-process benchmarks: see `SimListener.onConcurrencyPool`). Tests keep the default.
     public static func serveOnConcurrencyPool() { SimListener.onConcurrencyPool.store(true, ordering: .relaxed) }
 
+    /// Binds 127.0.0.1 (`port` 0 picks a free port) and starts serving.
     public static func start(
         exchange: SimExchange, keys: SimKeyRegistry = SimKeyRegistry(), faults: SimFaults = SimFaults(),
         port: Int = 0, tier: KalshiRateTier = .basic, rateLimits: Bool = true, webSocketFaults: SimWSFaults = SimWSFaults(),
