@@ -224,7 +224,7 @@ let package = Package(
         ),
         .testTarget(name: "DataClientTests", dependencies: ["DataClient", "Markets", "KalshiWire", "ExchangeSim", "ExecutorTesting"], swiftSettings: strict),
         .testTarget(name: "TradingClientTests", dependencies: ["TradingClient", "KalshiWire", "Markets", "ExchangeSim", "ExecutorTesting", "VenueTransport",
-                                                                 .product(name: "NIOHTTP1", package: "swift-nio")], swiftSettings: strict),
+                                                                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "KalshiVenue", "Markets", "TradingClient", "KalshiWire", "DataClient", "ExchangeSim", "ExecutorTesting",
                                                          .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(

@@ -5,7 +5,8 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 
-/// One keep-alive HTTP/1.1 connection reserved for writes (orders, cancels), kept open ahead of need.
+/// One keep-alive HTTP/1.1 connection, kept open ahead of need: a venue's writes (orders, cancels) have
+/// `VenueHTTP.orderLanes` of their own, its reads `VenueHTTP.readLanes`.
 ///
 /// The pooled client costs an order several hundred microseconds between "send" and the first byte on
 /// the wire (request bag, pool lookup, state machines). This lane is a plain NIO pipeline (TLS when the
@@ -48,6 +49,10 @@ public final class OrderLane: Sendable {
     private let connectTimeout: TimeAmount
     private let maxBodyBytes: Int
     private let state = Mutex(State())
+    private let written = Atomic<Int>(0)
+
+    /// Requests handed to this lane's connection so far (status and tests).
+    public var requestsSent: Int { written.load(ordering: .relaxed) }
 
     /// One request's write, for benchmarks and tests (`traceWrites`).
     public struct WriteTrace: Sendable {
@@ -103,8 +108,9 @@ public final class OrderLane: Sendable {
         connection?.channel.close(promise: nil)
     }
 
-    /// Sends one request over the lane; nil when the lane is busy with another.
-    public func send(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration) async throws(Failure) -> Answer? {
+    /// Sends one request over the lane; nil when the lane is busy with another. A `gated` request (an
+    /// order) waits at the task's `LaunchGate` for the rest of its group, if it has one.
+    public func send(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration, gated: Bool) async throws(Failure) -> Answer? {
         let reserved = state.withLock { state -> Bool in
             guard !state.busy, !state.closed else { return false }
             state.busy = true
@@ -113,14 +119,14 @@ public final class OrderLane: Sendable {
         guard reserved else { return nil }
         defer { state.withLock { $0.busy = false } }
         do {
-            return try await exchange(head, body: body, timeout: timeout)
+            return try await exchange(head, body: body, timeout: timeout, gated: gated)
         } catch .notSent {
             // The connection was closing under us and nothing left: once more on a fresh one.
-            return try await exchange(head, body: body, timeout: timeout)
+            return try await exchange(head, body: body, timeout: timeout, gated: gated)
         }
     }
 
-    private func exchange(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration) async throws(Failure) -> Answer {
+    private func exchange(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration, gated: Bool) async throws(Failure) -> Answer {
         let connection: Connection
         if let open = state.withLock({ $0.connection }), open.channel.isActive {
             connection = open  // the usual case, without a round trip through the event loop
@@ -129,12 +135,12 @@ public final class OrderLane: Sendable {
                 throw .notSent("connecting: \(error)")
             }
         }
-        let written = eventLoop.makePromise(of: Void.self)
         let answer = eventLoop.makePromise(of: Answer.self)
+        written.add(1, ordering: .relaxed)
         let request = Staged(channel: connection.channel, handler: connection.handler, head: head, body: body, timeout: TimeAmount(timeout),
-                             written: written, answer: answer)
+                             answer: answer)
         let write = LaunchGate.Write(request: request) { batch in Self.put(batch) }
-        if let member = LaunchGate.current {
+        if gated, let member = LaunchGate.current {
             if member.arrive(write) {
                 let gate = member.gate
                 eventLoop.scheduleTask(in: TimeAmount(gate.hold)) { gate.expire() }
@@ -142,17 +148,23 @@ public final class OrderLane: Sendable {
         } else {
             Self.put([request])
         }
-        do { try await written.futureResult.get() } catch {
-            answer.fail(error)
-            if case ChannelError.ioOnClosedChannel = error {
-                forget(connection.channel)
-                throw .notSent("connection closed before the write")
-            }
-            throw .lost("write failed: \(error)")
-        }
+        // One wait for the write and the answer alike: the task is woken once per request, not twice
+        // (a failed write fails the answer with `WriteFailed`).
         do { return try await answer.futureResult.get() } catch {
+            if let failure = error as? WriteFailed {
+                if case ChannelError.ioOnClosedChannel = failure.error {
+                    forget(connection.channel)
+                    throw .notSent("connection closed before the write")
+                }
+                throw .lost("write failed: \(failure.error)")
+            }
             throw .lost("\(error)")
         }
+    }
+
+    /// The request could not be written (the answer's failure).
+    private struct WriteFailed: Error {
+        let error: any Error
     }
 
     /// A request ready for its connection.
@@ -162,7 +174,6 @@ public final class OrderLane: Sendable {
         let head: HTTPRequestHead
         let body: ByteBuffer?
         let timeout: TimeAmount
-        let written: EventLoopPromise<Void>
         let answer: EventLoopPromise<Answer>
 
         /// Hands the request to the pipeline (encoded, not flushed); on the channel's loop. The returned
@@ -178,9 +189,9 @@ public final class OrderLane: Sendable {
     }
 
     /// Writes requests (one, or a group's, every lane sharing `sharedLoop`) in one loop pass: all staged,
-    /// then each connection flushed, so the flushes (the system calls) follow each other directly. The
-    /// waiting senders hear of their writes only after the last flush: waking a task costs a thread
-    /// hand-off, which would otherwise sit between two legs' flushes.
+    /// then each connection flushed, so the flushes (the system calls) follow each other directly. A
+    /// sender hears only of its answer (or of a failed write): waking a task costs a thread hand-off,
+    /// which would otherwise sit between two legs' flushes.
     private static func put(_ batch: [any Sendable]) {
         let requests = batch.compactMap { $0 as? Staged }
         let run: @Sendable () -> Void = {
@@ -203,7 +214,10 @@ public final class OrderLane: Sendable {
             } else {
                 for request in requests { request.channel.flush() }
             }
-            for (request, end) in zip(requests, ends) { end.cascade(to: request.written) }
+            for (request, end) in zip(requests, ends) {
+                let answer = request.answer
+                end.whenFailure { answer.fail(WriteFailed(error: $0)) }
+            }
         }
         if sharedLoop.inEventLoop { run() } else { sharedLoop.execute(run) }
     }

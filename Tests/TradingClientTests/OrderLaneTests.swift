@@ -3,6 +3,7 @@ import ExecutorTesting
 import Foundation
 import KalshiWire
 import Markets
+import NIOCore
 import NIOHTTP1
 import Testing
 import VenueTransport
@@ -75,7 +76,24 @@ struct OrderLaneTests {
         for id in ids { #expect(try await client.order(clientOrderID: id, ticker: TradingClientSimTests.ticker) != nil) }
     }
 
-    @Test("reads: a connection dropped under a read is retried on a fresh one; concurrent reads are all answered")
+    @Test("reads go through the read lanes, orders through the order lanes")
+    func lanesByKind() async throws {
+        let sim = try await SimFixture.start()
+        defer { Task { await sim.stop() } }
+        let http = VenueHTTP(baseURL: sim.server.baseURL, orderLane: true, connectTimeout: .seconds(5), requestTimeout: .seconds(30)) { _ in }
+        defer { Task { try? await http.shutdown() } }
+        #expect(http.readLanes.count == VenueHTTP.readLanes && http.lanes.count == VenueHTTP.orderLanes)
+        func sent(_ lanes: [OrderLane]) -> Int { lanes.reduce(0) { $0 + $1.requestsSent } }
+        let (status, _) = try await http.exchange(method: "GET", target: http.basePath + "/exchange/status", headers: [:], body: nil, isWrite: false)
+        #expect(status == 200)
+        #expect(sent(http.readLanes) == 1 && sent(http.lanes) == 0)
+        let (refused, _) = try await http.exchange(method: "POST", target: http.basePath + "/portfolio/events/orders", headers: [:],
+                                                   body: ByteBuffer(string: "{}"), isWrite: true)
+        #expect(refused == 401, "unsigned")
+        #expect(sent(http.readLanes) == 1 && sent(http.lanes) == 1)
+    }
+
+    @Test("reads: a connection dropped under a read is retried on a fresh one; concurrent reads (more than the read lanes) are all answered")
     func readsRetried() async throws {
         let sim = try await SimFixture.start()
         defer { Task { await sim.stop() } }
@@ -119,7 +137,7 @@ struct OrderLaneTests {
             var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: sim.server.baseURL.path + path)
             head.headers.add(name: "Host", value: "127.0.0.1:\(sim.server.port)")
             head.headers.add(name: "Content-Length", value: "0")
-            return try await lane.send(head, body: nil, timeout: .seconds(60))
+            return try await lane.send(head, body: nil, timeout: .seconds(60), gated: true)
         }
         do {
             _ = try await get("/markets?limit=1")
