@@ -7,7 +7,7 @@ import Synchronization
 /// Not a task on the concurrency pool: a 400 µs RSA signature on one of a 2-core machine's two pool
 /// threads left the next order's tasks one thread, and the order waited for it. On a thread of its own
 /// (nice 10 on Linux) the kernel preempts the work as soon as an order's thread wakes. The work runs once
-/// at start, again `delay` after each `wake()` (several wakes before it runs coalesce into one: the order
+/// at start (unless `runsAtStart` is false), again `delay` after each `wake()` (several wakes before it runs coalesce into one: the order
 /// that asked is out by then), and every `period` if one is given.
 public final class BackgroundWorker: Sendable {
     private final class Signals: Sendable {
@@ -21,7 +21,7 @@ public final class BackgroundWorker: Sendable {
     /// Niceness of the worker's thread (Linux: per thread; higher is lower priority).
     public static let niceness: Int32 = 10
 
-    public init(name: String, delay: Duration = .zero, period: Duration? = nil, work: @escaping @Sendable () -> Void) {
+    public init(name: String, delay: Duration = .zero, period: Duration? = nil, runsAtStart: Bool = true, work: @escaping @Sendable () -> Void) {
         let signals = signals
         let thread = Thread {
             Thread.current.name = name
@@ -29,7 +29,7 @@ public final class BackgroundWorker: Sendable {
             // PRIO_PROCESS with who = 0 sets the calling thread's niceness alone on Linux (threads are tasks).
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
             #endif
-            work()
+            if runsAtStart { work() }
             while !signals.stopped.load(ordering: .acquiring) {
                 let signalled: Bool
                 if let period {

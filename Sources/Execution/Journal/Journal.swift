@@ -83,6 +83,8 @@ public final class Journal: Sendable {
     let database: any DatabaseWriter
     public let path: String
     public let isReadOnly: Bool
+    /// Copies the WAL back into the database file off every commit's path; `nil` when read-only.
+    let checkpointer: WALCheckpointer?
     /// Where an order is recorded first, before it is sent (`recordIntent`); `nil` when read-only.
     let intents: RecordLog<JournalOrder>?
     /// Where an accepted signal is recorded first (`acceptSignals`); `nil` when read-only.
@@ -111,8 +113,9 @@ public final class Journal: Sendable {
         try self.init(path: path, readOnly: readOnly, signalRowDelay: .milliseconds(2))
     }
 
-    /// `signalRowDelay`: see `acceptSignals` (tests lengthen it to stand for a crash before the rows).
-    init(path: String, readOnly: Bool, signalRowDelay: DispatchTimeInterval) throws {
+    /// `signalRowDelay`: see `acceptSignals` (tests lengthen it to stand for a crash before the rows);
+    /// `checkpointPeriod`: see `WALCheckpointer` (tests lengthen it to see that commits do not checkpoint).
+    init(path: String, readOnly: Bool, signalRowDelay: DispatchTimeInterval, checkpointPeriod: Duration = WALCheckpointer.period) throws {
         self.path = path
         isReadOnly = readOnly
         self.signalRowDelay = signalRowDelay
@@ -126,6 +129,7 @@ public final class Journal: Sendable {
                 throw JournalError("the journal \(path) was written by an older version; start a run (or `run-executor order`) once to upgrade it")
             }
             database = queue
+            checkpointer = nil
             intents = nil
             signalIntake = nil
             return
@@ -136,17 +140,22 @@ public final class Journal: Sendable {
         // process being killed at any point (the crash this journal guards against); only an OS crash or
         // power loss can drop the last commits, and start-up reconciliation recovers those orders from the
         // venue by client_order_id. FULL would add an fsync (milliseconds) to every order's critical path.
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        // No checkpoint inside a commit: `WALCheckpointer` runs them on a thread of its own.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0") }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
         database = pool
+        checkpointer = try WALCheckpointer(path: path, period: checkpointPeriod)
         JournalFiles.narrowCompanions(of: path)
         intents = try RecordLog(path: path + "-intents")
         signalIntake = try RecordLog(path: path + "-signals")
     }
 
     /// A journal let go writes the rows of the signals it accepted (a crash leaves them to the next start).
-    deinit { try? writeWaitingSignals() }
+    deinit {
+        checkpointer?.stop()
+        try? writeWaitingSignals()
+    }
 
     /// Orders whose intent was written but whose row was not (the process died in between): written
     /// back as `pending`, for reconciliation to settle with the venue; so are accepted signals without
