@@ -49,4 +49,23 @@ struct WALCheckpointTests {
         #expect(Self.fileSize(path) >= before + 200_000, "the database file took the orders' pages without a checkpoint asked for")
         #expect(journal.checkpointer?.failedCheckpoints == 0)
     }
+
+    @Test("under writes without a pause (no passive checkpoint is ever complete) the WAL is started over past its limit and stays bounded")
+    func walStaysBounded() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/journal.sqlite"
+        let journal = try Journal(path: path, readOnly: false, signalRowDelay: .milliseconds(2), checkpointPeriod: .seconds(3_600))
+        let checkpointer = try WALCheckpointer(path: path, writer: journal.database, period: .milliseconds(20), restartFrames: 1_000)
+        defer { checkpointer.stop() }
+        var largest = 0
+        for batch in 0..<20 {
+            try Self.insertOrders(journal, 500, prefix: "g\(batch)")
+            largest = max(largest, Self.fileSize(path + "-wal"))
+        }
+        // 10,000 orders are ~30,000 WAL pages (120 MB) when the WAL is never started over.
+        #expect(largest < 40 << 20, "the WAL grew to \(largest >> 20) MiB; failed checkpoints \(checkpointer.failedCheckpoints)")
+        let reopened = try Journal(path: path, readOnly: true)
+        #expect(try reopened.orders(signalID: "s-1").count == 10_000)
+    }
 }

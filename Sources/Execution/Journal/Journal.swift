@@ -145,7 +145,7 @@ public final class Journal: Sendable {
         let pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
         database = pool
-        checkpointer = try WALCheckpointer(path: path, period: checkpointPeriod)
+        checkpointer = try WALCheckpointer(path: path, writer: pool, period: checkpointPeriod)
         JournalFiles.narrowCompanions(of: path)
         intents = try RecordLog(path: path + "-intents")
         signalIntake = try RecordLog(path: path + "-signals")
