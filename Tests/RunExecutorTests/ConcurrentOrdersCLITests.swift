@@ -33,11 +33,12 @@ struct ConcurrentOrdersCLITests {
         // The venue's own arrival stamps decide (a test task scheduled late would otherwise see answers
         // that came back after the three arrived): the three arrived within the 2 s the first was held.
         var seen: [String: UInt64] = [:]
-        for _ in 0..<1_000 where seen.count < 3 {
+        for _ in 0..<1_000 where seen.keys.filter({ $0.hasSuffix("-a0") }).count < 3 {
             seen.merge(kalshi.server.arrivals.drain()) { first, _ in first }
             try await Task.sleep(for: .milliseconds(10))
         }
-        let firstThree = seen.filter { !$0.key.contains("c-4") }
+        // First attempts only: a signal whose IOC found nothing at its price is retried (`-a1`) after its answer.
+        let firstThree = seen.filter { !$0.key.contains("c-4") && $0.key.hasSuffix("-a0") }
         #expect(firstThree.count == 3, "orders at the venue: \(seen.keys.sorted()); the run said: \(run.output.suffix(30))")
         if let first = firstThree.values.min(), let last = firstThree.values.max() {
             #expect(last - first < 2_000_000_000, "the three orders arrived \((last - first) / 1_000_000) ms apart: one waited for another's answer")
@@ -45,9 +46,48 @@ struct ConcurrentOrdersCLITests {
         // All four end; the fourth left only after the first on its market was answered (held 2 s).
         _ = try await run.waitForLine(containing: "TRADE c-4")
         seen.merge(kalshi.server.arrivals.drain()) { first, _ in first }
-        let first = try #require(seen.first { $0.key.contains("c-1") }?.value)
-        let fourth = try #require(seen.first { $0.key.contains("c-4") }?.value)
+        let first = try #require(seen.first { $0.key.contains("c-1-a0") }?.value)
+        let fourth = try #require(seen.first { $0.key.contains("c-4-a0") }?.value)
         #expect(fourth >= first + 2_000_000_000, "the second signal on a market waits for the first's answer")
+        #expect(await run.stop() == 0)
+        await kalshi.stop()
+    }
+
+    @Test("a signal arriving while another market's order is in flight leaves at once: the loop does not wait for the orders it started")
+    func laterSignalDoesNotWait() async throws {
+        let kalshi = try await SimFixture.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var slow = SimFaultRule()
+        slow.latency = .seconds(5)  // p-1 is held long enough for a loaded machine to post p-2 meanwhile
+        kalshi.server.faults.set("POST /portfolio/events/orders", slow)
+        try kalshi.server.arrivals.start()
+        let environment = try LossLimitCLITests.environment(kalshi, dir, ["PAPER_TRADING": "false", "CYCLE_INTERVAL_MS": "1000",
+                                                                          "SIGNAL_MAX_AGE_MS": "60000"])
+        let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "state ready")
+        let endpoint = try String(contentsOfFile: dir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try String(contentsOfFile: dir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        func post(_ id: String, _ ticker: String) async throws {
+            let posted = try await AdminCLITests.post(endpoint + "/signals", token: token, body: HardeningCLITests.signal(id, ticker: ticker, edge: "9"))
+            #expect(posted.status == 200, "\(posted.body)")
+        }
+        func arrivals(until count: Int) async throws -> [String: UInt64] {
+            var seen: [String: UInt64] = [:]
+            for _ in 0..<1_000 where seen.count < count {
+                seen.merge(kalshi.server.arrivals.drain()) { first, _ in first }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            return seen
+        }
+        try await post("p-1", "KXNFL-26JAN11-BUF")
+        var seen = try await arrivals(until: 1)
+        try await post("p-2", "KXNFL-26JAN11-KC")  // while p-1 is held at the venue
+        seen.merge(try await arrivals(until: 1)) { first, _ in first }
+        let first = try #require(seen.first { $0.key.contains("p-1") }?.value, "\(seen.keys.sorted()) \(run.output.suffix(20))")
+        let second = try #require(seen.first { $0.key.contains("p-2") }?.value, "\(seen.keys.sorted()) \(run.output.suffix(20))")
+        #expect(second < first + 5_000_000_000, "p-2 reached the venue \((second - first) / 1_000_000) ms after p-1: it waited for p-1's answer")
+        _ = try await run.waitForLine(containing: "TRADE p-2")
         #expect(await run.stop() == 0)
         await kalshi.stop()
     }

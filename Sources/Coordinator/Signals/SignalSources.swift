@@ -62,6 +62,22 @@ public actor SignalInbox {
         public var expired: [Signal] = []
         /// Still waiting after this take.
         public var deferred = 0
+        /// The inbox's counters as of this take (the loop's stats without a hop per counter).
+        public var counters = Counters()
+    }
+
+    /// What the inbox has counted since it started.
+    public struct Counters: Sendable, Hashable {
+        public var received = 0
+        public var malformed = 0
+        public var refused = 0
+        public var duplicates = 0
+        public var notTraded = 0
+    }
+
+    /// The counters now.
+    public var counters: Counters {
+        Counters(received: received, malformed: malformed, refused: refused, duplicates: duplicates, notTraded: notTraded)
     }
 
     public nonisolated let settings: Settings
@@ -69,6 +85,8 @@ public actor SignalInbox {
     private let wallNanoseconds: @Sendable () -> Int64
     /// Sorted by edge, best first; equal edges in arrival order.
     private var pending: [Signal] = []
+    /// No signal in `pending` arrived before this (it may be older than the oldest one left).
+    private var oldestPending = Int64.max
     public private(set) var received = 0
     public private(set) var malformed = 0
     public private(set) var refused = 0
@@ -279,6 +297,7 @@ public actor SignalInbox {
             if pending[mid].edge >= signal.edge { low = mid + 1 } else { high = mid }
         }
         pending.insert(signal, at: low)
+        oldestPending = min(oldestPending, signal.receivedNanoseconds)
     }
 
     /// The best `limit` signals young enough to trade, and those too old to; the rest keep waiting.
@@ -286,6 +305,15 @@ public actor SignalInbox {
         var batch = Batch()
         let now = wallNanoseconds()
         let maxAge = settings.maxAge.wholeNanoseconds
+        if now - oldestPending <= maxAge {
+            // Nothing can have expired: the best `limit` are the first ones (no pass over the backlog).
+            let count = min(limit, pending.count)
+            batch.tradeable = Array(pending.prefix(count))
+            pending.removeFirst(count)
+            batch.deferred = pending.count
+            batch.counters = counters
+            return batch
+        }
         var kept: [Signal] = []
         kept.reserveCapacity(pending.count)
         for signal in pending {
@@ -298,7 +326,9 @@ public actor SignalInbox {
             }
         }
         pending = kept
+        oldestPending = kept.lazy.map(\.receivedNanoseconds).min() ?? .max
         batch.deferred = kept.count
+        batch.counters = counters
         return batch
     }
 
