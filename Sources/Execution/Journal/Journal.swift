@@ -299,6 +299,14 @@ public final class Journal: Sendable {
         rowWritten(order)
     }
 
+    /// Records new orders (state `pending`) and their first events in one transaction.
+    func insert(_ orders: [JournalOrder]) throws {
+        try database.write { db in
+            for order in orders { try Self.insertRow(db, order, detail: "state=pending") }
+        }
+        for order in orders { rowWritten(order) }
+    }
+
     /// The order's row is committed: its intent is no longer needed.
     func rowWritten(_ order: JournalOrder) {
         // Under the lock `recordIntent` appends with, so no intent can slip in between check and truncate.

@@ -89,6 +89,7 @@ public actor ExecutionService {
         self.metrics = metrics
         self.wallNanoseconds = wallNanoseconds
         self.log = log
+        rows = DelayedRows(journal: journal, delay: Self.rowDelay)
         breakerSettings = settings
         try journal.recoverIntents()
         let nowMs = wallNanoseconds() / 1_000_000
@@ -102,6 +103,8 @@ public actor ExecutionService {
     private var nowMs: Int64 { wallNanoseconds() / 1_000_000 }
     /// How long after the send an order's SQLite row is written (sooner if the execution ends first).
     static let rowDelay: Duration = .milliseconds(2)
+    /// Writes the rows of orders still out after `rowDelay`.
+    private let rows: DelayedRows
     /// How long a group's leg that is ready to be written waits for the others at most (then goes alone):
     /// a millisecond, several times the two legs' usual spread, well inside an arb's age limit. Zero: legs
     /// are not held (each leaves as soon as it is ready).
@@ -209,16 +212,8 @@ public actor ExecutionService {
         let order: JournalOrder
         let submittedAt: ContinuousClock.Instant
         let running: Task<ExecutionResult, Never>
-        let inserting: Task<Result<Void, any Error>, Never>
         /// Taken by whichever writes the order's row: the delayed insert, or the completion (in its own transaction).
-        let row: RowClaim
-    }
-
-    /// Who writes an order's row: taken once.
-    private final class RowClaim: Sendable {
-        private let taken = Atomic<Bool>(false)
-        /// Whether the caller now owns the row (nobody took it before).
-        func take() -> Bool { !taken.exchange(true, ordering: .acquiringAndReleasing) }
+        let row: DelayedRows.Claim
     }
 
     /// Sends an admitted order (checked, intent journaled, counted) and starts writing its row.
@@ -234,14 +229,7 @@ public actor ExecutionService {
         // Its row once the request is out (the intent log holds the order until then, and across a
         // crash): a couple of milliseconds later, or as soon as the execution ends, so the SQLite work
         // does not compete with the send for a core.
-        let journal = journal
-        let row = RowClaim()
-        let inserting = Task { () -> Result<Void, any Error> in
-            try? await Task.sleep(for: Self.rowDelay)
-            guard row.take() else { return .success(()) }  // the completion writes it, with the outcome
-            do { return .success(try await journal.offloaded { try $0.insert(order) }) } catch { return .failure(error) }
-        }
-        return Flight(ticket: ticket, order: order, submittedAt: submittedAt, running: running, inserting: inserting, row: row)
+        return Flight(ticket: ticket, order: order, submittedAt: submittedAt, running: running, row: rows.schedule(order))
     }
 
     /// An admitted order (checked, intent journaled, counted): sent, its row written, its outcome recorded.
@@ -255,11 +243,12 @@ public actor ExecutionService {
     private func complete(_ flight: Flight) async -> ExecutionResult {
         let ticket = flight.ticket, order = flight.order, submittedAt = flight.submittedAt
         var result = await flight.running.value
-        flight.inserting.cancel()
         // An order that ended before its row was written gets it in its completion's transaction.
-        let unwritten = flight.row.take() ? order : nil
-        if unwritten == nil, case let .failure(error) = await flight.inserting.value {
-            persistenceFailed("the row of order \(order.clientOrderID)", error)
+        var unwritten: JournalOrder?
+        switch await flight.row.complete() {
+        case .writeInCompletion: unwritten = order
+        case .inserted(.success): break
+        case let .inserted(.failure(error)): persistenceFailed("the row of order \(order.clientOrderID)", error)
         }
         if let expected = ticket.expectedPrice, let average = result.averagePrice {
             result.slippage = try? average - expected.dollars
