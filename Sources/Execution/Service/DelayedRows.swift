@@ -63,6 +63,14 @@ final class DelayedRows: Sendable {
             }
         }
 
+        /// Completions waiting for the delayed insert under way (`nil`: no insert under way; for tests).
+        var waitingForInsert: Int? {
+            state.withLock { state in
+                if case let .inserting(waiters) = state { return waiters.count }
+                return nil
+            }
+        }
+
         /// The delayed insert takes the row if the completion has not.
         fileprivate func startInsert() -> Bool {
             state.withLock { state in
@@ -101,6 +109,9 @@ final class DelayedRows: Sendable {
         self.journal = journal
         self.delay = delay
     }
+
+    /// Orders whose delay has not run out yet (for tests).
+    var scheduled: Int { state.withLock { $0.due.count } }
 
     private var delayNanoseconds: Int { Int(clamping: delay.wholeNanoseconds) }
 
