@@ -83,7 +83,16 @@ public final class OrderLane: Sendable {
     private static let tracers = Mutex(Tracers())
 
     /// The event loop of every lane: a group's writes, released together, run in one loop pass.
-    static let sharedLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+    static let sharedLoop: any EventLoop = pinnedGroup.withLock { $0?.next() } ?? MultiThreadedEventLoopGroup.singleton.next()
+
+    private static let pinnedGroup = Mutex<MultiThreadedEventLoopGroup?>(nil)
+
+    /// Benchmarks only, before any lane is made: the lanes' event loop runs on a thread of its own pinned
+    /// to `cpu` (with the in-process simulators on another core, a leg's loopback send then does not wake
+    /// them on the core that is about to send the other leg).
+    public static func pinLoop(cpu: Int) {
+        pinnedGroup.withLock { $0 = MultiThreadedEventLoopGroup(pinnedCPUIDs: [cpu]) }
+    }
 
     /// `maxBodyBytes`: a longer answer fails its request (and closes the connection).
     public init(host: String, port: Int, useTLS: Bool, connectTimeout: Duration, maxBodyBytes: Int) throws {

@@ -61,7 +61,15 @@ struct Bench {
     let decided = Stamps()
 
     static func start(paper: Bool) async throws -> Bench {
-        SimServer.serveOnConcurrencyPool()  // as the figures of earlier days: no simulator thread beside the client
+        // BENCH_PIN=1: the simulators on a thread pinned to CPU 1 and the order lanes' loop on CPU 0 (a
+        // real venue's receive work never runs on the client's cores); otherwise, as the figures of earlier
+        // days, the simulators on the concurrency pool (no simulator thread beside the client).
+        if ProcessInfo.processInfo.environment["BENCH_PIN"] == "1" {
+            SimServer.serveOnPinnedThread(cpu: 1)
+            OrderLane.pinLoop(cpu: 0)
+        } else {
+            SimServer.serveOnConcurrencyPool()
+        }
         let kalshi = try await SimFixture.start(tier: .prestige)
         let poly = try await PolySimFixture.start()
         let dir = try TemporaryDirectory()

@@ -43,6 +43,9 @@ struct SimListener: Sendable {
     /// 966 µs in `ArbLatency`).
     static let onConcurrencyPool = Atomic<Bool>(false)
 
+    /// Benchmarks that pin the simulators to CPUs of their own (`SimServer.serveOnPinnedThreads`).
+    static let pinned = Mutex<MultiThreadedEventLoopGroup?>(nil)
+
     let port: Int
     private let channel: any Channel
     private let task: Task<Void, Never>
@@ -56,7 +59,9 @@ struct SimListener: Sendable {
         webSocket: @escaping WebSocketSession
     ) async throws -> SimListener {
         let connections = OpenConnections()
-        let executor = onConcurrencyPool.load(ordering: .relaxed) ? nil : LoopExecutor(loop: Self.threads.next())
+        let pinnedLoop = pinned.withLock { $0?.next() }
+        let executor = pinnedLoop.map { LoopExecutor(loop: $0) }
+            ?? (onConcurrencyPool.load(ordering: .relaxed) ? nil : LoopExecutor(loop: Self.threads.next()))
         let server = try await ServerBootstrap(group: executor?.loop ?? MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

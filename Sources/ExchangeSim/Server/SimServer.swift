@@ -41,6 +41,12 @@ public final class SimServer: Sendable {
     /// their own (for in-process benchmarks: see `SimListener.onConcurrencyPool`). Tests keep the default.
     public static func serveOnConcurrencyPool() { SimListener.onConcurrencyPool.store(true, ordering: .relaxed) }
 
+    /// Benchmarks only: simulators started from now on serve on one thread pinned to `cpu` (the client
+    /// measured keeps the other cores; a remote venue's work never runs on the client's machine at all).
+    public static func serveOnPinnedThread(cpu: Int) {
+        SimListener.pinned.withLock { $0 = MultiThreadedEventLoopGroup(pinnedCPUIDs: [cpu]) }
+    }
+
     /// Binds 127.0.0.1 (`port` 0 picks a free port) and starts serving.
     public static func start(
         exchange: SimExchange, keys: SimKeyRegistry = SimKeyRegistry(), faults: SimFaults = SimFaults(),
