@@ -8,22 +8,36 @@ import Testing
 /// a time, the second could only leave after the first's answer).
 @Suite("run-executor: orders on distinct markets execute concurrently")
 struct ConcurrentOrdersCLITests {
-    @Test("three signals on three markets in one cycle: three orders at the venue before any answer; two on one market go one after the other")
-    func distinctMarketsAtOnce() async throws {
+    /// A demo run against a simulator that holds every order `hold` before answering (arrival stamps on),
+    /// with the default one-second cycle: the loss-limit tests' environment plus `extra`.
+    struct HeldRun {
+        let kalshi: SimFixture
+        let run: RunningCLI
+        let endpoint: String
+        let token: String
+    }
+
+    static func launch(holding hold: Duration, in dir: TemporaryDirectory, _ extra: [String: String] = [:]) async throws -> HeldRun {
         let kalshi = try await SimFixture.start()
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
         var slow = SimFaultRule()
-        slow.latency = .seconds(2)
+        slow.latency = hold
         kalshi.server.faults.set("POST /portfolio/events/orders", slow)
         try kalshi.server.arrivals.start()
-        // The loss-limit tests' run against the simulator, in demo mode, with the default one-second cycle.
         let environment = try LossLimitCLITests.environment(kalshi, dir, ["PAPER_TRADING": "false", "CYCLE_INTERVAL_MS": "1000",
-                                                                          "MAX_SIGNALS_PER_CYCLE": "4", "SIGNAL_MAX_AGE_MS": "60000"])
+                                                                          "SIGNAL_MAX_AGE_MS": "60000"].merging(extra) { $1 })
         let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
         _ = try await run.waitForLine(containing: "state ready")
         let endpoint = try String(contentsOfFile: dir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let token = try String(contentsOfFile: dir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return HeldRun(kalshi: kalshi, run: run, endpoint: endpoint, token: token)
+    }
+
+    @Test("three signals on three markets in one cycle: three orders at the venue before any answer; two on one market go one after the other")
+    func distinctMarketsAtOnce() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let held = try await Self.launch(holding: .seconds(2), in: dir, ["MAX_SIGNALS_PER_CYCLE": "4"])
+        let kalshi = held.kalshi, run = held.run, endpoint = held.endpoint, token = held.token
         let lines = [
             HardeningCLITests.signal("c-1", ticker: "KXNFL-26JAN11-BUF", edge: "9"), HardeningCLITests.signal("c-2", ticker: "KXNFL-26JAN11-KC", edge: "8"),
             HardeningCLITests.signal("c-3", ticker: "KXHIGHNY-26JAN11-T60", edge: "7"), HardeningCLITests.signal("c-4", ticker: "KXNFL-26JAN11-BUF", edge: "6"),
@@ -55,19 +69,11 @@ struct ConcurrentOrdersCLITests {
 
     @Test("a signal arriving while another market's order is in flight leaves at once: the loop does not wait for the orders it started")
     func laterSignalDoesNotWait() async throws {
-        let kalshi = try await SimFixture.start()
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        var slow = SimFaultRule()
-        slow.latency = .seconds(5)  // p-1 is held long enough for a loaded machine to post p-2 meanwhile
-        kalshi.server.faults.set("POST /portfolio/events/orders", slow)
-        try kalshi.server.arrivals.start()
-        let environment = try LossLimitCLITests.environment(kalshi, dir, ["PAPER_TRADING": "false", "CYCLE_INTERVAL_MS": "1000",
-                                                                          "SIGNAL_MAX_AGE_MS": "60000"])
-        let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
-        _ = try await run.waitForLine(containing: "state ready")
-        let endpoint = try String(contentsOfFile: dir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let token = try String(contentsOfFile: dir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        // p-1 is held long enough for a loaded machine to post p-2 meanwhile.
+        let held = try await Self.launch(holding: .seconds(5), in: dir)
+        let kalshi = held.kalshi, run = held.run, endpoint = held.endpoint, token = held.token
         func post(_ id: String, _ ticker: String) async throws {
             let posted = try await AdminCLITests.post(endpoint + "/signals", token: token, body: HardeningCLITests.signal(id, ticker: ticker, edge: "9"))
             #expect(posted.status == 200, "\(posted.body)")
