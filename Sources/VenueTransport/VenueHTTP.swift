@@ -7,9 +7,9 @@ import NIOPosix
 import Synchronization
 
 /// The HTTP side both venues' transports share: one venue host's pooled keep-alive client, the warm
-/// order lanes for writes and the read lanes for reads (the pool when every lane of the kind is busy). It sends bytes and says how a failed
-/// exchange bears on the request's fate; signing, rate limits and the venue's error bodies stay with
-/// each venue's transport.
+/// order lanes for writes and the read lanes for reads (the pool when every lane of the kind is busy).
+/// It sends bytes and says how a failed exchange bears on the request's fate; signing, rate limits and
+/// the venue's error bodies stay with each venue's transport.
 public final class VenueHTTP: Sendable {
     /// Why an exchange got no HTTP answer.
     public enum Failure: Error, Sendable {
@@ -37,6 +37,7 @@ public final class VenueHTTP: Sendable {
     /// Reads go through the first of these that is free (never an order's lane: a long read must not
     /// hold one).
     public let readLanes: [OrderLane]
+    private var allLanes: [OrderLane] { lanes + readLanes }
     private let client: HTTPClient
     /// `scheme://host:port` of the base URL.
     private let origin: String
@@ -79,7 +80,7 @@ public final class VenueHTTP: Sendable {
     /// A client dropped without `shutdown()` still releases its connections: AHC keeps itself alive while
     /// shutting down, so starting the shutdown here is safe (a second shutdown is a no-op error).
     deinit {
-        for lane in lanes + readLanes { lane.close() }
+        for lane in allLanes { lane.close() }
         client.shutdown().whenComplete { _ in }
     }
 
@@ -96,12 +97,12 @@ public final class VenueHTTP: Sendable {
     /// Opens the lanes now (the first orders and reads then find them open).
     public func warmUpLanes() async {
         await withTaskGroup(of: Void.self) { group in
-            for lane in lanes + readLanes { group.addTask { await lane.warmUp() } }
+            for lane in allLanes { group.addTask { await lane.warmUp() } }
         }
     }
 
     public func shutdown() async throws {
-        for lane in lanes + readLanes { lane.close() }
+        for lane in allLanes { lane.close() }
         try await client.shutdown()
     }
 

@@ -164,10 +164,11 @@ public struct AdminAPI: Sendable {
     }
 
     func status() async -> AdminStatus {
-        AdminStatus(state: await board.state, mode: service.mode.rawValue, hybrid: hybrid, execution: await service.status(),
-                    loop: await loop.currentStats(), signalsReceived: await inbox.received, signalsMalformed: await inbox.malformed,
-                    signalsWaiting: await inbox.waiting, signalsRefused: await inbox.refused, signalsDuplicate: await inbox.duplicates,
-                    traders: await dashboard.traders?.connected ?? [])
+        let counters = await inbox.counters
+        return AdminStatus(state: await board.state, mode: service.mode.rawValue, hybrid: hybrid, execution: await service.status(),
+                           loop: await loop.currentStats(), signalsReceived: counters.received, signalsMalformed: counters.malformed,
+                           signalsWaiting: await inbox.waiting, signalsRefused: counters.refused, signalsDuplicate: counters.duplicates,
+                           traders: await dashboard.traders?.connected ?? [])
     }
 
     private func signals(_ body: Data) async -> AdminResponse {

@@ -117,14 +117,15 @@ public struct DashboardSource: Sendable {
             return Dashboard.Latency(stage: stage.rawValue, count: summary.count, p50Microseconds: summary.p50, p90Microseconds: summary.p90,
                                      p99Microseconds: summary.p99, maxMicroseconds: summary.max)
         }
+        let counters = await inbox.counters
         return Dashboard(
             generatedAt: Date().ISO8601Format(), state: await board.state, venues: venues,
             breaker: Dashboard.Breaker(state: status.breaker, haltReason: status.haltReason, limits: limits,
                                        persistenceFailure: status.persistenceFailure, unresolvedOrders: status.unresolvedOrders),
             pnl: report?.pnl, openOrders: open, trades: report?.orders ?? [], arbs: Array((report?.arbs ?? []).prefix(recent)),
             denials: denials, latency: latency,
-            signals: Dashboard.Signals(received: await inbox.received, waiting: await inbox.waiting, refused: await inbox.refused,
-                                       malformed: await inbox.malformed, duplicate: await inbox.duplicates),
+            signals: Dashboard.Signals(received: counters.received, waiting: await inbox.waiting, refused: counters.refused,
+                                       malformed: counters.malformed, duplicate: counters.duplicates),
             loop: await loop.currentStats(), traders: await traders?.connected ?? [], problems: problems)
     }
 }

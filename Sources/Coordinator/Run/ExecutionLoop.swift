@@ -122,8 +122,10 @@ public actor ExecutionLoop {
     private var queuedCount = 0
     /// Signals the inbox still held at the last take: an order's end rings for a cycle only if some wait.
     private var deferredAtLastTake = 0
-    /// Whether a cycle would take signals the inbox deferred (see `launchCycle`).
-    private var hasRoomForDeferred: Bool { deferredAtLastTake > 0 && queuedCount <= settings.maxSignalsPerCycle / 2 }
+    /// Whether a cycle takes signals: no more than half of `maxSignalsPerCycle` wait in the loop (see `launchCycle`).
+    private var hasRoom: Bool { queuedCount <= settings.maxSignalsPerCycle / 2 }
+    /// Whether a cycle would take signals the inbox deferred.
+    private var hasRoomForDeferred: Bool { deferredAtLastTake > 0 && hasRoom }
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// Takes the best signals the inbox holds while fewer than `maxSignalsPerCycle` wait in the loop, and
@@ -137,12 +139,11 @@ public actor ExecutionLoop {
         }
         // Taken in chunks: a take scans every signal the inbox holds (ages, edge order), so with a
         // backlog, taking one signal per order's end cost more CPU than the orders saved.
-        let room = settings.maxSignalsPerCycle - queuedCount
-        guard queuedCount <= settings.maxSignalsPerCycle / 2 else {
+        guard hasRoom else {
             deferredAtLastTake = max(deferredAtLastTake, 1)  // a signal may wait: the next order to end rings
             return
         }
-        let batch = await inbox.take(room)
+        let batch = await inbox.take(settings.maxSignalsPerCycle - queuedCount)
         deferredAtLastTake = batch.deferred
         refreshCounters(deferred: batch.deferred, batch.counters)
         for signal in batch.expired {

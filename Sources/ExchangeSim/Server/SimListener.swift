@@ -43,7 +43,7 @@ struct SimListener: Sendable {
     /// 966 µs in `ArbLatency`).
     static let onConcurrencyPool = Atomic<Bool>(false)
 
-    /// Benchmarks that pin the simulators to CPUs of their own (`SimServer.serveOnPinnedThreads`).
+    /// Benchmarks that pin the simulators to CPUs of their own (`SimServer.serveOnPinnedThread`).
     static let pinned = Mutex<MultiThreadedEventLoopGroup?>(nil)
 
     let port: Int

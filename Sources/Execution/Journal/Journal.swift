@@ -295,8 +295,7 @@ public final class Journal: Sendable {
 
     /// Records a new order (state `pending`) and its first event. Returns once committed.
     public func insert(_ order: JournalOrder) throws {
-        try database.write { db in try Self.insertRow(db, order, detail: "state=pending") }
-        rowWritten(order)
+        try insert([order])
     }
 
     /// Records new orders (state `pending`) and their first events in one transaction.
