@@ -172,7 +172,7 @@ public final class KalshiTradingClient: Sendable {
     }
 
     public func balance() async throws(KalshiAPIError) -> GetBalanceResponse {
-        try await transport.send(KalshiRequest(.get, "/portfolio/balance"), as: GetBalanceResponse.self)
+        try await transport.send(KalshiRequest(.get, "/portfolio/balance")) { body in try GetBalanceResponse(json: body) }
     }
 
     public func accountLimits() async throws(KalshiAPIError) -> GetAccountApiLimitsResponse {

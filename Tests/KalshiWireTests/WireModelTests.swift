@@ -93,6 +93,32 @@ struct WireModelTests {
         }
     }
 
+    @Test("GetBalanceResponse's hand-written reader agrees with Codable", arguments: [
+        #"{"balance":1,"balance_breakdown":[{"balance":"0.5600","exchange_index":0}],"balance_dollars":"0.5600","portfolio_value":2,"updated_ts":1715793600}"#,
+        #" { "updated_ts" : -3 , "portfolio_value" : 0 , "balance_dollars" : 12.3456 , "balance" : 1234 , "extra" : null } "#,
+    ])
+    func balanceReader(json: String) throws {
+        let decoded = try JSONDecoder().decode(GetBalanceResponse.self, from: Data(json.utf8))
+        #expect(try GetBalanceResponse(json: Data(json.utf8)) == decoded)
+    }
+
+    @Test("GetBalanceResponse's reader refuses what Codable refuses, naming the field", arguments: [
+        (#"{"balance":1,"balance_dollars":"0.01","portfolio_value":2}"#, "field updated_ts: missing"),
+        (#"{"balance":1,"balance_dollars":null,"portfolio_value":2,"updated_ts":1}"#, "field balance_dollars: missing"),
+        (#"{"balance":"1","balance_dollars":"0.01","portfolio_value":2,"updated_ts":1}"#, "field balance: expected an integer, found a string"),
+        (#"{"balance":1,"balance_dollars":"ten","portfolio_value":2,"updated_ts":1}"#, "field balance_dollars: "),
+        (#"{"balance":1,"balance_dollars":"0.01","portfolio_value":2.5,"updated_ts":1}"#, "field portfolio_value: expected an integer"),
+    ])
+    func balanceRefused(json: String, message: String) {
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(GetBalanceResponse.self, from: Data(json.utf8)) }
+        do {
+            _ = try GetBalanceResponse(json: Data(json.utf8))
+            Issue.record("accepted \(json)")
+        } catch {
+            #expect(error.description.contains(message), "\(error.description)")
+        }
+    }
+
     @Test("price_ranges become a grid")
     func priceRanges() throws {
         let ranges = try JSONDecoder().decode([PriceRangeWire].self, from: Data(#"[{"start":"0.00","end":"0.10","step":"0.001"},{"start":"0.10","end":"0.90","step":"0.01"},{"start":"0.90","end":"1.00","step":"0.001"}]"#.utf8))

@@ -120,51 +120,17 @@ public struct CreateOrderV2Response: Hashable, Sendable, Codable {
         case tsMs = "ts_ms"
     }
 
-    /// Why an answer body is not a `CreateOrderV2Response`, naming the field as `KalshiJSON.describe` does.
-    public struct ReadError: Error, Sendable, CustomStringConvertible {
-        public let description: String
-    }
-
     /// Reads the answer to every order with the project's JSON reader (`JSONDecoder` was the largest step of
     /// an order's answer on the client): what `Codable` accepts, the same fields required, numbers exact.
-    public init(json body: Data) throws(ReadError) {
-        let document: JSONValue
-        do { document = try JSONValue.parse(String(decoding: body, as: UTF8.self)) } catch {
-            throw ReadError(description: "(root): \(error)")
-        }
-        guard case let .object(fields) = document else { throw ReadError(description: "field (root): expected an object, found \(document.kind)") }
-        func present(_ key: String) -> JSONValue? {
-            if case .null? = fields[key] { return nil }
-            return fields[key]
-        }
-        func string(_ key: String) throws(ReadError) -> String? {
-            guard let value = present(key) else { return nil }
-            guard case let .string(text) = value else { throw ReadError(description: "field \(key): expected a string, found \(value.kind)") }
-            return text
-        }
-        func fixed<T: FixedPointNumber>(_ key: String, _ type: T.Type) throws(ReadError) -> T? {
-            guard let value = present(key) else { return nil }
-            switch value {
-            case let .string(text), let .number(text):
-                do { return try T(parsing: text) } catch { throw ReadError(description: "field \(key): \(error)") }
-            default: throw ReadError(description: "field \(key): expected a decimal, found \(value.kind)")
-            }
-        }
-        func required<T>(_ value: T?, _ key: String) throws(ReadError) -> T {
-            guard let value else { throw ReadError(description: "field \(key): missing") }
-            return value
-        }
-        orderID = try required(string("order_id"), "order_id")
-        clientOrderID = try string("client_order_id")
-        fillCount = try required(fixed("fill_count", Contracts.self), "fill_count")
-        remainingCount = try required(fixed("remaining_count", Contracts.self), "remaining_count")
-        averageFillPrice = try fixed("average_fill_price", Dollars.self)
-        averageFeePaid = try fixed("average_fee_paid", Dollars.self)
-        guard let stamp = present("ts_ms") else { throw ReadError(description: "field ts_ms: missing") }
-        guard case let .number(literal) = stamp, let milliseconds = Int64(literal) else {
-            throw ReadError(description: "field ts_ms: expected an integer, found \(stamp.kind)")
-        }
-        tsMs = milliseconds
+    public init(json body: Data) throws(AnswerReadError) {
+        let fields = try AnswerFields(body)
+        orderID = try fields.required(fields.string("order_id"), "order_id")
+        clientOrderID = try fields.string("client_order_id")
+        fillCount = try fields.required(fields.fixed("fill_count", Contracts.self), "fill_count")
+        remainingCount = try fields.required(fields.fixed("remaining_count", Contracts.self), "remaining_count")
+        averageFillPrice = try fields.fixed("average_fill_price", Dollars.self)
+        averageFeePaid = try fields.fixed("average_fee_paid", Dollars.self)
+        tsMs = try fields.required(fields.integer("ts_ms"), "ts_ms")
     }
 }
 
