@@ -13,14 +13,15 @@ struct PresignerTests {
         var read: @Sendable () -> Int64 { { self.now.withLock { $0 } } }
     }
 
-    static func presigner(_ clock: WallClock, depth: Int = 3) throws -> (Presigner, KalshiSignatureVerifier) {
+    static func presigner(_ clock: WallClock, depth: Int = 3, maxDepth: Int = 64, background: Bool = true) throws -> (Presigner, KalshiSignatureVerifier) {
         let vectors = try AuthVectors.load()
         let key = try KalshiPrivateKey(pem: vectors.private_key_pkcs1_pem)
         let signer = KalshiSigner(credentials: KalshiCredentials(keyID: try #require(KalshiKeyID(vectors.key_id)), privateKey: key))
         var settings = Presigner.Settings()
         settings.depth = depth
+        settings.maxDepth = maxDepth
         settings.maxAge = .milliseconds(500)
-        return (Presigner(signer: signer, method: "POST", path: path, settings: settings, wallClockMilliseconds: clock.read),
+        return (Presigner(signer: signer, method: "POST", path: path, settings: settings, wallClockMilliseconds: clock.read, background: background),
                 try KalshiSignatureVerifier(publicKeyPEM: vectors.public_key_pem))
     }
 
@@ -60,6 +61,33 @@ struct PresignerTests {
         presigner.fill()
         clock.advance(-1_000)
         #expect(presigner.take() == nil)
+    }
+
+    @Test("a take that finds the stock empty deepens it (up to maxDepth); signatures aging out unused shrink it back")
+    func adaptiveDepth() throws {
+        let clock = WallClock()
+        let (presigner, _) = try Self.presigner(clock, depth: 2, maxDepth: 8, background: false)
+        defer { presigner.stop() }
+        func drain() -> Int {
+            var taken = 0
+            while presigner.take() != nil { taken += 1 }
+            return taken
+        }
+        #expect(presigner.depth == 2)
+        for expected in [2, 4, 8, 8] {
+            presigner.fill()
+            #expect(presigner.stocked == expected)
+            #expect(drain() == expected)  // the last take finds none: the next stock is twice as deep, at most 8
+        }
+        #expect(presigner.depth == 8)
+        presigner.fill()
+        // Orders stop: past the refresh age the whole stock is replaced, at half the depth each time.
+        for expected in [4, 2, 2] {
+            clock.advance(260)
+            presigner.fill()
+            #expect(presigner.depth == expected)
+            #expect(presigner.stocked == expected)
+        }
     }
 
     @Test("stop discards the stock")
