@@ -260,7 +260,7 @@ public actor ExecutionLoop {
                                            seriesTicker: market.seriesTicker, action: .buy, side: signal.side, limit: limit,
                                            count: signal.contracts, timeInForce: .immediateOrCancel, grid: market.grid)
             let ticket = OrderTicket(request: request, eventTicker: market.eventTicker, expectedPrice: ask, signalAt: signalAt, edge: signal.edge)
-            switch await service.execute(ticket) {
+            switch await service.execute(ticket, inCallersTask: true) {
             case let .denied(denial):
                 stats.denied += 1
                 log("BLOCK \(signal.id) \(signal.ticker): \(denial)")
