@@ -82,6 +82,9 @@ struct SignalLatency {
         let loop = ExecutionLoop(inbox: inbox, service: service, catalog: catalog, settings: settings, log: { _ in })
         let running = Task { await loop.run() }
         try sim.server.arrivals.start()
+        // The machine's floor at the same rate, on the same simulator, before the signals (see `Floor`).
+        let floorCount = rate <= 200 ? Int(environment["KALSHI_BENCH_FLOOR"] ?? "") ?? 400 : 0
+        let floor = floorCount > 0 ? await Floor.run(port: external?.port ?? sim.server.port, rate: rate, count: floorCount) : nil
 
         var sent: [String: UInt64] = [:]
         let interval = Duration.seconds(1) / rate
@@ -107,6 +110,13 @@ struct SignalLatency {
                 if parts.count == 2, let ns = UInt64(parts[1]) { arrivals[String(parts[0])] = ns }
             }
         }
+        var floorHistogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        for (id, at) in floor?.sent ?? [:] {
+            // The first 50 warm the path, as the signals' warm-up does.
+            guard let arrived = arrivals[id], arrived >= at, let index = Int(id.dropFirst(6)), index >= 50 else { continue }
+            _ = floorHistogram.record((arrived - at) / 1_000)
+        }
+        arrivals = arrivals.filter { !$0.key.hasPrefix("floor-") }
         for (clientOrderID, arrived) in arrivals {
             let id = clientOrderID.split(separator: "-").dropFirst(2).dropLast().joined(separator: "-")
             guard let index = Int(id.dropFirst(4)), index >= warmup, let at = sent[id], arrived >= at else { continue }
@@ -125,6 +135,12 @@ struct SignalLatency {
         print("  orders at the venue: \(arrivals.count) in \(String(format: "%.2f", span)) s (\(span > 0 ? Int(Double(arrivals.count - 1) / span) : 0)/s); "
               + "signals without an order \(lost), with more than one \(duplicated)")
         print("  p50 \(histogram.valueAtPercentile(50)) µs  p90 \(histogram.valueAtPercentile(90)) µs  p99 \(histogram.valueAtPercentile(99)) µs  max \(histogram.max) µs")
+        if floorHistogram.totalCount > 0 {
+            print("  floor (a plain socket writing a prebuilt request at the same rate to the same simulator, \(floorHistogram.totalCount) requests): "
+                  + "p50 \(floorHistogram.valueAtPercentile(50)) µs  p90 \(floorHistogram.valueAtPercentile(90)) µs  p99 \(floorHistogram.valueAtPercentile(99)) µs")
+            print("  this client over the floor: p50 +\(Int(histogram.valueAtPercentile(50)) - Int(floorHistogram.valueAtPercentile(50))) µs  "
+                  + "p99 +\(Int(histogram.valueAtPercentile(99)) - Int(floorHistogram.valueAtPercentile(99))) µs")
+        }
         let submitted = service.metrics.summary(.signalToSubmitted)
         print("  of which loop pick-up → journal committed, executor called (all orders): p50 \(submitted.p50) µs  p99 \(submitted.p99) µs")
         await executor.stop()
