@@ -66,63 +66,124 @@ extension Journal {
     }
 
     private func completeRows(_ completion: OrderCompletion, breaker: BreakerSnapshot?, inserting: JournalOrder?) throws -> CompletionRecord {
-        let order = completion.result.order
         let breakerJSON = breaker?.json
         return try database.write { db in
-            if let inserting { try Self.insertRow(db, inserting, detail: "state=pending") }
             if let breakerJSON { try Self.saveBreaker(db, breakerJSON, at: completion.nanoseconds) }
-            try db.cachedStatement(sql: """
-                UPDATE orders SET state = ?, venue_order_id = COALESCE(?, venue_order_id), filled_hundredths = ?,
-                    error_code = COALESCE(?, error_code), updated_ns = ?, event_ticker = COALESCE(NULLIF(?, ''), event_ticker), expected_price_micros = ?,
-                    notional_micros = ?, fees_micros = ?, signal_to_submit_us = COALESCE(?, signal_to_submit_us),
-                    submit_to_ack_us = COALESCE(?, submit_to_ack_us), signal_to_first_fill_us = COALESCE(?, signal_to_first_fill_us),
-                    signal_to_complete_us = COALESCE(?, signal_to_complete_us)
-                WHERE client_order_id = ?
-                """).execute(arguments: [order.state.rawValue, order.venueOrderID, order.filled.hundredths, order.rejectionCode,
-                                 completion.nanoseconds, completion.eventTicker, completion.expectedPrice?.micros,
-                                 completion.result.notional.micros, completion.result.fees.micros,
-                                 Self.microseconds(completion.latencies[.signalToSubmitted]),
-                                 Self.microseconds(completion.latencies[.submittedToAcknowledged]),
-                                 Self.microseconds(completion.latencies[.signalToFirstFill]),
-                                 Self.microseconds(completion.latencies[.signalToComplete]), order.clientOrderID])
-            let detail = "filled=\(order.filled.wireString)" + (order.venueOrderID.map { " venue_order_id=\($0)" } ?? "")
-                + (order.isAmbiguous ? " ambiguous=true" : "") + (completion.result.rejection.map { " reason=\($0)" } ?? "")
-            try Self.appendEvent(db, order.clientOrderID, at: completion.nanoseconds, "completed", detail: "state=\(order.state.rawValue) \(detail)")
-            let fills = order.fills.map {
-                JournalFill(fillID: $0.fillID, clientOrderID: order.clientOrderID, ticker: completion.ticker, count: $0.count, price: $0.price,
-                            fee: $0.fee, role: $0.role, nanoseconds: $0.timestampNanoseconds == 0 ? completion.nanoseconds : $0.timestampNanoseconds)
-            }
-            let new = try Self.insert(db, fills, expectedPrice: completion.expectedPrice)
-            var realized: Realization?
-            if !new.isEmpty {
-                var ledger = try Self.ledger(db, completion.ticker)
-                var closed = Contracts.zero, pnl = Dollars.zero
-                for fill in new {
-                    guard let result = try ledger.position.apply(action: completion.action, side: completion.side, count: fill.count,
-                                                                 price: fill.price, fee: fill.fee) else { continue }
-                    closed = try closed + result.closed
-                    pnl = try pnl + result.pnl
-                }
-                let event = completion.eventTicker.isEmpty ? ledger.eventTicker : completion.eventTicker
-                try Self.save(db, completion.ticker, platform: completion.platform, event: event, ledger.position, at: completion.nanoseconds)
-                if closed.isPositive {
-                    let result = Realization(closed: closed, pnl: pnl)
-                    try Self.recordRealized(db, ticker: completion.ticker, event: event, kind: "close", clientOrderID: order.clientOrderID,
-                                            result, at: completion.nanoseconds, detail: "order \(completion.action.rawValue) \(completion.side.rawValue)")
-                    realized = result
-                }
-            }
-            let day = completion.nanoseconds / 86_400_000_000_000
-            try db.cachedStatement(sql: """
-                INSERT INTO daily_stats (day, orders, filled_orders, fills, contracts_hundredths, notional_micros, fees_micros)
-                VALUES (?, 1, ?, ?, ?, ?, ?)
-                ON CONFLICT(day) DO UPDATE SET orders = orders + 1, filled_orders = filled_orders + excluded.filled_orders,
-                    fills = fills + excluded.fills, contracts_hundredths = contracts_hundredths + excluded.contracts_hundredths,
-                    notional_micros = notional_micros + excluded.notional_micros, fees_micros = fees_micros + excluded.fees_micros
-                """).execute(arguments: [day, order.filled.isPositive ? 1 : 0, new.count, order.filled.hundredths, completion.result.notional.micros,
-                                 completion.result.fees.micros])
-            return CompletionRecord(newFills: new.count, realized: realized)
+            return try Self.completeRows(db, completion, inserting: inserting)
         }
+    }
+
+    /// Records an execution's outcome as `complete` does, on the journal's completion thread: in one
+    /// transaction with the completions that arrived while the one before was committing, each in a
+    /// savepoint of its own (one that fails is rolled back alone and fails its caller), and the breaker's
+    /// state as `breaker` reads it inside that transaction (the latest, never an older one). Returns once
+    /// committed.
+    ///
+    /// The execution service's actor ran each completion's transaction itself: ~100 µs per order at
+    /// 1,500 orders/s, during which no other order could be checked or finish.
+    public func completeTogether(_ completion: OrderCompletion, inserting: JournalOrder?,
+                                 breaker: @escaping @Sendable () -> BreakerSnapshot?) async throws -> CompletionRecord {
+        try await withCheckedContinuation { continuation in
+            let drain = completionBatch.withLock { batch -> Bool in
+                batch.pending.append(PendingCompletion(completion: completion, inserting: inserting, breaker: breaker, continuation: continuation))
+                defer { batch.draining = true }
+                return !batch.draining
+            }
+            if drain { completionQueue.async { self.drainCompletions() } }
+        }.get()
+    }
+
+    /// On `completionQueue`: every waiting completion in one transaction, until none waits.
+    private func drainCompletions() {
+        while true {
+            let batch = completionBatch.withLock { batch -> [PendingCompletion] in
+                defer { batch.pending.removeAll(keepingCapacity: true) }
+                if batch.pending.isEmpty { batch.draining = false }
+                return batch.pending
+            }
+            guard let last = batch.last else { return }
+            var results = [Result<CompletionRecord, any Error>](repeating: .failure(JournalError("not written")), count: batch.count)
+            do {
+                try database.write { db in
+                    for (index, item) in batch.enumerated() {
+                        do {
+                            var record: CompletionRecord?
+                            try db.inSavepoint {
+                                record = try Self.completeRows(db, item.completion, inserting: item.inserting)
+                                return .commit
+                            }
+                            if let record { results[index] = .success(record) }
+                        } catch {
+                            results[index] = .failure(error)
+                        }
+                    }
+                    if let snapshot = last.breaker() { try Self.saveBreaker(db, snapshot.json, at: last.completion.nanoseconds) }
+                }
+            } catch {
+                results = batch.map { _ in .failure(error) }  // nothing of the batch is on disk
+            }
+            for (item, result) in zip(batch, results) {
+                if case .success = result, let inserting = item.inserting { rowWritten(inserting) }
+                item.continuation.resume(returning: result)
+            }
+        }
+    }
+
+    /// The order row's update, its event, its fills, position and realised P&L, the day's statistics.
+    private static func completeRows(_ db: Database, _ completion: OrderCompletion, inserting: JournalOrder?) throws -> CompletionRecord {
+        let order = completion.result.order
+        if let inserting { try Self.insertRow(db, inserting, detail: "state=pending") }
+        try db.cachedStatement(sql: """
+            UPDATE orders SET state = ?, venue_order_id = COALESCE(?, venue_order_id), filled_hundredths = ?,
+                error_code = COALESCE(?, error_code), updated_ns = ?, event_ticker = COALESCE(NULLIF(?, ''), event_ticker), expected_price_micros = ?,
+                notional_micros = ?, fees_micros = ?, signal_to_submit_us = COALESCE(?, signal_to_submit_us),
+                submit_to_ack_us = COALESCE(?, submit_to_ack_us), signal_to_first_fill_us = COALESCE(?, signal_to_first_fill_us),
+                signal_to_complete_us = COALESCE(?, signal_to_complete_us)
+            WHERE client_order_id = ?
+            """).execute(arguments: [order.state.rawValue, order.venueOrderID, order.filled.hundredths, order.rejectionCode,
+                             completion.nanoseconds, completion.eventTicker, completion.expectedPrice?.micros,
+                             completion.result.notional.micros, completion.result.fees.micros,
+                             Self.microseconds(completion.latencies[.signalToSubmitted]),
+                             Self.microseconds(completion.latencies[.submittedToAcknowledged]),
+                             Self.microseconds(completion.latencies[.signalToFirstFill]),
+                             Self.microseconds(completion.latencies[.signalToComplete]), order.clientOrderID])
+        let detail = "filled=\(order.filled.wireString)" + (order.venueOrderID.map { " venue_order_id=\($0)" } ?? "")
+            + (order.isAmbiguous ? " ambiguous=true" : "") + (completion.result.rejection.map { " reason=\($0)" } ?? "")
+        try Self.appendEvent(db, order.clientOrderID, at: completion.nanoseconds, "completed", detail: "state=\(order.state.rawValue) \(detail)")
+        let fills = order.fills.map {
+            JournalFill(fillID: $0.fillID, clientOrderID: order.clientOrderID, ticker: completion.ticker, count: $0.count, price: $0.price,
+                        fee: $0.fee, role: $0.role, nanoseconds: $0.timestampNanoseconds == 0 ? completion.nanoseconds : $0.timestampNanoseconds)
+        }
+        let new = try Self.insert(db, fills, expectedPrice: completion.expectedPrice)
+        var realized: Realization?
+        if !new.isEmpty {
+            var ledger = try Self.ledger(db, completion.ticker)
+            var closed = Contracts.zero, pnl = Dollars.zero
+            for fill in new {
+                guard let result = try ledger.position.apply(action: completion.action, side: completion.side, count: fill.count,
+                                                             price: fill.price, fee: fill.fee) else { continue }
+                closed = try closed + result.closed
+                pnl = try pnl + result.pnl
+            }
+            let event = completion.eventTicker.isEmpty ? ledger.eventTicker : completion.eventTicker
+            try Self.save(db, completion.ticker, platform: completion.platform, event: event, ledger.position, at: completion.nanoseconds)
+            if closed.isPositive {
+                let result = Realization(closed: closed, pnl: pnl)
+                try Self.recordRealized(db, ticker: completion.ticker, event: event, kind: "close", clientOrderID: order.clientOrderID,
+                                        result, at: completion.nanoseconds, detail: "order \(completion.action.rawValue) \(completion.side.rawValue)")
+                realized = result
+            }
+        }
+        let day = completion.nanoseconds / 86_400_000_000_000
+        try db.cachedStatement(sql: """
+            INSERT INTO daily_stats (day, orders, filled_orders, fills, contracts_hundredths, notional_micros, fees_micros)
+            VALUES (?, 1, ?, ?, ?, ?, ?)
+            ON CONFLICT(day) DO UPDATE SET orders = orders + 1, filled_orders = filled_orders + excluded.filled_orders,
+                fills = fills + excluded.fills, contracts_hundredths = contracts_hundredths + excluded.contracts_hundredths,
+                notional_micros = notional_micros + excluded.notional_micros, fees_micros = fees_micros + excluded.fees_micros
+            """).execute(arguments: [day, order.filled.isPositive ? 1 : 0, new.count, order.filled.hundredths, completion.result.notional.micros,
+                             completion.result.fees.micros])
+        return CompletionRecord(newFills: new.count, realized: realized)
     }
 
     // MARK: Positions and realised P&L

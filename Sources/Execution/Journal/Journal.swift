@@ -98,6 +98,23 @@ public final class Journal: Sendable {
     /// Where writes that need not hold up their caller run (`offloaded`): a thread of its own, so an
     /// SQLite transaction never occupies one of the few threads async code (the next order) runs on.
     let offload = DispatchQueue(label: "journal.offload", qos: .utility)
+    /// Where order completions are committed together (`completeTogether`).
+    let completionQueue = DispatchQueue(label: "journal.completions", qos: .userInitiated)
+    let completionBatch = Mutex(CompletionBatch())
+
+    /// Completions waiting for the next transaction.
+    struct CompletionBatch {
+        var pending: [PendingCompletion] = []
+        /// A drain is scheduled or running on `completionQueue`.
+        var draining = false
+    }
+
+    struct PendingCompletion: Sendable {
+        let completion: OrderCompletion
+        let inserting: JournalOrder?
+        let breaker: @Sendable () -> BreakerSnapshot?
+        let continuation: CheckedContinuation<Result<CompletionRecord, any Error>, Never>
+    }
 
     /// Runs `body` on the journal's own thread and waits for it without blocking a thread of the
     /// concurrency pool. Bodies run one at a time, in the order they were handed over.

@@ -275,7 +275,7 @@ public actor ExecutionService {
         latencies[.submittedToAcknowledged] = result.timing.acknowledged
         latencies[.signalToFirstFill] = result.timing.firstFill.map { ticket.signalAt.duration(to: submittedAt) + $0 }
         for (stage, duration) in latencies { metrics.record(stage, duration) }
-        record(result, ticket, latencies, inserting: unwritten)
+        await record(result, ticket, latencies, inserting: unwritten)
         return result
     }
 
@@ -297,8 +297,21 @@ public actor ExecutionService {
         return micros
     }
 
-    /// Journal, breaker and counters after an execution.
-    private func record(_ result: ExecutionResult, _ ticket: OrderTicket, _ latencies: [LatencyStage: Duration], inserting: JournalOrder?) {
+    /// The breaker's state as last handed to the journal: what a batch of completions writes (read inside
+    /// its transaction, so an older state never overwrites a newer one, a halt above all).
+    private nonisolated let journaledBreaker = Mutex<BreakerSnapshot?>(nil)
+
+    /// The breaker's state now, noted as the one the journal must hold.
+    private func breakerSnapshotForJournal() -> BreakerSnapshot {
+        let snapshot = breaker.snapshot
+        journaledBreaker.withLock { $0 = snapshot }
+        return snapshot
+    }
+
+    /// Journal, breaker and counters after an execution. The breaker moves at once; the journal's
+    /// transaction runs on its own thread with the other completions of the moment (`completeTogether`),
+    /// and a fill's realised P&L reaches the breaker once committed.
+    private func record(_ result: ExecutionResult, _ ticket: OrderTicket, _ latencies: [LatencyStage: Duration], inserting: JournalOrder?) async {
         let request = ticket.request
         let sign = request.action.positionSign(on: request.side)
         let now = wallNanoseconds()
@@ -329,9 +342,15 @@ public actor ExecutionService {
         let completion = OrderCompletion(result: result, platform: request.platform, ticker: request.ticker, eventTicker: ticket.eventTicker,
                                          action: request.action,
                                          side: request.side, expectedPrice: ticket.expectedPrice, latencies: latencies, nanoseconds: now)
-        let snapshot = breaker.snapshot
-        guard let recorded = persist("the outcome of order \(order.clientOrderID)", { try $0.complete(completion, breaker: snapshot, inserting: inserting) }) else { return }
-        if let realized = recorded.realized { apply(realized, ticker: request.ticker, now: now) }
+        _ = breakerSnapshotForJournal()
+        let recorded: CompletionRecord
+        do {
+            recorded = try await journal.completeTogether(completion, inserting: inserting) { self.journaledBreaker.withLock { $0 } }
+        } catch {
+            persistenceFailed("the outcome of order \(order.clientOrderID)", error)
+            return
+        }
+        if let realized = recorded.realized { apply(realized, ticker: request.ticker, now: wallNanoseconds()) }
     }
 
     /// A realised result: the day's P&L and the losing streak move; persisted with the breaker.
@@ -359,11 +378,11 @@ public actor ExecutionService {
         if persistenceFailure == nil { persistenceFailure = reason }
         breaker.halt(reason: reason)
         log("ERROR \(reason)")
-        try? journal.saveBreaker(breaker.snapshot, at: wallNanoseconds())  // the halt, if the journal takes anything at all
+        try? journal.saveBreaker(breakerSnapshotForJournal(), at: wallNanoseconds())  // the halt, if the journal takes anything at all
     }
 
     private func persistBreaker() {
-        let snapshot = breaker.snapshot
+        let snapshot = breakerSnapshotForJournal()
         persist("the breaker state") { try $0.saveBreaker(snapshot, at: wallNanoseconds()) }
     }
 
