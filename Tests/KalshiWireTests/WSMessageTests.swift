@@ -21,6 +21,39 @@ struct WSMessageTests {
         #expect(try decode(escaped) == expected, "the general decoder handles what the fast path declines")
     }
 
+    static let userOrderFrames = [
+        #"{"type":"user_order","sid":14,"msg":{"order_id":"o1","user_id":"u","ticker":"KX-1","exchange_index":0,"status":"resting","side":"yes","is_yes":true,"outcome_side":"yes","book_side":"bid","yes_price_dollars":"0.350000","fill_count_fp":"0.00","remaining_count_fp":"10.00","initial_count_fp":"10.00","taker_fill_cost_dollars":"0.000000","client_order_id":"c1","created_ts_ms":1,"last_update_reason":"Trade"}}"#,
+        #"{"msg":{"client_order_id":"c\u00e92","initial_count_fp":2.5,"remaining_count_fp":0,"fill_count_fp":"2.50","yes_price_dollars":0.05,"book_side":"ask","outcome_side":"no","status":"executed","ticker":"KX-2","order_id":"o2","last_update_reason":null},"seq":4,"id":null,"sid":3,"type":"user_order"}"#,
+        #"{"type":"user_order","sid":1,"msg":{"order_id":"o3","ticker":"KX","status":"canceled","outcome_side":"yes","book_side":"bid","yes_price_dollars":"0.10","fill_count_fp":"0","remaining_count_fp":"0","initial_count_fp":"1","client_order_id":"c3"}}"#,
+    ]
+
+    @Test("user_order: the fast path reads what the general decoder reads", arguments: userOrderFrames)
+    func userOrderFast(json: String) throws {
+        let general = try WSInbound.decodeGeneral(Data(json.utf8))
+        #expect(WSInbound.fastUserOrder(Data(json.utf8)) == general)
+        #expect(try decode(json) == general)
+    }
+
+    @Test("user_order: the simulator's frames take the fast path")
+    func userOrderFromSimulator() throws {
+        let general = try WSInbound.decodeGeneral(Data(Self.userOrderFrames[0].utf8))
+        guard case let .userOrder(_, order) = general else { Issue.record("not a user_order"); return }
+        let frame = WSOutbound.encode("user_order", sid: 9, msg: order)
+        #expect(WSInbound.fastUserOrder(frame) == .userOrder(sid: 9, order), "\(String(decoding: frame, as: UTF8.self))")
+    }
+
+    @Test("user_order: the fast path declines what the general decoder refuses or reads another way", arguments: [
+        #"{"type":"user_order","sid":1,"msg":{"order_id":"o","ticker":"KX","status":"parked","outcome_side":"yes","book_side":"bid","yes_price_dollars":"0.10","fill_count_fp":"0","remaining_count_fp":"0","initial_count_fp":"1","client_order_id":"c"}}"#,
+        #"{"type":"user_order","sid":1,"msg":{"order_id":"o","ticker":"KX","status":"resting","outcome_side":"yes","book_side":"bid","yes_price_dollars":"0.10","fill_count_fp":"0","remaining_count_fp":"0","initial_count_fp":"1"}}"#,
+        #"{"type":"user_order","sid":1,"id":"7","msg":{"order_id":"o","ticker":"KX","status":"resting","outcome_side":"yes","book_side":"bid","yes_price_dollars":"0.10","fill_count_fp":"0","remaining_count_fp":"0","initial_count_fp":"1","client_order_id":"c"}}"#,
+        #"{"type":"user_order","sid":1.5,"msg":{"order_id":"o","ticker":"KX","status":"resting","outcome_side":"yes","book_side":"bid","yes_price_dollars":"0.10","fill_count_fp":"0","remaining_count_fp":"0","initial_count_fp":"1","client_order_id":"c"}}"#,
+        #"{"type":"user_order","sid":1,"msg":{"order_id":"o","ticker":"KX","status":"resting","outcome_side":"yes","book_side":"bid","yes_price_dollars":"ten","fill_count_fp":"0","remaining_count_fp":"0","initial_count_fp":"1","client_order_id":"c"}}"#,
+    ])
+    func userOrderRefused(json: String) {
+        #expect(WSInbound.fastUserOrder(Data(json.utf8)) == nil)
+        #expect(throws: WSDecodingError.self) { try decode(json) }
+    }
+
     @Test("malformed frames are errors naming the problem", arguments: [
         "", "not json", "{}", #"{"type":"orderbook_delta","sid":2,"msg":{}}"#,
         #"{"type":"orderbook_delta","sid":2,"seq":3,"msg":{"market_ticker":"KX","price_dollars":"1.5","delta_fp":"1","side":"yes"}}"#,

@@ -24,6 +24,9 @@ struct AnswerFields {
         self.fields = fields
     }
 
+    /// The fields of an object already read (a WebSocket frame's `msg`).
+    init(object fields: [String: JSONValue]) { self.fields = fields }
+
     private func present(_ key: String) -> JSONValue? {
         if case .null? = fields[key] { return nil }
         return fields[key]
@@ -42,6 +45,13 @@ struct AnswerFields {
             do { return try T(parsing: text) } catch { throw AnswerReadError(description: "field \(key): \(error)") }
         default: throw AnswerReadError(description: "field \(key): expected a decimal, found \(value.kind)")
         }
+    }
+
+    /// A string naming one of `T`'s cases, as a `String`-backed enum's `Codable` reads it.
+    func enumeration<T: RawRepresentable>(_ key: String, _ type: T.Type) throws(AnswerReadError) -> T? where T.RawValue == String {
+        guard let text = try string(key) else { return nil }
+        guard let value = T(rawValue: text) else { throw AnswerReadError(description: "field \(key): unknown value \"\(text)\"") }
+        return value
     }
 
     /// A JSON integer (no fraction, no exponent), as `Int64`'s `Codable` reads one.

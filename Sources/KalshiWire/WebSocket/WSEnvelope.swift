@@ -1,4 +1,5 @@
 import Foundation
+import Markets
 
 /// One `list_subscriptions` entry.
 public struct WSSubscriptionInfo: Sendable, Hashable, Codable {
@@ -100,14 +101,45 @@ extension WSInbound {
 
     /// Decodes one text frame.
     public static func decode(_ data: Data) throws(WSDecodingError) -> WSInbound {
+        // Hot paths first: order book deltas are most of the traffic, user_order frames most of an order's.
+        if let delta = WSFastDelta.parse(data) { return delta }
+        if let order = fastUserOrder(data) { return order }
+        return try decodeGeneral(data)
+    }
+
+    /// The general decoder alone (what the fast paths must agree with).
+    static func decodeGeneral(_ data: Data) throws(WSDecodingError) -> WSInbound {
         do {
-            // Hot path first: order book deltas are most of the traffic.
-            if let delta = WSFastDelta.parse(data) { return delta }
             return try JSONDecoder().decode(Frame.self, from: data).inbound
         } catch let error as WSDecodingError {
             throw error
         } catch {
             throw WSDecodingError(description: KalshiJSON.describe(error))
+        }
+    }
+}
+
+extension WSInbound {
+    private static let userOrderType = Data(#""type":"user_order""#.utf8)
+
+    /// A `user_order` frame (every order's private-channel updates) read with the project's JSON reader:
+    /// `JSONDecoder` was ~4 % of the client's CPU in a 2,000 orders/s run, nearly all of it these frames.
+    /// Returns nil for anything else, or anything the general decoder might read differently (it then
+    /// reads the frame and reports errors in its own words); never accepts what it would refuse.
+    static func fastUserOrder(_ data: Data) -> WSInbound? {
+        guard data.range(of: userOrderType) != nil else { return nil }
+        guard case let .object(frame)? = try? JSONValue.parse(String(decoding: data, as: UTF8.self)),
+              case .string("user_order")? = frame["type"], case let .number(sidText)? = frame["sid"], let sid = Int(sidText),
+              integerOrAbsent(frame["id"]), integerOrAbsent(frame["seq"]),
+              case let .object(msg)? = frame["msg"], let order = try? WSUserOrder(fields: AnswerFields(object: msg)) else { return nil }
+        return .userOrder(sid: sid, order)
+    }
+
+    private static func integerOrAbsent(_ value: JSONValue?) -> Bool {
+        switch value {
+        case nil, .null?: true
+        case let .number(text)?: Int64(text) != nil
+        default: false
         }
     }
 }

@@ -216,6 +216,21 @@ public struct WSUserOrder: Sendable, Hashable, Codable {
         case clientOrderID = "client_order_id"
         case lastUpdateReason = "last_update_reason"
     }
+
+    /// What `Codable` reads, from fields already parsed (`WSInbound.fastUserOrder`).
+    init(fields: AnswerFields) throws(AnswerReadError) {
+        orderID = try fields.required(fields.string("order_id"), "order_id")
+        ticker = try fields.required(fields.string("ticker"), "ticker")
+        status = try fields.required(fields.enumeration("status", KalshiOrderStatus.self), "status")
+        outcomeSide = try fields.required(fields.enumeration("outcome_side", OutcomeSide.self), "outcome_side")
+        bookSide = try fields.required(fields.enumeration("book_side", BookSide.self), "book_side")
+        yesPriceDollars = try fields.required(fields.fixed("yes_price_dollars", Dollars.self), "yes_price_dollars")
+        fillCountFP = try fields.required(fields.fixed("fill_count_fp", Contracts.self), "fill_count_fp")
+        remainingCountFP = try fields.required(fields.fixed("remaining_count_fp", Contracts.self), "remaining_count_fp")
+        initialCountFP = try fields.required(fields.fixed("initial_count_fp", Contracts.self), "initial_count_fp")
+        clientOrderID = try fields.required(fields.string("client_order_id"), "client_order_id")
+        lastUpdateReason = try fields.string("last_update_reason")
+    }
 }
 
 /// `market_position.msg` (private).
