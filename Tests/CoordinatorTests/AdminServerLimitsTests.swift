@@ -6,49 +6,6 @@ import Testing
 import Glibc
 #endif
 
-/// A raw TCP client on 127.0.0.1, for what a well-behaved HTTP client never does.
-final class RawSocket: @unchecked Sendable {
-    // @unchecked: one test uses a socket at a time; `fd` never changes.
-    let fd: Int32
-
-    init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw CocoaError(.fileReadUnknown) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    }
-
-    deinit { close(fd) }
-
-    func send(_ text: String) { _ = text.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
-
-    /// `readAll` on a thread of its own: a blocking read on one of the concurrency pool's two threads could
-    /// starve the server it waits for.
-    func readAll() async -> (text: String, closed: Bool) {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: self.readAllBlocking()) }.start()
-        }
-    }
-
-    /// Everything until the peer closes (or 5 s pass): the response, and whether the connection was closed.
-    func readAllBlocking() -> (text: String, closed: Bool) {
-        var data = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4_096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count > 0 { data += buffer[0..<count]; continue }
-            return (String(decoding: data, as: UTF8.self), count == 0)
-        }
-    }
-}
-
 @Suite("Admin server limits")
 struct AdminServerLimitsTests {
     static func server(_ configure: (inout AdminServerLimits) -> Void) async throws -> AdminServer {

@@ -84,9 +84,14 @@ struct WireModelTests {
         (#"{"order_id":"x","#, "(root): invalid JSON"),
     ])
     func createOrderResponseRefused(json: String, message: String) {
-        #expect(throws: (any Error).self) { try JSONDecoder().decode(CreateOrderV2Response.self, from: Data(json.utf8)) }
+        Self.expectRefused(json, message) { (data) throws(AnswerReadError) in try CreateOrderV2Response(json: data) }
+    }
+
+    /// `read` refuses `json` as `JSONDecoder` refuses it for `T`, with an error containing `message`.
+    static func expectRefused<T: Decodable>(_ json: String, _ message: String, _ read: (Data) throws(AnswerReadError) -> T) {
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(T.self, from: Data(json.utf8)) }
         do {
-            _ = try CreateOrderV2Response(json: Data(json.utf8))
+            _ = try read(Data(json.utf8))
             Issue.record("accepted \(json)")
         } catch {
             #expect(error.description.contains(message), "\(error.description)")
@@ -110,13 +115,7 @@ struct WireModelTests {
         (#"{"balance":1,"balance_dollars":"0.01","portfolio_value":2.5,"updated_ts":1}"#, "field portfolio_value: expected an integer"),
     ])
     func balanceRefused(json: String, message: String) {
-        #expect(throws: (any Error).self) { try JSONDecoder().decode(GetBalanceResponse.self, from: Data(json.utf8)) }
-        do {
-            _ = try GetBalanceResponse(json: Data(json.utf8))
-            Issue.record("accepted \(json)")
-        } catch {
-            #expect(error.description.contains(message), "\(error.description)")
-        }
+        Self.expectRefused(json, message) { (data) throws(AnswerReadError) in try GetBalanceResponse(json: data) }
     }
 
     @Test("price_ranges become a grid")
