@@ -63,8 +63,10 @@ struct WALCheckpointTests {
             try Self.insertOrders(journal, 500, prefix: "g\(batch)")
             largest = max(largest, Self.fileSize(path + "-wal"))
         }
-        // 10,000 orders are ~30,000 WAL pages (120 MB) when the WAL is never started over.
-        #expect(largest < 40 << 20, "the WAL grew to \(largest >> 20) MiB; failed checkpoints \(checkpointer.failedCheckpoints)")
+        // 10,000 orders are ~30,000 WAL pages (120 MB; 208 MiB measured) when the WAL is never started over.
+        // Started over, it stays near the limit while the checkpointer's nice'd thread keeps up; under the
+        // whole suite's load it lags (46 MiB seen in a clean-clone CI run), hence the margin.
+        #expect(largest < 80 << 20, "the WAL grew to \(largest >> 20) MiB; failed checkpoints \(checkpointer.failedCheckpoints)")
         let reopened = try Journal(path: path, readOnly: true)
         #expect(try reopened.orders(signalID: "s-1").count == 10_000)
     }
