@@ -92,7 +92,7 @@ public final class VenueHTTP: Sendable {
     public var loopExecutor: (any TaskExecutor)? { lanes.isEmpty ? nil : LoopExecutor.orders }
 
     /// Requests that can be in flight at once: the pool's connections plus the lanes.
-    public var connections: Int { Self.poolConnections + lanes.count + readLanes.count }
+    public var connections: Int { Self.poolConnections + allLanes.count }
 
     /// Opens the lanes now (the first orders and reads then find them open).
     public func warmUpLanes() async {

@@ -10,15 +10,11 @@ import Markets
 ///
 /// Requests are named `floor-N` (unsigned: the simulator stamps them as it reads them, then refuses them).
 enum Floor {
-    struct Sample: Sendable {
-        let sent: [String: UInt64]
-    }
-
     /// Writes `count` requests to `port` at `rate` per second on a thread of its own, reading each answer
-    /// before the next; returns when done.
-    static func run(port: Int, rate: Int, count: Int) async -> Sample {
+    /// before the next; returns when done, with each request's send time by its id.
+    static func run(port: Int, rate: Int, count: Int) async -> [String: UInt64] {
         await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: Sample(sent: send(port: port, rate: rate, count: count))) }.start()
+            Thread { continuation.resume(returning: send(port: port, rate: rate, count: count)) }.start()
         }
     }
 

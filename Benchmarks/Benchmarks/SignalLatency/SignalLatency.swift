@@ -111,7 +111,7 @@ struct SignalLatency {
             }
         }
         var floorHistogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-        for (id, at) in floor?.sent ?? [:] {
+        for (id, at) in floor ?? [:] {
             // The first 50 warm the path, as the signals' warm-up does.
             guard let arrived = arrivals[id], arrived >= at, let index = Int(id.dropFirst(6)), index >= 50 else { continue }
             _ = floorHistogram.record((arrived - at) / 1_000)

@@ -60,17 +60,13 @@ extension Journal {
     /// `ExecutionService.rowDelay`), inserted first in the same transaction.
     @discardableResult
     public func complete(_ completion: OrderCompletion, breaker: BreakerSnapshot? = nil, inserting: JournalOrder? = nil) throws -> CompletionRecord {
-        let record = try completeRows(completion, breaker: breaker, inserting: inserting)
-        if let inserting { rowWritten(inserting) }
-        return record
-    }
-
-    private func completeRows(_ completion: OrderCompletion, breaker: BreakerSnapshot?, inserting: JournalOrder?) throws -> CompletionRecord {
         let breakerJSON = breaker?.json
-        return try database.write { db in
+        let record = try database.write { db in
             if let breakerJSON { try Self.saveBreaker(db, breakerJSON, at: completion.nanoseconds) }
             return try Self.completeRows(db, completion, inserting: inserting)
         }
+        if let inserting { rowWritten(inserting) }
+        return record
     }
 
     /// Records an execution's outcome as `complete` does, on the journal's completion thread: in one
