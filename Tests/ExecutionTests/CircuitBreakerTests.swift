@@ -120,6 +120,44 @@ struct CircuitBreakerTests {
         #expect(Self.allowed(gap.check(Self.order("B", "1"), nowMs: Self.t0 + 100)))
     }
 
+    @Test("orders per minute: only the last minute's send times are kept, however high the limit")
+    func rateWindowBounded() {
+        var breaker = Self.breaker {
+            $0.limits.maxOrdersPerMinute = 1_000_000
+            $0.limits.maxDailyTrades = 1_000_000
+            $0.limits.maxDailyVolume = contracts("10000000")
+        }
+        // 20 orders a second for five minutes: 6,000 orders, 1,200 of them in any minute.
+        for i in 0..<6_000 { breaker.recordSubmitted(Self.order("M\(i % 50)", "1"), nowMs: Self.t0 + Int64(i) * 50) }
+        let last = Self.t0 + 5_999 * 50
+        #expect(breaker.ordersStoredForRateLimit == 1_200)
+        #expect(breaker.usage(nowMs: last).first { $0.variable == "MAX_ORDERS_PER_MINUTE" }?.used == "1200")
+        // Counted without being recorded again: a minute after the last order none counts.
+        #expect(breaker.usage(nowMs: last + 60_000).first { $0.variable == "MAX_ORDERS_PER_MINUTE" }?.used == "0")
+    }
+
+    @Test("orders per minute: a wall clock stepping back keeps the count exact")
+    func rateWindowClockStep() {
+        var breaker = Self.breaker { $0.limits.maxOrdersPerMinute = 3 }
+        breaker.recordSubmitted(Self.order("A", "1"), nowMs: Self.t0 + 10_000)
+        breaker.recordSubmitted(Self.order("B", "1"), nowMs: Self.t0)  // the clock stepped back 10 s
+        breaker.recordSubmitted(Self.order("C", "1"), nowMs: Self.t0 + 20_000)
+        #expect(Self.code(breaker.check(Self.order("X", "1"), nowMs: Self.t0 + 30_000)) == .orderRateExceeded)
+        // The order stamped t0 ages out first, whatever the order it was recorded in.
+        #expect(Self.allowed(breaker.check(Self.order("X", "1"), nowMs: Self.t0 + 60_001)))
+        #expect(breaker.usage(nowMs: Self.t0 + 70_001).first { $0.variable == "MAX_ORDERS_PER_MINUTE" }?.used == "1")
+    }
+
+    @Test("orders per minute: a group's legs count against the limit together, the window untouched by the trial")
+    func rateWindowGroup() {
+        var breaker = Self.breaker { $0.limits.maxOrdersPerMinute = 3 }
+        breaker.recordSubmitted(Self.order("A", "1"), nowMs: Self.t0)
+        #expect(Self.allowed(breaker.checkGroup([Self.order("B", "1"), Self.order("C", "1")], nowMs: Self.t0 + 1_000)))
+        #expect(Self.code(breaker.checkGroup([Self.order("B", "1"), Self.order("C", "1"), Self.order("D", "1")], nowMs: Self.t0 + 1_000))
+                == .orderRateExceeded)
+        #expect(breaker.ordersStoredForRateLimit == 1)
+    }
+
     @Test("TS-18 consecutive losses; a win resets the streak")
     func losses() {
         var b = Self.breaker { $0.limits.maxConsecutiveLosses = 2 }

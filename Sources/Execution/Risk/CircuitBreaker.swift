@@ -109,7 +109,10 @@ public struct CircuitBreaker: Sendable {
     public private(set) var realizedToday = Dollars.zero
     public private(set) var consecutiveLosses = 0
     public private(set) var consecutiveErrors = 0
-    private var recentOrdersMs: [Int64] = []
+    private var recentOrders = OrderWindow()
+    /// Orders of a group under trial counted as sent (`evaluateGroup`'s trial copy; zero otherwise), so a
+    /// trial never copies `recentOrders`.
+    private var trialOrders = 0
     private var lastOrderMs: Int64?
     private var blacklist: [String: Int64] = [:]
     private var marketPositions: [String: Contracts] = [:]
@@ -168,8 +171,7 @@ public struct CircuitBreaker: Sendable {
         let limits = settings.limits
         let realized = copy.realizedToday.micros
         let loss = Dollars(micros: realized >= 0 ? 0 : realized == .min ? .max : -realized)
-        let windowStart = nowMs - 60_000
-        let inWindow = recentOrdersMs.reduce(0) { $0 + ($1 > windowStart ? 1 : 0) }
+        let inWindow = recentOrders.count(nowMs: nowMs)
         return [
             LimitUsage(name: "daily loss", variable: "MAX_DAILY_LOSS", used: loss.wireString, limit: limits.maxDailyLoss.wireString,
                        fraction: LimitUsage.fraction(loss.micros, limits.maxDailyLoss.micros)),
@@ -239,12 +241,10 @@ public struct CircuitBreaker: Sendable {
         guard let first = orders.first else { return .success(()) }
         if case let .failure(denial) = evaluate(first, nowMs: nowMs) { return .failure(denial) }
         var trial = self
-        trial.recordSubmitted(first, nowMs: nowMs)
-        trial.recordFill(ticker: first.ticker, eventTicker: first.eventTicker, positionChange: first.positionChange)
+        trial.recordTrial(first, nowMs: nowMs)
         for order in orders.dropFirst() {
             if case let .failure(denial) = trial.evaluate(order, nowMs: nowMs, member: true) { return .failure(denial) }
-            trial.recordSubmitted(order, nowMs: nowMs)
-            trial.recordFill(ticker: order.ticker, eventTicker: order.eventTicker, positionChange: order.positionChange)
+            trial.recordTrial(order, nowMs: nowMs)
         }
         return .success(())
     }
@@ -332,8 +332,7 @@ public struct CircuitBreaker: Sendable {
                                                          ("limit", settings.maxTotalPosition.wireString)])
             }
         }
-        let windowStart = nowMs - 60_000
-        let inWindow = recentOrdersMs.reduce(0) { $0 + ($1 > windowStart ? 1 : 0) }
+        let inWindow = recentOrders.count(nowMs: nowMs) + trialOrders
         if inWindow >= limits.maxOrdersPerMinute {
             return deny(.orderRateExceeded, [("orders_last_minute", String(inWindow)), ("limit", String(limits.maxOrdersPerMinute))])
         }
@@ -352,14 +351,27 @@ public struct CircuitBreaker: Sendable {
 
     /// An order that passed `check` is being sent.
     public mutating func recordSubmitted(_ order: BreakerOrder, nowMs: Int64) {
+        countSubmitted(order, nowMs: nowMs)
+        recentOrders.record(nowMs: nowMs, limit: settings.limits.maxOrdersPerMinute)
+    }
+
+    /// A group's order, in `evaluateGroup`'s trial copy: counted as sent and filled.
+    private mutating func recordTrial(_ order: BreakerOrder, nowMs: Int64) {
+        countSubmitted(order, nowMs: nowMs)
+        trialOrders += 1
+        recordFill(ticker: order.ticker, eventTicker: order.eventTicker, positionChange: order.positionChange)
+    }
+
+    private mutating func countSubmitted(_ order: BreakerOrder, nowMs: Int64) {
         rollover(nowMs)
         tradesToday += 1
         volumeToday = volumeToday.addingSaturated(order.contracts)
         lastOrderMs = nowMs
-        recentOrdersMs.append(nowMs)
-        if recentOrdersMs.count > max(settings.limits.maxOrdersPerMinute, 1) { recentOrdersMs.removeFirst(recentOrdersMs.count - settings.limits.maxOrdersPerMinute) }
         if case .halfOpen = state { state = .halfOpen(trialInFlight: true) }
     }
+
+    /// Send times the per-minute window holds (for tests: bounded by the minute and the limit).
+    var ordersStoredForRateLimit: Int { recentOrders.stored }
 
     /// A fill changed a market position.
     public mutating func recordFill(ticker: String, eventTicker: String, positionChange: Contracts) {
