@@ -15,8 +15,11 @@ extension KalshiExecutor {
             // IOC/FOK: the create response is final; what did not fill was cancelled by the venue.
             tracked[orderID]?.venueStatus = immediateFill == request.count ? .executed : .canceled
         }
-        for event in early.removeValue(forKey: orderID) ?? [] { await handle(event) }
-        defer { tracked[orderID] = nil }
+        for event in early.take(orderID) { await handle(event) }
+        defer {
+            tracked[orderID] = nil
+            early.finish(orderID)
+        }
 
         let deadline = clock.now.advanced(by: settings.orderTimeout)
         var timedOut = false
@@ -105,8 +108,7 @@ extension KalshiExecutor {
     }
 
     private func buffer(_ event: AccountEvent, for orderID: String) {
-        if early.count > 1_000 { early.removeAll() }
-        early[orderID, default: []].append(event)
+        early.keep(event, for: orderID)
     }
 
     /// Applies one venue fill to a tracked order; duplicates are dropped, an overfill is a fault.

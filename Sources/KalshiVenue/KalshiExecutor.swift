@@ -61,7 +61,7 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
     /// Orders being worked, by venue order id.
     var tracked: [String: Tracked] = [:]
     /// Events for orders whose create response has not arrived yet (the socket can be faster than REST).
-    var early: [String: [AccountEvent]] = [:]
+    var early = EarlyEvents<AccountEvent>()
     private var balance: (dollars: Dollars, at: C.Instant)?
     /// Money committed to buys in flight.
     private var reserved = Dollars.zero

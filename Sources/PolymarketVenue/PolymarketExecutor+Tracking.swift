@@ -83,7 +83,7 @@ extension PolymarketExecutor {
             }
         }
         tracked[orderID] = entry
-        for trade in early.removeValue(forKey: orderID) ?? [] { record(trade, for: orderID) }
+        for trade in early.take(orderID) { record(trade, for: orderID) }
     }
 
     /// Works an accepted order until the venue is done with it and its trades are final, cancelling the
@@ -162,8 +162,7 @@ extension PolymarketExecutor {
             for orderID in mine { record(trade, for: orderID) }
             guard mine.isEmpty else { return }
             // Possibly an order whose POST answer has not arrived yet: kept (bounded) until it does.
-            if early.count > 1_000 { early.removeAll() }
-            for orderID in involved { early[orderID, default: []].append(trade) }
+            for orderID in involved { early.keep(trade, for: orderID) }
         case let .connected(up):
             guard up else { return }
             if connectedOnce { bump(\.reconnects, "reconnects") }

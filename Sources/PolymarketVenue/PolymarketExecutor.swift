@@ -86,7 +86,7 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
     let settings: Settings
     var tracked: [String: Tracked] = [:]
     /// Trade events for orders whose POST answer has not arrived yet.
-    var early: [String: [PolyTrade]] = [:]
+    var early = EarlyEvents<PolyTrade>()
     private var balance: (micros: Int64, at: C.Instant)?
     private var reserved: Int64 = 0
     private var balanceRefresh: Task<Void, Never>?
@@ -230,7 +230,10 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
         let terms = Self.venueTerms(request, prepared.info)
         let orderID = signedOrder.orderID
         tracked[orderID] = Tracked(request: request, info: prepared.info, token: terms.token, order: order, started: prepared.started)
-        defer { tracked[orderID] = nil }
+        defer {
+            tracked[orderID] = nil
+            early.finish(orderID)
+        }
         let outcome = await submit(signedOrder, type: type, body: prepared.body, request: request)
         switch outcome {
         case let .accepted(response):
