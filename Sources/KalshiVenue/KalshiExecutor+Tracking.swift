@@ -87,11 +87,11 @@ extension KalshiExecutor {
     func handle(_ event: AccountEvent) async {
         switch event {
         case let .fill(fill):
-            guard tracked[fill.orderID] != nil else { return buffer(event, for: fill.orderID) }
+            guard tracked[fill.orderID] != nil else { return early.keep(event, for: fill.orderID) }
             apply(fill.tradeID, to: fill.orderID, count: fill.countFP, yesPrice: fill.yesPriceDollars, fee: fill.feeCost,
                   isTaker: fill.isTaker, milliseconds: fill.tsMs)
         case let .order(update):
-            guard tracked[update.orderID] != nil else { return buffer(event, for: update.orderID) }
+            guard tracked[update.orderID] != nil else { return early.keep(event, for: update.orderID) }
             tracked[update.orderID]?.venueStatus = update.status
             tracked[update.orderID]?.venueFilled = update.fillCountFP
             wake(update.orderID)
@@ -105,10 +105,6 @@ extension KalshiExecutor {
                 for orderID in tracked.keys { wake(orderID, changed: false) }
             }
         }
-    }
-
-    private func buffer(_ event: AccountEvent, for orderID: String) {
-        early.keep(event, for: orderID)
     }
 
     /// Applies one venue fill to a tracked order; duplicates are dropped, an overfill is a fault.
