@@ -45,4 +45,28 @@ struct SimExpirationTests {
         }
         #expect(error.code == "order_already_exists")
     }
+
+    @Test("stale_ms: GET /portfolio/fills leaves out fills made within the lag (the order already counts them), and shows them once it has passed")
+    func staleFills() async throws {
+        let clock = Clock()
+        var configuration = SimExchange.Configuration()
+        configuration.now = { clock.ms.load(ordering: .relaxed) }
+        let exchange = SimExchange(configuration: configuration)
+        var ask = Self.request("mm-ask", price: 400_000)
+        ask.side = .ask
+        _ = try await exchange.createOrder(account: "mm", ask).get()
+        let taker = try await exchange.createOrder(account: "a", Self.request("take", price: 400_000)).get()
+        let lag = Duration.milliseconds(1_500)
+        func shown() async throws -> Int {
+            try await exchange.fills(account: "a", ticker: nil, orderID: taker.orderID, cursor: nil, limit: 100, staleness: lag).get().fills.count
+        }
+        #expect(try await exchange.order(account: "a", orderID: taker.orderID).get().order.fillCountFP == Contracts(hundredths: 1_000))
+        #expect(try await shown() == 0, "made just now: not shown yet")
+        #expect(try await exchange.fills(account: "a", ticker: nil, orderID: taker.orderID, cursor: nil, limit: 100).get().fills.count == 1,
+                "without the fault the fill is there at once")
+        clock.ms.add(1_499, ordering: .relaxed)
+        #expect(try await shown() == 0)
+        clock.ms.add(1, ordering: .relaxed)
+        #expect(try await shown() == 1, "shown once the lag has passed")
+    }
 }

@@ -205,9 +205,13 @@ extension SimExchange {
         return .success(GetOrderResponse(order: record.wire))
     }
 
-    public func fills(account accountID: String, ticker: String?, orderID: String?, cursor: String?, limit: Int) -> Result<GetFillsResponse, SimError> {
+    /// - Parameter staleness: fills made this recently are not shown yet (a read lagging the matching engine).
+    public func fills(account accountID: String, ticker: String?, orderID: String?, cursor: String?, limit: Int,
+                      staleness: Duration = .zero) -> Result<GetFillsResponse, SimError> {
         guard (1...1_000).contains(limit) else { return .failure(.badRequest("limit must be 1-1000")) }
-        let selected = (fills[accountID] ?? []).reversed().filter { (ticker == nil || $0.ticker == ticker) && (orderID == nil || $0.orderID == orderID) }
+        let shownBefore = nowMs - staleness.wholeMilliseconds
+        let selected = (fills[accountID] ?? []).reversed().lazy.filter { staleness == .zero || $0.ms <= shownBefore }.map(\.fill)
+            .filter { (ticker == nil || $0.ticker == ticker) && (orderID == nil || $0.orderID == orderID) }
         return SimCursor.page(Array(selected), cursor: cursor, limit: limit).map { GetFillsResponse(fills: $0.items, cursor: $0.cursor) }
     }
 

@@ -34,8 +34,8 @@ public actor SimExchange {
     var orders: [String: SimOrderRecord] = [:]
     /// Resting orders that have an expiration time (the only ones `expireOrders` looks at).
     private var expiring: Set<String> = []
-    /// Fills per account, oldest first.
-    var fills: [String: [KalshiFill]] = [:]
+    /// Fills per account, oldest first, with when they were made (ms).
+    var fills: [String: [(fill: KalshiFill, ms: Int64)]] = [:]
     private var orderSequence: UInt64 = 0
     private var tradeSequence: UInt64 = 0
     /// Observers of executions and book changes (the WebSocket side).
@@ -188,8 +188,8 @@ public actor SimExchange {
             let makerFill = KalshiFill(fillID: tradeID + "-m", orderID: trade.makerOrderID, ticker: ticker, bookSide: makerSide,
                                        count: trade.count, yesPrice: trade.price, isTaker: false, feeCost: .zero,
                                        createdTime: SimTime.rfc3339(milliseconds: now), ts: now / 1_000)
-            fills[trade.takerAccount, default: []].append(takerFill)
-            fills[trade.makerAccount, default: []].append(makerFill)
+            fills[trade.takerAccount, default: []].append((takerFill, now))
+            fills[trade.makerAccount, default: []].append((makerFill, now))
             var publicTrade = KalshiTrade(tradeID: tradeID, ticker: ticker, count: trade.count, yesPrice: trade.price,
                                           takerBookSide: trade.takerSide, createdTime: SimTime.rfc3339(milliseconds: now))
             publicTrade.isBlockTrade = false

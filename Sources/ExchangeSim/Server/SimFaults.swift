@@ -18,6 +18,9 @@ public struct SimFaultRule: Sendable, Hashable {
     public var malformedBody = 0
     /// The next N requests are answered 503 without being applied.
     public var unavailable = 0
+    /// Records made this recently are left out of the answer: a read lagging the matching engine, as
+    /// Kalshi documents for its REST fills (about a second). Honoured by `GET /portfolio/fills`.
+    public var staleness: Duration = .zero
 
     public init() {}
 }
@@ -46,6 +49,7 @@ public final class SimFaults: Sendable {
     public func clear() { state.withLock { $0.rules.removeAll() } }
 
     func latency(for route: String) -> Duration { state.withLock { $0.rules[route]?.latency ?? .zero } }
+    func staleness(for route: String) -> Duration { state.withLock { $0.rules[route]?.staleness ?? .zero } }
 
     func action(for route: String) -> SimFaultAction {
         state.withLock { state in
@@ -69,7 +73,7 @@ public struct SimFaultSpecError: Error, Hashable, Sendable, CustomStringConverti
 }
 
 extension SimFaultRule {
-    /// Parses `latency_ms:20,error_rate:0.05,error_after_apply:true,drop:1,rate_limit:3,malformed:1,unavailable:2`.
+    /// Parses `latency_ms:20,error_rate:0.05,error_after_apply:true,drop:1,rate_limit:3,malformed:1,unavailable:2,stale_ms:1500`.
     public init(parsing spec: String) throws(SimFaultSpecError) {
         self.init()
         for item in spec.split(separator: ",") {
@@ -94,8 +98,10 @@ extension SimFaultRule {
             case "rate_limit": rateLimitBurst = try count()
             case "malformed": malformedBody = try count()
             case "unavailable": unavailable = try count()
+            case "stale_ms": staleness = .milliseconds(try count())
             default:
-                throw SimFaultSpecError(description: "unknown fault \"\(key)\" (latency_ms, error_rate, error_after_apply, drop, rate_limit, malformed, unavailable)")
+                throw SimFaultSpecError(description: "unknown fault \"\(key)\" (latency_ms, error_rate, error_after_apply, drop, rate_limit, malformed, "
+                                        + "unavailable, stale_ms)")
             }
         }
     }

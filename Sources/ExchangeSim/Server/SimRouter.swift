@@ -29,6 +29,8 @@ struct SimCall: Sendable {
     let params: [String: String]
     let query: [(name: String, value: String)]
     let body: Data
+    /// How far this route's reads lag the matching engine (the `stale_ms` fault).
+    var staleness: Duration = .zero
 
     func value(_ name: String) -> String? { query.last { $0.name == name }?.value }
     func values(_ name: String) -> [String] {
@@ -167,7 +169,8 @@ final class SimRouter: Sendable {
         if route.requiresAuth, account == nil {
             return Self.error(SimError(401, "unauthorized", "authentication required", details: "missing KALSHI-ACCESS-* headers"))
         }
-        let call = SimCall(exchange: exchange, account: account, params: params, query: request.query, body: request.body)
+        let call = SimCall(exchange: exchange, account: account, params: params, query: request.query, body: request.body,
+                           staleness: faults.staleness(for: route.name))
         if let limits, !limits.take(route.cost(call), from: route.bucket, key: account ?? "anonymous") { return Self.tooManyRequests }
 
         let action = faults.action(for: route.name)

@@ -162,7 +162,7 @@ enum SimRoutes {
         route("GET", "portfolio/fills", auth: true) { call in
             await withInteger(call, "limit", default: 100) { limit in
                 await call.exchange.fills(account: account(call), ticker: call.value("ticker"), orderID: call.value("order_id"),
-                                                       cursor: call.value("cursor"), limit: limit)
+                                          cursor: call.value("cursor"), limit: limit, staleness: call.staleness)
             }
         },
         route("GET", "portfolio/positions", auth: true) { call in

@@ -42,7 +42,8 @@ struct Sim: AsyncParsableCommand {
     var noRateLimits = false
     @Option(name: .customLong("fault"), help: ArgumentHelp(
         "Inject faults on one endpoint (repeatable): 'ROUTE=SPEC', e.g. 'POST /portfolio/events/orders=drop:1,latency_ms:20'. "
-            + "SPEC keys: latency_ms, error_rate, error_after_apply, drop, rate_limit, malformed, unavailable.", valueName: "route=spec"))
+            + "SPEC keys: latency_ms, error_rate, error_after_apply, drop, rate_limit, malformed, unavailable, "
+            + "stale_ms (GET /portfolio/fills: fills made in the last N ms are not shown yet).", valueName: "route=spec"))
     var faults: [String] = []
     @Option(name: .customLong("delay-orders"), help: "Polymarket: the next N marketable orders answer \"live\" with nothing matched and match later.")
     var delayOrders = 0
