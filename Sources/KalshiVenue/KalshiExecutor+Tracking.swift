@@ -39,10 +39,11 @@ extension KalshiExecutor {
         }
         if timedOut { await cancelRemainder(orderID) }
         if settings.confirmFillsWithREST || timedOut || needsFills(orderID) { await synchronise(orderID, fetchFills: true) }
-        finishLocally(orderID)
+        let unknown = finishLocally(orderID)
         let entry = tracked[orderID]
         let final = entry?.order ?? order
         let rejection: String? = if let fault = entry?.fault { fault.description }
+            else if let unknown { unknown }
             else if timedOut { "timed out after \(settings.orderTimeout); remainder cancelled" }
             else { nil }
         return ExecutionResult(final, rejection: rejection, timing: entry?.timing ?? ExecutionTiming(), fault: entry?.fault)
@@ -64,11 +65,28 @@ extension KalshiExecutor {
     }
 
     /// Applies the venue's final word: what is not filled of an order the venue cancelled is cancelled.
-    /// Without that word (the venue unreachable) the order stays working for reconciliation.
-    private func finishLocally(_ orderID: String) {
-        guard var entry = tracked[orderID], entry.fault == nil, entry.order.remaining.isPositive, entry.venueStatus == .canceled else { return }
-        try? entry.order.cancel()
+    /// Without that word — the venue could not be asked, or it counts fills its fill records do not show
+    /// yet (REST reads lag the matching engine) — nothing is concluded: the order stays open with its
+    /// outcome unknown, for the service to ask again. Returns why, when so.
+    private func finishLocally(_ orderID: String) -> String? {
+        guard var entry = tracked[orderID], entry.fault == nil, !entry.order.state.isTerminal else { return nil }
+        let venueFilled = entry.venueFilled ?? .zero
+        let reason: String
+        switch entry.venueStatus {
+        case .canceled? where entry.order.filled >= venueFilled:
+            try? entry.order.cancel()
+            tracked[orderID] = entry
+            return nil
+        case let status? where status == .canceled || status == .executed:
+            reason = "the venue counts \(venueFilled.wireString) filled (\(status.rawValue)) but its fills show \(entry.order.filled.wireString)"
+        case let status?:
+            reason = "the venue still reports it \(status.rawValue)"
+        case nil:
+            reason = "the venue could not be asked how it ended"
+        }
+        entry.order.markOutcomeUnknown()
         tracked[orderID] = entry
+        return "outcome unknown: \(reason); left open until the venue's record is complete"
     }
 
     private func cancelRemainder(_ orderID: String) async {

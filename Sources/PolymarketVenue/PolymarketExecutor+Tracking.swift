@@ -107,12 +107,16 @@ extension PolymarketExecutor {
             if !heard, !isDone(orderID) { await synchronise(orderID) }
         }
         finishLocally(orderID)
+        // Not done: the venue's word on the order or on a trade is not final yet. What was read so far is
+        // not its outcome; the order stays open, asked about again until it is.
+        if !isDone(orderID) { tracked[orderID]?.order.markOutcomeUnknown() }
         guard let entry = tracked[orderID] else {
             return ExecutionResult(OrderLifecycle(clientOrderID: "", requested: .zero), rejection: "order \(orderID) was not tracked")
         }
         let pending = entry.trades.filter { !Self.isFinal(tradeStatus: $0.value.status) }.count
         let rejection: String? = if let fault = entry.fault { fault.description }
-            else if pending > 0 { "\(pending) matched trade(s) not final after \(settings.settlementTimeout); the venue's word settles them (reconciliation)" }
+            else if pending > 0 { "outcome unknown: \(pending) matched trade(s) not final after \(settings.settlementTimeout); the venue's word settles them" }
+            else if entry.order.isAmbiguous { "outcome unknown: the venue's record of the order is not complete; asked again until it is" }
             else if timedOut { "timed out after \(settings.orderTimeout); remainder cancelled" }
             else { nil }
         return ExecutionResult(entry.order, rejection: rejection, timing: entry.timing, fault: entry.fault)

@@ -151,6 +151,32 @@ struct KalshiExecutorTests {
         await h.stop()
     }
 
+    @Test("TS-73 fills the venue counts but its REST fills do not show yet (they lag): the order's outcome stays unknown, never cancelled as unfilled; the ledger settles it once they show")
+    func laggingFills() async throws {
+        let h = try await Harness.start(.polling) { $0.orderTimeout = .seconds(2) }
+        await h.quote(.ask, "0.47", "3")
+        try h.sim.faults.apply(argument: "GET /portfolio/fills=stale_ms:600000")
+        let work = Task { await h.executor.execute(Self.request("lag-1", limit: "0.50", count: "5")) }
+        let driver = h.clock.drive(step: .milliseconds(200))
+        let result = await work.value
+        driver.cancel()
+        #expect(!result.order.state.isTerminal && result.order.isAmbiguous, "not cancelled with 0 filled: \(result.order.state)")
+        #expect(result.order.filled == .zero)
+        #expect(result.rejection?.contains("outcome unknown: the venue counts 3.00 filled (canceled) but its fills show 0.00") == true,
+                "\(result.rejection ?? "")")
+        let venue = try #require(try await h.venueOrders().first { $0.clientOrderID == "lag-1" })
+        #expect(venue.status == .canceled && venue.fillCountFP == contracts("3"))
+
+        // Asked again once the venue's fills show them: its record is complete.
+        h.sim.faults.clear()
+        let row = JournalOrder(clientOrderID: "lag-1", signalID: nil, platform: .kalshi, ticker: Self.ticker, action: .buy, side: .yes,
+                               limitPrice: price("0.50"), requested: contracts("5"), mode: "demo", createdNanoseconds: 0)
+        let record = try #require(try await h.executor.venueOrder(for: row))
+        #expect(record.status == .canceled && record.filled == contracts("3"))
+        #expect(record.fills.map(\.count) == [contracts("3")] && record.fills.map(\.price) == [price("0.47")])
+        await h.stop()
+    }
+
     @Test("TS-10 a 429 on submit is retried with the same client_order_id; the order is placed once")
     func rateLimitedSubmit() async throws {
         let h = try await Harness.start()

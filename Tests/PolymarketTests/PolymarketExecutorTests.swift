@@ -173,6 +173,28 @@ struct PolymarketExecutorTests {
         await h.stop()
     }
 
+    @Test("TS-73 a FAK whose trade is still MATCHED when the settlement timeout passes: its outcome is unknown, not \"nothing filled\"; the ledger settles it once the trade is confirmed")
+    func tradeNotFinal() async throws {
+        let h = try await Harness.start { $0.settlementTimeout = .seconds(5) } exchange: { $0.statusStep = nil }
+        await h.quote(.sell, "0.45", "8")
+        let work = Task { await h.executor.execute(h.request("slow-1", limit: "0.50", count: "8")) }
+        let driver = h.clock.drive(step: .milliseconds(250))
+        let result = await work.value
+        driver.cancel()
+        #expect(!result.order.state.isTerminal && result.order.isAmbiguous, "\(result.order.state)")
+        #expect(result.order.filled == .zero, "a trade counts once confirmed")
+        #expect(result.rejection?.hasPrefix("outcome unknown: 1 matched trade(s) not final") == true, "\(result.rejection ?? "")")
+        await h.sim.exchange.advanceTrades()
+        await h.sim.exchange.advanceTrades()
+        let row = JournalOrder(clientOrderID: "slow-1", signalID: nil, platform: .polymarket, ticker: h.spec.yesToken, action: .buy, side: .yes,
+                               limitPrice: price("0.50"), requested: contracts("8"), mode: "demo", createdNanoseconds: 0)
+        var known = row
+        known.venueOrderID = result.order.venueOrderID
+        let record = try #require(try await h.executor.venueOrder(for: known))
+        #expect(record.status == .executed && record.filled == contracts("8"))
+        await h.stop()
+    }
+
     @Test("TS-P09 definitive refusals: off-tick limit and short balance before sending; the venue's refusal of a sell without shares, verbatim")
     func refusals() async throws {
         let h = try await Harness.start()

@@ -83,6 +83,37 @@ struct HybridRunCLITests {
         await demo.stop()
     }
 
+    @Test("TS-73 in a run: the demo venue's fills lag past the order's timeout; the order is journaled open (outcome unknown), never cancelled unfilled, and settled with its fills once they show")
+    func laggingFillsInRun() async throws {
+        let (production, demo) = try await Self.venues(offered: "3")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // Fills read by REST lag 4 s; the order is followed 1 s by polling; unknown outcomes are asked about every second.
+        try demo.server.faults.apply(argument: "GET /portfolio/fills=stale_ms:4000")
+        let file = try dir.write("lag.jsonl", Self.signal("s-lag", "BUY_YES", yesAsk: 46, noAsk: 56, contracts: 5) + "\n")
+        let environment = try Self.environment(data: production, trading: demo, dir: dir)
+            .merging(["FILL_DETECTION": "polling", "ORDER_TIMEOUT_SECONDS": "1", "ORDER_ABSENT_WINDOW_SECONDS": "2"]) { _, new in new }
+        let result = try await CLIProcess.runDetached(["--signals", file, "--duration", "9"], environment: environment, workingDirectory: dir.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let trade = try #require(result.stdout.split(separator: "\n").first { $0.contains("TRADE s-lag") }, "\(result.stdout)")
+        #expect(trade.contains("filled=0.00") && trade.contains("outcome unknown: the venue counts 3.00 filled (canceled) but its fills show 0.00"),
+                "\(trade)")
+        #expect(!trade.contains("→ canceled"), "never concluded from the partial record: \(trade)")
+        #expect(result.stdout.contains(": canceled (outcome was unknown)"), "settled once the fills show: \(result.stdout)")
+
+        let order = try #require(try await Self.journaledOrders(dir).first { ($0["client_order_id"] as? String)?.contains("s-lag") == true })
+        #expect(order["state"] as? String == "canceled")
+        #expect(order["filled"] as? String == "3.00", "\(order)")
+        let account = demo.credentials.keyID.rawValue
+        #expect(await demo.exchange.accountSnapshot(account).positions[Self.ticker] == contracts("3"))
+        let report = try await CLIProcess.runDetached(["report", "--json", "--journal", dir.path + "/journal.sqlite"], workingDirectory: dir.path)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+        let market = try #require(((json["pnl"] as? [String: Any])?["markets"] as? [[String: Any]])?.first { $0["ticker"] as? String == Self.ticker })
+        #expect(market["position"] as? String == "3.00", "the journal's position is the venue's: \(market)")
+        await production.stop()
+        await demo.stop()
+    }
+
     @Test("SIGTERM during a burst: a clean exit, no resting order on the venue, every journaled order final")
     func sigtermDuringBurst() async throws {
         let (production, demo) = try await Self.venues(offered: "500")

@@ -289,9 +289,10 @@ public actor ExecutionLoop {
                     if case let .abort(reason)? = manager.checkSlippage(expected: ask, average: result.averagePrice) {
                         log("SLIPPAGE \(signal.id): \(reason)")
                     }
-                    return record(signal, order.remaining.isPositive ? "partially_filled" : "filled")
                 }
-                if !order.state.isTerminal { return record(signal, "outcome_unknown") }
+                // Fills read so far are not the outcome of an order the venue has not finished telling about.
+                if !order.state.isTerminal, order.isAmbiguous || order.filled == .zero { return record(signal, "outcome_unknown") }
+                if order.filled.isPositive { return record(signal, order.remaining.isPositive ? "partially_filled" : "filled") }
             }
         }
         record(signal, "unfilled")

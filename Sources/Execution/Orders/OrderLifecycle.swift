@@ -65,7 +65,8 @@ public struct OrderLifecycle: Hashable, Sendable {
     public private(set) var filled: Contracts = .zero
     public private(set) var fills: [ExecutionFill] = []
     public private(set) var venueOrderID: String?
-    /// Set while the last submit's outcome is unknown; cleared by any definitive answer.
+    /// Set while the order's outcome is unknown (a submit without an answer, or an order the executor
+    /// stopped following before the venue's word on it was complete); cleared by any definitive answer.
     public private(set) var isAmbiguous = false
     public private(set) var rejectionCode: String?
 
@@ -148,6 +149,13 @@ public struct OrderLifecycle: Hashable, Sendable {
         try move(to: .notPlaced, "not placed \(code)")
         rejectionCode = code
         isAmbiguous = false
+    }
+
+    /// The executor stops following the order without the venue's final word on it (the venue counts
+    /// fills it has not shown yet, or could not be asked): nothing is concluded from what was read, and
+    /// the order stays open, its outcome unknown, until the venue tells. A final order is left as it is.
+    public mutating func markOutcomeUnknown() {
+        if !state.isTerminal { isAmbiguous = true }
     }
 
     public mutating func expire() throws(OrderTransitionError) {

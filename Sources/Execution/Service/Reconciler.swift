@@ -150,8 +150,9 @@ public struct Reconciler: Sendable {
                 if state.isTerminal || state == .resting {
                     report.resolved.append((order.clientOrderID, state))
                 } else {
-                    report.unresolved.append((order.clientOrderID, "the venue has no such order yet; asked again until it is found or "
-                                                + "has been absent for \(absentWindow) since the order was made"))
+                    report.unresolved.append((order.clientOrderID, "the venue's record of it is not final yet (no such order, still processing, "
+                                                + "or fills it counts not shown); asked again until it is, or until it has been absent for "
+                                                + "\(absentWindow) since the order was made"))
                 }
             } catch {
                 report.unresolved.append((order.clientOrderID, "\(error)"))
@@ -212,6 +213,9 @@ public struct Reconciler: Sendable {
                                           timestampNanoseconds: fill.nanoseconds))
         }
         for fill in record.fills { try order.apply(fill) }
+        // The venue counts more filled than its fill records show (they lag its matching engine): the
+        // order is not settled from a partial record; it stays open and is asked about again.
+        if order.filled < record.filled, !order.state.isTerminal { return row.state }
         if order.remaining.isPositive, record.status != .resting { try order.cancel() }
         try await complete(order, row, now: now, reason: reason)
         return order.state
