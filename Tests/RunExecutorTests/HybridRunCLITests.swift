@@ -93,13 +93,14 @@ struct HybridRunCLITests {
         let file = try dir.write("lag.jsonl", Self.signal("s-lag", "BUY_YES", yesAsk: 46, noAsk: 56, contracts: 5) + "\n")
         let environment = try Self.environment(data: production, trading: demo, dir: dir)
             .merging(["FILL_DETECTION": "polling", "ORDER_TIMEOUT_SECONDS": "1", "ORDER_ABSENT_WINDOW_SECONDS": "2"]) { _, new in new }
-        let result = try await CLIProcess.runDetached(["--signals", file, "--duration", "9"], environment: environment, workingDirectory: dir.path)
-        #expect(result.status == 0, "\(result.stderr)")
-        let trade = try #require(result.stdout.split(separator: "\n").first { $0.contains("TRADE s-lag") }, "\(result.stdout)")
+        let run = try RunningCLI.launch(["--signals", file], environment: environment, workingDirectory: dir.path)
+        let trade = try await run.waitForLine(containing: "TRADE s-lag")
         #expect(trade.contains("filled=0.00") && trade.contains("outcome unknown: the venue counts 3.00 filled (canceled) but its fills show 0.00"),
                 "\(trade)")
         #expect(!trade.contains("→ canceled"), "never concluded from the partial record: \(trade)")
-        #expect(result.stdout.contains(": canceled (outcome was unknown)"), "settled once the fills show: \(result.stdout)")
+        let resolved = try await run.waitForLine(containing: "(outcome was unknown)")
+        #expect(resolved.contains(": canceled"), "settled once the fills show: \(resolved)")
+        #expect(await run.stop(signal: SIGTERM) == 0, "\(run.output.suffix(10))")
 
         let order = try #require(try await Self.journaledOrders(dir).first { ($0["client_order_id"] as? String)?.contains("s-lag") == true })
         #expect(order["state"] as? String == "canceled")
