@@ -11,6 +11,13 @@ struct SimExpirationTests {
         let ms = Atomic<Int64>(1_767_000_000_000)
     }
 
+    /// An exchange whose time is `clock`'s.
+    static func exchange(_ clock: Clock) -> SimExchange {
+        var configuration = SimExchange.Configuration()
+        configuration.now = { clock.ms.load(ordering: .relaxed) }
+        return SimExchange(configuration: configuration)
+    }
+
     static func request(_ id: String, expiration: Int64? = nil, price: Int64 = 100_000) -> CreateOrderV2Request {
         CreateOrderV2Request(ticker: SimCatalog.standard()[0].ticker, clientOrderID: id, side: .bid, count: Contracts(hundredths: 1_000),
                              price: Price(micros: price)!, timeInForce: .goodTillCanceled, expirationTime: expiration)
@@ -19,9 +26,7 @@ struct SimExpirationTests {
     @Test("a GTC order with an expiration rests until then and is cancelled at the first request after it, its collateral released; one without stays")
     func expires() async throws {
         let clock = Clock()
-        var configuration = SimExchange.Configuration()
-        configuration.now = { clock.ms.load(ordering: .relaxed) }
-        let exchange = SimExchange(configuration: configuration)
+        let exchange = Self.exchange(clock)
         let start = clock.ms.load(ordering: .relaxed) / 1_000
         let expiring = try await exchange.createOrder(account: "a", Self.request("e-1", expiration: start + 60)).get()
         let lasting = try await exchange.createOrder(account: "a", Self.request("l-1")).get()
@@ -49,9 +54,7 @@ struct SimExpirationTests {
     @Test("stale_ms: GET /portfolio/fills leaves out fills made within the lag (the order already counts them), and shows them once it has passed")
     func staleFills() async throws {
         let clock = Clock()
-        var configuration = SimExchange.Configuration()
-        configuration.now = { clock.ms.load(ordering: .relaxed) }
-        let exchange = SimExchange(configuration: configuration)
+        let exchange = Self.exchange(clock)
         var ask = Self.request("mm-ask", price: 400_000)
         ask.side = .ask
         _ = try await exchange.createOrder(account: "mm", ask).get()
