@@ -108,6 +108,29 @@ struct ArbitrageCLITests {
         await kalshi.stop()
     }
 
+    @Test("TS-73 an arb whose Kalshi leg filled but whose fills the venue's REST does not show yet: exposure_left with the leg's outcome unknown, nothing sold back; re-recorded filled once the fills show")
+    func laggingLegFills() async throws {
+        let (kalshi, poly, spec) = try await Self.venuesWithOffers()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try kalshi.server.faults.apply(argument: "GET /portfolio/fills=stale_ms:3000")
+        let environment = try Self.environment(kalshi: kalshi, poly: poly, dir: dir)
+            .merging(["FILL_DETECTION": "polling", "ORDER_TIMEOUT_SECONDS": "1", "ORDER_ABSENT_WINDOW_SECONDS": "2"]) { _, new in new }
+        let file = try dir.write("arbs.jsonl", Self.arb("lag-arb", yesToken: spec.yesToken) + "\n")
+        let run = try RunningCLI.launch(["--signals", file], environment: environment, workingDirectory: dir.path)
+        let unknown = try await run.waitForLine(containing: "ARB lag-arb nfl-buf ")
+        #expect(unknown.contains("exposure_left") && unknown.contains("outcome unknown") && unknown.contains("the venue counts 10.00 filled (executed)"),
+                "\(unknown)")
+        let rebuilt = try await run.waitForLine(containing: "ARB lag-arb nfl-buf filled")
+        #expect(rebuilt.contains("10.00 hedged"), "\(rebuilt)")
+        #expect(await run.stop() == 0)
+        #expect(!run.output.contains { $0.contains("close1") }, "no leg was sold back: \(run.output.suffix(15))")
+        #expect(await kalshi.exchange.accountSnapshot(kalshi.credentials.keyID.rawValue).positions[Self.ticker] == contracts("10"))
+        #expect(await poly.exchange.balance(poly.signer.address, token: spec.noToken) == 10_000_000, "the Polymarket leg's 10 NO kept")
+        await poly.stop()
+        await kalshi.stop()
+    }
+
     @Test("PAIRS_FILE: settlement terms that differ are refused at start-up with the difference named; a swapped YES token is refused")
     func pairsFileChecks() async throws {
         let kalshi = try await SimFixture.start()
