@@ -93,6 +93,68 @@ struct LossLimitCLITests {
         #expect(totals == ["all", "-0.56", "-1.52", "-2.08", totals?.last ?? ""], "realised, unrealised, total: \(table.stdout)")
     }
 
+    @Test("TS-73 with TS-43: a closing order whose outcome was unknown realises its loss when the venue's record completes, and MAX_DAILY_LOSS counts it in the same run")
+    func unknownOutcomeRealisedInRun() async throws {
+        // A demo venue: YES offered at 0.46 and bid at 0.45 (NO offered at 0.55).
+        let (production, demo) = try await HybridRunCLITests.venues(offered: "10")
+        await HybridRunCLITests.quote(demo, .bid, "0.45", "10")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let environment = try HybridRunCLITests.environment(data: production, trading: demo, dir: dir).merging(
+            ["FILL_DETECTION": "polling", "ORDER_TIMEOUT_SECONDS": "1", "ORDER_ABSENT_WINDOW_SECONDS": "2", "MAX_DAILY_LOSS": "0.40"]) { _, new in new }
+        let file = try dir.write("open.jsonl", HybridRunCLITests.signal("s-open", "BUY_YES", yesAsk: 46, noAsk: 55, contracts: 10) + "\n")
+        let run = try RunningCLI.launch(["--signals", file], environment: environment, workingDirectory: dir.path)
+        let opened = try await run.waitForLine(containing: "TRADE s-open")
+        #expect(opened.contains("→ filled filled=10.00"), "\(opened)")
+
+        // The close's fills lag past its timeout: its outcome is unknown until they show.
+        try demo.server.faults.apply(argument: "GET /portfolio/fills=stale_ms:3000")
+        try await ControllerTraderCLITests.postArb(dir, HybridRunCLITests.signal("s-close", "BUY_NO", yesAsk: 46, noAsk: 55, contracts: 10))
+        let closing = try await run.waitForLine(containing: "TRADE s-close")
+        #expect(closing.contains("filled=0.00") && closing.contains("outcome unknown"), "\(closing)")
+        // (0.45 − 0.46) × 10 − 0.18 − 0.18 (both fees): the breaker hears of it once the venue's record is complete.
+        let realized = try await run.waitForLine(containing: "REALIZED \(HybridRunCLITests.ticker)")
+        #expect(realized.contains("pnl=-0.46") && realized.contains("today -0.46"), "\(realized)")
+        _ = try await run.waitForLine(containing: "(outcome was unknown)")
+        try await ControllerTraderCLITests.postArb(dir, HybridRunCLITests.signal("s-next", "BUY_YES", yesAsk: 46, noAsk: 55, contracts: 1))
+        let blocked = try await run.waitForLine(containing: "BLOCK s-next", timeout: .seconds(15))
+        #expect(blocked.contains("DAILY_LOSS_LIMIT_REACHED: loss=0.46 limit=0.40"), "\(blocked)")
+        #expect(!run.output.contains { $0.contains("TRADE s-next") })
+        #expect(await run.stop() == 0)
+        await production.stop()
+        await demo.stop()
+    }
+
+    @Test("TS-73 with TS-45: a closing order a killed run left with its outcome unknown is settled at the next start-up, and its realised loss counts at once")
+    func unknownOutcomeRealisedAtStartup() async throws {
+        let (production, demo) = try await HybridRunCLITests.venues(offered: "10")
+        await HybridRunCLITests.quote(demo, .bid, "0.45", "10")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let environment = try HybridRunCLITests.environment(data: production, trading: demo, dir: dir).merging(
+            ["FILL_DETECTION": "polling", "ORDER_TIMEOUT_SECONDS": "1", "MAX_DAILY_LOSS": "0.40"]) { _, new in new }
+        let first = try RunningCLI.launch(["--signals", try dir.write("open.jsonl", HybridRunCLITests.signal("s-open", "BUY_YES", yesAsk: 46, noAsk: 55, contracts: 10) + "\n")],
+                                          environment: environment, workingDirectory: dir.path)
+        _ = try await first.waitForLine(containing: "TRADE s-open")
+        try demo.server.faults.apply(argument: "GET /portfolio/fills=stale_ms:600000")
+        try await ControllerTraderCLITests.postArb(dir, HybridRunCLITests.signal("s-close", "BUY_NO", yesAsk: 46, noAsk: 55, contracts: 10))
+        let closing = try await first.waitForLine(containing: "TRADE s-close")
+        #expect(closing.contains("outcome unknown"), "\(closing)")
+        _ = await first.stop(signal: SIGKILL)
+        demo.server.faults.clear()
+
+        // The next run settles the close from the venue's record before it trades, and the breaker counts the loss.
+        let second = try RunningCLI.launch(["--signals", try dir.write("next.jsonl", HybridRunCLITests.signal("s-next", "BUY_YES", yesAsk: 46, noAsk: 55, contracts: 1) + "\n")],
+                                           environment: environment, workingDirectory: dir.path)
+        let realized = try await second.waitForLine(containing: "REALIZED \(HybridRunCLITests.ticker)")
+        #expect(realized.contains("pnl=-0.46"), "\(realized)")
+        let blocked = try await second.waitForLine(containing: "BLOCK s-next", timeout: .seconds(15))
+        #expect(blocked.contains("DAILY_LOSS_LIMIT_REACHED: loss=0.46 limit=0.40"), "\(blocked)")
+        #expect(await second.stop() == 0)
+        await production.stop()
+        await demo.stop()
+    }
+
     @Test("TS-44 MAX_CONSECUTIVE_LOSSES counts closing losses in a run, survives a restart, and resume resets it")
     func consecutiveLosses() async throws {
         let sim = try await Self.start()

@@ -145,7 +145,8 @@ public struct Venues: Sendable {
                 for (token, value) in await polymarket?.resolutions(tickers) ?? [] {
                     await service.settle(token, yesValue: value, reason: "the Polymarket market's resolution, read at start-up")
                 }
-            })
+            },
+            realized: { ticker, result in await service.recordReconciled(result, ticker: ticker) })
         let report = try await reconciler.run(nowNanoseconds: ExecutionService.systemWallClock())
         log(report.summary)
         for (id, reason) in report.unresolved { log("UNRESOLVED \(id): \(reason)") }

@@ -353,6 +353,12 @@ public actor ExecutionService {
         if let realized = recorded.realized { apply(realized, ticker: request.ticker, now: wallNanoseconds()) }
     }
 
+    /// A result an order realised when reconciliation settled it (from the venue's record, after its
+    /// outcome was unknown or the run that sent it stopped): counted like a completion's.
+    public func recordReconciled(_ realized: Realization, ticker: String) {
+        apply(realized, ticker: ticker, now: wallNanoseconds())
+    }
+
     /// A realised result: the day's P&L and the losing streak move; persisted with the breaker.
     private func apply(_ realized: Realization, ticker: String, now: Int64) {
         breaker.recordResult(realized.pnl, nowMs: now / 1_000_000)
@@ -409,7 +415,8 @@ public actor ExecutionService {
     /// Asks the venue again about orders whose outcome was unknown; returns what became final.
     public func settleUnresolved(with ledger: any VenueLedger, absentWindow: Duration) async -> [(clientOrderID: String, state: OrderState)] {
         guard !unresolved.isEmpty else { return [] }
-        let reconciler = Reconciler(journal: journal, ledger: ledger, absentWindow: absentWindow)
+        let reconciler = Reconciler(journal: journal, ledger: ledger, absentWindow: absentWindow,
+                                    realized: { ticker, result in await self.recordReconciled(result, ticker: ticker) })
         let settled = await reconciler.settleUnresolved(unresolved, nowNanoseconds: wallNanoseconds())
         for (id, _) in settled { unresolved.remove(id) }
         if !settled.isEmpty { reloadPositions() }

@@ -114,13 +114,18 @@ public struct Reconciler: Sendable {
     /// Settles the journal's positions in markets that have a result (given the markets held), before
     /// positions are compared: the venue no longer lists a settled position.
     public let settlePositions: @Sendable ([String]) async -> Void
+    /// Told each result an order settled here realises (a fill closing a position), with its market: the
+    /// breaker's loss limits count it as they count a completion's.
+    public let realized: @Sendable (String, Realization) async -> Void
 
     public static let defaultAbsentWindow: Duration = .seconds(60)
 
     public init(journal: Journal, ledger: any VenueLedger, driftThreshold: Contracts = .zero, absentWindow: Duration = Reconciler.defaultAbsentWindow,
                 eventOf: @escaping @Sendable (String) async -> String? = { _ in nil },
-                settlePositions: @escaping @Sendable ([String]) async -> Void = { _ in }) {
+                settlePositions: @escaping @Sendable ([String]) async -> Void = { _ in },
+                realized: @escaping @Sendable (String, Realization) async -> Void = { _, _ in }) {
         self.settlePositions = settlePositions
+        self.realized = realized
         self.journal = journal
         self.ledger = ledger
         self.driftThreshold = driftThreshold
@@ -247,8 +252,9 @@ public struct Reconciler: Sendable {
 
     private func complete(_ order: OrderLifecycle, _ row: JournalOrder, now: Int64, reason: String) async throws {
         let event = row.eventTicker ?? ""
-        try journal.complete(OrderCompletion(result: ExecutionResult(order, rejection: reason), platform: row.platform, ticker: row.ticker,
-                                             eventTicker: event.isEmpty ? await eventOf(row.ticker) ?? "" : event,
-                                             action: row.action, side: row.side, expectedPrice: nil, latencies: [:], nanoseconds: now))
+        let record = try journal.complete(OrderCompletion(result: ExecutionResult(order, rejection: reason), platform: row.platform, ticker: row.ticker,
+                                                          eventTicker: event.isEmpty ? await eventOf(row.ticker) ?? "" : event,
+                                                          action: row.action, side: row.side, expectedPrice: nil, latencies: [:], nanoseconds: now))
+        if let result = record.realized { await realized(row.ticker, result) }
     }
 }
