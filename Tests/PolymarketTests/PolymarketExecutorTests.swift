@@ -175,7 +175,10 @@ struct PolymarketExecutorTests {
 
     @Test("TS-73 a FAK whose trade is still MATCHED when the settlement timeout passes: its outcome is unknown, not \"nothing filled\"; the ledger settles it once the trade is confirmed")
     func tradeNotFinal() async throws {
-        let h = try await Harness.start { $0.settlementTimeout = .seconds(5) } exchange: { $0.statusStep = nil }
+        let h = try await Harness.start {
+            $0.orderTimeout = .seconds(2)
+            $0.settlementTimeout = .seconds(2)
+        } exchange: { $0.statusStep = nil }
         await h.quote(.sell, "0.45", "8")
         let work = Task { await h.executor.execute(h.request("slow-1", limit: "0.50", count: "8")) }
         let driver = h.clock.drive(step: .milliseconds(250))
