@@ -13,9 +13,19 @@ struct DelayedRowsTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let journal = try Journal(path: dir.path + "/j.sqlite")
+        // Hold the journal's offload queue (where the delayed insert runs), so the completion comes first
+        // however late this task runs: the timer's turn waits behind the hold.
+        let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        journal.offload.async {
+            holding.signal()
+            release.wait()
+        }
+        holding.wait()
         let rows = DelayedRows(journal: journal, delay: .milliseconds(1))
         let claim = rows.schedule(JournalTests.order("first"))
-        guard case .writeInCompletion = await claim.complete() else { Issue.record("the completion did not get the row"); return }
+        let outcome = await claim.complete()
+        release.signal()
+        guard case .writeInCompletion = outcome else { Issue.record("the completion did not get the row"); return }
         // Once the timer has taken the order (on the journal's queue), a job queued behind it runs after it.
         for _ in 0..<10_000 where rows.scheduled > 0 { try await Task.sleep(for: .milliseconds(1)) }
         #expect(rows.scheduled == 0)
