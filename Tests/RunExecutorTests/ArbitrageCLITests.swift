@@ -113,7 +113,7 @@ struct ArbitrageCLITests {
         let (kalshi, poly, spec) = try await Self.venuesWithOffers()
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        try kalshi.server.faults.apply(argument: "GET /portfolio/fills=stale_ms:3000")
+        try kalshi.server.faults.apply(argument: "GET /portfolio/fills=stale_ms:600000")
         let environment = try Self.environment(kalshi: kalshi, poly: poly, dir: dir)
             .merging(["FILL_DETECTION": "polling", "ORDER_TIMEOUT_SECONDS": "1", "ORDER_ABSENT_WINDOW_SECONDS": "2"]) { _, new in new }
         let file = try dir.write("arbs.jsonl", Self.arb("lag-arb", yesToken: spec.yesToken) + "\n")
@@ -121,6 +121,7 @@ struct ArbitrageCLITests {
         let unknown = try await run.waitForLine(containing: "ARB lag-arb nfl-buf ")
         #expect(unknown.contains("exposure_left") && unknown.contains("outcome unknown") && unknown.contains("the venue counts 10.00 filled (executed)"),
                 "\(unknown)")
+        kalshi.server.faults.clear()
         let rebuilt = try await run.waitForLine(containing: "ARB lag-arb nfl-buf filled")
         #expect(rebuilt.contains("10.00 hedged"), "\(rebuilt)")
         #expect(await run.stop() == 0)

@@ -71,8 +71,10 @@ struct ConcurrentOrdersCLITests {
     func laterSignalDoesNotWait() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        // p-1 is held long enough for a loaded machine to post p-2 meanwhile.
-        let held = try await Self.launch(holding: .seconds(5), in: dir)
+        // p-1 is held long enough for a loaded machine to post p-2 meanwhile (5 s was once not enough at a
+        // full suite's start).
+        let hold = Duration.seconds(15)
+        let held = try await Self.launch(holding: hold, in: dir)
         let kalshi = held.kalshi, run = held.run, endpoint = held.endpoint, token = held.token
         func post(_ id: String, _ ticker: String) async throws {
             let posted = try await AdminCLITests.post(endpoint + "/signals", token: token, body: HardeningCLITests.signal(id, ticker: ticker, edge: "9"))
@@ -92,7 +94,7 @@ struct ConcurrentOrdersCLITests {
         seen.merge(try await arrivals(until: 1)) { first, _ in first }
         let first = try #require(seen.first { $0.key.contains("p-1") }?.value, "\(seen.keys.sorted()) \(run.output.suffix(20))")
         let second = try #require(seen.first { $0.key.contains("p-2") }?.value, "\(seen.keys.sorted()) \(run.output.suffix(20))")
-        #expect(second < first + 5_000_000_000, "p-2 reached the venue \((second - first) / 1_000_000) ms after p-1: it waited for p-1's answer")
+        #expect(second < first + UInt64(hold.wholeNanoseconds), "p-2 reached the venue \((second - first) / 1_000_000) ms after p-1: it waited for p-1's answer")
         _ = try await run.waitForLine(containing: "TRADE p-2")
         #expect(await run.stop() == 0)
         await kalshi.stop()

@@ -88,8 +88,9 @@ struct HybridRunCLITests {
         let (production, demo) = try await Self.venues(offered: "3")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        // Fills read by REST lag 4 s; the order is followed 1 s by polling; unknown outcomes are asked about every second.
-        try demo.server.faults.apply(argument: "GET /portfolio/fills=stale_ms:4000")
+        // Fills read by REST lag (until the fault is cleared); the order is followed 1 s by polling; unknown outcomes are
+        // asked about every second.
+        try demo.server.faults.apply(argument: "GET /portfolio/fills=stale_ms:600000")
         let file = try dir.write("lag.jsonl", Self.signal("s-lag", "BUY_YES", yesAsk: 46, noAsk: 56, contracts: 5) + "\n")
         let environment = try Self.environment(data: production, trading: demo, dir: dir)
             .merging(["FILL_DETECTION": "polling", "ORDER_TIMEOUT_SECONDS": "1", "ORDER_ABSENT_WINDOW_SECONDS": "2"]) { _, new in new }
@@ -98,6 +99,11 @@ struct HybridRunCLITests {
         #expect(trade.contains("filled=0.00") && trade.contains("outcome unknown: the venue counts 3.00 filled (canceled) but its fills show 0.00"),
                 "\(trade)")
         #expect(!trade.contains("→ canceled"), "never concluded from the partial record: \(trade)")
+        // Asked again while the fills are still hidden, it stays open; once they show, it is settled with them.
+        let reads = demo.server.faults.staleReads("GET /portfolio/fills")
+        #expect(await eventually(timeout: .seconds(30)) { demo.server.faults.staleReads("GET /portfolio/fills") >= reads + 2 }, "asked again")
+        #expect(!run.output.contains { $0.contains("(outcome was unknown)") }, "not settled from the partial record")
+        demo.server.faults.clear()
         let resolved = try await run.waitForLine(containing: "(outcome was unknown)")
         #expect(resolved.contains(": canceled"), "settled once the fills show: \(resolved)")
         #expect(await run.stop(signal: SIGTERM) == 0, "\(run.output.suffix(10))")

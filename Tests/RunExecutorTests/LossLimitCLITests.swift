@@ -107,11 +107,12 @@ struct LossLimitCLITests {
         let opened = try await run.waitForLine(containing: "TRADE s-open")
         #expect(opened.contains("→ filled filled=10.00"), "\(opened)")
 
-        // The close's fills lag past its timeout: its outcome is unknown until they show.
-        try demo.server.faults.apply(argument: "GET /portfolio/fills=stale_ms:3000")
+        // The close's fills lag past its timeout (hidden until the fault is cleared): its outcome is unknown until they show.
+        try demo.server.faults.apply(argument: "GET /portfolio/fills=stale_ms:600000")
         try await ControllerTraderCLITests.postArb(dir, HybridRunCLITests.signal("s-close", "BUY_NO", yesAsk: 46, noAsk: 55, contracts: 10))
         let closing = try await run.waitForLine(containing: "TRADE s-close")
         #expect(closing.contains("filled=0.00") && closing.contains("outcome unknown"), "\(closing)")
+        demo.server.faults.clear()
         // (0.45 − 0.46) × 10 − 0.18 − 0.18 (both fees): the breaker hears of it once the venue's record is complete.
         let realized = try await run.waitForLine(containing: "REALIZED \(HybridRunCLITests.ticker)")
         #expect(realized.contains("pnl=-0.46") && realized.contains("today -0.46"), "\(realized)")

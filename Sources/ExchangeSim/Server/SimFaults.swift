@@ -40,6 +40,8 @@ public final class SimFaults: Sendable {
     private struct State {
         var rules: [String: SimFaultRule] = [:]
         var random: SplitMix64
+        /// Requests answered with records left out by `staleness`, per route.
+        var staleReads: [String: Int] = [:]
     }
     private let state: Mutex<State>
 
@@ -49,7 +51,16 @@ public final class SimFaults: Sendable {
     public func clear() { state.withLock { $0.rules.removeAll() } }
 
     func latency(for route: String) -> Duration { state.withLock { $0.rules[route]?.latency ?? .zero } }
-    func staleness(for route: String) -> Duration { state.withLock { $0.rules[route]?.staleness ?? .zero } }
+    func staleness(for route: String) -> Duration {
+        state.withLock { state in
+            let staleness = state.rules[route]?.staleness ?? .zero
+            if staleness > .zero { state.staleReads[route, default: 0] += 1 }
+            return staleness
+        }
+    }
+
+    /// How many requests to `route` were answered stale (the `stale_ms` fault), since the start.
+    public func staleReads(_ route: String) -> Int { state.withLock { $0.staleReads[route] ?? 0 } }
 
     func action(for route: String) -> SimFaultAction {
         state.withLock { state in
