@@ -132,6 +132,44 @@ struct ArbitrageCLITests {
         await kalshi.stop()
     }
 
+    @Test("a Polymarket market's resolution realises the position held there: during a run (asked every POLY_RESOLUTION_CHECK_SECONDS) and at the next start-up")
+    func polymarketResolution() async throws {
+        for duringRun in [true, false] {
+            let (kalshi, poly, spec) = try await Self.venuesWithOffers()
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let environment = try Self.environment(kalshi: kalshi, poly: poly, dir: dir).merging(["POLY_RESOLUTION_CHECK_SECONDS": "1"]) { _, new in new }
+            let run = try RunningCLI.launch(["--signals", try dir.write("arbs.jsonl", Self.arb("res-1", yesToken: spec.yesToken) + "\n")],
+                                            environment: environment, workingDirectory: dir.path)
+            _ = try await run.waitForLine(containing: "ARB res-1 nfl-buf filled")
+            // YES wins: the arb's 10 NO on Polymarket (bought at 0.55, no fee) are worth nothing.
+            let later: RunningCLI
+            if duringRun {
+                await poly.exchange.resolve(condition: spec.conditionID, winner: .yes)
+                later = run
+            } else {
+                #expect(await run.stop() == 0)
+                await poly.exchange.resolve(condition: spec.conditionID, winner: .yes)
+                later = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
+            }
+            let realized = try await later.waitForLine(containing: "REALIZED \(spec.yesToken)")
+            #expect(realized.contains("closed=10.00 pnl=-5.50"), "\(realized)")
+            if !duringRun {
+                let ready = try await later.waitForLine(containing: "state ready")
+                let order = later.output.firstIndex { $0 == realized }.flatMap { r in later.output.firstIndex { $0 == ready }.map { r < $0 } }
+                #expect(order == true, "settled at start-up, before trading")
+            }
+            #expect(await later.stop() == 0)
+            let report = try await CLIProcess.runDetached(["report", "--json", "--journal", dir.path + "/journal.sqlite"], workingDirectory: dir.path)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+            let markets = (json["pnl"] as? [String: Any])?["markets"] as? [[String: Any]] ?? []
+            let polymarket = markets.first { $0["ticker"] as? String == spec.yesToken }
+            #expect(polymarket == nil || polymarket?["position"] as? String == "0.00", "the Polymarket position is flat: \(markets)")
+            await poly.stop()
+            await kalshi.stop()
+        }
+    }
+
     @Test("PAIRS_FILE: settlement terms that differ are refused at start-up with the difference named; a swapped YES token is refused")
     func pairsFileChecks() async throws {
         let kalshi = try await SimFixture.start()

@@ -53,6 +53,35 @@ struct PolymarketFeedService: Service {
     }
 }
 
+/// Polymarket's results, by asking: every `interval` the markets of the Polymarket positions the journal
+/// holds are looked up (Gamma: closed, outcome prices 1 and 0), and a resolved market's position is realised,
+/// as Kalshi's lifecycle feed realises Kalshi's. (Start-up asks once, before trading.) Without it, an arb's
+/// Polymarket leg stayed unrealised for the rest of the run while its Kalshi leg was settled: the breaker
+/// counted the losing side alone.
+struct PolymarketResolutionService: Service {
+    let polymarket: PolymarketConnection
+    let service: ExecutionService
+    let interval: Duration
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                await check()
+            }
+        }
+    }
+
+    private func check() async {
+        guard let held = try? service.journal.positions(platforms: [.polymarket]).filter({ $0.value != .zero }).keys.sorted(), !held.isEmpty else { return }
+        var settled = false
+        for (token, value) in await polymarket.resolutions(held) {
+            settled = await service.settle(token, yesValue: value, reason: "the Polymarket market's resolution") != nil || settled
+        }
+        if settled, let paper = polymarket.paper { await paper.restore(positions: (try? service.journal.positions(platforms: [.polymarket])) ?? [:]) }
+    }
+}
+
 /// The market-data feed: public trades fill resting paper orders; lifecycle events close markets and
 /// apply price-grid changes (the lifecycle service).
 struct MarketFeedService: Service {

@@ -403,7 +403,11 @@ public final class TradingSession: Sendable {
         var logger = Logger(label: "run-executor.services")
         logger.logLevel = .warning
         var polymarketServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let polymarket { polymarketServices.append(.init(service: PolymarketFeedService(polymarket: polymarket, log: log))) }
+        if let polymarket {
+            polymarketServices.append(.init(service: PolymarketFeedService(polymarket: polymarket, log: log)))
+            polymarketServices.append(.init(service: PolymarketResolutionService(polymarket: polymarket, service: service,
+                                                                                 interval: config.polymarket?.resolutionCheckInterval ?? .seconds(60))))
+        }
         if let detector = arbitrage.detector { polymarketServices.append(.init(service: ArbDetectorService(detector: detector))) }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: polymarketServices + [
             .init(service: MarketFeedService(market: market, catalog: venues.tradingCatalog, paper: venues.paper, service: service, board: board,
