@@ -49,6 +49,19 @@ public enum CLIProcess {
                          stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs `run-executor arguments…` until it has printed, for each entry of `printed`, a line containing
+    /// one of its texts, then stops it (SIGTERM) and returns its exit status and output (standard output
+    /// and error together, as `stdout`). For runs that must get somewhere rather than run for a fixed
+    /// `--duration`: a machine busy for a few seconds (a full suite's start) does not cut them short.
+    public static func runUntil(
+        _ arguments: [String], environment: [String: String] = [:], workingDirectory: String, printed: [[String]], timeout: Duration = .seconds(60)
+    ) async throws -> CLIResult {
+        let run = try RunningCLI.launch(arguments, environment: environment, workingDirectory: workingDirectory)
+        for texts in printed { _ = try await run.waitForLine(containingAny: texts, timeout: timeout) }
+        let status = await run.stop()
+        return CLIResult(status: status, stdout: run.output.joined(separator: "\n"), stderr: "")
+    }
+
     /// `run` on a thread of its own, for async tests: a blocking wait on a cooperative thread could starve
     /// the very simulators (in this process) the child talks to.
     public static func runDetached(
@@ -101,6 +114,8 @@ public final class RunningCLI: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
     private var partial = Data()
+    /// The child's output ended (its pipe's end of file was read).
+    private var ended = false
 
     private init(process: Process) { self.process = process }
 
@@ -127,6 +142,7 @@ public final class RunningCLI: @unchecked Sendable {
         // deinit kills the child).
         out.fileHandleForReading.readabilityHandler = { [weak running] handle in
             let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil }
             running?.append(data)
         }
         try process.run()
@@ -136,6 +152,7 @@ public final class RunningCLI: @unchecked Sendable {
     private func append(_ data: Data) {
         lock.lock()
         defer { lock.unlock() }
+        if data.isEmpty { ended = true }
         partial.append(data)
         while let newline = partial.firstIndex(of: 0x0A) {
             lines.append(String(decoding: partial[partial.startIndex..<newline], as: UTF8.self))
@@ -155,14 +172,21 @@ public final class RunningCLI: @unchecked Sendable {
 
     /// Waits (polling every 20 ms, at most `timeout`) for a line containing `text`.
     public func waitForLine(containing text: String, timeout: Duration = .seconds(30)) async throws -> String {
+        try await waitForLine(containingAny: [text], timeout: timeout)
+    }
+
+    /// Waits (polling every 20 ms, at most `timeout`) for a line containing any of `texts`.
+    public func waitForLine(containingAny texts: [String], timeout: Duration = .seconds(30)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
+        func found() -> String? { output.first { line in texts.contains { line.contains($0) } } }
         while ContinuousClock.now < deadline {
-            if let line = output.first(where: { $0.contains(text) }) { return line }
-            if !process.isRunning, let line = output.first(where: { $0.contains(text) }) { return line }
+            if let line = found() { return line }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "no line containing \"\(text)\"; output: \(output.suffix(20))" + crashReport])
+        if let line = found() { return line }
+        let wanted = texts.map { "\"\($0)\"" }.joined(separator: " or ")
+        throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "no line containing \(wanted); output: \(output.suffix(20))" + crashReport])
     }
 
     /// The head of a crash report the child printed (the runtime's backtracer: what crashed and the
@@ -170,7 +194,13 @@ public final class RunningCLI: @unchecked Sendable {
     public var crashReport: String {
         let lines = output
         guard let start = lines.firstIndex(where: { $0.contains("Program crashed") || $0.contains("Fatal error") }) else { return "" }
-        return "\ncrash report:\n" + lines[start..<min(lines.count, start + 60)].joined(separator: "\n")
+        var report = lines[start..<min(lines.count, start + 30)].joined(separator: "\n")
+        // The crashed thread's frames (the backtracer lists every thread; that one says "crashed").
+        if let crashed = lines[start...].firstIndex(where: { $0.hasPrefix("Thread ") && $0.contains("crashed") }) {
+            let end = lines[(crashed + 1)...].firstIndex { $0.hasPrefix("Thread ") } ?? min(lines.count, crashed + 80)
+            report += "\n…\n" + lines[crashed..<min(end, crashed + 80)].joined(separator: "\n")
+        }
+        return "\ncrash report:\n" + report
     }
 
     /// Sends a signal (SIGTERM by default) and waits for the exit status.
@@ -178,6 +208,8 @@ public final class RunningCLI: @unchecked Sendable {
     public func stop(signal: Int32 = SIGTERM) async -> Int32 {
         if process.isRunning { kill(process.processIdentifier, signal) }
         while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        // Its last lines: read until the pipe's end (a grandchild holding it open is not waited for long).
+        for _ in 0..<250 where !lock.withLock({ ended }) { try? await Task.sleep(for: .milliseconds(20)) }
         return process.terminationStatus
     }
 }

@@ -27,7 +27,7 @@ struct ArbitrageCLITests {
             "POLY_CLOB_URL": poly.server.baseURL.absoluteString, "POLY_WS_URL": poly.server.webSocketURL.absoluteString,
             "POLY_GAMMA_URL": poly.server.gammaURL.absoluteString, "POLY_PRIVATE_KEY_PATH": keyFile,
             "JOURNAL_PATH": dir.path + "/journal.sqlite", "ADMIN_TOKEN_FILE": dir.path + "/admin.token", "ADMIN_PORT": "0",
-            "MIN_TIME_BETWEEN_ORDERS_MS": "0", "MAX_ORDERS_PER_MINUTE": "1000", "ARB_MAX_AGE_MS": "5000",
+            "MIN_TIME_BETWEEN_ORDERS_MS": "0", "MAX_ORDERS_PER_MINUTE": "1000", "ARB_MAX_AGE_MS": "30000",
         ]
     }
 
@@ -56,8 +56,8 @@ struct ArbitrageCLITests {
             #"{"type":"arb","arb_id":"cli-bad","pair_id":"p","legs":[{"platform":"kalshi","action":"buy","side":"maybe","price":"0.4","contracts":"1","kalshi_ticker":"X"},{"platform":"polymarket","action":"buy","side":"no","price":"0.5","contracts":"1","poly_token":"1"}]}"#,
             Self.arb("cli-1", yesToken: spec.yesToken),
         ].joined(separator: "\n") + "\n")
-        let result = try await CLIProcess.runDetached(["--signals", file, "--duration", "4"],
-                                                      environment: try Self.environment(kalshi: kalshi, poly: poly, dir: dir), workingDirectory: dir.path)
+        let result = try await CLIProcess.runUntil(["--signals", file], environment: try Self.environment(kalshi: kalshi, poly: poly, dir: dir),
+                                                   workingDirectory: dir.path, printed: [["ARB cli-1 nfl-buf"], ["signal line 3"]])
         #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
         #expect(result.stdout.contains("ARB cli-1 nfl-buf filled: both legs filled 10.00"), "\(result.stdout)")
         #expect(result.stdout.contains("signal line 2: legs[0].side: \"maybe\" is not yes or no"), "\(result.stdout)")

@@ -60,8 +60,8 @@ struct HybridRunCLITests {
             Self.signal("s-yes", "BUY_YES", yesAsk: 46, noAsk: 56, contracts: 3),
             Self.signal("s-no", "BUY_NO", yesAsk: 46, noAsk: 55, contracts: 2),
         ].joined(separator: "\n") + "\n")
-        let result = try await CLIProcess.runDetached(["--signals", file, "--duration", "3"],
-                                        environment: try Self.environment(data: production, trading: demo, dir: dir), workingDirectory: dir.path)
+        let result = try await CLIProcess.runUntil(["--signals", file], environment: try Self.environment(data: production, trading: demo, dir: dir),
+                                                   workingDirectory: dir.path, printed: [["TRADE s-yes"], ["TRADE s-no"]])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("HYBRID: market data from 127.0.0.1"))
         #expect(result.stdout.contains("TRADE s-yes BUY_YES \(Self.ticker) 3.00 @ 0.46 → filled"))

@@ -38,9 +38,12 @@ struct LossLimitCLITests {
         #"{"signal_id":"\#(id)","should_trade":true,"action":"\#(action)","kalshi":{"ticker":"\#(ticker)","yes_ask":50,"no_ask":52},"edge":{"cents":1},"position":{"contracts":\#(contracts)}}"#
     }
 
+    /// Trades `lines` in a run that stops once every signal has its TRADE or BLOCK line.
     static func run(_ lines: [String], _ environment: [String: String], _ dir: TemporaryDirectory, name: String) async throws -> CLIResult {
         let file = try dir.write(name, lines.joined(separator: "\n") + "\n")
-        return try await CLIProcess.runDetached(["--signals", file, "--duration", "3"], environment: environment, workingDirectory: dir.path)
+        let ids = lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["signal_id"] as? String }
+        return try await CLIProcess.runUntil(["--signals", file], environment: environment, workingDirectory: dir.path,
+                                             printed: ids.map { ["TRADE \($0) ", "BLOCK \($0) "] })
     }
 
     static func report(_ dir: TemporaryDirectory, _ environment: [String: String], offline: Bool = false) async throws -> [String: Any] {
