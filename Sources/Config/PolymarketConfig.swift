@@ -24,9 +24,6 @@ public struct PolymarketConfig: Sendable, CustomStringConvertible, CustomDebugSt
     public var funder: EthereumAddress?
     /// `POLY_API_KEY`, `POLY_API_SECRET`, `POLY_API_PASSPHRASE`.
     public var credentials: PolyAPICredentials?
-    /// `POLY_RESOLUTION_CHECK_SECONDS`: how often a run asks whether the markets of the Polymarket positions
-    /// it holds have resolved (their positions are then realised).
-    public var resolutionCheckInterval: Duration = .seconds(60)
 
     public init() {}
 
@@ -49,7 +46,7 @@ public struct PolymarketConfig: Sendable, CustomStringConvertible, CustomDebugSt
     /// Every `POLY_*` variable.
     public static let variables = [
         "POLY_CLOB_URL", "POLY_WS_URL", "POLY_GAMMA_URL", "POLY_PRIVATE_KEY", "POLY_PRIVATE_KEY_PATH", "POLY_SIGNATURE_TYPE", "POLY_FUNDER",
-        "POLY_API_KEY", "POLY_API_SECRET", "POLY_API_PASSPHRASE", "POLY_RESOLUTION_CHECK_SECONDS",
+        "POLY_API_KEY", "POLY_API_SECRET", "POLY_API_PASSPHRASE",
     ]
     public static let secretVariables: Set<String> = ["POLY_PRIVATE_KEY", "POLY_API_SECRET", "POLY_API_PASSPHRASE"]
 }
@@ -61,7 +58,6 @@ extension VariableReader {
         config.clobURL = url("POLY_CLOB_URL", schemes: ["https", "http"], default: config.clobURL) ?? config.clobURL
         config.webSocketURL = url("POLY_WS_URL", schemes: ["wss", "ws"], default: config.webSocketURL) ?? config.webSocketURL
         config.gammaURL = url("POLY_GAMMA_URL", schemes: ["https", "http"], default: config.gammaURL) ?? config.gammaURL
-        config.resolutionCheckInterval = .seconds(integer("POLY_RESOLUTION_CHECK_SECONDS", default: 60, range: 1...86_400, unit: " s"))
         if sendsOrders, !live, config.isProduction {
             problem("POLY_CLOB_URL", """
                 \(config.clobURL.host ?? "") is Polymarket's production CLOB (real money; Polymarket has no demo venue), refused \

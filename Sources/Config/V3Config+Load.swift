@@ -127,6 +127,7 @@ extension V3Config {
         config.orderPresignMaxAge = presign == 0 ? nil : .milliseconds(presign)
         config.driftThreshold = reader.contracts("POSITION_DRIFT_THRESHOLD", default: .zero)
         config.absentWindow = .seconds(reader.integer("ORDER_ABSENT_WINDOW_SECONDS", default: 60, range: 1...86_400, unit: " s"))
+        config.resultCheckInterval = .seconds(reader.integer("RESULT_CHECK_SECONDS", default: 60, range: 1...86_400, unit: " s"))
         config.signals.maxAge = .milliseconds(reader.integer("SIGNAL_MAX_AGE_MS", default: 5_000, range: 1...86_400_000, unit: " ms"))
         config.signals.inboxCapacity = reader.integer("SIGNAL_INBOX_CAPACITY", default: 10_000, range: 1...1_000_000)
         config.signals.maxLineBytes = reader.integer("SIGNAL_MAX_LINE_BYTES", default: 65_536, range: 256...16_777_216, unit: " bytes")

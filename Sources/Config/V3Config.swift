@@ -177,6 +177,10 @@ public struct V3Config: Sendable {
     /// `ORDER_ABSENT_WINDOW_SECONDS`: an order whose submit was ambiguous becomes `not_placed` only when the
     /// venue still has no such order this long after it was made (until then it stays unresolved).
     public var absentWindow: Duration = .seconds(60)
+    /// `RESULT_CHECK_SECONDS`: how often a run asks the venues whether the markets it holds positions in have
+    /// a result (realised at once when so). Kalshi's lifecycle feed tells sooner; this catches an event the
+    /// feed missed, and is how Polymarket's resolutions are learnt during a run.
+    public var resultCheckInterval: Duration = .seconds(60)
     public var signals = SignalIntakeSettings()
     public var arbitrage = ArbitrageSettings()
     public var admin = AdminSettings()
@@ -211,7 +215,7 @@ public struct V3Config: Sendable {
         "CYCLE_INTERVAL_MS", "MAX_SIGNALS_PER_CYCLE", "CONTROLLER_PLATFORMS", "WEBSOCKET_URL",
         "JOURNAL_PATH", "PAPER_FILL_MODEL", "PAPER_SEED", "PAPER_STARTING_CASH", "PAPER_LATENCY_MS", "FILL_DETECTION",
         "ORDER_TIMEOUT_SECONDS", "KALSHI_RATE_TIER", "ORDER_PRESIGN_MAX_AGE_MS", "ADMIN_PORT", "ADMIN_TOKEN_FILE", "POSITION_DRIFT_THRESHOLD",
-        "ORDER_ABSENT_WINDOW_SECONDS", "SIGNAL_MAX_AGE_MS", "SIGNAL_INBOX_CAPACITY", "SIGNAL_MAX_LINE_BYTES",
+        "ORDER_ABSENT_WINDOW_SECONDS", "RESULT_CHECK_SECONDS", "SIGNAL_MAX_AGE_MS", "SIGNAL_INBOX_CAPACITY", "SIGNAL_MAX_LINE_BYTES",
         "MIN_ARB_PROFIT", "ARB_MAX_AGE_MS", "PAIRS_FILE", "ARB_DRY_RUN", "ARB_MAX_CONTRACTS",
         "TRADER_LISTEN", "TRADER_SECRET", "TRADER_SECRET_FILE", "LEG_ROUTING",
         "TRADER_TLS_CERT", "TRADER_TLS_KEY", "TRADER_TLS_CA", "BEACON_PORT", "BEACON_ADDRESS", "BEACON_LISTEN",

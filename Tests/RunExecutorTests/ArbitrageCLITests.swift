@@ -132,13 +132,13 @@ struct ArbitrageCLITests {
         await kalshi.stop()
     }
 
-    @Test("a Polymarket market's resolution realises the position held there: during a run (asked every POLY_RESOLUTION_CHECK_SECONDS) and at the next start-up")
+    @Test("a Polymarket market's resolution realises the position held there: during a run (asked every RESULT_CHECK_SECONDS) and at the next start-up")
     func polymarketResolution() async throws {
         for duringRun in [true, false] {
             let (kalshi, poly, spec) = try await Self.venuesWithOffers()
             let dir = try TemporaryDirectory()
             defer { dir.remove() }
-            let environment = try Self.environment(kalshi: kalshi, poly: poly, dir: dir).merging(["POLY_RESOLUTION_CHECK_SECONDS": "1"]) { _, new in new }
+            let environment = try Self.environment(kalshi: kalshi, poly: poly, dir: dir).merging(["RESULT_CHECK_SECONDS": "1"]) { _, new in new }
             let run = try RunningCLI.launch(["--signals", try dir.write("arbs.jsonl", Self.arb("res-1", yesToken: spec.yesToken) + "\n")],
                                             environment: environment, workingDirectory: dir.path)
             _ = try await run.waitForLine(containing: "ARB res-1 nfl-buf filled")

@@ -159,6 +159,23 @@ struct LossLimitCLITests {
         await demo.stop()
     }
 
+    @Test("TS-46 a market's result whose lifecycle message the run never got is read by the result check (RESULT_CHECK_SECONDS) and realised in the run")
+    func missedLifecycleEvent() async throws {
+        let sim = try await Self.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let environment = try Self.environment(sim, dir, ["RESULT_CHECK_SECONDS": "1"])
+        let run = try RunningCLI.launch(["--signals", try dir.write("held.jsonl", Self.signal("held", "BUY_YES", contracts: 10) + "\n")],
+                                        environment: environment, workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "TRADE held")
+        await sim.exchange.lifecycle(Self.ticker, event: "determined", result: "no", publish: false)
+        _ = try await run.waitForLine(containing: "SETTLED \(Self.ticker) at 0.00 per YES contract (the market's result, read by the result check)")
+        // 10 YES bought at 0.50 with a 0.18 fee, worth nothing: −5.18.
+        _ = try await run.waitForLine(containing: "REALIZED \(Self.ticker) closed=10.00 pnl=-5.18")
+        #expect(await run.stop() == 0)
+        await sim.stop()
+    }
+
     @Test("TS-44 MAX_CONSECUTIVE_LOSSES counts closing losses in a run, survives a restart, and resume resets it")
     func consecutiveLosses() async throws {
         let sim = try await Self.start()

@@ -53,14 +53,17 @@ struct PolymarketFeedService: Service {
     }
 }
 
-/// Polymarket's results, by asking: every `interval` the markets of the Polymarket positions the journal
-/// holds are looked up (Gamma: closed, outcome prices 1 and 0), and a resolved market's position is realised,
-/// as Kalshi's lifecycle feed realises Kalshi's. (Start-up asks once, before trading.) Without it, an arb's
-/// Polymarket leg stayed unrealised for the rest of the run while its Kalshi leg was settled: the breaker
-/// counted the losing side alone.
-struct PolymarketResolutionService: Service {
-    let polymarket: PolymarketConnection
+/// Markets' results, by asking: every `interval` the markets of the positions the journal holds are looked
+/// up — Kalshi's on the trading venue (as start-up does), Polymarket's on Gamma (closed, outcome prices 1
+/// and 0) — and a position whose market has a result is realised. Kalshi's lifecycle feed tells sooner;
+/// this catches a result whose event the feed missed (its connection down at the time), and is how a run
+/// learns Polymarket's: before, those waited for the next start-up, and an arb held through both markets'
+/// results had its Kalshi leg realised and not its Polymarket leg (the breaker counted one side).
+struct ResultCheckService: Service {
     let service: ExecutionService
+    let catalog: MarketCatalog
+    let paper: PaperExecutor<ContinuousClock>?
+    let polymarket: PolymarketConnection?
     let interval: Duration
 
     func run() async throws {
@@ -72,13 +75,27 @@ struct PolymarketResolutionService: Service {
         }
     }
 
+    private func held(_ platform: Platform) -> [String] {
+        ((try? service.journal.positions(platforms: [platform])) ?? [:]).filter { $0.value != .zero }.keys.sorted()
+    }
+
     private func check() async {
-        guard let held = try? service.journal.positions(platforms: [.polymarket]).filter({ $0.value != .zero }).keys.sorted(), !held.isEmpty else { return }
-        var settled = false
-        for (token, value) in await polymarket.resolutions(held) {
-            settled = await service.settle(token, yesValue: value, reason: "the Polymarket market's resolution") != nil || settled
+        var kalshiSettled = false
+        for ticker in held(.kalshi) {
+            guard let value = await catalog.current(ticker)?.settlementYesValue else { continue }
+            kalshiSettled = await service.settle(ticker, yesValue: value, reason: "the market's result, read by the result check") != nil || kalshiSettled
         }
-        if settled, let paper = polymarket.paper { await paper.restore(positions: (try? service.journal.positions(platforms: [.polymarket])) ?? [:]) }
+        if kalshiSettled, let paper { await paper.restore(positions: (try? service.journal.positions(platforms: [.kalshi])) ?? [:]) }
+        guard let polymarket else { return }
+        let tokens = held(.polymarket)
+        guard !tokens.isEmpty else { return }
+        var polymarketSettled = false
+        for (token, value) in await polymarket.resolutions(tokens) {
+            polymarketSettled = await service.settle(token, yesValue: value, reason: "the Polymarket market's resolution") != nil || polymarketSettled
+        }
+        if polymarketSettled, let paper = polymarket.paper {
+            await paper.restore(positions: (try? service.journal.positions(platforms: [.polymarket])) ?? [:])
+        }
     }
 }
 

@@ -403,16 +403,14 @@ public final class TradingSession: Sendable {
         var logger = Logger(label: "run-executor.services")
         logger.logLevel = .warning
         var polymarketServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let polymarket {
-            polymarketServices.append(.init(service: PolymarketFeedService(polymarket: polymarket, log: log)))
-            polymarketServices.append(.init(service: PolymarketResolutionService(polymarket: polymarket, service: service,
-                                                                                 interval: config.polymarket?.resolutionCheckInterval ?? .seconds(60))))
-        }
+        if let polymarket { polymarketServices.append(.init(service: PolymarketFeedService(polymarket: polymarket, log: log))) }
         if let detector = arbitrage.detector { polymarketServices.append(.init(service: ArbDetectorService(detector: detector))) }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: polymarketServices + [
             .init(service: MarketFeedService(market: market, catalog: venues.tradingCatalog, paper: venues.paper, service: service, board: board,
                                              metrics: venues.metrics, log: log)),
             .init(service: DiscoveryService(catalog: venues.dataCatalog, interval: .seconds(300), log: log)),
+            .init(service: ResultCheckService(service: service, catalog: venues.tradingCatalog, paper: venues.paper, polymarket: polymarket,
+                                              interval: config.resultCheckInterval)),
             .init(service: UnresolvedOrdersService(service: service, ledger: venues.executor, interval: min(.seconds(5), config.absentWindow / 2),
                                                    absentWindow: config.absentWindow, log: log, resolved: { [log] id in
                                                        Self.orderResolved(id, journal: service.journal, log: log)

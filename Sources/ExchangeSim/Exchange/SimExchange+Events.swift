@@ -49,7 +49,9 @@ extension SimExchange {
     /// Moves a market through its lifecycle: `deactivated` (paused), `activated`, `determined` with a
     /// result, or `settled`. Trading stops unless the market is active; resting orders are cancelled on
     /// determination, as on Kalshi after close.
-    public func lifecycle(_ ticker: String, event: String, result: String? = nil) {
+    /// - Parameter publish: `false` changes the market without a `market_lifecycle_v2` message (an event a
+    ///   client missed while its connection was down): only REST shows it.
+    public func lifecycle(_ ticker: String, event: String, result: String? = nil, publish: Bool = true) {
         guard markets[ticker] != nil else { return }
         switch event {
         case "deactivated": markets[ticker]?.spec.status = "inactive"
@@ -70,8 +72,9 @@ extension SimExchange {
             }
         default: break
         }
-        publish(.lifecycle(WSMarketLifecycle(eventType: event, marketTicker: ticker, result: result,
-                                             isDeactivated: event == "deactivated" ? true : nil)))
+        guard publish else { return }
+        self.publish(.lifecycle(WSMarketLifecycle(eventType: event, marketTicker: ticker, result: result,
+                                                  isDeactivated: event == "deactivated" ? true : nil)))
     }
 
     func publishBook(_ ticker: String) {
