@@ -1,4 +1,5 @@
 import ExchangeSim
+import Execution
 import ExecutorTesting
 import Foundation
 import KalshiWire
@@ -117,6 +118,8 @@ struct HybridRunCLITests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
         let market = try #require(((json["pnl"] as? [String: Any])?["markets"] as? [[String: Any]])?.first { $0["ticker"] as? String == Self.ticker })
         #expect(market["position"] as? String == "3.00", "the journal's position is the venue's: \(market)")
+        let statuses = try Journal(path: dir.path + "/journal.sqlite", readOnly: true).signalStatusCounts()
+        #expect(statuses == ["partially_filled": 1], "the signal's outcome follows its order's: \(statuses)")
         await production.stop()
         await demo.stop()
     }

@@ -173,10 +173,18 @@ extension TradingSession {
 
     /// An order whose outcome was unknown is now final: if it is a leg of an arb, the arb's record is
     /// rebuilt from its orders (an `exposure_left` recorded while a trader was away becomes what the
-    /// venue says happened). The loss the breaker counted for the exposure stays counted.
+    /// venue says happened; the loss the breaker counted for the exposure stays counted); if it is a single
+    /// signal's, the signal's status becomes the order's outcome.
     static func orderResolved(_ clientOrderID: String, journal: Journal, log: @Sendable (String) -> Void) {
-        guard let signalID = (try? journal.order(clientOrderID))??.signalID, signalID.hasPrefix("arb:"),
-              let signal = try? journal.signal(signalID),
+        guard let order = (try? journal.order(clientOrderID)) ?? nil, let signalID = order.signalID else { return }
+        guard signalID.hasPrefix("arb:") else {
+            // A single signal's order: the signal's outcome is the order's now (it was `outcome_unknown`).
+            let outcome = order.state == .rejected ? "rejected \(order.errorCode ?? "")"
+                : order.filled.isPositive ? (order.filled < order.requested ? "partially_filled" : "filled") : "unfilled"
+            journal.setSignalStatusSoon([signalID], outcome)
+            return
+        }
+        guard let signal = try? journal.signal(signalID),
               let record = try? rebuiltArb(signal.payload, receivedNanoseconds: signal.receivedNanoseconds, journal: journal,
                                            cause: "re-recorded after \(clientOrderID)'s unknown outcome was resolved") else { return }
         log("ARB \(record.arbID.escapingControlCharacters) \(record.pairID.escapingControlCharacters) \(record.outcome.rawValue): \(record.reason)")
