@@ -61,6 +61,7 @@ let package = Package(
                 "Markets",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -156,7 +157,7 @@ let package = Package(
         .executableTarget(
             name: "RunExecutor",
             dependencies: [
-                "Arbitrage", "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient", "TradingClient", "Execution", "KalshiVenue", "PolymarketWire", "PolymarketClient", "PolymarketVenue", "PaperFidelity",
+                "Arbitrage", "Config", "Coordinator", "ExchangeSim", "Markets", "KalshiWire", "DataClient", "TradingClient", "Execution", "KalshiVenue", "PolymarketWire", "PolymarketClient", "PolymarketVenue", "PaperFidelity", "VenueTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -192,7 +193,7 @@ let package = Package(
         .target(
             name: "ExecutorTesting",
             dependencies: [
-                "KalshiWire", "ExchangeSim", "Markets", "DataClient", "PolymarketWire", "PolymarketClient",
+                "KalshiWire", "ExchangeSim", "Markets", "DataClient", "PolymarketWire", "PolymarketClient", "VenueTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "WSClient", package: "swift-websocket"),

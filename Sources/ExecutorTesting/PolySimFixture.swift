@@ -3,6 +3,7 @@ import Foundation
 import Markets
 import PolymarketClient
 import PolymarketWire
+import VenueTransport
 
 /// A Polymarket simulator on 127.0.0.1 and clients wired to it: the well-known test key as the trader,
 /// its API credentials created through L1.
@@ -14,6 +15,7 @@ public struct PolySimFixture: Sendable {
     public var faults: SimFaults { server.faults }
 
     public static func start(_ configure: (inout PolySimExchange.Configuration) -> Void = { _ in }) async throws -> PolySimFixture {
+        HTTPPipelineWarmUp.run()
         var configuration = PolySimExchange.Configuration()
         configuration.statusStep = .milliseconds(20)
         configure(&configuration)

@@ -2,6 +2,7 @@ import ExchangeSim
 import Foundation
 import KalshiWire
 import Markets
+import VenueTransport
 
 /// A simulator on 127.0.0.1 with registered test accounts, and clients wired to it.
 public struct SimFixture: Sendable {
@@ -17,6 +18,7 @@ public struct SimFixture: Sendable {
     /// Starts a simulator with two registered accounts (`rateLimits: false`: the venue's limits off).
     public static func start(_ configuration: SimExchange.Configuration = SimExchange.Configuration(),
                              tier: KalshiRateTier = .basic, timestampWindow: Duration = .seconds(30), rateLimits: Bool = true) async throws -> SimFixture {
+        HTTPPipelineWarmUp.run()  // as run-executor does first: the simulators and clients here build pipelines on several loops
         let vectors = try AuthVectors.load()
         let main = KalshiCredentials(keyID: KalshiKeyID(vectors.key_id)!, privateKey: try KalshiPrivateKey(pem: vectors.private_key_pkcs1_pem))
         let other = KalshiCredentials(keyID: KalshiKeyID("counterparty-0001")!, privateKey: try Self.counterpartyKey())

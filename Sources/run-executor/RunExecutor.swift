@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VenueTransport
 
 /// `run-executor`: paper by default, live only after a typed confirmation.
 ///
@@ -30,6 +31,8 @@ struct RunExecutor: AsyncParsableCommand {
         // Everything this program creates (journal, intent log, keys, token, reports) is private to the
         // user unless a file is made wider on purpose.
         umask(0o077)
+        // Before any event loop builds an HTTP pipeline (a runtime race on their first instantiation).
+        HTTPPipelineWarmUp.run()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
