@@ -53,17 +53,39 @@ struct PolymarketFeedService: Service {
     }
 }
 
-/// Markets' results, by asking: every `interval` the markets of the positions the journal holds are looked
-/// up — Kalshi's on the trading venue (as start-up does), Polymarket's on Gamma (closed, outcome prices 1
-/// and 0) — and a position whose market has a result is realised. Kalshi's lifecycle feed tells sooner;
-/// this catches a result whose event the feed missed (its connection down at the time), and is how a run
-/// learns Polymarket's: before, those waited for the next start-up, and an arb held through both markets'
-/// results had its Kalshi leg realised and not its Polymarket leg (the breaker counted one side).
-struct ResultCheckService: Service {
+/// Positions in markets that have a result, realised: Kalshi's markets read on `catalog` (the trading
+/// venue), Polymarket's on Gamma (closed, outcome prices 1 and 0). Start-up and the result check ask the
+/// same way.
+struct MarketResults: Sendable {
     let service: ExecutionService
     let catalog: MarketCatalog
-    let paper: PaperExecutor<ContinuousClock>?
     let polymarket: PolymarketConnection?
+
+    /// Realises what has a result among `tickers` (Kalshi) and `tokens` (Polymarket), each settlement's
+    /// reason saying `how` it was learnt; returns the platforms where something was realised.
+    @discardableResult
+    func settle(kalshi tickers: [String], polymarket tokens: [String], how: String) async -> Set<Platform> {
+        var settled = Set<Platform>()
+        for ticker in tickers {
+            guard let value = await catalog.current(ticker)?.settlementYesValue else { continue }
+            if await service.settle(ticker, yesValue: value, reason: "the market's result, \(how)") != nil { settled.insert(.kalshi) }
+        }
+        guard let polymarket else { return settled }
+        for (token, value) in await polymarket.resolutions(tokens) {
+            if await service.settle(token, yesValue: value, reason: "the Polymarket market's resolution, \(how)") != nil { settled.insert(.polymarket) }
+        }
+        return settled
+    }
+}
+
+/// Markets' results, by asking: every `interval` the markets of the positions the journal holds are looked
+/// up (`MarketResults`) and a position whose market has a result is realised. Kalshi's lifecycle feed tells
+/// sooner; this catches a result whose event the feed missed (its connection down at the time), and is how a
+/// run learns Polymarket's: before, those waited for the next start-up, and an arb held through both markets'
+/// results had its Kalshi leg realised and not its Polymarket leg (the breaker counted one side).
+struct ResultCheckService: Service {
+    let results: MarketResults
+    let paper: PaperExecutor<ContinuousClock>?
     let interval: Duration
 
     func run() async throws {
@@ -75,27 +97,15 @@ struct ResultCheckService: Service {
         }
     }
 
-    private func held(_ platform: Platform) -> [String] {
-        ((try? service.journal.positions(platforms: [platform])) ?? [:]).filter { $0.value != .zero }.keys.sorted()
+    private func positions(_ platform: Platform) -> [String: Contracts] {
+        (try? results.service.journal.positions(platforms: [platform])) ?? [:]
     }
 
     private func check() async {
-        var kalshiSettled = false
-        for ticker in held(.kalshi) {
-            guard let value = await catalog.current(ticker)?.settlementYesValue else { continue }
-            kalshiSettled = await service.settle(ticker, yesValue: value, reason: "the market's result, read by the result check") != nil || kalshiSettled
-        }
-        if kalshiSettled, let paper { await paper.restore(positions: (try? service.journal.positions(platforms: [.kalshi])) ?? [:]) }
-        guard let polymarket else { return }
-        let tokens = held(.polymarket)
-        guard !tokens.isEmpty else { return }
-        var polymarketSettled = false
-        for (token, value) in await polymarket.resolutions(tokens) {
-            polymarketSettled = await service.settle(token, yesValue: value, reason: "the Polymarket market's resolution") != nil || polymarketSettled
-        }
-        if polymarketSettled, let paper = polymarket.paper {
-            await paper.restore(positions: (try? service.journal.positions(platforms: [.polymarket])) ?? [:])
-        }
+        let settled = await results.settle(kalshi: positions(.kalshi).filter { $0.value != .zero }.keys.sorted(),
+                                           polymarket: positions(.polymarket).filter { $0.value != .zero }.keys.sorted(), how: "read by the result check")
+        if settled.contains(.kalshi), let paper { await paper.restore(positions: positions(.kalshi)) }
+        if settled.contains(.polymarket), let paper = results.polymarket?.paper { await paper.restore(positions: positions(.polymarket)) }
     }
 }
 

@@ -417,8 +417,8 @@ public final class TradingSession: Sendable {
             .init(service: MarketFeedService(market: market, catalog: venues.tradingCatalog, paper: venues.paper, service: service, board: board,
                                              metrics: venues.metrics, log: log)),
             .init(service: DiscoveryService(catalog: venues.dataCatalog, interval: .seconds(300), log: log)),
-            .init(service: ResultCheckService(service: service, catalog: venues.tradingCatalog, paper: venues.paper, polymarket: polymarket,
-                                              interval: config.resultCheckInterval)),
+            .init(service: ResultCheckService(results: MarketResults(service: service, catalog: venues.tradingCatalog, polymarket: polymarket),
+                                              paper: venues.paper, interval: config.resultCheckInterval)),
             .init(service: UnresolvedOrdersService(service: service, ledger: venues.executor, interval: min(.seconds(5), config.absentWindow / 2),
                                                    absentWindow: config.absentWindow, log: log, resolved: { [log] id in
                                                        Self.orderResolved(id, journal: service.journal, log: log)

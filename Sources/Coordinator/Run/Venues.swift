@@ -128,6 +128,7 @@ public struct Venues: Sendable {
                                            metrics: metrics, log: log)
         let catalog = tradingCatalog
         let polymarket = polymarket
+        let results = MarketResults(service: service, catalog: catalog, polymarket: polymarket)
         // Polymarket markets the journal holds positions or open orders in: their parameters and balances are
         // read before reconciliation compares anything.
         if let polymarket {
@@ -137,15 +138,7 @@ public struct Venues: Sendable {
         let reconciler = Reconciler(
             journal: journal, ledger: executor, driftThreshold: config.driftThreshold, absentWindow: config.absentWindow,
             eventOf: { await catalog.info($0)?.eventTicker },
-            settlePositions: { tickers in
-                for ticker in tickers {
-                    guard let value = await catalog.current(ticker)?.settlementYesValue else { continue }
-                    await service.settle(ticker, yesValue: value, reason: "the market's result, read at start-up")
-                }
-                for (token, value) in await polymarket?.resolutions(tickers) ?? [] {
-                    await service.settle(token, yesValue: value, reason: "the Polymarket market's resolution, read at start-up")
-                }
-            },
+            settlePositions: { tickers in await results.settle(kalshi: tickers, polymarket: tickers, how: "read at start-up") },
             realized: { ticker, result in await service.recordReconciled(result, ticker: ticker) })
         let report = try await reconciler.run(nowNanoseconds: ExecutionService.systemWallClock())
         log(report.summary)
