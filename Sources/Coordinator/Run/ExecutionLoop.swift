@@ -279,10 +279,7 @@ public actor ExecutionLoop {
                     + (result.averagePrice.map { " avg=\($0.wireString)" } ?? "") + " fees=\(result.fees.wireString)"
                     + (result.slippage.map { " slippage=\($0.wireString)" } ?? "") + (result.potentialProfit.map { " potential=\($0.wireString)" } ?? "")
                     + (result.rejection.map { " (\($0))" } ?? ""))
-                if order.state == .rejected {
-                    stats.rejected += 1
-                    return record(signal, "rejected \(order.rejectionCode ?? "")")
-                }
+                if order.state == .rejected { stats.rejected += 1 }
                 if order.filled.isPositive {
                     stats.filledOrders += 1
                     stats.contractsFilled = stats.contractsFilled.addingSaturated(order.filled)
@@ -290,11 +287,22 @@ public actor ExecutionLoop {
                         log("SLIPPAGE \(signal.id): \(reason)")
                     }
                 }
-                // Fills read so far are not the outcome of an order the venue has not finished telling about.
-                if !order.state.isTerminal, order.isAmbiguous || order.filled == .zero { return record(signal, "outcome_unknown") }
-                if order.filled.isPositive { return record(signal, order.remaining.isPositive ? "partially_filled" : "filled") }
+                if let status = Self.signalStatus(state: order.state, filled: order.filled, requested: order.requested,
+                                                  rejectionCode: order.rejectionCode, ambiguous: order.isAmbiguous) {
+                    return record(signal, status)
+                }
             }
         }
         record(signal, "unfilled")
+    }
+
+    /// What a signal's order came to, as the signal's journaled status; `nil` when it ended with nothing
+    /// filled (the loop may try again at a new price, else the signal is `unfilled`). Fills read so far are
+    /// not the outcome of an order the venue has not finished telling about: that one is `outcome_unknown`.
+    static func signalStatus(state: OrderState, filled: Contracts, requested: Contracts, rejectionCode: String?, ambiguous: Bool) -> String? {
+        if state == .rejected { return "rejected \(rejectionCode ?? "")" }
+        if !state.isTerminal, ambiguous || filled == .zero { return "outcome_unknown" }
+        if filled.isPositive { return filled < requested ? "partially_filled" : "filled" }
+        return nil
     }
 }

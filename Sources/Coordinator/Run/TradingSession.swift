@@ -179,9 +179,8 @@ extension TradingSession {
         guard let order = (try? journal.order(clientOrderID)) ?? nil, let signalID = order.signalID else { return }
         guard signalID.hasPrefix("arb:") else {
             // A single signal's order: the signal's outcome is the order's now (it was `outcome_unknown`).
-            let outcome = order.state == .rejected ? "rejected \(order.errorCode ?? "")"
-                : order.filled.isPositive ? (order.filled < order.requested ? "partially_filled" : "filled") : "unfilled"
-            journal.setSignalStatusSoon([signalID], outcome)
+            journal.setSignalStatusSoon([signalID], ExecutionLoop.signalStatus(state: order.state, filled: order.filled, requested: order.requested,
+                                                                             rejectionCode: order.errorCode, ambiguous: false) ?? "unfilled")
             return
         }
         guard let signal = try? journal.signal(signalID),
