@@ -233,3 +233,74 @@ struct CircuitBreakerTests {
         #expect(denial.description.contains("overfill on order c-9"))
     }
 }
+
+@Suite("Circuit breaker: exposure revised once the venue says how an arb's legs ended")
+struct ExposureRevisionTests {
+    static let t0 = CircuitBreakerTests.t0
+
+    static func dollars(_ text: String) -> Dollars { (try? Dollars(parsing: text)) ?? .zero }
+
+    /// Results recorded one by one in a run, the exposure among them (`-old` at its time), then revised
+    /// to `new` at `nowMs`; against the breaker a restart builds from the journal's results, where the
+    /// exposure's record now says `new` at `nowMs` (the rebuilt record's time).
+    static func compare(_ results: [(ms: Int64, pnl: String)], exposureAt index: Int, old: String, new: String, nowMs: Int64,
+                        resumeAtMs: Int64? = nil) -> (run: CircuitBreaker, restart: CircuitBreaker) {
+        var run = CircuitBreakerTests.breaker()
+        var resumed = false
+        for result in results {
+            if let resume = resumeAtMs, !resumed, result.ms >= resume { run.resume(nowMs: resume); resumed = true }
+            run.recordResult(dollars(result.pnl), nowMs: result.ms)
+        }
+        run.reviseExposure(from: dollars(old), to: dollars(new), countedAtMs: results[index].ms, nowMs: nowMs)
+        var journal = results.enumerated().filter { $0.offset != index }.map {
+            RealizedResult(nanoseconds: $0.element.ms * 1_000_000, ticker: "t", pnl: dollars($0.element.pnl))
+        }
+        if dollars(new).micros > 0 { journal.append(RealizedResult(nanoseconds: nowMs * 1_000_000, ticker: "pair", pnl: dollars(new).negated)) }
+        let restart = CircuitBreaker(settings: run.settings, restoring: run.snapshot, results: journal, nowMs: nowMs)
+        return (run, restart)
+    }
+
+    @Test("revised to what a restart rebuilds: hedged inside the streak, hedged before a win, partly left, left as it was",
+          arguments: [
+            // (results, exposure's index, old, new)
+            ([(0, "-1"), (10, "-9.50"), (20, "-1")], 1, "9.50", "0"),
+            ([(0, "-1"), (10, "-9.50"), (20, "2"), (30, "-1")], 1, "9.50", "0"),
+            ([(0, "-1"), (10, "-9.50"), (20, "2"), (30, "-1")], 1, "9.50", "4.00"),
+            ([(0, "2"), (10, "-9.50")], 1, "9.50", "4.00"),
+            ([(0, "-9.50"), (10, "-1")], 0, "9.50", "9.50"),
+          ] as [([(Int64, String)], Int, String, String)])
+    func matchesRestart(_ results: [(Int64, String)], _ index: Int, _ old: String, _ new: String) {
+        let (run, restart) = Self.compare(results.map { (ms: Self.t0 + $0.0, pnl: $0.1) }, exposureAt: index, old: old, new: new, nowMs: Self.t0 + 100)
+        #expect(run.realizedToday == restart.realizedToday, "realised today")
+        #expect(run.consecutiveLosses == restart.consecutiveLosses, "losing streak")
+    }
+
+    @Test("an exposure counted yesterday is not taken off today's figures; what is left counts today")
+    func earlierDay() {
+        let midnight = (Self.t0 / 86_400_000 + 1) * 86_400_000
+        var b = CircuitBreakerTests.breaker()
+        b.recordResult(Self.dollars("-9.50"), nowMs: midnight - 10)
+        b.recordResult(Self.dollars("-1"), nowMs: midnight + 10)
+        b.reviseExposure(from: Self.dollars("9.50"), to: .zero, countedAtMs: midnight - 10, nowMs: midnight + 20)
+        #expect(b.realizedToday == Self.dollars("-1") && b.consecutiveLosses == 1)
+        b.reviseExposure(from: Self.dollars("9.50"), to: Self.dollars("2"), countedAtMs: midnight - 10, nowMs: midnight + 30)
+        #expect(b.realizedToday == Self.dollars("-3") && b.consecutiveLosses == 2)
+    }
+
+    @Test("an exposure before a resume is out of the streak already: hedging it leaves the streak alone")
+    func beforeResume() {
+        let (run, restart) = Self.compare([(ms: Self.t0, pnl: "-9.50"), (ms: Self.t0 + 20, pnl: "-1")], exposureAt: 0, old: "9.50", new: "0",
+                                          nowMs: Self.t0 + 100, resumeAtMs: Self.t0 + 10)
+        #expect(run.consecutiveLosses == 1 && restart.consecutiveLosses == 1)
+        #expect(run.realizedToday == restart.realizedToday && run.realizedToday == Self.dollars("-1"))
+    }
+
+    @Test("MAX_DAILY_LOSS and MAX_CONSECUTIVE_LOSSES lift once the exposure that tripped them is gone")
+    func limitsLift() {
+        var b = CircuitBreakerTests.breaker { $0.limits.maxDailyLoss = Self.dollars("5"); $0.limits.maxConsecutiveLosses = 1 }
+        b.recordResult(Self.dollars("-9.50"), nowMs: Self.t0)
+        #expect(CircuitBreakerTests.code(b.check(CircuitBreakerTests.order("A", "1", risk: "1"), nowMs: Self.t0 + 1)) == .dailyLossLimitReached)
+        b.reviseExposure(from: Self.dollars("9.50"), to: .zero, countedAtMs: Self.t0, nowMs: Self.t0 + 2)
+        #expect(CircuitBreakerTests.allowed(b.check(CircuitBreakerTests.order("A", "1", risk: "1"), nowMs: Self.t0 + 3)))
+    }
+}

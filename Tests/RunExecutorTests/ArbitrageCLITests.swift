@@ -108,26 +108,50 @@ struct ArbitrageCLITests {
         await kalshi.stop()
     }
 
-    @Test("TS-73 an arb whose Kalshi leg filled but whose fills the venue's REST does not show yet: exposure_left with the leg's outcome unknown, nothing sold back; re-recorded filled once the fills show")
-    func laggingLegFills() async throws {
+    @Test("TS-73 an arb whose Kalshi leg filled but whose fills the venue's REST does not show yet: exposure_left with the leg's outcome unknown, nothing sold back; the loss counted for it blocks trading (MAX_DAILY_LOSS) until the fills show, then the arb is re-recorded filled and the loss taken back — in the run, and at the next start-up after a kill", arguments: [true, false])
+    func exposureRevisedWhenHedged(inRun: Bool) async throws {
         let (kalshi, poly, spec) = try await Self.venuesWithOffers()
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try kalshi.server.faults.apply(argument: "GET /portfolio/fills=stale_ms:600000")
-        let environment = try Self.environment(kalshi: kalshi, poly: poly, dir: dir)
-            .merging(["FILL_DETECTION": "polling", "ORDER_TIMEOUT_SECONDS": "1", "ORDER_ABSENT_WINDOW_SECONDS": "2"]) { _, new in new }
-        let file = try dir.write("arbs.jsonl", Self.arb("lag-arb", yesToken: spec.yesToken) + "\n")
-        let run = try RunningCLI.launch(["--signals", file], environment: environment, workingDirectory: dir.path)
-        let unknown = try await run.waitForLine(containing: "ARB lag-arb nfl-buf ")
+        // What the arb is known to have spent while its Kalshi leg shows no fill (5.50 for the Polymarket leg) counts as a loss: over 5.00.
+        let environment = try Self.environment(kalshi: kalshi, poly: poly, dir: dir).merging(
+            ["FILL_DETECTION": "polling", "ORDER_TIMEOUT_SECONDS": "1", "ORDER_ABSENT_WINDOW_SECONDS": "2", "MAX_DAILY_LOSS": "5.00",
+             "MAX_CONSECUTIVE_LOSSES": "1"]) { _, new in new }
+        let file = try dir.write("arbs.jsonl", Self.arb("exp-arb", yesToken: spec.yesToken) + "\n")
+        let first = try RunningCLI.launch(["--signals", file], environment: environment, workingDirectory: dir.path)
+        let unknown = try await first.waitForLine(containing: "ARB exp-arb nfl-buf ")
         #expect(unknown.contains("exposure_left") && unknown.contains("outcome unknown") && unknown.contains("the venue counts 10.00 filled (executed)"),
                 "\(unknown)")
-        kalshi.server.faults.clear()
-        let rebuilt = try await run.waitForLine(containing: "ARB lag-arb nfl-buf filled")
+        try await ControllerTraderCLITests.postArb(dir, HybridRunCLITests.signal("s-during", "BUY_YES", yesAsk: 40, noAsk: 61, contracts: 1))
+        let blocked = try await first.waitForLine(containing: "BLOCK s-during", timeout: .seconds(15))
+        #expect(blocked.contains("DAILY_LOSS_LIMIT_REACHED: loss=5.50 limit=5.00"), "\(blocked)")
+
+        let later: RunningCLI
+        if inRun {
+            kalshi.server.faults.clear()
+            later = first
+        } else {
+            _ = await first.stop(signal: SIGKILL)
+            kalshi.server.faults.clear()
+            later = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
+        }
+        let rebuilt = try await later.waitForLine(containing: "ARB exp-arb nfl-buf filled")
         #expect(rebuilt.contains("10.00 hedged"), "\(rebuilt)")
-        #expect(await run.stop() == 0)
-        #expect(!run.output.contains { $0.contains("close1") }, "no leg was sold back: \(run.output.suffix(15))")
+        let revised = try await later.waitForLine(containing: "EXPOSURE nfl-buf revised")
+        #expect(revised.contains("5.50 → 0.00") && revised.contains("today 0.00, losing streak 0"), "\(revised)")
+        if !inRun { _ = try await later.waitForLine(containing: "state ready") }
+        try await ControllerTraderCLITests.postArb(dir, HybridRunCLITests.signal("s-after", "BUY_YES", yesAsk: 40, noAsk: 61, contracts: 1))
+        _ = try await later.waitForLine(containingAny: ["TRADE s-after", "BLOCK s-after"], timeout: .seconds(15))
+        #expect(!later.output.contains { $0.contains("BLOCK s-after") }, "\(later.output.suffix(10))")
+        #expect(await later.stop() == 0)
+        #expect(!(first.output + later.output).contains { $0.contains("close1") }, "no leg was sold back")
         #expect(await kalshi.exchange.accountSnapshot(kalshi.credentials.keyID.rawValue).positions[Self.ticker] == contracts("10"))
         #expect(await poly.exchange.balance(poly.signer.address, token: spec.noToken) == 10_000_000, "the Polymarket leg's 10 NO kept")
+
+        // A restart rebuilds both loss limits from the journal's results: the arb's exposure is no longer among them.
+        let results = try Journal(path: dir.path + "/journal.sqlite", readOnly: true).realizedResults(since: 0)
+        #expect(results.isEmpty, "\(results)")
         await poly.stop()
         await kalshi.stop()
     }

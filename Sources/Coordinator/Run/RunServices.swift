@@ -228,7 +228,7 @@ struct UnresolvedOrdersService: Service {
     let absentWindow: Duration
     let log: @Sendable (String) -> Void
     /// Told each order that became final.
-    var resolved: @Sendable (String) -> Void = { _ in }
+    var resolved: @Sendable (String) async -> Void = { _ in }
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
@@ -236,7 +236,7 @@ struct UnresolvedOrdersService: Service {
                 try await Task.sleep(for: interval)
                 for (id, state) in await service.settleUnresolved(with: ledger, absentWindow: absentWindow) {
                     log("RESOLVED \(id): \(state.rawValue) (outcome was unknown)")
-                    resolved(id)
+                    await resolved(id)
                 }
             }
         }

@@ -171,22 +171,28 @@ extension TradingSession {
         return record
     }
 
-    /// An order whose outcome was unknown is now final: if it is a leg of an arb, the arb's record is
-    /// rebuilt from its orders (an `exposure_left` recorded while a trader was away becomes what the
-    /// venue says happened; the loss the breaker counted for the exposure stays counted); if it is a single
-    /// signal's, the signal's status becomes the order's outcome.
-    static func orderResolved(_ clientOrderID: String, journal: Journal, log: @Sendable (String) -> Void) {
-        guard let order = (try? journal.order(clientOrderID)) ?? nil, let signalID = order.signalID else { return }
+    /// An order whose outcome was unknown is now final: if it is a leg of an arb that has a record, the
+    /// arb's record is rebuilt from its orders (an `exposure_left` recorded while a leg's outcome was
+    /// unknown becomes what the venue says happened) and the loss the breaker counted for its exposure is
+    /// revised to the exposure left, as a restart would count it; if it is a single signal's, the signal's
+    /// status becomes the order's outcome. An arb without a record (its
+    /// run stopped before deciding) is left to `restorePendingSignals`.
+    static func orderResolved(_ clientOrderID: String, service: ExecutionService, log: @Sendable (String) -> Void) async {
+        let journal = service.journal
+        guard let order = (try? journal.order(clientOrderID)) ?? nil, let signalID = order.signalID,
+              let signal = (try? journal.signal(signalID)) ?? nil else { return }
         guard signalID.hasPrefix("arb:") else {
             // A single signal's order: the signal's outcome is the order's now (it was `outcome_unknown`).
             journal.setSignalStatusSoon([signalID], ExecutionLoop.signalStatus(state: order.state, filled: order.filled, requested: order.requested,
                                                                              rejectionCode: order.errorCode, ambiguous: false) ?? "unfilled")
             return
         }
-        guard let signal = try? journal.signal(signalID),
+        guard let before = (try? journal.arb(String(signalID.dropFirst(4)))) ?? nil,
               let record = try? rebuiltArb(signal.payload, receivedNanoseconds: signal.receivedNanoseconds, journal: journal,
                                            cause: "re-recorded after \(clientOrderID)'s unknown outcome was resolved") else { return }
         log("ARB \(record.arbID.escapingControlCharacters) \(record.pairID.escapingControlCharacters) \(record.outcome.rawValue): \(record.reason)")
+        await service.reviseExposure(from: before.exposure, to: record.exposure, countedAtNanoseconds: before.decidedNanoseconds, ticker: record.pairID,
+                                     reason: "arb \(record.arbID) \(record.outcome.rawValue) after \(clientOrderID) resolved")
     }
 }
 
@@ -303,7 +309,8 @@ public final class TradingSession: Sendable {
     private func operate(_ venues: Venues, traders: TraderRegistry, board: RunBoard, move: (RunState) async -> Void, journalPath: String, adminPort: Int?,
                          duration: Duration?) async throws -> RunSummary {
         await move(.syncing)
-        let service = try await venues.prepareExecution(journalPath: journalPath, mode: plan.mode, config: config, log: log)
+        let service = try await venues.prepareExecution(journalPath: journalPath, mode: plan.mode, config: config, log: log,
+                                                        resolved: { [log] id, service in await Self.orderResolved(id, service: service, log: log) })
         let market = venues.market
 
         // Accepted signals wait in the inbox, journaled before their source hears they were accepted.
@@ -420,7 +427,7 @@ public final class TradingSession: Sendable {
                                               paper: venues.paper, interval: config.resultCheckInterval)),
             .init(service: UnresolvedOrdersService(service: service, ledger: venues.executor, interval: min(.seconds(5), config.absentWindow / 2),
                                                    absentWindow: config.absentWindow, log: log, resolved: { [log] id in
-                                                       Self.orderResolved(id, journal: service.journal, log: log)
+                                                       await Self.orderResolved(id, service: service, log: log)
                                                    })),
             .init(service: MarksService(market: market, polymarket: polymarketBooks, journal: service.journal, interval: .seconds(30))),
             .init(service: AdminService(server: admin.server)),

@@ -121,8 +121,11 @@ public struct Venues: Sendable {
     /// Opens the journal, restores the breaker and reconciles with the venue before anything trades:
     /// orders of earlier runs settled, positions in markets with a result settled (realised), positions
     /// compared (drift halts), the events of positions named.
+    /// `resolved` is told each order the start-up reconciliation found final (after the positions are
+    /// reloaded), so what the earlier run recorded while its outcome was unknown can be rebuilt.
     public func prepareExecution(journalPath: String, mode: ExecutionMode, config: V3Config, breaker: BreakerSettings? = nil,
-                                 log: @escaping @Sendable (String) -> Void) async throws -> ExecutionService {
+                                 log: @escaping @Sendable (String) -> Void,
+                                 resolved: @Sendable (String, ExecutionService) async -> Void = { _, _ in }) async throws -> ExecutionService {
         let journal = try Journal(path: journalPath)
         let service = try ExecutionService(executor: executor, journal: journal, mode: mode, breaker: breaker ?? BreakerSettings(limits: config.risk),
                                            metrics: metrics, log: log)
@@ -157,6 +160,7 @@ public struct Venues: Sendable {
         await service.reloadPositions()
         if let paper { await paper.restore(positions: try journal.positions(platforms: [.kalshi])) }
         if let polyPaper = polymarket?.paper { await polyPaper.restore(positions: try journal.positions(platforms: [.polymarket])) }
+        for (id, state) in report.resolved where state.isTerminal { await resolved(id, service) }
         if let halted = await service.haltReason { log("HALTED (\(halted)); no order will be sent until `run-executor resume`") }
         return service
     }

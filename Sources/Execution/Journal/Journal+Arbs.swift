@@ -119,10 +119,19 @@ extension Journal {
         try database.read { db in try Self.arbs(db, limit: limit) }
     }
 
+    /// One arbitrage's record, `nil` when it has none (yet).
+    public func arb(_ arbID: String) throws -> JournalArb? {
+        try database.read { db in try Self.arbs(db, sql: "SELECT * FROM arbs WHERE arb_id = ?", arguments: [arbID]).first }
+    }
+
     static func arbs(_ db: Database, limit: Int) throws -> [JournalArb] {
+        try arbs(db, sql: "SELECT * FROM arbs ORDER BY decided_ns DESC, arb_id LIMIT ?", arguments: [limit])
+    }
+
+    private static func arbs(_ db: Database, sql: String, arguments: StatementArguments) throws -> [JournalArb] {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try Row.fetchAll(db, sql: "SELECT * FROM arbs ORDER BY decided_ns DESC, arb_id LIMIT ?", arguments: [limit]).map { row in
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
             let legs: String = row["legs"], closes: String = row["closes"]
             return JournalArb(arbID: row["arb_id"], pairID: row["pair_id"], description: row["description"], receivedNanoseconds: row["received_ns"],
                               decidedNanoseconds: row["decided_ns"], outcome: ArbOutcome(rawValue: row["outcome"]) ?? .aborted, reason: row["reason"],

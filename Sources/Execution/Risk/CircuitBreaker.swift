@@ -124,6 +124,9 @@ public struct CircuitBreaker: Sendable {
     public private(set) var denials: [BreakerDenial.Code: Int] = [:]
 
     private var lossStreakResetMs: Int64?
+    /// When the losing streak last started over (a result that was not a loss, a resume, a new day): a loss
+    /// counted at or after it is part of the current streak.
+    private var streakStartMs: Int64 = .min
 
     /// A breaker restored after a restart: the halt and the day's counters from `snapshot`, and the day's
     /// realised P&L and the losing streak rebuilt from the journal's realised `results` (every closing
@@ -145,10 +148,16 @@ public struct CircuitBreaker: Sendable {
         if let results {
             realizedToday = .zero
             consecutiveLosses = 0
+            streakStartMs = max(day * 86_400_000, lossStreakResetMs ?? .min)
             for result in results where Self.utcDay(result.nanoseconds / 1_000_000) == day {
                 realizedToday = realizedToday.addingSaturated(result.pnl)
                 if let reset = lossStreakResetMs, result.nanoseconds / 1_000_000 < reset { continue }
-                consecutiveLosses = result.pnl.micros < 0 ? consecutiveLosses + 1 : 0
+                if result.pnl.micros < 0 {
+                    consecutiveLosses += 1
+                } else {
+                    consecutiveLosses = 0
+                    streakStartMs = result.nanoseconds / 1_000_000
+                }
             }
         }
     }
@@ -201,6 +210,7 @@ public struct CircuitBreaker: Sendable {
         volumeToday = .zero
         realizedToday = .zero
         consecutiveLosses = 0
+        streakStartMs = today * 86_400_000
     }
 
     private func absolute(_ value: Contracts) -> Int64 { value.magnitude.hundredths }
@@ -393,7 +403,29 @@ public struct CircuitBreaker: Sendable {
     public mutating func recordResult(_ pnl: Dollars, nowMs: Int64) {
         rollover(nowMs)
         realizedToday = realizedToday.addingSaturated(pnl)
-        consecutiveLosses = pnl.micros < 0 ? consecutiveLosses + 1 : 0
+        if pnl.micros < 0 {
+            consecutiveLosses += 1
+        } else {
+            consecutiveLosses = 0
+            streakStartMs = nowMs
+        }
+    }
+
+    /// Exposure an arbitrage left open was counted as a loss of `old` at `countedAtMs`; the venue has since
+    /// said how its legs ended and `new` is left (zero: the arb hedged), recorded now. The day's loss and
+    /// the losing streak become what a restart rebuilds from the journal's new record: the old loss comes
+    /// out of both (a loss before the current streak began was not in it; one counted on an earlier day is
+    /// not in today's figures) and what is left counts as a loss now.
+    public mutating func reviseExposure(from old: Dollars, to new: Dollars, countedAtMs: Int64, nowMs: Int64) {
+        rollover(nowMs)
+        if old.micros > 0, Self.utcDay(countedAtMs) == day {
+            realizedToday = realizedToday.addingSaturated(old)
+            if countedAtMs >= streakStartMs { consecutiveLosses = max(0, consecutiveLosses - 1) }
+        }
+        if new.micros > 0 {
+            realizedToday = realizedToday.addingSaturated(new.negated)
+            consecutiveLosses += 1
+        }
     }
 
     /// An execution error (venue rejection for a technical reason, ambiguous outcome, overfill…).
@@ -425,6 +457,7 @@ public struct CircuitBreaker: Sendable {
         haltReason = nil
         consecutiveLosses = 0
         lossStreakResetMs = nowMs
+        streakStartMs = nowMs
     }
 
     /// Refuses orders in `ticker` until `untilMs`.

@@ -290,6 +290,18 @@ public actor ExecutionService {
         persistBreaker()
     }
 
+    /// Exposure an arbitrage left (counted as a loss of `old` when its record was written at
+    /// `countedAtNanoseconds`) is `new` now that the venue has said how its legs ended: the breaker's day
+    /// and losing streak are revised to what a restart would rebuild from the journal's new record.
+    public func reviseExposure(from old: Dollars, to new: Dollars, countedAtNanoseconds: Int64, ticker: String, reason: String) {
+        breaker.reviseExposure(from: old, to: new, countedAtMs: countedAtNanoseconds / 1_000_000, nowMs: wallNanoseconds() / 1_000_000)
+        guard old != new else { return persistBreaker() }
+        metrics.count("exposure_revised")
+        log("EXPOSURE \(ticker) revised \(old.wireString) → \(new.wireString) (\(reason)); the breaker now counts "
+            + "today \(breaker.realizedToday.wireString), losing streak \(breaker.consecutiveLosses)")
+        persistBreaker()
+    }
+
     /// `amount` per contract × `count` contracts, in micro-dollars (truncated toward zero).
     private static func perContract(_ amount: Dollars, times count: Contracts) throws(ArithmeticOverflowError) -> Int64 {
         let product = Int128(amount.micros) * Int128(count.hundredths) / Int128(Contracts.scale)
