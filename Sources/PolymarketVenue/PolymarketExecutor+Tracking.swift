@@ -92,16 +92,23 @@ extension PolymarketExecutor {
         let deadline = clock.now.advanced(by: settings.orderTimeout)
         var settleBy = clock.now.advanced(by: settings.orderTimeout + settings.settlementTimeout)
         var timedOut = false
+        // The remainder is cancelled at the deadline, and again every safety poll while the venue has not
+        // finished with the order (a cancel that did nothing, or got no answer), until the settlement timeout.
+        var cancelAt = deadline
         while !isDone(orderID) {
             let finished = tracked[orderID]?.venueFinished ?? true
-            if !finished, clock.now >= deadline {
+            if !finished, clock.now >= cancelAt, clock.now < settleBy || !timedOut {
+                if !timedOut {
+                    bump(\.timeoutCancels, "timeout_cancels")
+                    settleBy = clock.now.advanced(by: settings.settlementTimeout)
+                }
                 timedOut = true
                 await cancelRemainder(orderID)
-                settleBy = clock.now.advanced(by: settings.settlementTimeout)
+                cancelAt = clock.now.advanced(by: settings.safetyPollInterval)
                 continue
             }
             if clock.now >= settleBy { break }
-            let wakeAt = earliest(clock.now.advanced(by: settings.safetyPollInterval), finished ? settleBy : deadline)
+            let wakeAt = earliest(clock.now.advanced(by: settings.safetyPollInterval), finished ? settleBy : earliest(cancelAt, settleBy))
             let heard = user == nil ? false : await waitForChange(orderID, until: wakeAt)
             if user == nil { try? await clock.sleep(until: wakeAt, tolerance: nil) }
             if !heard, !isDone(orderID) { await synchronise(orderID) }
@@ -144,11 +151,11 @@ extension PolymarketExecutor {
         tracked[orderID] = entry
     }
 
+    /// Cancels what is left at the timeout. Only `canceled` ends the order: `not_canceled` ("Order not found
+    /// or already canceled", "order already matched") says the cancel did nothing, not where the order
+    /// stands — the venue's record of it, read next, says that (a DELAYED order can still match).
     private func cancelRemainder(_ orderID: String) async {
-        bump(\.timeoutCancels, "timeout_cancels")
-        if let answer = try? await client.cancel(orderID: orderID) {
-            if answer.canceled.contains(orderID) || answer.notCanceled[orderID] != nil { tracked[orderID]?.venueFinished = true }
-        }
+        if let answer = try? await client.cancel(orderID: orderID), answer.canceled.contains(orderID) { tracked[orderID]?.venueFinished = true }
         await synchronise(orderID)
     }
 

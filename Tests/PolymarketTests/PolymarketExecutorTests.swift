@@ -312,6 +312,55 @@ struct PolymarketExecutorTests {
         await h.stop()
     }
 
+    @Test("TS-73 a delayed FAK the venue will not cancel at the timeout (not_canceled \"Order not found or already canceled\") is not read as done: its outcome stays unknown until the venue's record says how it ended")
+    func delayedNotCancelled() async throws {
+        let h = try await Harness.start {
+            $0.orderTimeout = .seconds(1)
+            $0.settlementTimeout = .seconds(2)
+        }
+        await h.quote(.sell, "0.45", "5")
+        await h.sim.exchange.delayNextOrders(1, by: nil, cancellable: false)
+        let work = Task { await h.executor.execute(h.request("held-1", limit: "0.45", count: "5")) }
+        let driver = h.clock.drive(step: .milliseconds(250))
+        let result = await work.value
+        driver.cancel()
+        #expect(!result.order.state.isTerminal && result.order.isAmbiguous, "\(result.order.state): never cancelled as unfilled")
+        #expect(result.order.filled == .zero)
+        #expect(await h.executor.counters.timeoutCancels == 1)
+        // The venue ends the delay: the order matches, and its record says so.
+        await h.sim.exchange.releaseDelayed()
+        var row = JournalOrder(clientOrderID: "held-1", signalID: nil, platform: .polymarket, ticker: h.spec.yesToken, action: .buy, side: .yes,
+                               limitPrice: price("0.45"), requested: contracts("5"), mode: "demo", createdNanoseconds: 0)
+        row.venueOrderID = result.order.venueOrderID
+        let known = row
+        #expect(await eventually { (try? await h.executor.venueOrder(for: known))??.filled == contracts("5") })
+        #expect(await h.shares(.yes) == 5_000_000, "the venue holds the 5 shares the order bought")
+        await h.stop()
+    }
+
+    @Test("a timeout cancel the venue does not answer is tried again every safety poll, not in a loop, until the settlement timeout; then the outcome is unknown")
+    func cancelUnanswered() async throws {
+        let h = try await Harness.start {
+            $0.orderTimeout = .seconds(1)
+            $0.settlementTimeout = .seconds(5)
+            $0.safetyPollInterval = .seconds(2)
+        }
+        try h.sim.faults.apply(argument: "DELETE /order=unavailable:1000", routeNames: PolySimServer.routeNames)
+        let work = Task { await h.executor.execute(h.request("rest-1", limit: "0.30", count: "5", tif: .goodTillCanceled)) }
+        let driver = h.clock.drive(step: .milliseconds(250))
+        let result = await work.value
+        driver.cancel()
+        #expect(!result.order.state.isTerminal && result.order.isAmbiguous, "\(result.order.state)")
+        // At the timeout (1 s), then at most 2 s and 4 s later, before the settlement timeout (6 s); the
+        // clock runs while anything sleeps on it, so fewer when it runs ahead of a request. Not hundreds.
+        let tries = h.sim.faults.requests("DELETE /order")
+        #expect((1...3).contains(tries), "\(tries) cancel requests")
+        #expect(await h.executor.counters.timeoutCancels == 1)
+        h.sim.faults.clear()
+        _ = try await h.client.cancelAll()
+        await h.stop()
+    }
+
     @Test("a matched trade the venue then FAILS never counts: nothing filled, the order cancelled, the money back")
     func failedTrade() async throws {
         let h = try await Harness.start()

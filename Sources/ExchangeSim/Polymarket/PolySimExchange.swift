@@ -131,7 +131,10 @@ public actor PolySimExchange {
     private var listeners: [UUID: @Sendable (PolySimEvent) -> Void] = [:]
     /// The next N marketable orders answer `live` with nothing matched and match `delay` later (TS-35).
     private var delayedOrders = 0
-    private var delay: Duration = .milliseconds(300)
+    private var delay: Duration? = .milliseconds(300)
+    /// Whether a `DELETE /order` cancels a DELAYED order; when not, it answers `not_canceled` and the order
+    /// still matches when its delay ends (the venue's documented answer, whatever it means of the order).
+    private var delayedCancellable = true
     /// The next N trades go MATCHED → FAILED (their transfers reversed).
     private var failingTrades = 0
 
@@ -168,10 +171,18 @@ public actor PolySimExchange {
 
     // MARK: Modes (tests and `sim --venue polymarket` flags)
 
-    /// The next `count` marketable orders are accepted as `live` with nothing matched and match after `delay`.
-    public func delayNextOrders(_ count: Int, by delay: Duration = .milliseconds(300)) {
+    /// The next `count` marketable orders are accepted as `live` with nothing matched and match after `delay`
+    /// (`nil`: when `releaseDelayed()` is called). With `cancellable: false`, cancelling one while it waits
+    /// answers `not_canceled` ("Order not found or already canceled", the docs' example) and leaves it be.
+    public func delayNextOrders(_ count: Int, by delay: Duration? = .milliseconds(300), cancellable: Bool = true) {
         delayedOrders = count
         self.delay = delay
+        delayedCancellable = cancellable
+    }
+
+    /// Every DELAYED order matches now.
+    public func releaseDelayed() {
+        for id in orderSequence where orders[id]?.status == "DELAYED" { matchDelayed(id) }
     }
 
     /// The next `count` trades fail settlement: MATCHED, then FAILED with their transfers reversed.
@@ -414,10 +425,11 @@ public actor PolySimExchange {
             orderSequence.append(id)
             if order.side == .buy { account.reservedCollateral[id] = needed } else { account.reservedTokens[id] = (token, needed) }
             accounts[order.maker] = account
-            let delay = delay
-            Task { [weak self] in
-                try? await Task.sleep(for: delay)
-                await self?.matchDelayed(id)
+            if let delay {
+                Task { [weak self] in
+                    try? await Task.sleep(for: delay)
+                    await self?.matchDelayed(id)
+                }
             }
             publish(.order(owner: owner, wsOrder(record, type: "PLACEMENT")))
             return .success(PolyOrderResponse(success: true, errorMsg: "", orderID: id, status: "live", makingAmount: "0", takingAmount: "0",
@@ -730,7 +742,7 @@ public actor PolySimExchange {
                 notCanceled[id] = "Order not found or already canceled"
                 continue
             }
-            guard order.status == "LIVE" || order.status == "DELAYED" else {
+            guard order.status == "LIVE" || (order.status == "DELAYED" && delayedCancellable) else {
                 notCanceled[id] = order.status == "MATCHED" ? "order already matched" : "Order not found or already canceled"
                 continue
             }

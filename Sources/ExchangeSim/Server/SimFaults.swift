@@ -42,6 +42,8 @@ public final class SimFaults: Sendable {
         var random: SplitMix64
         /// Requests answered with records left out by `staleness`, per route.
         var staleReads: [String: Int] = [:]
+        /// Requests that reached each route, faulted or not.
+        var requests: [String: Int] = [:]
     }
     private let state: Mutex<State>
 
@@ -62,8 +64,12 @@ public final class SimFaults: Sendable {
     /// How many requests to `route` were answered stale (the `stale_ms` fault), since the start.
     public func staleReads(_ route: String) -> Int { state.withLock { $0.staleReads[route] ?? 0 } }
 
+    /// How many requests reached `route` (each consults the faults once), since the start.
+    public func requests(_ route: String) -> Int { state.withLock { $0.requests[route] ?? 0 } }
+
     func action(for route: String) -> SimFaultAction {
         state.withLock { state in
+            state.requests[route, default: 0] += 1
             guard var rule = state.rules[route] else { return .proceed }
             defer { state.rules[route] = rule }
             if rule.rateLimitBurst > 0 { rule.rateLimitBurst -= 1; return .rateLimit }
