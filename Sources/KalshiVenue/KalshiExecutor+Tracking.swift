@@ -89,14 +89,21 @@ extension KalshiExecutor {
         return "outcome unknown: \(reason); left open until the venue's record is complete"
     }
 
+    /// Cancels what is left at the timeout. A cancel the venue did not answer is tried again (up to
+    /// `cancelAttempts`); one it refused (404: the order already ended) is not. Either way the REST sync
+    /// that follows decides how the order ended.
     private func cancelRemainder(_ orderID: String) async {
         guard let entry = tracked[orderID] else { return }
         bump(\.timeoutCancels, "timeout_cancels")
-        do {
-            _ = try await client.cancelOrder(orderID, marketTicker: entry.request.ticker)
-            tracked[orderID]?.venueStatus = .canceled
-        } catch {
-            // Already executed or cancelled (404), or the venue is unreachable: the REST sync decides.
+        for attempt in 1...max(1, settings.cancelAttempts) {
+            if attempt > 1 { try? await clock.sleep(for: settings.pollInterval * (attempt - 1), tolerance: nil) }
+            do {
+                _ = try await client.cancelOrder(orderID, marketTicker: entry.request.ticker)
+                tracked[orderID]?.venueStatus = .canceled
+                return
+            } catch {
+                if case .rejected = error.kind { return }
+            }
         }
     }
 

@@ -28,6 +28,9 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
         public var pollInterval: Duration = .milliseconds(200)
         /// An order still working after this long is cancelled (the remainder).
         public var orderTimeout: Duration = .seconds(30)
+        /// Tries of that cancel when the venue does not answer it (5xx, 429, timeout, not sent), spaced by
+        /// `pollInterval` × attempt; a cancel is idempotent (one of an order already ended answers 404).
+        public var cancelAttempts = 3
         /// With WebSocket detection, REST is checked when the socket has been quiet this long.
         public var safetyPollInterval: Duration = .seconds(2)
         /// After the order is done, confirm its fills against `GET /portfolio/fills` (duplicates dropped).

@@ -211,6 +211,21 @@ struct KalshiExecutorTests {
         await h.stop()
     }
 
+    @Test("a timeout cancel the venue does not answer (503) is tried again: the remainder is cancelled on the venue, not left resting with its outcome unknown")
+    func cancelRetried() async throws {
+        let h = try await Harness.start(.polling) { $0.orderTimeout = .seconds(2) }
+        try h.sim.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=unavailable:2")
+        let work = Task { await h.executor.execute(Self.request("gtc-503", limit: "0.40", count: "10", tif: .goodTillCanceled)) }
+        let driver = h.clock.drive(step: .milliseconds(200))
+        let result = await work.value
+        driver.cancel()
+        #expect(result.order.state == .canceled && !result.order.isAmbiguous, "\(result.order.state) \(result.rejection ?? "")")
+        #expect(h.sim.server.faults.requests("DELETE /portfolio/events/orders/{order_id}") == 3, "two 503s, then the cancel")
+        #expect(try await h.venueOrders().first { $0.clientOrderID == "gtc-503" }?.status == .canceled)
+        #expect(await h.executor.counters.timeoutCancels == 1)
+        await h.stop()
+    }
+
     @Test("TS-14 a cancel racing a fill: the fill is kept, the rest cancelled, cancelAll counts the order")
     func cancelRacingFill() async throws {
         let h = try await Harness.start()

@@ -35,18 +35,39 @@ struct AccountCLITests {
         #expect(bad.status == 2 && bad.stderr.contains("--count"))
     }
 
-    @Test("demo: order, orders, positions, balance and cancel-all against the trading venue")
-    func demoAccount() async throws {
-        let sim = try await SimFixture.start()
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
+    /// Demo orders on `sim` (the signing-vector key), journaled in `dir`.
+    static func demo(_ sim: SimFixture, _ dir: TemporaryDirectory) throws -> [String: String] {
         let vectors = try AuthVectors.load()
-        let environment = [
+        return [
             "ENVIRONMENT": "paper", "PAPER_TRADING": "false",
             "KALSHI_API_URL": sim.server.baseURL.absoluteString, "KALSHI_WS_URL": sim.server.webSocketURL.absoluteString,
             "KALSHI_API_KEY_ID": vectors.key_id, "KALSHI_PRIVATE_KEY_CONTENT": vectors.private_key_pkcs1_pem,
             "JOURNAL_PATH": dir.path + "/journal.sqlite",
         ]
+    }
+
+    @Test("demo: a GTC order's timeout cancel answered 503 twice is tried again: the remainder is cancelled on the venue, the order final")
+    func timeoutCancelRetried() async throws {
+        let sim = try await SimFixture.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try sim.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=unavailable:2")
+        let resting = try await CLIProcess.runDetached(["order", "buy-yes", Self.ticker, "--count", "3", "--price", "0.02", "--tif", "gtc"],
+                                                       environment: try Self.demo(sim, dir).merging(["ORDER_TIMEOUT_SECONDS": "1"]) { _, new in new },
+                                                       workingDirectory: dir.path)
+        #expect(resting.stdout.contains("→ canceled filled=0.00") && !resting.stdout.contains("outcome unknown"), "\(resting.stdout)\(resting.stderr)")
+        #expect(sim.server.faults.requests("DELETE /portfolio/events/orders/{order_id}") == 3, "two 503s, then the cancel")
+        let venue = try await sim.exchange.orders(account: sim.credentials.keyID.rawValue, ticker: nil, status: nil, cursor: nil, limit: 100).get().orders
+        #expect(venue.map(\.status) == [.canceled], "nothing left resting: \(venue.map(\.status))")
+        await sim.stop()
+    }
+
+    @Test("demo: order, orders, positions, balance and cancel-all against the trading venue")
+    func demoAccount() async throws {
+        let sim = try await SimFixture.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let environment = try Self.demo(sim, dir)
         _ = await sim.exchange.createOrder(account: "mm", CreateOrderV2Request(ticker: Self.ticker, clientOrderID: "mm", side: .ask,
                                                                                  count: contracts("10"), price: price("0.47"), timeInForce: .goodTillCanceled))
         let order = try await CLIProcess.runDetached(["order", "buy-yes", Self.ticker, "--count", "4", "--price", "0.50"],
