@@ -205,9 +205,15 @@ public final class RunningCLI: @unchecked Sendable {
 
     /// Sends a signal (SIGTERM by default) and waits for the exit status.
     @discardableResult
-    public func stop(signal: Int32 = SIGTERM) async -> Int32 {
+    /// Sends `signal` and waits for the exit status. With `killAfter`, a process still running that long
+    /// after the signal is killed (SIGKILL, so its status is 9 by signal): a shutdown that hangs fails.
+    public func stop(signal: Int32 = SIGTERM, killAfter: Duration? = nil) async -> Int32 {
         if process.isRunning { kill(process.processIdentifier, signal) }
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        let deadline = killAfter.map { ContinuousClock.now + $0 }
+        while process.isRunning {
+            if let deadline, ContinuousClock.now >= deadline { kill(process.processIdentifier, SIGKILL) }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         // Its last lines: read until the pipe's end (a grandchild holding it open is not waited for long).
         for _ in 0..<250 where !lock.withLock({ ended }) { try? await Task.sleep(for: .milliseconds(20)) }
         return process.terminationStatus

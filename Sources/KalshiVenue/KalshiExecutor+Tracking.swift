@@ -7,7 +7,7 @@ import TradingClient
 extension KalshiExecutor {
     /// Works an accepted order until it is done, or cancels the remainder at the timeout.
     func work(_ orderID: String, _ request: ExecutionRequest, _ order: OrderLifecycle, immediateFill: Contracts?,
-              started: ContinuousClock.Instant) async -> ExecutionResult {
+              started: ContinuousClock.Instant, cancelAllSince generation: Int) async -> ExecutionResult {
         let acknowledged = started.duration(to: .now)
         tracked[orderID] = Tracked(request: request, order: order, venueFilled: immediateFill, started: started,
                                    timing: ExecutionTiming(acknowledged: acknowledged, firstFill: immediateFill?.isPositive == true ? acknowledged : nil))
@@ -21,7 +21,9 @@ extension KalshiExecutor {
             early.finish(orderID)
         }
 
-        let deadline = clock.now.advanced(by: settings.orderTimeout)
+        // A `cancelAll` while the order was being submitted: its remainder is cancelled now.
+        let cancelAllMeanwhile = generation != cancelAllCount
+        let deadline = cancelAllMeanwhile ? clock.now : clock.now.advanced(by: settings.orderTimeout)
         var timedOut = false
         while !isDone(orderID) {
             if clock.now >= deadline {
@@ -44,6 +46,7 @@ extension KalshiExecutor {
         let final = entry?.order ?? order
         let rejection: String? = if let fault = entry?.fault { fault.description }
             else if let unknown { unknown }
+            else if timedOut, cancelAllMeanwhile { "cancel-all while it was being placed; remainder cancelled" }
             else if timedOut { "timed out after \(settings.orderTimeout); remainder cancelled" }
             else { nil }
         return ExecutionResult(final, rejection: rejection, timing: entry?.timing ?? ExecutionTiming(), fault: entry?.fault)
@@ -89,22 +92,26 @@ extension KalshiExecutor {
         return "outcome unknown: \(reason); left open until the venue's record is complete"
     }
 
-    /// Cancels what is left at the timeout. A cancel the venue did not answer is tried again (up to
-    /// `cancelAttempts`); one it refused (404: the order already ended) is not. Either way the REST sync
-    /// that follows decides how the order ended.
+    /// Cancels what is left at the timeout; the REST sync that follows decides how the order ended.
     private func cancelRemainder(_ orderID: String) async {
         guard let entry = tracked[orderID] else { return }
         bump(\.timeoutCancels, "timeout_cancels")
+        if await cancelOnVenue(orderID, ticker: entry.request.ticker) != nil { tracked[orderID]?.venueStatus = .canceled }
+    }
+
+    /// `DELETE` of one order, tried again (up to `cancelAttempts`, spaced by `pollInterval` × attempt) while
+    /// the venue does not answer it; a cancel is idempotent, one of an order already ended answers 404.
+    /// `nil`: refused (the order had ended) or never answered.
+    func cancelOnVenue(_ orderID: String, ticker: String) async -> CancelOrderV2Response? {
         for attempt in 1...max(1, settings.cancelAttempts) {
             if attempt > 1 { try? await clock.sleep(for: settings.pollInterval * (attempt - 1), tolerance: nil) }
             do {
-                _ = try await client.cancelOrder(orderID, marketTicker: entry.request.ticker)
-                tracked[orderID]?.venueStatus = .canceled
-                return
+                return try await client.cancelOrder(orderID, marketTicker: ticker)
             } catch {
-                if case .rejected = error.kind { return }
+                if case .rejected = error.kind { return nil }
             }
         }
+        return nil
     }
 
     // MARK: Events

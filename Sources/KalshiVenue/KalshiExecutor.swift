@@ -129,13 +129,14 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
         try? order.markSubmitted()
         let orderID: String
         let immediateFill: Contracts?
+        let generation = cancelAllCount
         switch await submit(request, &order) {
         case let .accepted(id, filled):
             (orderID, immediateFill) = (id, filled)
         case let .finished(rejection):
             return ExecutionResult(order, rejection: rejection)
         }
-        let final = await work(orderID, request, order, immediateFill: immediateFill, started: started)
+        let final = await work(orderID, request, order, immediateFill: immediateFill, started: started, cancelAllSince: generation)
         settleBalance(final, request)
         return final
     }
@@ -262,11 +263,16 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
 
     // MARK: Executor
 
+    /// `cancelAll` calls so far: an order whose submission overlapped one (not tracked yet, so not
+    /// cancelled by it) has its remainder cancelled as soon as it is accepted.
+    var cancelAllCount = 0
+
     /// Cancels every order this executor is still working; returns how many the venue cancelled.
     public func cancelAll() async -> Int {
+        cancelAllCount += 1
         var cancelled = 0
         for (orderID, entry) in tracked where !entry.order.state.isTerminal {
-            if let response = try? await client.cancelOrder(orderID, marketTicker: entry.request.ticker), response.reducedBy.isPositive {
+            if let response = await cancelOnVenue(orderID, ticker: entry.request.ticker), response.reducedBy.isPositive {
                 cancelled += 1
             }
             wake(orderID)

@@ -88,8 +88,10 @@ extension PolymarketExecutor {
 
     /// Works an accepted order until the venue is done with it and its trades are final, cancelling the
     /// remainder at the timeout.
-    func work(_ orderID: String) async -> ExecutionResult {
-        let deadline = clock.now.advanced(by: settings.orderTimeout)
+    func work(_ orderID: String, cancelAllSince generation: Int) async -> ExecutionResult {
+        // A `cancelAll` while the order was being submitted: its remainder is cancelled now.
+        let cancelAllMeanwhile = generation != cancelAllCount
+        let deadline = cancelAllMeanwhile ? clock.now : clock.now.advanced(by: settings.orderTimeout)
         var settleBy = clock.now.advanced(by: settings.orderTimeout + settings.settlementTimeout)
         var timedOut = false
         // The remainder is cancelled at the deadline, and again every safety poll while the venue has not
@@ -124,6 +126,7 @@ extension PolymarketExecutor {
         let rejection: String? = if let fault = entry.fault { fault.description }
             else if pending > 0 { "outcome unknown: \(pending) matched trade(s) not final after \(settings.settlementTimeout); the venue's word settles them" }
             else if entry.order.isAmbiguous { "outcome unknown: the venue's record of the order is not complete; asked again until it is" }
+            else if timedOut, cancelAllMeanwhile { "cancel-all while it was being placed; remainder cancelled" }
             else if timedOut { "timed out after \(settings.orderTimeout); remainder cancelled" }
             else { nil }
         return ExecutionResult(entry.order, rejection: rejection, timing: entry.timing, fault: entry.fault)

@@ -234,6 +234,7 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
             tracked[orderID] = nil
             early.finish(orderID)
         }
+        let generation = cancelAllCount
         let outcome = await submit(signedOrder, type: type, body: prepared.body, request: request)
         switch outcome {
         case let .accepted(response):
@@ -255,7 +256,7 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
             return ExecutionResult(entry.order, rejection: reason)
         }
         if type == .gtc { ensureHeartbeat() }
-        let final = await work(orderID)
+        let final = await work(orderID, cancelAllSince: generation)
         settleBalance(final, request)
         return final
     }
@@ -412,9 +413,28 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
     // MARK: Executor
 
     /// Cancels every order of this key on the venue; returns how many the venue cancelled.
+    /// `cancelAll` calls so far: an order whose submission overlapped one (the venue may not have had it
+    /// when the cancel went) has its remainder cancelled as soon as it is accepted.
+    var cancelAllCount = 0
+
+    /// Cancels the orders this executor is still working (`DELETE /orders` with their ids; not
+    /// `/cancel-all`, which would take every open order of the key, another process's too), tried again
+    /// (up to `resolveAttempts`, spaced by `resolveBackoff` × attempt) while the venue does not answer or
+    /// answers 5xx.
+    /// Returns how many the venue cancelled.
     public func cancelAll() async -> Int {
-        let answer = try? await client.cancelAll()
-        for orderID in tracked.keys { wake(orderID, changed: false) }
+        cancelAllCount += 1
+        let working = tracked.filter { !$0.value.order.state.isTerminal }.keys.sorted()
+        guard !working.isEmpty else { return 0 }
+        var answer: PolyCancelResponse?
+        for attempt in 1...max(1, settings.resolveAttempts) where answer == nil {
+            if attempt > 1 { try? await clock.sleep(for: settings.resolveBackoff * (attempt - 1), tolerance: nil) }
+            do { answer = try await client.cancel(orderIDs: working) } catch {
+                // A refusal stands; the venue's 503 ("trading is currently disabled") passes.
+                if case let .rejected(status, _) = error.kind, status < 500 { break }
+            }
+        }
+        for orderID in working { wake(orderID, changed: false) }
         return answer?.canceled.count ?? 0
     }
 

@@ -226,6 +226,20 @@ struct KalshiExecutorTests {
         await h.stop()
     }
 
+    @Test("cancelAll while a GTC order is still being placed (not tracked yet): the order is cancelled as soon as the venue accepts it, not left resting to its timeout")
+    func cancelAllDuringSubmit() async throws {
+        let h = try await Harness.start { $0.orderTimeout = .seconds(600) }
+        try h.sim.server.faults.apply(argument: "POST /portfolio/events/orders=latency_ms:3000")
+        let work = Task { await h.executor.execute(Self.request("gtc-placing", limit: "0.40", count: "10", tif: .goodTillCanceled)) }
+        #expect(await eventually { h.sim.server.faults.requests("POST /portfolio/events/orders") == 1 })
+        #expect(await h.executor.cancelAll() == 0, "nothing tracked yet")
+        let result = await work.value
+        #expect(result.order.state == .canceled, "\(result.order.state)")
+        #expect(result.rejection == "cancel-all while it was being placed; remainder cancelled", "\(result.rejection ?? "")")
+        #expect(try await h.venueOrders().first { $0.clientOrderID == "gtc-placing" }?.status == .canceled)
+        await h.stop()
+    }
+
     @Test("TS-14 a cancel racing a fill: the fill is kept, the rest cancelled, cancelAll counts the order")
     func cancelRacingFill() async throws {
         let h = try await Harness.start()

@@ -394,4 +394,42 @@ struct PolymarketExecutorTests {
         #expect(listed.first?.initial == contracts("10"))
         await h.stop()
     }
+
+    @Test("cancelAll cancels the orders the executor works, by id, tried again after a 503; another order of the same key (a manual order, another process) stays")
+    func cancelAllOwnOrders() async throws {
+        let h = try await Harness.start { $0.orderTimeout = .seconds(600) }
+        let market = PolyOrderBuilder.Market(tokenID: try #require(UInt256(decimal: h.spec.noToken)), tick: .cent, negRisk: false)
+        let manual = try PolyOrderBuilder(signer: h.sim.signer).order(market, side: .buy, price: Dollars(micros: 200_000), size: Dollars(micros: 10_000_000),
+                                                                       type: .gtc, nowMilliseconds: UInt64(Date().timeIntervalSince1970 * 1_000))
+        let placed = try await h.client.post(manual, type: .gtc)
+        let work = Task { await h.executor.execute(h.request("mine-1", limit: "0.30", count: "5", tif: .goodTillCanceled)) }
+        #expect(await eventually { (try? await h.client.openOrders().count) == 2 })
+        try h.sim.faults.apply(argument: "DELETE /orders=unavailable:1", routeNames: PolySimServer.routeNames)
+        let driver = h.clock.drive(step: .milliseconds(50))
+        #expect(await h.executor.cancelAll() == 1)
+        let result = await work.value
+        driver.cancel()
+        #expect(result.order.state == .canceled, "\(result.order.state)")
+        #expect(h.sim.faults.requests("DELETE /orders") == 2, "a 503, then the cancel")
+        let open = try await h.client.openOrders()
+        #expect(open.map(\.id) == [placed.orderID], "the manual order is still open: \(open.map(\.id))")
+        _ = try await h.client.cancelAll()
+        await h.stop()
+    }
+
+    @Test("cancelAll while a GTC order is still being placed (the venue does not have it yet: not_canceled): cancelled as soon as the venue accepts it")
+    func cancelAllDuringSubmit() async throws {
+        let h = try await Harness.start { $0.orderTimeout = .seconds(600) }
+        try h.sim.faults.apply(argument: "POST /order=latency_ms:3000", routeNames: PolySimServer.routeNames)
+        let work = Task { await h.executor.execute(h.request("placing-1", limit: "0.30", count: "5", tif: .goodTillCanceled)) }
+        #expect(await eventually { h.sim.faults.requests("POST /order") == 1 })
+        #expect(await h.executor.cancelAll() == 0, "the venue did not have it yet")
+        let driver = h.clock.drive(step: .milliseconds(50))
+        let result = await work.value
+        driver.cancel()
+        #expect(result.order.state == .canceled, "\(result.order.state)")
+        #expect(result.rejection == "cancel-all while it was being placed; remainder cancelled", "\(result.rejection ?? "")")
+        #expect(try await h.client.openOrders().isEmpty)
+        await h.stop()
+    }
 }

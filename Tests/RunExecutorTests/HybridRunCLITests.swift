@@ -124,6 +124,37 @@ struct HybridRunCLITests {
         await demo.stop()
     }
 
+    @Test("SIGTERM with a manual GTC order resting (its POST /orders open) while the venue answers its cancel 503 twice: the run stops at once, not at the order's timeout; the cancel is tried again, nothing is left resting")
+    func shutdownCancelRetried() async throws {
+        let (production, demo) = try await Self.venues(offered: "1")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let environment = try Self.environment(data: production, trading: demo, dir: dir).merging(["ORDER_TIMEOUT_SECONDS": "600"]) { _, new in new }
+        let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "state ready")
+        let endpoint = try String(contentsOfFile: dir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try String(contentsOfFile: dir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let order = #"{"intent":"buy-yes","ticker":"\#(Self.ticker)","count":"3","price":"0.02","tif":"gtc"}"#
+        let posting = Task { try await AdminCLITests.post(endpoint + "/orders", token: token, body: order) }
+        let account = demo.credentials.keyID.rawValue
+        @Sendable func venueOrders() async -> [KalshiOrder] {
+            (try? await demo.exchange.orders(account: account, ticker: nil, status: nil, cursor: nil, limit: 100).get().orders) ?? []
+        }
+        #expect(await eventually(timeout: .seconds(30)) { await venueOrders().contains { $0.status == .resting } })
+        try demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=unavailable:2")
+        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0, "stopped at once, not at the order's timeout: \(run.output.suffix(10))")
+        // Cancelled by the shutdown's cancel-all, or (when that came while the order was still being placed) by
+        // its own follow-up as soon as it was accepted.
+        #expect(run.output.contains { $0.contains("shutdown: cancelled") }, "\(run.output.suffix(10))")
+        #expect(demo.server.faults.requests("DELETE /portfolio/events/orders/{order_id}") == 3, "two 503s, then the cancel")
+        #expect(await venueOrders().map(\.status) == [.canceled], "nothing left resting")
+        // The order's request was answered before the API stopped: the order ended when it was cancelled.
+        let answer = try await posting.value
+        #expect(answer.status == 200 && answer.body.contains("canceled"), "\(answer.body)")
+        await production.stop()
+        await demo.stop()
+    }
+
     @Test("SIGTERM during a burst: a clean exit, no resting order on the venue, every journaled order final")
     func sigtermDuringBurst() async throws {
         let (production, demo) = try await Self.venues(offered: "500")

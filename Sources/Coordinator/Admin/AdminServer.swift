@@ -71,12 +71,15 @@ public final class AdminServer: Sendable {
     private let channel: any Channel
     private let task: Task<Void, Never>
     private let open: ConnectionCount
+    /// Requests being handled (read whole, not answered yet).
+    private let handling: ConnectionCount
 
-    private init(port: Int, channel: any Channel, task: Task<Void, Never>, open: ConnectionCount) {
+    private init(port: Int, channel: any Channel, task: Task<Void, Never>, open: ConnectionCount, handling: ConnectionCount) {
         self.port = port
         self.channel = channel
         self.task = task
         self.open = open
+        self.handling = handling
     }
 
     /// Connections open now.
@@ -90,7 +93,7 @@ public final class AdminServer: Sendable {
     /// Binds `127.0.0.1:port` (0 picks a free port) and serves `handler`.
     public static func start(port: Int, limits: AdminServerLimits = AdminServerLimits(),
                              handler: @escaping @Sendable (AdminRequest) async -> AdminResponse) async throws -> AdminServer {
-        let open = ConnectionCount()
+        let open = ConnectionCount(), handling = ConnectionCount()
         let server = try await ServerBootstrap(group: Self.executor.loop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: port) { channel in
@@ -116,23 +119,34 @@ public final class AdminServer: Sendable {
                 await withDiscardingTaskGroup { group in
                     do {
                         for try await connection in connections {
-                            group.addTask { await serve(connection, handler) }
+                            group.addTask { await serve(connection, handling, handler) }
                         }
                     } catch {}
                     group.cancelAll()
                 }
             }
         }
-        return AdminServer(port: bound, channel: server.channel, task: task, open: open)
+        return AdminServer(port: bound, channel: server.channel, task: task, open: open, handling: handling)
     }
 
-    public func stop() async {
-        try? await channel.close()
-        task.cancel()
-        await task.value
+    /// Stops serving. Requests being handled are answered first (a manual order whose end the shutdown
+    /// brought about, a `halt`), for up to `grace`; then the connections are closed and their handlers
+    /// cancelled, and a handler that does not end within another `grace` is left behind (the process is
+    /// stopping: a shutdown never waits on one request).
+    public func stop(grace: Duration = .seconds(5)) async {
+        for (count, cancelFirst) in [(handling, false), (open, true)] {
+            if cancelFirst {
+                try? await channel.close()
+                task.cancel()
+            }
+            let deadline = ContinuousClock.now + grace
+            while count.value.withLock({ $0 }) > 0, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
     }
 
-    private static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
+    private static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, _ handling: ConnectionCount,
                               _ handler: @Sendable (AdminRequest) async -> AdminResponse) async {
         try? await connection.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
@@ -151,6 +165,8 @@ public final class AdminServer: Sendable {
                     let parts = requestHead.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
                     let path = parts.first.map(String.init) ?? "/"
                     let query = parts.count > 1 ? FormFields.decode(String(parts[1])) : [:]
+                    handling.value.withLock { $0 += 1 }
+                    defer { handling.value.withLock { $0 -= 1 } }
                     let response = await handler(AdminRequest(method: requestHead.method.rawValue, path: path, query: query, headers: headers,
                                                               body: Data(body.readableBytesView)))
                     var responseHeaders = HTTPHeaders()

@@ -1,3 +1,4 @@
+import Arbitrage
 import DataClient
 import KalshiWire
 import Execution
@@ -204,6 +205,29 @@ struct AdminService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await server.stop()
+    }
+}
+
+/// At shutdown, once the loop has stopped and before the admin API does: the arbs in flight finish (legs
+/// and any close), then this run's resting orders are cancelled. A manual GTC order whose `POST /orders`
+/// is still open ends now rather than at its timeout (the API waits for its open requests as it stops).
+final class CancelRestingService: Service {
+    let service: ExecutionService
+    let arbs: ArbEngine
+    /// How many the venue cancelled here.
+    let cancelled: Mutex<Int>
+
+    init(service: ExecutionService, arbs: ArbEngine) {
+        self.service = service
+        self.arbs = arbs
+        cancelled = Mutex(0)
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await arbs.drain()
+        let count = await service.cancelAll()
+        cancelled.withLock { $0 += count }
     }
 }
 

@@ -416,6 +416,7 @@ public final class TradingSession: Sendable {
 
         var logger = Logger(label: "run-executor.services")
         logger.logLevel = .warning
+        let cancelResting = CancelRestingService(service: service, arbs: arbitrage.engine)
         var polymarketServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let polymarket { polymarketServices.append(.init(service: PolymarketFeedService(polymarket: polymarket, log: log))) }
         if let detector = arbitrage.detector { polymarketServices.append(.init(service: ArbDetectorService(detector: detector))) }
@@ -431,6 +432,8 @@ public final class TradingSession: Sendable {
                                                    })),
             .init(service: MarksService(market: market, polymarket: polymarketBooks, journal: service.journal, interval: .seconds(30))),
             .init(service: AdminService(server: admin.server)),
+            // Shut down in reverse: the loop stops, then resting orders are cancelled, then the admin API stops.
+            .init(service: cancelResting),
             .init(service: ExecutionLoopService(loop: loop)),
         ] + traderServices + [
             .init(service: DeadlineService(duration: duration), successTerminationBehavior: .gracefullyShutdownGroup),
@@ -443,7 +446,7 @@ public final class TradingSession: Sendable {
         await books.stop()
 
         await move(.shuttingDown)
-        let cancelled = await service.cancelAll()
+        let cancelled = await service.cancelAll() + cancelResting.cancelled.withLock { $0 }
         log("shutdown: cancelled \(cancelled) resting order(s) this run placed")
         await MarksService.record(market: market, polymarket: polymarketBooks, journal: service.journal)
         await beacon?.stop()

@@ -52,7 +52,14 @@ public final class SimFaults: Sendable {
     public func set(_ route: String, _ rule: SimFaultRule) { state.withLock { $0.rules[route] = rule } }
     public func clear() { state.withLock { $0.rules.removeAll() } }
 
-    func latency(for route: String) -> Duration { state.withLock { $0.rules[route]?.latency ?? .zero } }
+    /// The latency to add before handling a request to `route`; called once per request, first, so it
+    /// also counts the request (`requests(_:)`).
+    func latency(for route: String) -> Duration {
+        state.withLock { state in
+            state.requests[route, default: 0] += 1
+            return state.rules[route]?.latency ?? .zero
+        }
+    }
     func staleness(for route: String) -> Duration {
         state.withLock { state in
             let staleness = state.rules[route]?.staleness ?? .zero
@@ -64,12 +71,11 @@ public final class SimFaults: Sendable {
     /// How many requests to `route` were answered stale (the `stale_ms` fault), since the start.
     public func staleReads(_ route: String) -> Int { state.withLock { $0.staleReads[route] ?? 0 } }
 
-    /// How many requests reached `route` (each consults the faults once), since the start.
+    /// How many requests reached `route` (counted on arrival, before any latency fault), since the start.
     public func requests(_ route: String) -> Int { state.withLock { $0.requests[route] ?? 0 } }
 
     func action(for route: String) -> SimFaultAction {
         state.withLock { state in
-            state.requests[route, default: 0] += 1
             guard var rule = state.rules[route] else { return .proceed }
             defer { state.rules[route] = rule }
             if rule.rateLimitBurst > 0 { rule.rateLimitBurst -= 1; return .rateLimit }
