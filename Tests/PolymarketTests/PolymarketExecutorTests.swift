@@ -63,6 +63,36 @@ struct PolymarketExecutorTests {
                              limit: price(limit), count: contracts(count), timeInForce: tif, grid: .linearCent)
         }
 
+        /// `body`'s result, the injected clock stepping by `step` whenever something sleeps on it meanwhile.
+        func driven<T>(step: Duration, _ body: () async -> T) async -> T {
+            let driver = clock.drive(step: step)
+            defer { driver.cancel() }
+            return await body()
+        }
+
+        /// Executes `request`, the injected clock stepping by `step` whenever something sleeps on it.
+        func executeDriven(_ request: ExecutionRequest, step: Duration = .milliseconds(250)) async -> ExecutionResult {
+            let work = Task { await executor.execute(request) }
+            return await driven(step: step) { await work.value }
+        }
+
+        /// The journal's row for a buy of YES the executor placed (`venueOrderID` from its result).
+        func row(_ id: String, limit: String, count: String, venueOrderID: String?) -> JournalOrder {
+            var row = JournalOrder(clientOrderID: id, signalID: nil, platform: .polymarket, ticker: spec.yesToken, action: .buy, side: .yes,
+                                   limitPrice: price(limit), requested: contracts(count), mode: "demo", createdNanoseconds: 0)
+            row.venueOrderID = venueOrderID
+            return row
+        }
+
+        /// A GTC buy of 10 NO at 0.20 placed through `client`, not the executor (a manual order, another
+        /// process or API key).
+        func postOutside(through client: PolymarketClient) async throws -> PolyOrderResponse {
+            let market = PolyOrderBuilder.Market(tokenID: try #require(UInt256(decimal: spec.noToken)), tick: .cent, negRisk: false)
+            let order = try PolyOrderBuilder(signer: sim.signer).order(market, side: .buy, price: Dollars(micros: 200_000), size: Dollars(micros: 10_000_000),
+                                                                       type: .gtc, nowMilliseconds: UInt64(Date().timeIntervalSince1970 * 1_000))
+            return try await client.post(order, type: .gtc)
+        }
+
         var balance: Int64 { get async { await sim.exchange.balance(sim.signer.address) } }
         func shares(_ side: OutcomeSide) async -> Int64 { await sim.exchange.balance(sim.signer.address, token: spec.token(side)) }
         func venueOrders() async throws -> [PolyTrade] { try await client.trades(market: spec.conditionID) }
@@ -180,19 +210,13 @@ struct PolymarketExecutorTests {
             $0.settlementTimeout = .seconds(2)
         } exchange: { $0.statusStep = nil }
         await h.quote(.sell, "0.45", "8")
-        let work = Task { await h.executor.execute(h.request("slow-1", limit: "0.50", count: "8")) }
-        let driver = h.clock.drive(step: .milliseconds(250))
-        let result = await work.value
-        driver.cancel()
+        let result = await h.executeDriven(h.request("slow-1", limit: "0.50", count: "8"))
         #expect(!result.order.state.isTerminal && result.order.isAmbiguous, "\(result.order.state)")
         #expect(result.order.filled == .zero, "a trade counts once confirmed")
         #expect(result.rejection?.hasPrefix("outcome unknown: 1 matched trade(s) not final") == true, "\(result.rejection ?? "")")
         await h.sim.exchange.advanceTrades()
         await h.sim.exchange.advanceTrades()
-        let row = JournalOrder(clientOrderID: "slow-1", signalID: nil, platform: .polymarket, ticker: h.spec.yesToken, action: .buy, side: .yes,
-                               limitPrice: price("0.50"), requested: contracts("8"), mode: "demo", createdNanoseconds: 0)
-        var known = row
-        known.venueOrderID = result.order.venueOrderID
+        let known = h.row("slow-1", limit: "0.50", count: "8", venueOrderID: result.order.venueOrderID)
         let record = try #require(try await h.executor.venueOrder(for: known))
         #expect(record.status == .executed && record.filled == contracts("8"))
         await h.stop()
@@ -237,9 +261,7 @@ struct PolymarketExecutorTests {
         let run = Task { await h.executor.execute(h.request("gtc-1", limit: "0.40", count: "10", tif: .goodTillCanceled)) }
         #expect(await eventually { (try? await h.client.openOrders(assetID: h.spec.yesToken).count) == 1 })
         #expect(await eventually { await h.executor.counters.heartbeats >= 1 })
-        let driver = h.clock.drive(step: .seconds(1))
-        let result = await run.value
-        driver.cancel()
+        let result = await h.driven(step: .seconds(1)) { await run.value }
         #expect(result.order.state == .canceled)
         #expect(result.order.filled == contracts("4"))
         #expect(result.rejection?.contains("timed out") == true)
@@ -262,9 +284,7 @@ struct PolymarketExecutorTests {
         #expect(await eventually { (try? await h.client.openOrders().isEmpty) == true })
         await h.sim.exchange.advanceTrades()
         await h.sim.exchange.advanceTrades()
-        let driver = h.clock.drive(step: .seconds(1))
-        let result = await run.value
-        driver.cancel()
+        let result = await h.driven(step: .seconds(1)) { await run.value }
         #expect(result.order.state == .canceled)
         #expect(result.order.filled == contracts("4"))
         await h.stop()
@@ -274,9 +294,7 @@ struct PolymarketExecutorTests {
     func duplicateFill() async throws {
         let h = try await Harness.start { $0.safetyPollInterval = .milliseconds(1) } exchange: { $0.statusStep = .milliseconds(60) }
         await h.quote(.sell, "0.45", "6")
-        let driver = h.clock.drive(step: .milliseconds(5))
-        let result = await h.executor.execute(h.request("dup-1", limit: "0.45", count: "6"))
-        driver.cancel()
+        let result = await h.driven(step: .milliseconds(5)) { await h.executor.execute(h.request("dup-1", limit: "0.45", count: "6")) }
         #expect(result.order.fills.count == 1)
         #expect(result.order.filled == contracts("6"))
         await h.stop()
@@ -320,19 +338,13 @@ struct PolymarketExecutorTests {
         }
         await h.quote(.sell, "0.45", "5")
         await h.sim.exchange.delayNextOrders(1, by: nil, cancellable: false)
-        let work = Task { await h.executor.execute(h.request("held-1", limit: "0.45", count: "5")) }
-        let driver = h.clock.drive(step: .milliseconds(250))
-        let result = await work.value
-        driver.cancel()
+        let result = await h.executeDriven(h.request("held-1", limit: "0.45", count: "5"))
         #expect(!result.order.state.isTerminal && result.order.isAmbiguous, "\(result.order.state): never cancelled as unfilled")
         #expect(result.order.filled == .zero)
         #expect(await h.executor.counters.timeoutCancels == 1)
         // The venue ends the delay: the order matches, and its record says so.
         await h.sim.exchange.releaseDelayed()
-        var row = JournalOrder(clientOrderID: "held-1", signalID: nil, platform: .polymarket, ticker: h.spec.yesToken, action: .buy, side: .yes,
-                               limitPrice: price("0.45"), requested: contracts("5"), mode: "demo", createdNanoseconds: 0)
-        row.venueOrderID = result.order.venueOrderID
-        let known = row
+        let known = h.row("held-1", limit: "0.45", count: "5", venueOrderID: result.order.venueOrderID)
         #expect(await eventually { (try? await h.executor.venueOrder(for: known))??.filled == contracts("5") })
         #expect(await h.shares(.yes) == 5_000_000, "the venue holds the 5 shares the order bought")
         await h.stop()
@@ -346,10 +358,7 @@ struct PolymarketExecutorTests {
             $0.safetyPollInterval = .seconds(2)
         }
         try h.sim.faults.apply(argument: "DELETE /order=unavailable:1000", routeNames: PolySimServer.routeNames)
-        let work = Task { await h.executor.execute(h.request("rest-1", limit: "0.30", count: "5", tif: .goodTillCanceled)) }
-        let driver = h.clock.drive(step: .milliseconds(250))
-        let result = await work.value
-        driver.cancel()
+        let result = await h.executeDriven(h.request("rest-1", limit: "0.30", count: "5", tif: .goodTillCanceled))
         #expect(!result.order.state.isTerminal && result.order.isAmbiguous, "\(result.order.state)")
         // At the timeout (1 s), then at most 2 s and 4 s later, before the settlement timeout (6 s); the
         // clock runs while anything sleeps on it, so fewer when it runs ahead of a request. Not hundreds.
@@ -382,10 +391,7 @@ struct PolymarketExecutorTests {
         let h = try await Harness.start()
         let other = try await h.sim.client(authenticate: false)
         try await other.createOrDeriveAPIKey(nonce: UInt256(1))
-        let market = PolyOrderBuilder.Market(tokenID: try #require(UInt256(decimal: h.spec.noToken)), tick: .cent, negRisk: false)
-        let theirs = try PolyOrderBuilder(signer: h.sim.signer).order(market, side: .buy, price: Dollars(micros: 200_000), size: Dollars(micros: 10_000_000),
-                                                                       type: .gtc, nowMilliseconds: UInt64(Date().timeIntervalSince1970 * 1_000))
-        _ = try await other.post(theirs, type: .gtc)
+        _ = try await h.postOutside(through: other)
         let listed = try await h.executor.listedOrders { _ in false }
         #expect(listed.count == 1)
         #expect(listed.first?.ticker == h.spec.yesToken)
@@ -398,17 +404,12 @@ struct PolymarketExecutorTests {
     @Test("cancelAll cancels the orders the executor works, by id, tried again after a 503; another order of the same key (a manual order, another process) stays")
     func cancelAllOwnOrders() async throws {
         let h = try await Harness.start { $0.orderTimeout = .seconds(600) }
-        let market = PolyOrderBuilder.Market(tokenID: try #require(UInt256(decimal: h.spec.noToken)), tick: .cent, negRisk: false)
-        let manual = try PolyOrderBuilder(signer: h.sim.signer).order(market, side: .buy, price: Dollars(micros: 200_000), size: Dollars(micros: 10_000_000),
-                                                                       type: .gtc, nowMilliseconds: UInt64(Date().timeIntervalSince1970 * 1_000))
-        let placed = try await h.client.post(manual, type: .gtc)
+        let placed = try await h.postOutside(through: h.client)
         let work = Task { await h.executor.execute(h.request("mine-1", limit: "0.30", count: "5", tif: .goodTillCanceled)) }
         #expect(await eventually { (try? await h.client.openOrders().count) == 2 })
         try h.sim.faults.apply(argument: "DELETE /orders=unavailable:1", routeNames: PolySimServer.routeNames)
-        let driver = h.clock.drive(step: .milliseconds(50))
-        #expect(await h.executor.cancelAll() == 1)
-        let result = await work.value
-        driver.cancel()
+        let (cancelled, result) = await h.driven(step: .milliseconds(50)) { (await h.executor.cancelAll(), await work.value) }
+        #expect(cancelled == 1)
         #expect(result.order.state == .canceled, "\(result.order.state)")
         #expect(h.sim.faults.requests("DELETE /orders") == 2, "a 503, then the cancel")
         let open = try await h.client.openOrders()
@@ -424,9 +425,7 @@ struct PolymarketExecutorTests {
         let work = Task { await h.executor.execute(h.request("placing-1", limit: "0.30", count: "5", tif: .goodTillCanceled)) }
         #expect(await eventually { h.sim.faults.requests("POST /order") == 1 })
         #expect(await h.executor.cancelAll() == 0, "the venue did not have it yet")
-        let driver = h.clock.drive(step: .milliseconds(50))
-        let result = await work.value
-        driver.cancel()
+        let result = await h.driven(step: .milliseconds(50)) { await work.value }
         #expect(result.order.state == .canceled, "\(result.order.state)")
         #expect(result.rejection == "cancel-all while it was being placed; remainder cancelled", "\(result.rejection ?? "")")
         #expect(try await h.client.openOrders().isEmpty)
