@@ -134,15 +134,16 @@ public final class AdminServer: Sendable {
     /// cancelled, and a handler that does not end within another `grace` is left behind (the process is
     /// stopping: a shutdown never waits on one request).
     public func stop(grace: Duration = .seconds(5)) async {
-        for (count, cancelFirst) in [(handling, false), (open, true)] {
-            if cancelFirst {
-                try? await channel.close()
-                task.cancel()
-            }
-            let deadline = ContinuousClock.now + grace
-            while count.value.withLock({ $0 }) > 0, ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(5))
-            }
+        await Self.untilZero(handling, for: grace)
+        try? await channel.close()
+        task.cancel()
+        await Self.untilZero(open, for: grace)
+    }
+
+    private static func untilZero(_ count: ConnectionCount, for grace: Duration) async {
+        let deadline = ContinuousClock.now + grace
+        while count.value.withLock({ $0 }) > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
         }
     }
 

@@ -175,8 +175,8 @@ extension TradingSession {
     /// arb's record is rebuilt from its orders (an `exposure_left` recorded while a leg's outcome was
     /// unknown becomes what the venue says happened) and the loss the breaker counted for its exposure is
     /// revised to the exposure left, as a restart would count it; if it is a single signal's, the signal's
-    /// status becomes the order's outcome. An arb without a record (its
-    /// run stopped before deciding) is left to `restorePendingSignals`.
+    /// status becomes the order's outcome. An arb without a record (its run stopped before deciding) is
+    /// left to `restorePendingSignals`.
     static func orderResolved(_ clientOrderID: String, service: ExecutionService, log: @Sendable (String) -> Void) async {
         let journal = service.journal
         guard let order = (try? journal.order(clientOrderID)) ?? nil, let signalID = order.signalID,

@@ -217,11 +217,11 @@ extension Journal {
     }
 
     /// A journaled signal's payload and arrival, whatever its status.
-    public func signal(_ id: String) throws -> (payload: String, receivedNanoseconds: Int64, status: String)? {
+    public func signal(_ id: String) throws -> (payload: String, receivedNanoseconds: Int64)? {
         try writeWaitingSignals()
         return try database.read { db in
-            try Row.fetchOne(db, sql: "SELECT payload, received_ns, status FROM signals WHERE signal_id = ?", arguments: [id]).map {
-                (payload: $0["payload"], receivedNanoseconds: $0["received_ns"], status: $0["status"])
+            try Row.fetchOne(db, sql: "SELECT payload, received_ns FROM signals WHERE signal_id = ?", arguments: [id]).map {
+                (payload: $0["payload"], receivedNanoseconds: $0["received_ns"])
             }
         }
     }
