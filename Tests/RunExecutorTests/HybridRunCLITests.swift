@@ -155,6 +155,32 @@ struct HybridRunCLITests {
         await demo.stop()
     }
 
+    @Test("a GTC order whose timeout cancel the venue keeps refusing (503 past every try) is left with its outcome unknown, then cancelled by the run's re-ask once the venue answers")
+    func timeoutCancelExhausted() async throws {
+        let (production, demo) = try await Self.venues(offered: "1")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let environment = try Self.environment(data: production, trading: demo, dir: dir)
+            .merging(["ORDER_TIMEOUT_SECONDS": "1", "ORDER_ABSENT_WINDOW_SECONDS": "2"]) { _, new in new }
+        let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "state ready")
+        // The executor's three tries and the run's first re-ask meet a 503; the next re-ask cancels it.
+        try demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=unavailable:4")
+        let endpoint = try String(contentsOfFile: dir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try String(contentsOfFile: dir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let answer = try await AdminCLITests.post(endpoint + "/orders", token: token,
+                                                  body: #"{"intent":"buy-yes","ticker":"\#(Self.ticker)","count":"3","price":"0.02","tif":"gtc"}"#)
+        #expect(answer.body.contains("outcome unknown") && answer.body.contains("resting"), "\(answer.body)")
+        let resolved = try await run.waitForLine(containing: "(outcome was unknown)", timeout: .seconds(30))
+        #expect(resolved.contains(": canceled"), "\(resolved)")
+        #expect(demo.server.faults.requests("DELETE /portfolio/events/orders/{order_id}") >= 5)
+        let orders = await ControllerTraderCLITests.kalshiOrders(demo)
+        #expect(orders.filter { $0.clientOrderID != "mm-ask" }.map(\.status) == [.canceled], "\(orders.map { ($0.clientOrderID, $0.status) })")
+        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0)
+        await production.stop()
+        await demo.stop()
+    }
+
     @Test("SIGTERM during a burst: a clean exit, no resting order on the venue, every journaled order final")
     func sigtermDuringBurst() async throws {
         let (production, demo) = try await Self.venues(offered: "500")
