@@ -231,7 +231,7 @@ struct KalshiExecutorTests {
         let h = try await Harness.start { $0.orderTimeout = .seconds(600) }
         try h.sim.server.faults.apply(argument: "POST /portfolio/events/orders=latency_ms:3000")
         let work = Task { await h.executor.execute(Self.request("gtc-placing", limit: "0.40", count: "10", tif: .goodTillCanceled)) }
-        #expect(await eventually { h.sim.server.faults.requests("POST /portfolio/events/orders") == 1 })
+        #expect(await eventually(timeout: .seconds(30)) { h.sim.server.faults.requests("POST /portfolio/events/orders") == 1 })
         #expect(await h.executor.cancelAll() == 0, "nothing tracked yet")
         let result = await work.value
         #expect(result.order.state == .canceled, "\(result.order.state)")

@@ -40,7 +40,8 @@ struct PolymarketExecutorTests {
             let executor = PolymarketExecutor(client: client, user: stream, directory: PolyMarketDirectory(client: client, gamma: gamma),
                                               builder: try PolyOrderBuilder(signer: sim.signer, nonces: nonces), clock: clock, settings: settings)
             await executor.start()
-            if user { #expect(await eventually { await stream?.socket.isConnected == true }) }
+            // Up to 30 s: a loaded suite start has taken the user channel past 5 s to connect (seen once in CI).
+            if user { #expect(await eventually(.seconds(30)) { await stream?.socket.isConnected == true }) }
             return Harness(sim: sim, client: client, executor: executor, clock: clock, spec: spec, gamma: gamma)
         }
 
@@ -345,7 +346,7 @@ struct PolymarketExecutorTests {
         // The venue ends the delay: the order matches, and its record says so.
         await h.sim.exchange.releaseDelayed()
         let known = h.row("held-1", limit: "0.45", count: "5", venueOrderID: result.order.venueOrderID)
-        #expect(await eventually { (try? await h.executor.venueOrder(for: known))??.filled == contracts("5") })
+        #expect(await eventually(.seconds(30)) { (try? await h.executor.venueOrder(for: known))??.filled == contracts("5") })
         #expect(await h.shares(.yes) == 5_000_000, "the venue holds the 5 shares the order bought")
         await h.stop()
     }
@@ -406,7 +407,7 @@ struct PolymarketExecutorTests {
         let h = try await Harness.start { $0.orderTimeout = .seconds(600) }
         let placed = try await h.postOutside(through: h.client)
         let work = Task { await h.executor.execute(h.request("mine-1", limit: "0.30", count: "5", tif: .goodTillCanceled)) }
-        #expect(await eventually { (try? await h.client.openOrders().count) == 2 })
+        #expect(await eventually(.seconds(30)) { (try? await h.client.openOrders().count) == 2 })
         try h.sim.faults.apply(argument: "DELETE /orders=unavailable:1", routeNames: PolySimServer.routeNames)
         let (cancelled, result) = await h.driven(step: .milliseconds(50)) { (await h.executor.cancelAll(), await work.value) }
         #expect(cancelled == 1)
@@ -423,7 +424,7 @@ struct PolymarketExecutorTests {
         let h = try await Harness.start { $0.orderTimeout = .seconds(600) }
         try h.sim.faults.apply(argument: "POST /order=latency_ms:3000", routeNames: PolySimServer.routeNames)
         let work = Task { await h.executor.execute(h.request("placing-1", limit: "0.30", count: "5", tif: .goodTillCanceled)) }
-        #expect(await eventually { h.sim.faults.requests("POST /order") == 1 })
+        #expect(await eventually(.seconds(30)) { h.sim.faults.requests("POST /order") == 1 })
         #expect(await h.executor.cancelAll() == 0, "the venue did not have it yet")
         let result = await h.driven(step: .milliseconds(50)) { await work.value }
         #expect(result.order.state == .canceled, "\(result.order.state)")
