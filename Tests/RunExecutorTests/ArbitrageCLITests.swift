@@ -95,8 +95,7 @@ struct ArbitrageCLITests {
         let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: try Self.environment(kalshi: kalshi, poly: poly, dir: dir),
                                         workingDirectory: dir.path)
         _ = try await run.waitForLine(containing: "state ready")
-        let endpoint = try String(contentsOfFile: dir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let token = try String(contentsOfFile: dir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let (endpoint, token) = try HardeningCLITests.admin(in: dir.path)
         let posted = try await AdminCLITests.post(endpoint + "/signals", token: token, body: Self.arb("posted-arb", yesToken: spec.yesToken))
         #expect(posted.status == 200 && posted.body.contains(#""accepted":1"#), "\(posted.body)")
         _ = try await run.waitForLine(containing: "ARB posted-arb nfl-buf filled")

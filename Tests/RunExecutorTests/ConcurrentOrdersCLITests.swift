@@ -27,8 +27,7 @@ struct ConcurrentOrdersCLITests {
                                                                           "SIGNAL_MAX_AGE_MS": "60000"].merging(extra) { $1 })
         let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
         _ = try await run.waitForLine(containing: "state ready")
-        let endpoint = try String(contentsOfFile: dir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let token = try String(contentsOfFile: dir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let (endpoint, token) = try HardeningCLITests.admin(in: dir.path)
         return HeldRun(kalshi: kalshi, run: run, endpoint: endpoint, token: token)
     }
 

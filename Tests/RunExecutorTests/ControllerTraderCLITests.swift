@@ -87,8 +87,7 @@ struct ControllerTraderCLITests {
     }
 
     static func postArb(_ dir: TemporaryDirectory, _ line: String) async throws {
-        let endpoint = try String(contentsOfFile: dir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let token = try String(contentsOfFile: dir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let (endpoint, token) = try HardeningCLITests.admin(in: dir.path)
         let posted = try await AdminCLITests.post(endpoint + "/signals", token: token, body: line)
         #expect(posted.status == 200 && posted.body.contains(#""accepted":1"#), "\(posted.body)")
     }
@@ -366,8 +365,7 @@ struct TraderCLITests {
         _ = try await trader.waitForLine(containing: "[TRADER] beacon: controller found at \(url)")
         _ = try await trader.waitForLine(containing: "as a DRY RUN (the controller's dry_run")
         // A single signal on the controller: its Kalshi order goes to the trader, which only checks it.
-        let endpoint = try String(contentsOfFile: controllerDir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let token = try String(contentsOfFile: controllerDir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let (endpoint, token) = try HardeningCLITests.admin(in: controllerDir.path)
         let posted = try await AdminCLITests.post(endpoint + "/signals", token: token, body: HardeningCLITests.signal("dry-1", contracts: "1"))
         #expect(posted.status == 200, "\(posted.body)")
         _ = try await trader.waitForLine(containing: "[TRADER] DRY RUN leg")

@@ -9,9 +9,13 @@ import Testing
 /// The hardening issue's black-box checks: what a new user or an attacker tries from the command line.
 @Suite("run-executor: hardening from the outside")
 struct HardeningCLITests {
-    static func admin(_ dir: TemporaryDirectory) throws -> (endpoint: String, token: String) {
-        let endpoint = try String(contentsOfFile: dir.path + "/data/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let token = try String(contentsOfFile: dir.path + "/data/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    /// A running executor's admin endpoint and token, from the files it wrote in `dir`'s default data folder.
+    static func admin(_ dir: TemporaryDirectory) throws -> (endpoint: String, token: String) { try admin(in: dir.path + "/data") }
+
+    /// The same from `folder` (where `ADMIN_TOKEN_FILE` put them).
+    static func admin(in folder: String) throws -> (endpoint: String, token: String) {
+        let endpoint = try String(contentsOfFile: folder + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try String(contentsOfFile: folder + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         return (endpoint, token)
     }
 

@@ -132,8 +132,7 @@ struct HybridRunCLITests {
         let environment = try Self.environment(data: production, trading: demo, dir: dir).merging(["ORDER_TIMEOUT_SECONDS": "600"]) { _, new in new }
         let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
         _ = try await run.waitForLine(containing: "state ready")
-        let endpoint = try String(contentsOfFile: dir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let token = try String(contentsOfFile: dir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let (endpoint, token) = try HardeningCLITests.admin(in: dir.path)
         let order = #"{"intent":"buy-yes","ticker":"\#(Self.ticker)","count":"3","price":"0.02","tif":"gtc"}"#
         let posting = Task { try await AdminCLITests.post(endpoint + "/orders", token: token, body: order) }
         let account = demo.credentials.keyID.rawValue
@@ -166,8 +165,7 @@ struct HybridRunCLITests {
         _ = try await run.waitForLine(containing: "state ready")
         // The executor's three tries and the run's first re-ask meet a 503; the next re-ask cancels it.
         try demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=unavailable:4")
-        let endpoint = try String(contentsOfFile: dir.path + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let token = try String(contentsOfFile: dir.path + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let (endpoint, token) = try HardeningCLITests.admin(in: dir.path)
         let answer = try await AdminCLITests.post(endpoint + "/orders", token: token,
                                                   body: #"{"intent":"buy-yes","ticker":"\#(Self.ticker)","count":"3","price":"0.02","tif":"gtc"}"#)
         #expect(answer.body.contains("outcome unknown") && answer.body.contains("resting"), "\(answer.body)")

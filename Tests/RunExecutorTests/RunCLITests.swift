@@ -118,8 +118,7 @@ extension AdminCLITests {
         let run = try RunningCLI.launch(["--admin-port", "0", "--signals", try dir.write("none.jsonl", "")], environment: ["MIN_ARB_PROFIT": "0.99"],
                                         workingDirectory: dir.path)
         _ = try await run.waitForLine(containing: "state ready")
-        let endpoint = try String(contentsOfFile: dir.path + "/data/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let token = try String(contentsOfFile: dir.path + "/data/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let (endpoint, token) = try HardeningCLITests.admin(in: dir.path + "/data")
         let good = #"{"signal_id":"api-1","should_trade":true,"action":"BUY_YES","kalshi":{"ticker":"KXNFL-26JAN11-BUF","yes_ask":99,"no_ask":2},"edge":{"cents":5},"position":{"contracts":2}}"#
         let answer = try await Self.post(endpoint + "/signals", token: token, body: good + "\n{broken\n")
         #expect(answer.status == 207)
