@@ -179,6 +179,33 @@ struct HybridRunCLITests {
         await demo.stop()
     }
 
+    @Test("SIGTERM right after a GTC order's timeout cancel went unanswered (outcome unknown): the shutdown asks the venue once more and cancels it; nothing is left resting")
+    func shutdownSettlesUnknown() async throws {
+        let (production, demo) = try await Self.venues(offered: "1")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let environment = try Self.environment(data: production, trading: demo, dir: dir)
+            .merging(["ORDER_TIMEOUT_SECONDS": "1"]) { _, new in new }
+        let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "state ready")
+        // Every cancel try of the executor meets a 503; the venue answers again just before the stop,
+        // sooner than the run's next re-ask.
+        try demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=unavailable:1000")
+        let (endpoint, token) = try HardeningCLITests.admin(in: dir.path)
+        let answer = try await AdminCLITests.post(endpoint + "/orders", token: token,
+                                                  body: #"{"intent":"buy-yes","ticker":"\#(Self.ticker)","count":"3","price":"0.02","tif":"gtc"}"#)
+        #expect(answer.body.contains("outcome unknown") && answer.body.contains("resting"), "\(answer.body)")
+        demo.server.faults.clear()
+        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0, "\(run.output.suffix(10))")
+        let orders = await ControllerTraderCLITests.kalshiOrders(demo)
+        #expect(orders.filter { $0.clientOrderID != "mm-ask" }.map(\.status) == [.canceled], "\(orders.map { ($0.clientOrderID, $0.status) })")
+        let states = try await Self.journaledOrders(dir).compactMap { $0["state"] as? String }
+        #expect(states == ["canceled"], "\(states)")
+        #expect(run.output.contains { $0.contains("(outcome was unknown)") && $0.contains("canceled") }, "\(run.output.suffix(10))")
+        await production.stop()
+        await demo.stop()
+    }
+
     @Test("SIGTERM during a burst: a clean exit, no resting order on the venue, every journaled order final")
     func sigtermDuringBurst() async throws {
         let (production, demo) = try await Self.venues(offered: "500")

@@ -258,12 +258,21 @@ struct UnresolvedOrdersService: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
-                for (id, state) in await service.settleUnresolved(with: ledger, absentWindow: absentWindow) {
-                    log("RESOLVED \(id): \(state.rawValue) (outcome was unknown)")
-                    await resolved(id)
-                }
+                await askOnce()
             }
         }
+    }
+
+    /// One pass: every order whose outcome is unknown is asked about; one the venue shows resting is
+    /// cancelled (it is no order's execution any more), one it shows final is settled. Returns how many
+    /// stay unknown.
+    @discardableResult
+    func askOnce() async -> Int {
+        for (id, state) in await service.settleUnresolved(with: ledger, absentWindow: absentWindow) {
+            log("RESOLVED \(id): \(state.rawValue) (outcome was unknown)")
+            await resolved(id)
+        }
+        return await service.unresolved.count
     }
 }
 
