@@ -206,6 +206,34 @@ struct HybridRunCLITests {
         await demo.stop()
     }
 
+    @Test("SIGTERM with an order whose outcome is unknown and a venue that does not answer the lookup: the stop waits 10 s for it, no longer, and says what is left")
+    func shutdownAskBounded() async throws {
+        let (production, demo) = try await Self.venues(offered: "1")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let environment = try Self.environment(data: production, trading: demo, dir: dir)
+            .merging(["ORDER_TIMEOUT_SECONDS": "1"]) { _, new in new }
+        let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "state ready")
+        try demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=unavailable:1000")
+        let (endpoint, token) = try HardeningCLITests.admin(in: dir.path)
+        let answer = try await AdminCLITests.post(endpoint + "/orders", token: token,
+                                                  body: #"{"intent":"buy-yes","ticker":"\#(Self.ticker)","count":"3","price":"0.02","tif":"gtc"}"#)
+        #expect(answer.body.contains("outcome unknown"), "\(answer.body)")
+        // Each lookup of the order now takes longer than the request timeout, every try of it.
+        try demo.server.faults.apply(argument: "GET /portfolio/orders/{order_id}=latency_ms:120000")
+        let stopping = ContinuousClock.now
+        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0, "\(run.output.suffix(10))")
+        let took = stopping.duration(to: .now)
+        #expect(took >= .seconds(10) && took < .seconds(25), "\(took)")
+        #expect(run.output.contains { $0.contains("WARNING shutdown: the venue did not settle the orders with an unknown outcome within 10") },
+                "\(run.output.suffix(10))")
+        let states = try await Self.journaledOrders(dir).compactMap { $0["state"] as? String }
+        #expect(states == ["resting"], "left for the next start: \(states)")
+        await production.stop()
+        await demo.stop()
+    }
+
     @Test("SIGTERM during a burst: a clean exit, no resting order on the venue, every journaled order final")
     func sigtermDuringBurst() async throws {
         let (production, demo) = try await Self.venues(offered: "500")

@@ -274,6 +274,34 @@ struct UnresolvedOrdersService: Service {
         }
         return await service.unresolved.count
     }
+
+    /// `body`'s result, or nil when it has not finished within `limit` (it is then left to finish on its
+    /// own, unawaited).
+    static func firstWithin<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async -> T) async -> T? {
+        let first = FirstAnswer<T?>()
+        return await withCheckedContinuation { continuation in
+            first.set(continuation)
+            Task { first.answer(await body()) }
+            Task {
+                try? await Task.sleep(for: limit)
+                first.answer(nil)
+            }
+        }
+    }
+}
+
+/// Resumes its continuation with the first answer and ignores the rest.
+private final class FirstAnswer<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T, Never>?>(nil)
+
+    func set(_ continuation: CheckedContinuation<T, Never>) { self.continuation.withLock { $0 = continuation } }
+
+    func answer(_ value: T) {
+        continuation.withLock { waiting in
+            defer { waiting = nil }
+            return waiting
+        }?.resume(returning: value)
+    }
 }
 
 /// Journals the best bids of every market held, every `interval` and at shutdown: the last known price

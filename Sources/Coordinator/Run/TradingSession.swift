@@ -231,6 +231,9 @@ public final class TradingSession: Sendable {
         self.adminReady = adminReady
     }
 
+    /// How long a stop waits for the venue's word on orders whose outcome is unknown.
+    static let shutdownAskLimit: Duration = .seconds(10)
+
     /// A running admin API and the files that let the CLI find it.
     struct Admin {
         let server: AdminServer
@@ -452,10 +455,16 @@ public final class TradingSession: Sendable {
         // Orders whose outcome is unknown (a timeout cancel or a submit the venue did not answer) are no
         // execution's any more, so the cancels above do not reach them: asked about once more, one the
         // venue shows resting is cancelled now rather than left working until the next start.
-        let unknown = await unresolvedOrders.askOnce()
-        if unknown > 0 {
+        // Bounded: a venue that does not answer must not hold the stop (each read may take its tries).
+        let askLimit = Self.shutdownAskLimit
+        switch await UnresolvedOrdersService.firstWithin(askLimit, { await unresolvedOrders.askOnce() }) {
+        case nil:
+            log("WARNING shutdown: the venue did not settle the orders with an unknown outcome within \(askLimit) (`report` lists them); "
+                + "the next start asks again and cancels any still resting")
+        case let unknown? where unknown > 0:
             log("WARNING shutdown: \(unknown) order(s) with an unknown outcome the venue could not settle now (`report` lists them); "
                 + "the next start asks again and cancels any still resting")
+        default: break
         }
         await MarksService.record(market: market, polymarket: polymarketBooks, journal: service.journal)
         await beacon?.stop()
