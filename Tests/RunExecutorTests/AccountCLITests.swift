@@ -62,6 +62,25 @@ struct AccountCLITests {
         await sim.stop()
     }
 
+    @Test("demo: a GTC order whose timeout cancel meets a 503 on every try is not left resting when the command exits: asked about once more, it is cancelled")
+    func timeoutCancelExhaustedCommand() async throws {
+        let sim = try await SimFixture.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try sim.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=unavailable:3")
+        let resting = try await CLIProcess.runDetached(["order", "buy-yes", Self.ticker, "--count", "3", "--price", "0.02", "--tif", "gtc"],
+                                                       environment: try Self.demo(sim, dir).merging(["ORDER_TIMEOUT_SECONDS": "1"]) { _, new in new },
+                                                       workingDirectory: dir.path)
+        #expect(resting.stdout.contains("(outcome was unknown)") && resting.stdout.contains(": canceled"), "\(resting.stdout)\(resting.stderr)")
+        #expect(resting.stdout.contains("→ canceled filled=0.00") && resting.stdout.contains("asked again before exit: canceled"), "\(resting.stdout)")
+        #expect(sim.server.faults.requests("DELETE /portfolio/events/orders/{order_id}") == 4, "three 503s, then the cancel of the last ask")
+        let venue = try await sim.exchange.orders(account: sim.credentials.keyID.rawValue, ticker: nil, status: nil, cursor: nil, limit: 100).get().orders
+        #expect(venue.map(\.status) == [.canceled], "nothing left resting: \(venue.map(\.status))")
+        let report = try await CLIProcess.runDetached(["report", "--json"], environment: try Self.demo(sim, dir), workingDirectory: dir.path)
+        #expect(report.stdout.contains(#""state":"canceled""#), "\(report.stdout)\(report.stderr)")
+        await sim.stop()
+    }
+
     @Test("demo: order, orders, positions, balance and cancel-all against the trading venue")
     func demoAccount() async throws {
         let sim = try await SimFixture.start()

@@ -246,33 +246,68 @@ struct DeadlineService: Service {
 
 /// Orders left with an unknown outcome are asked about again every `interval` until the venue answers.
 struct UnresolvedOrdersService: Service {
-    let service: ExecutionService
-    let ledger: any VenueLedger
+    let outcomes: UnknownOutcomes
     let interval: Duration
-    let absentWindow: Duration
-    let log: @Sendable (String) -> Void
-    /// Told each order that became final.
-    var resolved: @Sendable (String) async -> Void = { _ in }
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
-                await askOnce()
+                await outcomes.askOnce()
             }
         }
     }
+}
+
+/// Orders whose outcome is unknown (a submit or a timeout cancel the venue did not answer): no order's
+/// execution follows them any more, so only asking the venue settles them.
+public struct UnknownOutcomes: Sendable {
+    let service: ExecutionService
+    let ledger: any VenueLedger
+    let absentWindow: Duration
+    let log: @Sendable (String) -> Void
+    /// Told each order that became final.
+    let resolved: @Sendable (String) async -> Void
+
+    /// How long a process about to end waits for the venue's word on them.
+    public static let exitAskLimit: Duration = .seconds(10)
+
+    public init(service: ExecutionService, ledger: any VenueLedger, absentWindow: Duration, log: @escaping @Sendable (String) -> Void,
+                resolved: @escaping @Sendable (String) async -> Void = { _ in }) {
+        self.service = service
+        self.ledger = ledger
+        self.absentWindow = absentWindow
+        self.log = log
+        self.resolved = resolved
+    }
 
     /// One pass: every order whose outcome is unknown is asked about; one the venue shows resting is
-    /// cancelled (it is no order's execution any more), one it shows final is settled. Returns how many
-    /// stay unknown.
+    /// cancelled, one it shows final is settled. Returns how many stay unknown.
     @discardableResult
-    func askOnce() async -> Int {
+    public func askOnce() async -> Int {
         for (id, state) in await service.settleUnresolved(with: ledger, absentWindow: absentWindow) {
             log("RESOLVED \(id): \(state.rawValue) (outcome was unknown)")
             await resolved(id)
         }
         return await service.unresolved.count
+    }
+
+    /// The last pass before the process ends (`who`: "shutdown", the command's name), bounded by
+    /// `exitAskLimit` (a venue that does not answer must not hold the exit through every read's tries):
+    /// one still resting is cancelled now rather than left working until the next start. What stays
+    /// unknown is named in a warning.
+    public func askBeforeExit(_ who: String) async {
+        guard await !service.unresolved.isEmpty else { return }
+        let limit = Self.exitAskLimit
+        switch await Self.firstWithin(limit, { await askOnce() }) {
+        case nil:
+            log("WARNING \(who): the venue did not settle the orders with an unknown outcome within \(limit) (`report` lists them); "
+                + "the next start asks again and cancels any still resting")
+        case let unknown? where unknown > 0:
+            log("WARNING \(who): \(unknown) order(s) with an unknown outcome the venue could not settle now (`report` lists them); "
+                + "the next start asks again and cancels any still resting")
+        default: break
+        }
     }
 
     /// `body`'s result, or nil when it has not finished within `limit` (it is then left to finish on its

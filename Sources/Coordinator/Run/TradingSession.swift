@@ -231,9 +231,6 @@ public final class TradingSession: Sendable {
         self.adminReady = adminReady
     }
 
-    /// How long a stop waits for the venue's word on orders whose outcome is unknown.
-    static let shutdownAskLimit: Duration = .seconds(10)
-
     /// A running admin API and the files that let the CLI find it.
     struct Admin {
         let server: AdminServer
@@ -420,10 +417,8 @@ public final class TradingSession: Sendable {
         var logger = Logger(label: "run-executor.services")
         logger.logLevel = .warning
         let cancelResting = CancelRestingService(service: service, arbs: arbitrage.engine)
-        let unresolvedOrders = UnresolvedOrdersService(service: service, ledger: venues.executor, interval: min(.seconds(5), config.absentWindow / 2),
-                                                       absentWindow: config.absentWindow, log: log, resolved: { [log] id in
-                                                           await Self.orderResolved(id, service: service, log: log)
-                                                       })
+        let unknownOutcomes = UnknownOutcomes(service: service, ledger: venues.executor, absentWindow: config.absentWindow, log: log,
+                                              resolved: { [log] id in await Self.orderResolved(id, service: service, log: log) })
         var polymarketServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let polymarket { polymarketServices.append(.init(service: PolymarketFeedService(polymarket: polymarket, log: log))) }
         if let detector = arbitrage.detector { polymarketServices.append(.init(service: ArbDetectorService(detector: detector))) }
@@ -433,7 +428,7 @@ public final class TradingSession: Sendable {
             .init(service: DiscoveryService(catalog: venues.dataCatalog, interval: .seconds(300), log: log)),
             .init(service: ResultCheckService(results: MarketResults(service: service, catalog: venues.tradingCatalog, polymarket: polymarket),
                                               paper: venues.paper, interval: config.resultCheckInterval)),
-            .init(service: unresolvedOrders),
+            .init(service: UnresolvedOrdersService(outcomes: unknownOutcomes, interval: min(.seconds(5), config.absentWindow / 2))),
             .init(service: MarksService(market: market, polymarket: polymarketBooks, journal: service.journal, interval: .seconds(30))),
             .init(service: AdminService(server: admin.server)),
             // Shut down in reverse: the loop stops, then resting orders are cancelled, then the admin API stops.
@@ -452,20 +447,8 @@ public final class TradingSession: Sendable {
         await move(.shuttingDown)
         let cancelled = await service.cancelAll() + cancelResting.cancelled.withLock { $0 }
         log("shutdown: cancelled \(cancelled) resting order(s) this run placed")
-        // Orders whose outcome is unknown (a timeout cancel or a submit the venue did not answer) are no
-        // execution's any more, so the cancels above do not reach them: asked about once more, one the
-        // venue shows resting is cancelled now rather than left working until the next start.
-        // Bounded: a venue that does not answer must not hold the stop (each read may take its tries).
-        let askLimit = Self.shutdownAskLimit
-        switch await UnresolvedOrdersService.firstWithin(askLimit, { await unresolvedOrders.askOnce() }) {
-        case nil:
-            log("WARNING shutdown: the venue did not settle the orders with an unknown outcome within \(askLimit) (`report` lists them); "
-                + "the next start asks again and cancels any still resting")
-        case let unknown? where unknown > 0:
-            log("WARNING shutdown: \(unknown) order(s) with an unknown outcome the venue could not settle now (`report` lists them); "
-                + "the next start asks again and cancels any still resting")
-        default: break
-        }
+        // The cancels above reach only orders an execution still follows.
+        await unknownOutcomes.askBeforeExit("shutdown")
         await MarksService.record(market: market, polymarket: polymarketBooks, journal: service.journal)
         await beacon?.stop()
         await traderListener?.stop()

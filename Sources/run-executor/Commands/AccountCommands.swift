@@ -147,9 +147,18 @@ struct Order: AsyncParsableCommand {
                 case .polymarket: try await polymarket?.waitForBook(ticker)
                 }
             }
-            answer = await desk.place(request)
+            var placed = await desk.place(request)
             let cancelled = await service.cancelAll()
             if cancelled > 0 { log("cancelled \(cancelled) resting paper order(s): paper orders do not outlive the command") }
+            // An order whose timeout cancel the venue did not answer is no execution's any more: asked
+            // about once more, so one still resting does not outlive the command either.
+            await UnknownOutcomes(service: service, ledger: venues.executor, absentWindow: config.absentWindow, log: log).askBeforeExit("order")
+            if let id = placed.clientOrderID, let row = try? service.journal.order(id), row.state.isTerminal, placed.state != row.state.rawValue {
+                placed.state = row.state.rawValue
+                placed.filled = row.filled.wireString
+                placed.reason = (placed.reason.map { $0 + "; " } ?? "") + "asked again before exit: \(row.state.rawValue)"
+            }
+            answer = placed
         } catch {
             await venues.shutdown()
             printError("order: \(error)")
