@@ -142,7 +142,9 @@ struct SignalLatency {
                   + "p99 +\(Int(histogram.valueAtPercentile(99)) - Int(floorHistogram.valueAtPercentile(99))) µs")
         }
         let submitted = service.metrics.summary(.signalToSubmitted)
-        print("  of which loop pick-up → journal committed, executor called (all orders): p50 \(submitted.p50) µs  p99 \(submitted.p99) µs")
+        // `signalAt` is stamped as the inbox takes the line (before parsing), not at the loop's pick-up.
+        print("  of which inbox has the line → parsed, accepted, picked up, breaker, intent logged, executor called (all orders): "
+              + "p50 \(submitted.p50) µs  p99 \(submitted.p99) µs")
         await executor.stop()
         try? await client.shutdown()
         await sim.stop()
