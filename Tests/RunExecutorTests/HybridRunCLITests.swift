@@ -225,7 +225,8 @@ struct HybridRunCLITests {
         let stopping = ContinuousClock.now
         #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0, "\(run.output.suffix(10))")
         let took = stopping.duration(to: .now)
-        #expect(took >= .seconds(10) && took < .seconds(25), "\(took)")
+        // Unbounded, the last ask would take every try of the lookup: 5 × the 10 s request timeout.
+        #expect(took >= .seconds(10) && took < .seconds(45), "\(took)")
         #expect(run.output.contains { $0.contains("WARNING shutdown: the venue did not settle the orders with an unknown outcome within 10") },
                 "\(run.output.suffix(10))")
         let states = try await Self.journaledOrders(dir).compactMap { $0["state"] as? String }
