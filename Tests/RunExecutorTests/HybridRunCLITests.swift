@@ -154,21 +154,30 @@ struct HybridRunCLITests {
         await demo.stop()
     }
 
-    @Test("a GTC order whose timeout cancel the venue keeps refusing (503 past every try) is left with its outcome unknown, then cancelled by the run's re-ask once the venue answers")
-    func timeoutCancelExhausted() async throws {
-        let (production, demo) = try await Self.venues(offered: "1")
+    /// A run trading on the demo venue, and a manual GTC order (3 @ 0.02) placed through its admin API
+    /// after `cancelFault` was set on the venue's cancel: with every cancel try of the executor failing, the
+    /// order's outcome is unknown (and it rests) when this returns.
+    static func unknownGTC(cancelFault: String, _ extra: [String: String] = [:]) async throws
+        -> (production: SimFixture, demo: SimFixture, dir: TemporaryDirectory, run: RunningCLI) {
+        let (production, demo) = try await venues(offered: "1")
         let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let environment = try Self.environment(data: production, trading: demo, dir: dir)
-            .merging(["ORDER_TIMEOUT_SECONDS": "1", "ORDER_ABSENT_WINDOW_SECONDS": "2"]) { _, new in new }
+        let environment = try environment(data: production, trading: demo, dir: dir)
+            .merging(["ORDER_TIMEOUT_SECONDS": "1"]) { _, new in new }.merging(extra) { _, new in new }
         let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
         _ = try await run.waitForLine(containing: "state ready")
-        // The executor's three tries and the run's first re-ask meet a 503; the next re-ask cancels it.
-        try demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=unavailable:4")
+        try demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=\(cancelFault)")
         let (endpoint, token) = try HardeningCLITests.admin(in: dir.path)
         let answer = try await AdminCLITests.post(endpoint + "/orders", token: token,
-                                                  body: #"{"intent":"buy-yes","ticker":"\#(Self.ticker)","count":"3","price":"0.02","tif":"gtc"}"#)
+                                                  body: #"{"intent":"buy-yes","ticker":"\#(ticker)","count":"3","price":"0.02","tif":"gtc"}"#)
         #expect(answer.body.contains("outcome unknown") && answer.body.contains("resting"), "\(answer.body)")
+        return (production, demo, dir, run)
+    }
+
+    @Test("a GTC order whose timeout cancel the venue keeps refusing (503 past every try) is left with its outcome unknown, then cancelled by the run's re-ask once the venue answers")
+    func timeoutCancelExhausted() async throws {
+        // The executor's three tries and the run's first re-ask meet a 503; the next re-ask cancels it.
+        let (production, demo, dir, run) = try await Self.unknownGTC(cancelFault: "unavailable:4", ["ORDER_ABSENT_WINDOW_SECONDS": "2"])
+        defer { dir.remove() }
         let resolved = try await run.waitForLine(containing: "(outcome was unknown)", timeout: .seconds(30))
         #expect(resolved.contains(": canceled"), "\(resolved)")
         #expect(demo.server.faults.requests("DELETE /portfolio/events/orders/{order_id}") >= 5)
@@ -181,20 +190,9 @@ struct HybridRunCLITests {
 
     @Test("SIGTERM right after a GTC order's timeout cancel went unanswered (outcome unknown): the shutdown asks the venue once more and cancels it; nothing is left resting")
     func shutdownSettlesUnknown() async throws {
-        let (production, demo) = try await Self.venues(offered: "1")
-        let dir = try TemporaryDirectory()
+        let (production, demo, dir, run) = try await Self.unknownGTC(cancelFault: "unavailable:1000")
         defer { dir.remove() }
-        let environment = try Self.environment(data: production, trading: demo, dir: dir)
-            .merging(["ORDER_TIMEOUT_SECONDS": "1"]) { _, new in new }
-        let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
-        _ = try await run.waitForLine(containing: "state ready")
-        // Every cancel try of the executor meets a 503; the venue answers again just before the stop,
-        // sooner than the run's next re-ask.
-        try demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=unavailable:1000")
-        let (endpoint, token) = try HardeningCLITests.admin(in: dir.path)
-        let answer = try await AdminCLITests.post(endpoint + "/orders", token: token,
-                                                  body: #"{"intent":"buy-yes","ticker":"\#(Self.ticker)","count":"3","price":"0.02","tif":"gtc"}"#)
-        #expect(answer.body.contains("outcome unknown") && answer.body.contains("resting"), "\(answer.body)")
+        // The venue answers again just before the stop, sooner than the run's next re-ask.
         demo.server.faults.clear()
         #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0, "\(run.output.suffix(10))")
         let orders = await ControllerTraderCLITests.kalshiOrders(demo)
@@ -208,18 +206,8 @@ struct HybridRunCLITests {
 
     @Test("SIGTERM with an order whose outcome is unknown and a venue that does not answer the lookup: the stop waits 10 s for it, no longer, and says what is left")
     func shutdownAskBounded() async throws {
-        let (production, demo) = try await Self.venues(offered: "1")
-        let dir = try TemporaryDirectory()
+        let (production, demo, dir, run) = try await Self.unknownGTC(cancelFault: "unavailable:1000")
         defer { dir.remove() }
-        let environment = try Self.environment(data: production, trading: demo, dir: dir)
-            .merging(["ORDER_TIMEOUT_SECONDS": "1"]) { _, new in new }
-        let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
-        _ = try await run.waitForLine(containing: "state ready")
-        try demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=unavailable:1000")
-        let (endpoint, token) = try HardeningCLITests.admin(in: dir.path)
-        let answer = try await AdminCLITests.post(endpoint + "/orders", token: token,
-                                                  body: #"{"intent":"buy-yes","ticker":"\#(Self.ticker)","count":"3","price":"0.02","tif":"gtc"}"#)
-        #expect(answer.body.contains("outcome unknown"), "\(answer.body)")
         // Each lookup of the order now takes longer than the request timeout, every try of it.
         try demo.server.faults.apply(argument: "GET /portfolio/orders/{order_id}=latency_ms:120000")
         let stopping = ContinuousClock.now
