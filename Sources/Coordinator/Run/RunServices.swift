@@ -299,15 +299,13 @@ public struct UnknownOutcomes: Sendable {
     public func askBeforeExit(_ who: String) async {
         guard await !service.unresolved.isEmpty else { return }
         let limit = Self.exitAskLimit
-        switch await Self.firstWithin(limit, { await askOnce() }) {
-        case nil:
-            log("WARNING \(who): the venue did not settle the orders with an unknown outcome within \(limit) (`report` lists them); "
-                + "the next start asks again and cancels any still resting")
-        case let unknown? where unknown > 0:
-            log("WARNING \(who): \(unknown) order(s) with an unknown outcome the venue could not settle now (`report` lists them); "
-                + "the next start asks again and cancels any still resting")
-        default: break
-        }
+        let answered = await Self.firstWithin(limit, { await askOnce() })
+        let left = await service.unresolved.sorted()
+        guard !left.isEmpty else { return }
+        let named = left.prefix(10).joined(separator: ", ") + (left.count > 10 ? " and \(left.count - 10) more" : "")
+        log("WARNING \(who): \(left.count) order(s) with an unknown outcome "
+            + (answered == nil ? "the venue did not settle within \(limit)" : "the venue could not settle now")
+            + " (\(named)); the next start asks again and cancels any still resting")
     }
 
     /// `body`'s result, or nil when it has not finished within `limit` (it is then left to finish on its
