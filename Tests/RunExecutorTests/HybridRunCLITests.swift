@@ -224,6 +224,44 @@ struct HybridRunCLITests {
         await demo.stop()
     }
 
+    @Test("SIGTERM while the venue does not answer cancels: the stop tries for 20 s, no longer, names the order that may still rest, and the next start cancels it")
+    func shutdownCancelUnanswered() async throws {
+        let (production, demo) = try await Self.venues(offered: "1")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let environment = try Self.environment(data: production, trading: demo, dir: dir)
+            .merging(["ORDER_TIMEOUT_SECONDS": "600"]) { _, new in new }
+        let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "state ready")
+        let (endpoint, token) = try HardeningCLITests.admin(in: dir.path)
+        let placing = Task {
+            try await AdminCLITests.post(endpoint + "/orders", token: token,
+                                         body: #"{"intent":"buy-yes","ticker":"\#(Self.ticker)","count":"3","price":"0.02","tif":"gtc"}"#)
+        }
+        func mine() async -> [KalshiOrder] { await ControllerTraderCLITests.kalshiOrders(demo).filter { $0.clientOrderID != "mm-ask" } }
+        for _ in 0..<600 where await mine().first?.status != .resting { try await Task.sleep(for: .milliseconds(50)) }
+        let id = try #require(await mine().first { $0.status == .resting }?.clientOrderID)
+        // Every cancel is held past the request timeout, every try of it.
+        try demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=latency_ms:120000")
+        let stopping = ContinuousClock.now
+        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(120)) == 0, "\(run.output.suffix(10))")
+        let took = stopping.duration(to: .now)
+        // Unbounded: 3 tries × the 10 s request timeout, twice (the shutdown's two passes), 66 s measured.
+        #expect(took >= .seconds(19) && took < .seconds(45), "\(took)")
+        #expect(run.output.contains { $0.contains("WARNING shutdown: 1 order(s) may still rest on the venue") && $0.contains(id) },
+                "\(run.output.suffix(10))")
+        _ = try? await placing.value
+        #expect(await mine().map(\.status) == [.resting])
+        // The next start, the venue answering again, cancels it.
+        demo.server.faults.clear()
+        let next = try RunningCLI.launch(["--signals", try dir.write("none2.jsonl", "")], environment: environment, workingDirectory: dir.path)
+        _ = try await next.waitForLine(containing: "state ready")
+        #expect(await mine().map(\.status) == [.canceled], "\(next.output.suffix(10))")
+        #expect(await next.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0)
+        await production.stop()
+        await demo.stop()
+    }
+
     @Test("SIGTERM during a burst: a clean exit, no resting order on the venue, every journaled order final")
     func sigtermDuringBurst() async throws {
         let (production, demo) = try await Self.venues(offered: "500")

@@ -226,8 +226,26 @@ final class CancelRestingService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await arbs.drain()
-        let count = await service.cancelAll()
+        _ = await cancel()
+    }
+
+    /// How long a stop spends cancelling resting orders, all passes together: a venue that does not answer
+    /// must not hold it for every try of every order (3 × the 10 s request timeout each, on Kalshi).
+    static let limit: Duration = .seconds(20)
+    /// When the first pass began.
+    private let began = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// A cancel-all pass within what is left of `limit`; false when it ran out (the pass goes on unawaited:
+    /// a cancel the venue answers late still lands).
+    func cancel() async -> Bool {
+        let began = self.began.withLock { began in
+            if began == nil { began = .now }
+            return began ?? .now
+        }
+        let left = Self.limit - began.duration(to: .now)
+        guard left > .zero, let count = await firstWithin(left, { await self.service.cancelAll() }) else { return false }
         cancelled.withLock { $0 += count }
+        return true
     }
 }
 
@@ -299,26 +317,30 @@ public struct UnknownOutcomes: Sendable {
     public func askBeforeExit(_ who: String) async {
         guard await !service.unresolved.isEmpty else { return }
         let limit = Self.exitAskLimit
-        let answered = await Self.firstWithin(limit, { await askOnce() })
+        let answered = await firstWithin(limit, { await askOnce() })
         let left = await service.unresolved.sorted()
         guard !left.isEmpty else { return }
-        let named = left.prefix(10).joined(separator: ", ") + (left.count > 10 ? " and \(left.count - 10) more" : "")
         log("WARNING \(who): \(left.count) order(s) with an unknown outcome "
             + (answered == nil ? "the venue did not settle within \(limit)" : "the venue could not settle now")
-            + " (\(named)); the next start asks again and cancels any still resting")
+            + " (\(namedOrders(left))); the next start asks again and cancels any still resting")
     }
+}
 
-    /// `body`'s result, or nil when it has not finished within `limit` (it is then left to finish on its
-    /// own, unawaited).
-    static func firstWithin<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async -> T) async -> T? {
-        let first = FirstAnswer<T?>()
-        return await withCheckedContinuation { continuation in
-            first.set(continuation)
-            Task { first.answer(await body()) }
-            Task {
-                try? await Task.sleep(for: limit)
-                first.answer(nil)
-            }
+/// Order ids for a log line: the first ten, and how many more.
+func namedOrders(_ ids: [String]) -> String {
+    ids.prefix(10).joined(separator: ", ") + (ids.count > 10 ? " and \(ids.count - 10) more" : "")
+}
+
+/// `body`'s result, or nil when it has not finished within `limit` (it is then left to finish on its own,
+/// unawaited): for the last steps of a process, which a venue that does not answer must not hold.
+func firstWithin<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async -> T) async -> T? {
+    let first = FirstAnswer<T?>()
+    return await withCheckedContinuation { continuation in
+        first.set(continuation)
+        Task { first.answer(await body()) }
+        Task {
+            try? await Task.sleep(for: limit)
+            first.answer(nil)
         }
     }
 }

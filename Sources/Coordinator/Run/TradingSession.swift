@@ -445,8 +445,15 @@ public final class TradingSession: Sendable {
         await books.stop()
 
         await move(.shuttingDown)
-        let cancelled = await service.cancelAll() + cancelResting.cancelled.withLock { $0 }
+        // Again for an order placed while the first pass ran, within what is left of the stop's limit.
+        _ = await cancelResting.cancel()
+        let cancelled = cancelResting.cancelled.withLock { $0 }
         log("shutdown: cancelled \(cancelled) resting order(s) this run placed")
+        let open = await service.openOrders().map(\.clientOrderID).sorted()
+        if !open.isEmpty {
+            log("WARNING shutdown: \(open.count) order(s) may still rest on the venue, their cancel not answered within "
+                + "\(CancelRestingService.limit) (\(namedOrders(open))); the next start cancels them, or `run-executor cancel-all` now")
+        }
         // The cancels above reach only orders an execution still follows.
         await unknownOutcomes.askBeforeExit("shutdown")
         await MarksService.record(market: market, polymarket: polymarketBooks, journal: service.journal)
