@@ -96,22 +96,30 @@ extension KalshiExecutor {
     private func cancelRemainder(_ orderID: String) async {
         guard let entry = tracked[orderID] else { return }
         bump(\.timeoutCancels, "timeout_cancels")
-        if await cancelOnVenue(orderID, ticker: entry.request.ticker) != nil { tracked[orderID]?.venueStatus = .canceled }
+        if case .cancelled = await cancelOnVenue(orderID, ticker: entry.request.ticker) { tracked[orderID]?.venueStatus = .canceled }
+    }
+
+    /// How the venue answered a cancel.
+    enum CancelAnswer {
+        case cancelled(CancelOrderV2Response)
+        /// Refused: the order had ended (404) or cannot be cancelled.
+        case refused
+        /// No answer after every try.
+        case unanswered
     }
 
     /// `DELETE` of one order, tried again (up to `cancelAttempts`, spaced by `pollInterval` × attempt) while
     /// the venue does not answer it; a cancel is idempotent, one of an order already ended answers 404.
-    /// `nil`: refused (the order had ended) or never answered.
-    func cancelOnVenue(_ orderID: String, ticker: String) async -> CancelOrderV2Response? {
+    func cancelOnVenue(_ orderID: String, ticker: String) async -> CancelAnswer {
         for attempt in 1...max(1, settings.cancelAttempts) {
             if attempt > 1 { try? await clock.sleep(for: settings.pollInterval * (attempt - 1), tolerance: nil) }
             do {
-                return try await client.cancelOrder(orderID, marketTicker: ticker)
+                return .cancelled(try await client.cancelOrder(orderID, marketTicker: ticker))
             } catch {
-                if case .rejected = error.kind { return nil }
+                if case .rejected = error.kind { return .refused }
             }
         }
-        return nil
+        return .unanswered
     }
 
     // MARK: Events

@@ -55,6 +55,9 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
         var fault: OrderTransitionError?
         var started: ContinuousClock.Instant
         var timing = ExecutionTiming()
+        /// The venue answered a cancel-all's cancel of it (cancelled, or refused as already ended): it no
+        /// longer rests there, though its execution may not have concluded yet.
+        var cancelAnswered = false
     }
 
     let client: KalshiTradingClient
@@ -272,15 +275,20 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
         cancelAllCount += 1
         var cancelled = 0
         for (orderID, entry) in tracked where !entry.order.state.isTerminal {
-            if let response = await cancelOnVenue(orderID, ticker: entry.request.ticker), response.reducedBy.isPositive {
-                cancelled += 1
+            switch await cancelOnVenue(orderID, ticker: entry.request.ticker) {
+            case let .cancelled(response):
+                if response.reducedBy.isPositive { cancelled += 1 }
+                tracked[orderID]?.cancelAnswered = true
+            case .refused: tracked[orderID]?.cancelAnswered = true
+            case .unanswered: break
             }
             wake(orderID)
         }
         return cancelled
     }
 
-    public func openOrders() -> [OrderLifecycle] { tracked.values.map(\.order).filter { !$0.state.isTerminal } }
+    /// Orders that may be working on the venue: not final, and no cancel of theirs answered.
+    public func openOrders() -> [OrderLifecycle] { tracked.values.filter { !$0.cancelAnswered }.map(\.order).filter { !$0.state.isTerminal } }
 
     public func positions() async -> [String: Contracts] { ((try? await venuePositions()) ?? nil) ?? [:] }
 }

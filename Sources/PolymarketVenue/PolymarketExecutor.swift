@@ -76,6 +76,9 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
         var fault: OrderTransitionError?
         var started: ContinuousClock.Instant
         var timing = ExecutionTiming()
+        /// A cancel-all's cancel of it was answered `canceled`: it no longer rests on the venue, though its
+        /// execution may not have concluded yet (`not_canceled` is no such answer).
+        var cancelAnswered = false
     }
 
     let client: PolymarketClient
@@ -434,11 +437,13 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
                 if case let .rejected(status, _) = error.kind, status < 500 { break }
             }
         }
+        for orderID in answer?.canceled ?? [] { tracked[orderID]?.cancelAnswered = true }
         for orderID in working { wake(orderID, changed: false) }
         return answer?.canceled.count ?? 0
     }
 
-    public func openOrders() -> [OrderLifecycle] { tracked.values.map(\.order).filter { !$0.state.isTerminal } }
+    /// Orders that may be working on the venue: not final, and not answered `canceled` by a cancel-all.
+    public func openOrders() -> [OrderLifecycle] { tracked.values.filter { !$0.cancelAnswered }.map(\.order).filter { !$0.state.isTerminal } }
 
     public func positions() async -> [String: Contracts] { ((try? await venuePositions()) ?? nil) ?? [:] }
 }

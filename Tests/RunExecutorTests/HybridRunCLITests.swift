@@ -147,6 +147,7 @@ struct HybridRunCLITests {
         #expect(run.output.contains { $0.contains("shutdown: cancelled") }, "\(run.output.suffix(10))")
         #expect(demo.server.faults.requests("DELETE /portfolio/events/orders/{order_id}") == 3, "two 503s, then the cancel")
         #expect(await venueOrders().map(\.status) == [.canceled], "nothing left resting")
+        #expect(!run.output.contains { $0.contains("WARNING shutdown") }, "a confirmed cancel is not reported as resting: \(run.output.suffix(10))")
         // The order's request was answered before the API stopped: the order ended when it was cancelled.
         let answer = try await posting.value
         #expect(answer.status == 200 && answer.body.contains("canceled"), "\(answer.body)")

@@ -451,7 +451,7 @@ public final class TradingSession: Sendable {
         log("shutdown: cancelled \(cancelled) resting order(s) this run placed")
         let open = await service.openOrders().map(\.clientOrderID).sorted()
         if !open.isEmpty {
-            log("WARNING shutdown: \(open.count) order(s) may still rest on the venue, their cancel not answered within "
+            log("WARNING shutdown: \(open.count) order(s) may still rest on the venue, no cancel of theirs confirmed within "
                 + "\(CancelRestingService.limit) (\(namedOrders(open))); the next start cancels them, or `run-executor cancel-all` now")
         }
         // The cancels above reach only orders an execution still follows.

@@ -111,7 +111,7 @@ public protocol Executor: Sendable {
     func prepare(_ request: ExecutionRequest) async -> PreparedExecution
     /// Cancels every resting order this executor placed; returns how many.
     func cancelAll() async -> Int
-    /// Orders still working.
+    /// Orders that may still be working on the venue (not final, and no cancel of theirs confirmed).
     func openOrders() async -> [OrderLifecycle]
     /// Positions by market (+ YES, − NO).
     func positions() async -> [String: Contracts]
