@@ -31,6 +31,8 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
         /// Tries of that cancel when the venue does not answer it (5xx, 429, timeout, not sent), spaced by
         /// `pollInterval` × attempt; a cancel is idempotent (one of an order already ended answers 404).
         public var cancelAttempts = 3
+        /// Cancels a cancel-all has in flight at once (the venue host's order lanes).
+        public var cancelConcurrency = 8
         /// With WebSocket detection, REST is checked when the socket has been quiet this long.
         public var safetyPollInterval: Duration = .seconds(2)
         /// After the order is done, confirm its fills against `GET /portfolio/fills` (duplicates dropped).
@@ -270,19 +272,30 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
     /// cancelled by it) has its remainder cancelled as soon as it is accepted.
     var cancelAllCount = 0
 
-    /// Cancels every order this executor is still working; returns how many the venue cancelled.
+    /// Cancels every order this executor is still working, `cancelConcurrency` at a time (a stop with many
+    /// resting on a slow venue is not one round trip per order); returns how many the venue cancelled.
     public func cancelAll() async -> Int {
         cancelAllCount += 1
+        var working = tracked.filter { !$0.value.order.state.isTerminal }.map { (orderID: $0.key, ticker: $0.value.request.ticker) }
         var cancelled = 0
-        for (orderID, entry) in tracked where !entry.order.state.isTerminal {
-            switch await cancelOnVenue(orderID, ticker: entry.request.ticker) {
-            case let .cancelled(response):
-                if response.reducedBy.isPositive { cancelled += 1 }
-                tracked[orderID]?.cancelAnswered = true
-            case .refused: tracked[orderID]?.cancelAnswered = true
-            case .unanswered: break
+        await withTaskGroup(of: (String, CancelAnswer).self) { group in
+            var inFlight = 0
+            while !working.isEmpty || inFlight > 0 {
+                while inFlight < max(1, settings.cancelConcurrency), let next = working.popLast() {
+                    group.addTask { (next.orderID, await self.cancelOnVenue(next.orderID, ticker: next.ticker)) }
+                    inFlight += 1
+                }
+                guard let (orderID, answer) = await group.next() else { break }
+                inFlight -= 1
+                switch answer {
+                case let .cancelled(response):
+                    if response.reducedBy.isPositive { cancelled += 1 }
+                    tracked[orderID]?.cancelAnswered = true
+                case .refused: tracked[orderID]?.cancelAnswered = true
+                case .unanswered: break
+                }
+                wake(orderID)
             }
-            wake(orderID)
         }
         return cancelled
     }

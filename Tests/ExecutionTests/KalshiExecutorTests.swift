@@ -240,6 +240,23 @@ struct KalshiExecutorTests {
         await h.stop()
     }
 
+    @Test("cancelAll cancels the orders it works at once, not one after another: three resting orders' cancels all reach the venue before the first is answered")
+    func cancelAllConcurrent() async throws {
+        let h = try await Harness.start { $0.orderTimeout = .seconds(600) }
+        let works = (1...3).map { index in
+            Task { await h.executor.execute(Self.request("gtc-\(index)", limit: "0.40", count: "1", tif: .goodTillCanceled)) }
+        }
+        #expect(await eventually(timeout: .seconds(30)) { await h.executor.openOrders().count == 3 })
+        // Each cancel is answered 5 s after it arrives: one after another, the second would arrive 5 s later.
+        try h.sim.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=latency_ms:5000")
+        let cancelling = Task { await h.executor.cancelAll() }
+        #expect(await eventually(timeout: .seconds(4)) { h.sim.server.faults.requests("DELETE /portfolio/events/orders/{order_id}") == 3 })
+        #expect(await cancelling.value == 3)
+        for work in works { #expect(await work.value.order.state == .canceled) }
+        #expect(try await h.venueOrders().allSatisfy { $0.status == .canceled })
+        await h.stop()
+    }
+
     @Test("TS-14 a cancel racing a fill: the fill is kept, the rest cancelled, cancelAll counts the order")
     func cancelRacingFill() async throws {
         let h = try await Harness.start()

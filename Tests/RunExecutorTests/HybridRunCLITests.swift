@@ -1,9 +1,11 @@
+import AsyncHTTPClient
 import ExchangeSim
 import Execution
 import ExecutorTesting
 import Foundation
 import KalshiWire
 import Markets
+import NIOCore
 import Testing
 
 /// The hybrid configuration end to end: one simulator plays production (market data), another the demo
@@ -259,6 +261,45 @@ struct HybridRunCLITests {
         _ = try await next.waitForLine(containing: "state ready")
         #expect(await mine().map(\.status) == [.canceled], "\(next.output.suffix(10))")
         #expect(await next.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0)
+        await production.stop()
+        await demo.stop()
+    }
+
+    @Test("SIGTERM with twelve GTC orders resting and a venue taking 3 s per cancel: cancelled eight at a time, every one within the stop's 20 s, no warning")
+    func shutdownCancelsMany() async throws {
+        let (production, demo) = try await Self.venues(offered: "1")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let environment = try Self.environment(data: production, trading: demo, dir: dir)
+            .merging(["ORDER_TIMEOUT_SECONDS": "600"]) { _, new in new }
+        let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "state ready")
+        let (endpoint, token) = try HardeningCLITests.admin(in: dir.path)
+        let order = #"{"intent":"buy-yes","ticker":"\#(Self.ticker)","count":"1","price":"0.02","tif":"gtc"}"#
+        // A client of its own: each request stays open while its order rests, twelve at once.
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let placing = (1...12).map { _ in
+            Task {
+                var request = HTTPClientRequest(url: endpoint + "/orders")
+                request.method = .POST
+                request.headers.add(name: "Authorization", value: "Bearer \(token)")
+                request.body = .bytes(ByteBuffer(string: order))
+                return try await client.execute(request, timeout: .seconds(120)).status.code
+            }
+        }
+        @Sendable func mine() async -> [KalshiOrder] { await ControllerTraderCLITests.kalshiOrders(demo).filter { $0.clientOrderID != "mm-ask" } }
+        #expect(await eventually(timeout: .seconds(30)) { await mine().filter { $0.status == .resting }.count == 12 })
+        // One after another, twelve cancels would take 36 s: past the stop's 20 s.
+        try demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=latency_ms:3000")
+        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(120)) == 0, "\(run.output.suffix(10))")
+        let statuses = await mine().map(\.status)
+        #expect(statuses == Array(repeating: .canceled, count: 12), "\(statuses)")
+        #expect(!run.output.contains { $0.contains("WARNING shutdown") }, "\(run.output.suffix(10))")
+        #expect(run.output.contains { $0.contains("shutdown: cancelled 12 resting order(s)") }, "\(run.output.suffix(10))")
+        for task in placing { _ = try? await task.value }
+        try await client.shutdown()
         await production.stop()
         await demo.stop()
     }
