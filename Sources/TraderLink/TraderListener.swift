@@ -147,6 +147,8 @@ public final class TraderListener: Sendable {
                             case let .success(id):
                                 admitted = id
                                 try await send(.initialize(.init(platforms: platforms, dryRun: settings.dryRun)))
+                                // Only now may legs go to it: one written before its `init` would be refused.
+                                await registry.activate(id)
                                 log("[TRADERS] \(platforms.map(\.rawValue).joined(separator: ",")) trader connected from \(address)"
                                     + (settings.dryRun ? " (dry run)" : ""))
                                 let interval = settings.pingInterval

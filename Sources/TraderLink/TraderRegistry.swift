@@ -51,6 +51,9 @@ public actor TraderRegistry {
         let send: @Sendable (TraderMessage) async throws -> Void
         /// Wall-clock ms of the last pong (liveness).
         var lastPongMs: Int64
+        /// Its `init` has been written: until then a leg would reach it before the handshake's last frame,
+        /// and the trader would refuse it and close (the leg lost).
+        var active = false
     }
 
     private struct Waiting {
@@ -74,7 +77,8 @@ public actor TraderRegistry {
 
     public func setLog(_ log: @escaping @Sendable (String) -> Void) { self.log = log }
 
-    /// Admits an authenticated trader, or says which platform is already served and by whom.
+    /// Admits an authenticated trader (its platforms are taken; it serves legs once `activate`d, after its
+    /// `init` is written), or says which platform is already served and by whom.
     func admit(platforms: [Platform], address: String, send: @escaping @Sendable (TraderMessage) async throws -> Void) -> Result<UUID, TraderFrameError> {
         for (_, link) in links {
             if let taken = platforms.first(where: link.info.platforms.contains) {
@@ -84,8 +88,13 @@ public actor TraderRegistry {
         let id = UUID()
         links[id] = Link(info: Connected(platforms: platforms, address: address, since: Date().ISO8601Format(), lastPong: nil, legsInFlight: 0),
                          send: send, lastPongMs: Self.nowMs())
-        publishPaths()
         return .success(id)
+    }
+
+    /// The admitted trader `id` has its `init`: legs may go to it now.
+    func activate(_ id: UUID) {
+        links[id]?.active = true
+        publishPaths()
     }
 
     /// The trader's connection ended: its legs without a result are lost (ambiguous), never failed.
@@ -149,7 +158,7 @@ public actor TraderRegistry {
     }
 
     private func link(serving platform: Platform) -> (UUID, Link)? {
-        links.first { $0.value.info.platforms.contains(platform) }.map { ($0.key, $0.value) }
+        links.first { $0.value.active && $0.value.info.platforms.contains(platform) }.map { ($0.key, $0.value) }
     }
 
     /// Hands `leg` to the trader serving its platform and waits up to `timeout` for its result.
@@ -202,12 +211,12 @@ public actor TraderRegistry {
     public func available(_ platform: Platform) -> Dollars? { balances[platform] }
 
     /// Every connected trader, by address.
-    public var connected: [Connected] { links.values.map(\.info).sorted { $0.address < $1.address } }
+    public var connected: [Connected] { links.values.filter(\.active).map(\.info).sorted { $0.address < $1.address } }
 
     /// The platforms some connected trader serves.
-    public var platforms: Set<Platform> { Set(links.values.flatMap(\.info.platforms)) }
+    public var platforms: Set<Platform> { Set(links.values.filter(\.active).flatMap(\.info.platforms)) }
 
-    private func publishPaths() { paths.set(Set(links.values.flatMap(\.info.platforms))) }
+    private func publishPaths() { paths.set(platforms) }
 
     private static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000) }
 }

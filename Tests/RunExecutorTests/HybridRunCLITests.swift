@@ -297,7 +297,8 @@ struct HybridRunCLITests {
         let statuses = await mine().map(\.status)
         #expect(statuses == Array(repeating: .canceled, count: 12), "\(statuses)")
         #expect(!run.output.contains { $0.contains("WARNING shutdown") }, "\(run.output.suffix(10))")
-        #expect(run.output.contains { $0.contains("shutdown: cancelled 12 resting order(s)") }, "\(run.output.suffix(10))")
+        // (Not an exact count: a cancel whose answer a loaded machine lost is tried again and refused as ended.)
+        #expect(run.output.contains { $0.contains("shutdown: cancelled ") }, "\(run.output.suffix(10))")
         for task in placing { _ = try? await task.value }
         try await client.shutdown()
         await production.stop()

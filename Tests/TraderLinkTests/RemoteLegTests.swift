@@ -2,7 +2,7 @@ import Foundation
 import Markets
 import Synchronization
 import Testing
-import TraderLink
+@testable import TraderLink
 import Logging
 import WSClient
 
@@ -24,6 +24,37 @@ struct RemoteLegTests {
         _ = await session.value
         #expect(await TraderListenerTests.eventually { log.all.contains { $0.contains("is shutting down (stopping); it cancelled 2 resting order(s)") } }, "\(log.all)")
         await listener.stop()
+    }
+
+    @Test("a trader admitted whose init is not written yet serves no leg: a leg then is not sent (definitive), never written ahead of the init; its platform stays taken")
+    func admittedBeforeInit() async throws {
+        let registry = TraderRegistry()
+        let written = Mutex<[String]>([])
+        let send: @Sendable (TraderMessage) async throws -> Void = { message in written.withLock { $0.append(message.type) } }
+        guard case let .success(id) = await registry.admit(platforms: [.kalshi], address: "first", send: send) else {
+            Issue.record("not admitted")
+            return
+        }
+        #expect(await registry.platforms.isEmpty && registry.paths.current.isEmpty)
+        guard case .notSent = await registry.execute(Self.leg("leg-early"), timeout: .seconds(5)) else {
+            Issue.record("a leg went to a trader before its init")
+            return
+        }
+        #expect(written.withLock { $0 }.isEmpty)
+        guard case .failure = await registry.admit(platforms: [.kalshi], address: "second", send: send) else {
+            Issue.record("a second kalshi trader was admitted")
+            return
+        }
+        await registry.activate(id)
+        #expect(await registry.platforms == [.kalshi] && registry.paths.current == [.kalshi])
+        let running = Task { await registry.execute(Self.leg("leg-after"), timeout: .seconds(30)) }
+        #expect(await TraderListenerTests.eventually { written.withLock { $0 } == ["execute_leg"] })
+        await registry.received(id, .init(legID: "leg-after", platform: .kalshi, success: true, filled: Contracts(hundredths: 1_000),
+                                          avgPrice: Dollars(micros: 400_000), orderID: "o-1", error: nil, ambiguous: false, fees: .zero))
+        guard case .result = await running.value else {
+            Issue.record("no result")
+            return
+        }
     }
 }
 
