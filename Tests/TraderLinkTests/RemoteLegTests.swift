@@ -110,9 +110,15 @@ extension RemoteLegTests {
 
     @Test("TS-38 at the link: the trader goes away mid-leg → the leg is lost (ambiguous), never failed; a result later than the timeout is kept and answers status")
     func lostAndLate() async throws {
-        let (listener, registry, log, session) = try await Self.linked { _, _ in }
+        let received = Mutex(false)
+        let (listener, registry, log, session) = try await Self.linked { message, _ in
+            if case .executeLeg = message { received.withLock { $0 = true } }
+        }
         let running = Task { await registry.execute(Self.leg("leg-lost"), timeout: .seconds(30)) }
         #expect(await TraderListenerTests.eventually { await registry.connected.first?.legsInFlight == 1 })
+        // The trader has the leg (counted in flight before it is written: cancelled sooner, the write fails,
+        // and the leg is lost for that reason).
+        #expect(await TraderListenerTests.eventually { received.withLock { $0 } })
         session.cancel()
         guard case let .lost(reason) = await running.value else { Issue.record("the leg was not lost"); return }
         #expect(reason.contains("disconnected before answering"), "\(reason)")
