@@ -90,6 +90,8 @@ struct HardeningCLITests {
         #expect(await eventually { (try? journal.signalCount()) == 1 }, "its row")
         let again = try await AdminCLITests.post(endpoint + "/signals", token: token, body: Self.signal("posted-1"))
         #expect(again.status == 207 && again.body.contains("was already accepted"), "\(again.body)")
+        // The inbox empty again (posted-1 traded) before the flood, so it takes exactly two of the ten.
+        _ = try await run.waitForLine(containing: "TRADE posted-1")
         let flood = try await AdminCLITests.post(endpoint + "/signals", token: token, body: (1...10).map { Self.signal("flood-\($0)") }.joined(separator: "\n"))
         #expect(flood.status == 503 && flood.body.contains("the inbox is full"), "\(flood.body)")
         #expect(await run.stop() == 0)
