@@ -227,23 +227,55 @@ struct HybridRunCLITests {
         await demo.stop()
     }
 
-    @Test("SIGTERM while the venue does not answer cancels: the stop tries for 20 s, no longer, names the order that may still rest, and the next start cancels it")
-    func shutdownCancelUnanswered() async throws {
-        let (production, demo) = try await Self.venues(offered: "1")
+    /// A run trading on the demo venue with manual GTC orders resting (1 @ 0.02 each), placed through its
+    /// admin API by a client of their own: each request stays open while its order rests.
+    struct RestingRun {
+        let production: SimFixture, demo: SimFixture, dir: TemporaryDirectory, environment: [String: String], run: RunningCLI
+        let client: HTTPClient
+        let placing: [Task<UInt, any Error>]
+
+        /// This run's orders on the venue (the book's maker left out).
+        @Sendable func mine() async -> [KalshiOrder] { await ControllerTraderCLITests.kalshiOrders(demo).filter { $0.clientOrderID != "mm-ask" } }
+
+        func finish() async throws {
+            for task in placing { _ = try? await task.value }
+            try await client.shutdown()
+            await production.stop()
+            await demo.stop()
+            dir.remove()
+        }
+    }
+
+    static func restingGTC(_ count: Int) async throws -> RestingRun {
+        let (production, demo) = try await venues(offered: "1")
         let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let environment = try Self.environment(data: production, trading: demo, dir: dir)
-            .merging(["ORDER_TIMEOUT_SECONDS": "600"]) { _, new in new }
+        let environment = try environment(data: production, trading: demo, dir: dir).merging(["ORDER_TIMEOUT_SECONDS": "600"]) { _, new in new }
         let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
         _ = try await run.waitForLine(containing: "state ready")
         let (endpoint, token) = try HardeningCLITests.admin(in: dir.path)
-        let placing = Task {
-            try await AdminCLITests.post(endpoint + "/orders", token: token,
-                                         body: #"{"intent":"buy-yes","ticker":"\#(Self.ticker)","count":"3","price":"0.02","tif":"gtc"}"#)
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = count + 4
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let order = #"{"intent":"buy-yes","ticker":"\#(ticker)","count":"1","price":"0.02","tif":"gtc"}"#
+        let placing = (0..<count).map { _ in
+            Task {
+                var request = HTTPClientRequest(url: endpoint + "/orders")
+                request.method = .POST
+                request.headers.add(name: "Authorization", value: "Bearer \(token)")
+                request.body = .bytes(ByteBuffer(string: order))
+                return try await client.execute(request, timeout: .seconds(120)).status.code
+            }
         }
-        func mine() async -> [KalshiOrder] { await ControllerTraderCLITests.kalshiOrders(demo).filter { $0.clientOrderID != "mm-ask" } }
-        for _ in 0..<600 where await mine().first?.status != .resting { try await Task.sleep(for: .milliseconds(50)) }
-        let id = try #require(await mine().first { $0.status == .resting }?.clientOrderID)
+        let resting = RestingRun(production: production, demo: demo, dir: dir, environment: environment, run: run, client: client, placing: placing)
+        #expect(await eventually(timeout: .seconds(30)) { await resting.mine().filter { $0.status == .resting }.count == count })
+        return resting
+    }
+
+    @Test("SIGTERM while the venue does not answer cancels: the stop tries for 20 s, no longer, names the order that may still rest, and the next start cancels it")
+    func shutdownCancelUnanswered() async throws {
+        let resting = try await Self.restingGTC(1)
+        let (demo, run) = (resting.demo, resting.run)
+        let id = try #require(await resting.mine().first?.clientOrderID)
         // Every cancel is held past the request timeout, every try of it.
         try demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=latency_ms:120000")
         let stopping = ContinuousClock.now
@@ -253,56 +285,30 @@ struct HybridRunCLITests {
         #expect(took >= .seconds(19) && took < .seconds(45), "\(took)")
         #expect(run.output.contains { $0.contains("WARNING shutdown: 1 order(s) may still rest on the venue") && $0.contains(id) },
                 "\(run.output.suffix(10))")
-        _ = try? await placing.value
-        #expect(await mine().map(\.status) == [.resting])
+        #expect(await resting.mine().map(\.status) == [.resting])
         // The next start, the venue answering again, cancels it.
         demo.server.faults.clear()
-        let next = try RunningCLI.launch(["--signals", try dir.write("none2.jsonl", "")], environment: environment, workingDirectory: dir.path)
+        let next = try RunningCLI.launch(["--signals", try resting.dir.write("none2.jsonl", "")], environment: resting.environment,
+                                         workingDirectory: resting.dir.path)
         _ = try await next.waitForLine(containing: "state ready")
-        #expect(await mine().map(\.status) == [.canceled], "\(next.output.suffix(10))")
+        #expect(await resting.mine().map(\.status) == [.canceled], "\(next.output.suffix(10))")
         #expect(await next.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0)
-        await production.stop()
-        await demo.stop()
+        try await resting.finish()
     }
 
     @Test("SIGTERM with twelve GTC orders resting and a venue taking 3 s per cancel: cancelled eight at a time, every one within the stop's 20 s, no warning")
     func shutdownCancelsMany() async throws {
-        let (production, demo) = try await Self.venues(offered: "1")
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let environment = try Self.environment(data: production, trading: demo, dir: dir)
-            .merging(["ORDER_TIMEOUT_SECONDS": "600"]) { _, new in new }
-        let run = try RunningCLI.launch(["--signals", try dir.write("none.jsonl", "")], environment: environment, workingDirectory: dir.path)
-        _ = try await run.waitForLine(containing: "state ready")
-        let (endpoint, token) = try HardeningCLITests.admin(in: dir.path)
-        let order = #"{"intent":"buy-yes","ticker":"\#(Self.ticker)","count":"1","price":"0.02","tif":"gtc"}"#
-        // A client of its own: each request stays open while its order rests, twelve at once.
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let placing = (1...12).map { _ in
-            Task {
-                var request = HTTPClientRequest(url: endpoint + "/orders")
-                request.method = .POST
-                request.headers.add(name: "Authorization", value: "Bearer \(token)")
-                request.body = .bytes(ByteBuffer(string: order))
-                return try await client.execute(request, timeout: .seconds(120)).status.code
-            }
-        }
-        @Sendable func mine() async -> [KalshiOrder] { await ControllerTraderCLITests.kalshiOrders(demo).filter { $0.clientOrderID != "mm-ask" } }
-        #expect(await eventually(timeout: .seconds(30)) { await mine().filter { $0.status == .resting }.count == 12 })
+        let resting = try await Self.restingGTC(12)
+        let run = resting.run
         // One after another, twelve cancels would take 36 s: past the stop's 20 s.
-        try demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=latency_ms:3000")
+        try resting.demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=latency_ms:3000")
         #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(120)) == 0, "\(run.output.suffix(10))")
-        let statuses = await mine().map(\.status)
+        let statuses = await resting.mine().map(\.status)
         #expect(statuses == Array(repeating: .canceled, count: 12), "\(statuses)")
         #expect(!run.output.contains { $0.contains("WARNING shutdown") }, "\(run.output.suffix(10))")
         // (Not an exact count: a cancel whose answer a loaded machine lost is tried again and refused as ended.)
         #expect(run.output.contains { $0.contains("shutdown: cancelled ") }, "\(run.output.suffix(10))")
-        for task in placing { _ = try? await task.value }
-        try await client.shutdown()
-        await production.stop()
-        await demo.stop()
+        try await resting.finish()
     }
 
     @Test("SIGTERM during a burst: a clean exit, no resting order on the venue, every journaled order final")
