@@ -96,6 +96,35 @@ struct ControllerTraderCLITests {
         (try? await kalshi.exchange.orders(account: kalshi.credentials.keyID.rawValue, ticker: nil, status: nil, cursor: nil, limit: 100).get().orders) ?? []
     }
 
+    @Test("a Kalshi trader stopped while its venue does not answer cancels: it tries for 20 s, no longer, tells the controller, and names the order that may still rest")
+    func traderStopCancelUnanswered() async throws {
+        let deployment = try await Self.deploy(trading: .kalshi)
+        let (kalshi, controller, trader) = (deployment.kalshi, deployment.controller, deployment.trader)
+        defer { deployment.controllerDir.remove(); deployment.traderDir.remove() }
+        let folder = deployment.traderDir.path
+        let endpoint = try String(contentsOfFile: folder + "/admin.endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try String(contentsOfFile: folder + "/trader.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let placing = Task {
+            try await AdminCLITests.post(endpoint + "/orders", token: token,
+                                         body: #"{"intent":"buy-yes","ticker":"\#(ArbitrageCLITests.ticker)","count":"1","price":"0.02","tif":"gtc"}"#)
+        }
+        #expect(await eventually(timeout: .seconds(30)) { await Self.kalshiOrders(kalshi).contains { $0.clientOrderID.hasPrefix("manual-") && $0.status == .resting } })
+        // Every cancel is held past the request timeout, every try of it.
+        try kalshi.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=latency_ms:120000")
+        let stopping = ContinuousClock.now
+        #expect(await trader.stop(signal: SIGTERM, killAfter: .seconds(120)) == 0, "\(trader.output.suffix(10))")
+        let took = stopping.duration(to: .now)
+        // Unbounded: the trader link's pass alone took every try (3 × the 10 s request timeout).
+        #expect(took >= .seconds(19) && took < .seconds(45), "\(took)")
+        #expect(trader.output.contains { $0.contains("[TRADER] shutdown: cancelled 0 resting order(s); the controller was told") }, "\(trader.output.suffix(10))")
+        #expect(trader.output.contains { $0.contains("WARNING shutdown: 1 order(s) may still rest on the venue") }, "\(trader.output.suffix(10))")
+        _ = try await controller.waitForLine(containing: "is shutting down (trader stopping); it cancelled 0 resting order(s)")
+        #expect(await controller.stop() == 0)
+        _ = try? await placing.value
+        await kalshi.stop()
+        await deployment.poly.stop()
+    }
+
     @Test("an arb's Kalshi leg executes in the Kalshi trader and its Polymarket leg on the controller; both journaled by the controller, the Kalshi order by the trader too; report complete; status lists the trader")
     func hybridArb() async throws {
         let deployment = try await Self.deploy(trading: .kalshi)

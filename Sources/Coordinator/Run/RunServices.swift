@@ -226,7 +226,7 @@ final class CancelRestingService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await arbs.drain()
-        _ = await cancel()
+        await cancel()
     }
 
     /// How long a stop spends cancelling resting orders, all passes together: a venue that does not answer
@@ -235,17 +235,18 @@ final class CancelRestingService: Service {
     /// When the first pass began.
     private let began = Mutex<ContinuousClock.Instant?>(nil)
 
-    /// A cancel-all pass within what is left of `limit`; false when it ran out (the pass goes on unawaited:
-    /// a cancel the venue answers late still lands).
-    func cancel() async -> Bool {
+    /// A cancel-all pass within what is left of `limit`: how many it cancelled, nil when it ran out (the
+    /// pass goes on unawaited: a cancel the venue answers late still lands).
+    @discardableResult
+    func cancel() async -> Int? {
         let began = self.began.withLock { began in
             if began == nil { began = .now }
             return began ?? .now
         }
         let left = Self.limit - began.duration(to: .now)
-        guard left > .zero, let count = await firstWithin(left, { await self.service.cancelAll() }) else { return false }
+        guard left > .zero, let count = await firstWithin(left, { await self.service.cancelAll() }) else { return nil }
         cancelled.withLock { $0 += count }
-        return true
+        return count
     }
 }
 

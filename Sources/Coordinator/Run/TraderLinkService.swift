@@ -34,14 +34,18 @@ final class TraderLinkService: Service, Sendable {
     let role: TraderRole
     let desk: TraderDesk
     let service: ExecutionService
+    /// The stop's cancels, within the run's one limit for all of them.
+    let cancelResting: CancelRestingService
     let balance: @Sendable () async -> Dollars?
     let log: @Sendable (String) -> Void
     private let current = Mutex<ControllerLink?>(nil)
 
-    init(role: TraderRole, desk: TraderDesk, service: ExecutionService, balance: @escaping @Sendable () async -> Dollars?, log: @escaping @Sendable (String) -> Void) {
+    init(role: TraderRole, desk: TraderDesk, service: ExecutionService, cancelResting: CancelRestingService, balance: @escaping @Sendable () async -> Dollars?,
+         log: @escaping @Sendable (String) -> Void) {
         self.role = role
         self.desk = desk
         self.service = service
+        self.cancelResting = cancelResting
         self.balance = balance
         self.log = log
     }
@@ -52,7 +56,9 @@ final class TraderLinkService: Service, Sendable {
         let connection = Task.detached { await self.connectLoop() }
         try? await gracefulShutdown()
         await desk.close()
-        let cancelled = await service.cancelAll()
+        // Bounded like the run's own stop (a venue that does not answer must not hold it); the run's last pass
+        // names what may still rest.
+        let cancelled = await cancelResting.cancel() ?? 0
         var told = false
         if let link = current.withLock({ $0 }) {
             do {

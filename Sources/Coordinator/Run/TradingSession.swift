@@ -392,6 +392,8 @@ public final class TradingSession: Sendable {
                 }
             }
         }
+        // Resting orders cancelled at the stop, within one limit for every pass (a trader's link runs the first).
+        let cancelResting = CancelRestingService(service: service, arbs: arbitrage.engine)
         var traderServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let trader {
             let deskVenues = ArbVenuesOfRun(venues: venues, watcher: books)
@@ -402,7 +404,7 @@ public final class TradingSession: Sendable {
                                       _ = await deskVenues.book(platform, market.ticker)
                                   }, log: log)
             let platform = trader.platform
-            traderServices.append(.init(service: TraderLinkService(role: trader, desk: desk, service: service,
+            traderServices.append(.init(service: TraderLinkService(role: trader, desk: desk, service: service, cancelResting: cancelResting,
                                                                    balance: { await deskVenues.available(platform) }, log: log)))
         }
         var dashboard = DashboardSource(venues: plan.venueSummary) { tickers in
@@ -416,7 +418,6 @@ public final class TradingSession: Sendable {
 
         var logger = Logger(label: "run-executor.services")
         logger.logLevel = .warning
-        let cancelResting = CancelRestingService(service: service, arbs: arbitrage.engine)
         let unknownOutcomes = UnknownOutcomes(service: service, ledger: venues.executor, absentWindow: config.absentWindow, log: log,
                                               resolved: { [log] id in await Self.orderResolved(id, service: service, log: log) })
         var polymarketServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -446,7 +447,7 @@ public final class TradingSession: Sendable {
 
         await move(.shuttingDown)
         // Again for an order placed while the first pass ran, within what is left of the stop's limit.
-        _ = await cancelResting.cancel()
+        await cancelResting.cancel()
         let cancelled = cancelResting.cancelled.withLock { $0 }
         log("shutdown: cancelled \(cancelled) resting order(s) this run placed")
         let open = await service.openOrders().map(\.clientOrderID).sorted()
