@@ -301,7 +301,7 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
     }
 
     /// Orders that may be working on the venue: not final, and no cancel of theirs answered.
-    public func openOrders() -> [OrderLifecycle] { tracked.values.filter { !$0.cancelAnswered }.map(\.order).filter { !$0.state.isTerminal } }
+    public func openOrders() -> [OrderLifecycle] { tracked.values.filter { !$0.cancelAnswered && !$0.order.state.isTerminal }.map(\.order) }
 
     public func positions() async -> [String: Contracts] { ((try? await venuePositions()) ?? nil) ?? [:] }
 }

@@ -415,7 +415,6 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
 
     // MARK: Executor
 
-    /// Cancels every order of this key on the venue; returns how many the venue cancelled.
     /// `cancelAll` calls so far: an order whose submission overlapped one (the venue may not have had it
     /// when the cancel went) has its remainder cancelled as soon as it is accepted.
     var cancelAllCount = 0
@@ -443,7 +442,7 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
     }
 
     /// Orders that may be working on the venue: not final, and not answered `canceled` by a cancel-all.
-    public func openOrders() -> [OrderLifecycle] { tracked.values.filter { !$0.cancelAnswered }.map(\.order).filter { !$0.state.isTerminal } }
+    public func openOrders() -> [OrderLifecycle] { tracked.values.filter { !$0.cancelAnswered && !$0.order.state.isTerminal }.map(\.order) }
 
     public func positions() async -> [String: Contracts] { ((try? await venuePositions()) ?? nil) ?? [:] }
 }
