@@ -60,6 +60,30 @@ struct RateLimiterTests {
         try await sixth.value
     }
 
+    @Test("a cost above the client's bucket (a large batch) waits for a full bucket and leaves owing the rest; the next write waits out the debt")
+    func costAboveCapacity() async throws {
+        let clock = ManualClock()
+        let limiter = KalshiRateLimiter(tier: .basic, clock: clock)  // write bucket: 50 tokens, 95/s
+        try await limiter.acquire(10, from: .write)
+        let batch = Task { try await limiter.acquire(80, from: .write) }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .milliseconds(106))  // 40 → 50 tokens: full
+        try await batch.value
+        let next = Task { try await limiter.acquire(10, from: .write) }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .milliseconds(420))  // −30 → +9.9: not yet 10
+        #expect(clock.sleeperCount == 1, "the batch's debt is paid first")
+        clock.advance(by: .milliseconds(5))
+        try await next.value
+    }
+
+    @Test("the write gate's width in tokens: what the venue's bucket holds beyond the limiter's burst")
+    func writeTokensInFlight() {
+        #expect(KalshiRateLimiter<ManualClock>.writeTokensInFlight(tier: .basic) == 50)
+        #expect(KalshiRateLimiter<ManualClock>.writeTokensInFlight(tier: .advanced) == 150)
+        #expect(KalshiRateLimiter<ManualClock>.writeTokensInFlight(tier: .basic, burstPercent: 100) == 10)
+    }
+
     @Test("tiers carry Kalshi's budgets")
     func tiers() {
         #expect(KalshiRateTier.basic.readTokensPerSecond == 200)

@@ -32,11 +32,13 @@ public actor KalshiRateLimiter<C: Clock> where C.Duration == Duration {
 
     public static var defaultBurstPercent: Int { 50 }
 
-    /// Standard-cost writes that may be in flight at once: the part of the venue's write bucket the
-    /// limiter's burst leaves free, in requests (at least one).
-    public static func writesInFlight(tier: KalshiRateTier, burstPercent: Int = defaultBurstPercent) -> Int {
+    /// Write tokens that may be in flight at once: the part of the venue's write bucket the limiter's burst
+    /// leaves free (at least one standard-cost request). A transport's write gate holds each write by its
+    /// cost, so five creates (10 each) fill it on the Basic tier, as do twenty-five cancels (2 each) or one
+    /// batch of twenty cancels with a few single ones.
+    public static func writeTokensInFlight(tier: KalshiRateTier, burstPercent: Int = defaultBurstPercent) -> Int {
         let burst = max(KalshiEndpointCost.standard, tier.writeTokensPerSecond * burstPercent / 100)
-        return max(1, (tier.writeTokensPerSecond - burst) / KalshiEndpointCost.standard)
+        return max(KalshiEndpointCost.standard, tier.writeTokensPerSecond - burst)
     }
 
     public init(tier: KalshiRateTier, clock: C, safetyFactorPercent: Int = 95, burstPercent: Int = defaultBurstPercent) {
@@ -55,15 +57,29 @@ public actor KalshiRateLimiter<C: Clock> where C.Duration == Duration {
     /// Tokens are taken when the request leaves, never reserved ahead: a caller that wakes late (a starved
     /// machine oversleeps) finds the bucket as it is then, so late wake-ups cannot leave together beyond
     /// the bucket's capacity and bunch into a 429.
+    ///
+    /// A cost above the bucket's capacity (a large batch) waits for a full bucket, then leaves with the rest
+    /// owed: the requests after it wait until the debt is paid back. (Waiting for tokens the bucket can
+    /// never hold would hold the request for ever.)
     public func acquire(_ cost: Int, from bucket: RateBucket) async throws {
+        let capacity = Int(bucket == .read ? read.capacity : write.capacity)
+        let upFront = min(cost, capacity)
         while true {
             let wait: Duration
             switch bucket {
-            case .read: wait = read.take(cost, now: clock.now)
-            case .write: wait = write.take(cost, now: clock.now)
+            case .read: wait = read.take(upFront, now: clock.now)
+            case .write: wait = write.take(upFront, now: clock.now)
             }
-            guard wait > .zero else { return }
-            try await clock.sleep(for: wait, tolerance: nil)
+            if wait > .zero {
+                try await clock.sleep(for: wait, tolerance: nil)
+                continue
+            }
+            guard cost > upFront else { return }
+            switch bucket {
+            case .read: _ = read.reserve(cost - upFront, now: clock.now)
+            case .write: _ = write.reserve(cost - upFront, now: clock.now)
+            }
+            return
         }
     }
 }

@@ -70,7 +70,8 @@ public final class KalshiTransport: Sendable {
         http = VenueHTTP(baseURL: configuration.baseURL, orderLane: configuration.orderLane, connectTimeout: configuration.connectTimeout,
                          requestTimeout: configuration.requestTimeout, warn: { logger.warning("\($0)") })
         gate = ConcurrencyGate(limit: http.connections)
-        writeGate = ConcurrencyGate(limit: configuration.clientRateLimit ? KalshiRateLimiter<ContinuousClock>.writesInFlight(tier: configuration.tier)
+        // Held by each write's token cost; without the limiter, by count (as many as the connections carry).
+        writeGate = ConcurrencyGate(limit: configuration.clientRateLimit ? KalshiRateLimiter<ContinuousClock>.writeTokensInFlight(tier: configuration.tier)
                                     : VenueHTTP.poolConnections + 1)
     }
 
@@ -164,21 +165,22 @@ public final class KalshiTransport: Sendable {
         VenueHTTP.backoff(attempt: attempt, base: configuration.retryBaseDelay, max: configuration.retryMaxDelay)
     }
 
-    /// One attempt, once the gates let it through (see `ConcurrencyGate`). Writes also pass a gate as
-    /// wide as the venue's write budget exceeds the limiter's burst: the venue charges a request when it
-    /// arrives, the limiter when it leaves, and however late in-flight requests arrive together, the
-    /// venue's bucket holds them all, so paced writes never earn a 429.
+    /// One attempt, once the gates let it through (see `ConcurrencyGate`). Writes also pass a gate holding
+    /// their token costs, as wide as the venue's write budget exceeds the limiter's burst: the venue charges
+    /// a request when it arrives, the limiter when it leaves, and however late in-flight requests arrive
+    /// together, the venue's bucket holds them all, so paced writes never earn a 429.
     private func performOnce(_ request: KalshiRequest) async throws(KalshiAPIError) -> KalshiResponse {
-        if request.isWrite { await writeGate.enter() }
+        let writeWeight = configuration.clientRateLimit ? request.cost : 1
+        if request.isWrite { await writeGate.enter(weight: writeWeight) }
         await gate.enter()
         do {
             let response = try await performGated(request)
             await gate.leave()
-            if request.isWrite { await writeGate.leave() }
+            if request.isWrite { await writeGate.leave(weight: writeWeight) }
             return response
         } catch {
             await gate.leave()
-            if request.isWrite { await writeGate.leave() }
+            if request.isWrite { await writeGate.leave(weight: writeWeight) }
             throw error
         }
     }
