@@ -100,7 +100,7 @@ extension KalshiExecutor {
     }
 
     /// How the venue answered a cancel.
-    enum CancelAnswer {
+    enum CancelAnswer: Sendable {
         case cancelled(CancelOrderV2Response)
         /// Refused: the order had ended (404) or cannot be cancelled.
         case refused
@@ -120,6 +120,62 @@ extension KalshiExecutor {
             }
         }
         return .unanswered
+    }
+
+    /// One order a cancel-all cancels.
+    struct CancelTarget: Sendable {
+        let orderID: String
+        let ticker: String
+    }
+
+    /// One request of a cancel-all: a batch, or one order on its own.
+    enum CancelWork: Sendable {
+        case batch([CancelTarget])
+        case single(CancelTarget)
+
+        struct Outcome: Sendable {
+            var answers: [(orderID: String, answer: CancelAnswer)] = []
+            /// Orders the batch did not answer for, to cancel one by one.
+            var onTheirOwn: [CancelTarget] = []
+        }
+
+        static func plan(_ targets: [CancelTarget], batchSize: Int) -> [CancelWork] {
+            guard batchSize > 1, targets.count > 1 else { return targets.map(CancelWork.single) }
+            return stride(from: 0, to: targets.count, by: batchSize).map { start in
+                let chunk = Array(targets[start..<min(start + batchSize, targets.count)])
+                return chunk.count == 1 ? .single(chunk[0]) : .batch(chunk)
+            }
+        }
+    }
+
+    func perform(_ work: CancelWork) async -> CancelWork.Outcome {
+        switch work {
+        case let .single(target):
+            return CancelWork.Outcome(answers: [(target.orderID, await cancelOnVenue(target.orderID, ticker: target.ticker))])
+        case let .batch(targets):
+            return await cancelBatchOnVenue(targets)
+        }
+    }
+
+    /// One batched cancel. An order cancelled by it is answered here; any other (its own error, which may be
+    /// a transient one, missing from the answer, or the request not answered at all) is left to its own cancel,
+    /// which knows "already ended" from "try again".
+    private func cancelBatchOnVenue(_ targets: [CancelTarget]) async -> CancelWork.Outcome {
+        let items = targets.map { BatchCancelOrderV2Item(orderID: $0.orderID, marketTicker: $0.ticker) }
+        guard let response = try? await client.batchCancel(items) else { return CancelWork.Outcome(onTheirOwn: targets) }
+        var outcome = CancelWork.Outcome()
+        var results: [String: BatchCancelOrderV2Result] = [:]
+        for result in response.orders where results[result.orderID] == nil { results[result.orderID] = result }
+        for target in targets {
+            if let result = results[target.orderID], result.error == nil {
+                let cancelled = CancelOrderV2Response(orderID: result.orderID, clientOrderID: result.clientOrderID, reducedBy: result.reducedBy,
+                                                      tsMs: result.tsMs ?? 0)
+                outcome.answers.append((target.orderID, .cancelled(cancelled)))
+            } else {
+                outcome.onTheirOwn.append(target)
+            }
+        }
+        return outcome
     }
 
     // MARK: Events

@@ -31,8 +31,11 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
         /// Tries of that cancel when the venue does not answer it (5xx, 429, timeout, not sent), spaced by
         /// `pollInterval` × attempt; a cancel is idempotent (one of an order already ended answers 404).
         public var cancelAttempts = 3
-        /// Cancels a cancel-all has in flight at once (the venue host's order lanes).
+        /// Cancel requests a cancel-all has in flight at once (the venue host's order lanes).
         public var cancelConcurrency = 8
+        /// Orders per batched cancel of a cancel-all (the official SDK's batch size; 40 tokens, inside the
+        /// client's write burst on every tier). 1 cancels each order on its own.
+        public var cancelBatchSize = 20
         /// With WebSocket detection, REST is checked when the socket has been quiet this long.
         public var safetyPollInterval: Duration = .seconds(2)
         /// After the order is done, confirm its fills against `GET /portfolio/fills` (duplicates dropped).
@@ -272,29 +275,38 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
     /// cancelled by it) has its remainder cancelled as soon as it is accepted.
     var cancelAllCount = 0
 
-    /// Cancels every order this executor is still working, `cancelConcurrency` at a time (a stop with many
-    /// resting on a slow venue is not one round trip per order); returns how many the venue cancelled.
+    /// Cancels every order this executor is still working and returns how many the venue cancelled.
+    ///
+    /// A stop with many orders resting on a slow venue must not take one round trip per order: they go in
+    /// batches of up to `cancelBatchSize` (`DELETE /portfolio/events/orders/batched`, the same 2 tokens per
+    /// order as single cancels), `cancelConcurrency` requests at a time. An order the batch does not answer
+    /// for (an error of its own, left out of the answer, or the whole request failing) is cancelled on its
+    /// own, with that path's tries; a lone order goes that way from the start.
     public func cancelAll() async -> Int {
         cancelAllCount += 1
-        var working = tracked.filter { !$0.value.order.state.isTerminal }.map { (orderID: $0.key, ticker: $0.value.request.ticker) }
+        let working = tracked.filter { !$0.value.order.state.isTerminal }.map { CancelTarget(orderID: $0.key, ticker: $0.value.request.ticker) }
+        var pending = CancelWork.plan(working, batchSize: settings.cancelBatchSize)
         var cancelled = 0
-        await withTaskGroup(of: (String, CancelAnswer).self) { group in
+        await withTaskGroup(of: CancelWork.Outcome.self) { group in
             var inFlight = 0
-            while !working.isEmpty || inFlight > 0 {
-                while inFlight < max(1, settings.cancelConcurrency), let next = working.popLast() {
-                    group.addTask { (next.orderID, await self.cancelOnVenue(next.orderID, ticker: next.ticker)) }
+            while !pending.isEmpty || inFlight > 0 {
+                while inFlight < max(1, settings.cancelConcurrency), let next = pending.popLast() {
+                    group.addTask { await self.perform(next) }
                     inFlight += 1
                 }
-                guard let (orderID, answer) = await group.next() else { break }
+                guard let outcome = await group.next() else { break }
                 inFlight -= 1
-                switch answer {
-                case let .cancelled(response):
-                    if response.reducedBy.isPositive { cancelled += 1 }
-                    tracked[orderID]?.cancelAnswered = true
-                case .refused: tracked[orderID]?.cancelAnswered = true
-                case .unanswered: break
+                pending.append(contentsOf: outcome.onTheirOwn.map(CancelWork.single))
+                for (orderID, answer) in outcome.answers {
+                    switch answer {
+                    case let .cancelled(response):
+                        if response.reducedBy.isPositive { cancelled += 1 }
+                        tracked[orderID]?.cancelAnswered = true
+                    case .refused: tracked[orderID]?.cancelAnswered = true
+                    case .unanswered: break
+                    }
+                    wake(orderID)
                 }
-                wake(orderID)
             }
         }
         return cancelled

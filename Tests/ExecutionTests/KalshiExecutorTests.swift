@@ -242,7 +242,10 @@ struct KalshiExecutorTests {
 
     @Test("cancelAll cancels the orders it works at once, not one after another: three resting orders' cancels all reach the venue before the first is answered")
     func cancelAllConcurrent() async throws {
-        let h = try await Harness.start { $0.orderTimeout = .seconds(600) }
+        let h = try await Harness.start {
+            $0.orderTimeout = .seconds(600)
+            $0.cancelBatchSize = 1
+        }
         let works = (1...3).map { index in
             Task { await h.executor.execute(Self.request("gtc-\(index)", limit: "0.40", count: "1", tif: .goodTillCanceled)) }
         }
@@ -254,6 +257,60 @@ struct KalshiExecutorTests {
         #expect(await cancelling.value == 3)
         for work in works { #expect(await work.value.order.state == .canceled) }
         #expect(try await h.venueOrders().allSatisfy { $0.status == .canceled })
+        await h.stop()
+    }
+
+    /// `count` GTC orders resting on the venue, each worked by its own execution.
+    static func resting(_ h: Harness, _ count: Int) async -> [Task<ExecutionResult, Never>] {
+        let works = (1...count).map { index in
+            Task { await h.executor.execute(Self.request("gtc-\(index)", limit: "0.40", count: "1", tif: .goodTillCanceled)) }
+        }
+        #expect(await eventually(timeout: .seconds(30)) { await h.executor.openOrders().count == count })
+        return works
+    }
+
+    static let batchedCancel = "DELETE /portfolio/events/orders/batched"
+    static let singleCancel = "DELETE /portfolio/events/orders/{order_id}"
+
+    @Test("cancelAll sends its cancels in batches: 25 resting orders, two batched requests (20 and 5), no single cancel, all cancelled")
+    func cancelAllBatched() async throws {
+        let h = try await Harness.start { $0.orderTimeout = .seconds(600) }
+        let works = await Self.resting(h, 25)
+        #expect(await h.executor.cancelAll() == 25)
+        #expect(h.sim.server.faults.requests(Self.batchedCancel) == 2)
+        #expect(h.sim.server.faults.requests(Self.singleCancel) == 0)
+        for work in works { #expect(await work.value.order.state == .canceled) }
+        #expect(try await h.venueOrders().map(\.status) == Array(repeating: .canceled, count: 25))
+        #expect(await h.executor.openOrders().isEmpty)
+        await h.stop()
+    }
+
+    @Test("cancelAll: a batch the venue does not answer (503) is cancelled order by order; every order cancelled")
+    func cancelAllBatchUnanswered() async throws {
+        let h = try await Harness.start { $0.orderTimeout = .seconds(600) }
+        let works = await Self.resting(h, 4)
+        try h.sim.server.faults.apply(argument: "\(Self.batchedCancel)=error_rate:1")
+        #expect(await h.executor.cancelAll() == 4)
+        #expect(h.sim.server.faults.requests(Self.batchedCancel) == 1)
+        #expect(h.sim.server.faults.requests(Self.singleCancel) == 4)
+        for work in works { #expect(await work.value.order.state == .canceled) }
+        await h.stop()
+    }
+
+    @Test("cancelAll: an order the batch answers with an error of its own is asked on its own; one already ended is refused there, not counted, and no longer named as open")
+    func cancelAllBatchItemRefused() async throws {
+        // Polling on a clock that does not move: the executor does not learn of the cancel made at the venue.
+        let h = try await Harness.start(.polling) { $0.orderTimeout = .seconds(600) }
+        let works = await Self.resting(h, 3)
+        let ended = try #require(try await h.venueOrders().first { $0.clientOrderID == "gtc-2" })
+        _ = await h.sim.exchange.cancelOrder(account: h.account, orderID: ended.orderID)
+        #expect(await h.executor.cancelAll() == 2)
+        #expect(h.sim.server.faults.requests(Self.batchedCancel) == 1)
+        #expect(h.sim.server.faults.requests(Self.singleCancel) == 1)
+        #expect(await h.executor.openOrders().isEmpty)
+        let driver = h.clock.drive(step: .milliseconds(200))
+        for work in works { #expect(await work.value.order.state == .canceled) }
+        driver.cancel()
         await h.stop()
     }
 
