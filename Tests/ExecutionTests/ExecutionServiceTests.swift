@@ -313,3 +313,62 @@ struct ReconciliationTests {
         await s.stop()
     }
 }
+
+/// Start-up reconciliation's venue questions, against a ledger that holds every question until released.
+@Suite("Reconciliation asks the venue about orders together")
+struct ReconciliationConcurrencyTests {
+    struct LookupFailed: Error {}
+
+    actor HeldLedger: VenueLedger {
+        private(set) var inFlight = 0
+        private(set) var most = 0
+        private(set) var cancelled: [String] = []
+        private var released = false
+        private var held: [CheckedContinuation<Void, Never>] = []
+
+        func release() {
+            released = true
+            for waiter in held { waiter.resume() }
+            held.removeAll()
+        }
+
+        func venueOrder(for order: JournalOrder) async throws -> VenueOrderRecord? {
+            inFlight += 1
+            most = max(most, inFlight)
+            if !released { await withCheckedContinuation { held.append($0) } }
+            inFlight -= 1
+            if order.clientOrderID == "r-5" { throw LookupFailed() }
+            let resting = order.clientOrderID == "r-7" && !cancelled.contains("r-7")
+            return VenueOrderRecord(venueOrderID: "v-" + order.clientOrderID, status: resting ? .resting : .canceled, filled: .zero, fills: [])
+        }
+
+        func cancelStale(_ order: JournalOrder, venueOrderID: String) async throws { cancelled.append(order.clientOrderID) }
+        func listedOrders(excluding isKnown: @Sendable (String) -> Bool) async throws -> [VenueListedOrder] { [] }
+        func venuePositions() async throws -> [String: Contracts]? { nil }
+        nonisolated var positionPlatforms: Set<Platform> { [] }
+    }
+
+    @Test("20 orders left open: eight questions to the venue at once, never more; the answers applied in the journal's order; one whose question failed stays unresolved; one still resting is cancelled")
+    func asksTogether() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(path: dir.path + "/j.sqlite")
+        for index in 0..<20 {
+            try journal.insert(JournalOrder(clientOrderID: "r-\(index)", signalID: nil, ticker: ReconciliationTests.ticker, action: .buy, side: .yes,
+                                            limitPrice: price("0.40"), requested: contracts("1"), mode: "demo", createdNanoseconds: Int64(index + 1)))
+            try journal.update("r-\(index)", state: .resting, at: Int64(index + 2), event: "submitted")
+        }
+        let order = try journal.nonTerminalOrders().map(\.clientOrderID)
+        let ledger = HeldLedger()
+        let reconciling = Task { try await Reconciler(journal: journal, ledger: ledger).run(nowNanoseconds: 100) }
+        #expect(await eventually { await ledger.inFlight == 8 })
+        await ledger.release()
+        let report = try await reconciling.value
+        #expect(await ledger.most == 8)
+        #expect(report.resolved.map(\.clientOrderID) == order.filter { $0 != "r-5" })
+        #expect(report.resolved.allSatisfy { $0.state == .canceled })
+        #expect(report.unresolved.map(\.clientOrderID) == ["r-5"])
+        #expect(await ledger.cancelled == ["r-7"])
+        #expect(try journal.nonTerminalOrders().map(\.clientOrderID) == ["r-5"])
+    }
+}

@@ -319,6 +319,31 @@ struct HybridRunCLITests {
         try await resting.finish()
     }
 
+    @Test("kill -9 with 48 GTC orders resting, restart against a venue taking 100 ms per request: the start-up asks about them together, cancels every one, and is ready in a third of one-by-one's 15 s")
+    func restartCancelsManyStale() async throws {
+        let resting = try await Self.restingGTC(48)
+        #expect(await resting.run.stop(signal: SIGKILL) == SIGKILL)
+        // Per stale order: its record (order, fills), the cancel, the record again: five requests, 0.5 s.
+        for route in ["GET /portfolio/orders/{order_id}", "GET /portfolio/fills", "DELETE /portfolio/events/orders/{order_id}"] {
+            try resting.demo.server.faults.apply(argument: "\(route)=latency_ms:100")
+        }
+        let fillReads = resting.demo.server.faults.requests("GET /portfolio/fills")
+        let starting = ContinuousClock.now
+        let next = try RunningCLI.launch(["--signals", try resting.dir.write("none2.jsonl", "")], environment: resting.environment,
+                                         workingDirectory: resting.dir.path)
+        _ = try await next.waitForLine(containing: "state ready", timeout: .seconds(60))
+        let took = starting.duration(to: .now)
+        // One by one: 15 s (5 s of it spent reading the fills of orders the venue counts nothing filled of).
+        #expect(took < .seconds(10), "\(took)")
+        #expect(resting.demo.server.faults.requests("GET /portfolio/fills") - fillReads < 48, "no fills read for an order with none")
+        #expect(next.output.contains { $0.contains("reconciled 48 order(s), 0 unresolved") }, "\(next.output.suffix(10))")
+        #expect(await resting.mine().map(\.status) == Array(repeating: .canceled, count: 48))
+        let states = try await Self.journaledOrders(resting.dir).compactMap { $0["state"] as? String }
+        #expect(states == Array(repeating: "canceled", count: 48), "\(states)")
+        #expect(await next.stop(signal: SIGTERM) == 0)
+        try await resting.finish()
+    }
+
     @Test("SIGTERM during a burst: a clean exit, no resting order on the venue, every journaled order final")
     func sigtermDuringBurst() async throws {
         let (production, demo) = try await Self.venues(offered: "500")

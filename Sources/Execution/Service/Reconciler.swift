@@ -118,12 +118,16 @@ public struct Reconciler: Sendable {
     /// breaker's loss limits count it as they count a completion's.
     public let realized: @Sendable (String, Realization) async -> Void
 
+    /// Orders asked about on the venue at once (the venue host's order lanes).
+    public let venueConcurrency: Int
+
     public static let defaultAbsentWindow: Duration = .seconds(60)
 
     public init(journal: Journal, ledger: any VenueLedger, driftThreshold: Contracts = .zero, absentWindow: Duration = Reconciler.defaultAbsentWindow,
                 eventOf: @escaping @Sendable (String) async -> String? = { _ in nil },
                 settlePositions: @escaping @Sendable ([String]) async -> Void = { _ in },
-                realized: @escaping @Sendable (String, Realization) async -> Void = { _, _ in }) {
+                realized: @escaping @Sendable (String, Realization) async -> Void = { _, _ in }, venueConcurrency: Int = 8) {
+        self.venueConcurrency = venueConcurrency
         self.settlePositions = settlePositions
         self.realized = realized
         self.journal = journal
@@ -137,8 +141,9 @@ public struct Reconciler: Sendable {
     /// found nothing yet). Returns the ones now final.
     public func settleUnresolved(_ clientOrderIDs: Set<String>, nowNanoseconds: Int64) async -> [(clientOrderID: String, state: OrderState)] {
         var settled: [(String, OrderState)] = []
-        for row in (try? journal.nonTerminalOrders()) ?? [] where clientOrderIDs.contains(row.clientOrderID) {
-            if let state = try? await resolve(row, now: nowNanoseconds), state.isTerminal { settled.append((row.clientOrderID, state)) }
+        let rows = ((try? journal.nonTerminalOrders()) ?? []).filter { clientOrderIDs.contains($0.clientOrderID) }
+        for (row, answer) in zip(rows, await ask(rows)) {
+            if let state = try? await resolve(row, answer, now: nowNanoseconds), state.isTerminal { settled.append((row.clientOrderID, state)) }
         }
         // Orders that became terminal some other way (a late completion) are no longer unresolved either.
         for id in clientOrderIDs where !settled.contains(where: { $0.0 == id }) {
@@ -149,9 +154,10 @@ public struct Reconciler: Sendable {
 
     public func run(nowNanoseconds: Int64) async throws -> ReconciliationReport {
         var report = ReconciliationReport()
-        for order in try journal.nonTerminalOrders() {
+        let orders = try journal.nonTerminalOrders()
+        for (order, answer) in zip(orders, await ask(orders)) {
             do {
-                let state = try await resolve(order, now: nowNanoseconds)
+                let state = try await resolve(order, answer, now: nowNanoseconds)
                 if state.isTerminal || state == .resting {
                     report.resolved.append((order.clientOrderID, state))
                 } else {
@@ -226,8 +232,43 @@ public struct Reconciler: Sendable {
         return order.state
     }
 
-    private func resolve(_ row: JournalOrder, now: Int64) async throws -> OrderState {
-        guard var record = try await ledger.venueOrder(for: row) else {
+    /// The venue's word on each order (an order an earlier run left resting is cancelled first: its signal
+    /// is stale), asked about `venueConcurrency` orders at a time: a restart after a crash with many orders
+    /// resting is not one round trip after another. The answers are applied to the journal afterwards, one
+    /// by one in the journal's order, so results reach the loss limits in the order they always did.
+    private func ask(_ rows: [JournalOrder]) async -> [Result<VenueOrderRecord?, any Error>] {
+        let ledger = ledger
+        @Sendable func answer(_ row: JournalOrder) async -> Result<VenueOrderRecord?, any Error> {
+            do {
+                guard var record = try await ledger.venueOrder(for: row) else { return .success(nil) }
+                if row.mode != "external", record.status == .resting {
+                    try await ledger.cancelStale(row, venueOrderID: record.venueOrderID)
+                    record = try await ledger.venueOrder(for: row) ?? record
+                }
+                return .success(record)
+            } catch {
+                return .failure(error)
+            }
+        }
+        var answers = [Result<VenueOrderRecord?, any Error>?](repeating: nil, count: rows.count)
+        await withTaskGroup(of: (Int, Result<VenueOrderRecord?, any Error>).self) { group in
+            var (next, inFlight) = (0, 0)
+            while next < rows.count || inFlight > 0 {
+                while next < rows.count, inFlight < max(1, venueConcurrency) {
+                    let (index, row) = (next, rows[next])
+                    group.addTask { (index, await answer(row)) }
+                    (next, inFlight) = (next + 1, inFlight + 1)
+                }
+                guard let (index, result) = await group.next() else { break }
+                inFlight -= 1
+                answers[index] = result
+            }
+        }
+        return answers.map { $0 ?? .success(nil) }
+    }
+
+    private func resolve(_ row: JournalOrder, _ answer: Result<VenueOrderRecord?, any Error>, now: Int64) async throws -> OrderState {
+        guard let record = try answer.get() else {
             // The venue does not know it. Final only once that is evidence: at once where the venue is this
             // process (paper), else when the order is older than the absent window and still unknown.
             let age = Duration.nanoseconds(max(0, now - row.createdNanoseconds))
@@ -243,10 +284,6 @@ public struct Reconciler: Sendable {
         // concluded; the order stays open and is asked about again.
         if record.status == .pending { return row.state }
         if row.mode == "external" { return try await settle(row, record, now: now, reason: "external order updated at start-up") }
-        if record.status == .resting {
-            try await ledger.cancelStale(row, venueOrderID: record.venueOrderID)
-            record = try await ledger.venueOrder(for: row) ?? record
-        }
         return try await settle(row, record, now: now, reason: "reconciled at start-up: venue status \(record.status.rawValue)")
     }
 
