@@ -361,7 +361,9 @@ struct ReconciliationConcurrencyTests {
         let order = try journal.nonTerminalOrders().map(\.clientOrderID)
         let ledger = HeldLedger()
         let reconciling = Task { try await Reconciler(journal: journal, ledger: ledger).run(nowNanoseconds: 100) }
-        #expect(await eventually { await ledger.inFlight == 8 })
+        // (A generous limit: the suite beside busy-loops on two cores has kept the concurrency pool from these
+        // tasks for over 10 s. Sequential asks never get past one.)
+        #expect(await eventually(timeout: .seconds(60)) { await ledger.inFlight == 8 })
         await ledger.release()
         let report = try await reconciling.value
         #expect(await ledger.most == 8)
