@@ -47,6 +47,8 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
         public var balanceMaxAge: Duration = .seconds(5)
         /// Heartbeats while a GTC order rests (the venue cancels every open order when they stop).
         public var heartbeatInterval: Duration = .seconds(5)
+        /// Order ids per `DELETE /orders` of a cancel-all (the venue refuses more than 3,000 in one).
+        public var cancelIDsPerRequest = 3_000
         public init() {}
     }
 
@@ -419,26 +421,32 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
     /// when the cancel went) has its remainder cancelled as soon as it is accepted.
     var cancelAllCount = 0
 
-    /// Cancels the orders this executor is still working (`DELETE /orders` with their ids; not
-    /// `/cancel-all`, which would take every open order of the key, another process's too), tried again
-    /// (up to `resolveAttempts`, spaced by `resolveBackoff` × attempt) while the venue does not answer or
-    /// answers 5xx.
+    /// Cancels the orders this executor is still working (`DELETE /orders` with their ids, at most
+    /// `cancelIDsPerRequest` in one request; not `/cancel-all`, which would take every open order of the key,
+    /// another process's too), each request tried again (up to `resolveAttempts`, spaced by `resolveBackoff`
+    /// × attempt) while the venue does not answer or answers 5xx.
     /// Returns how many the venue cancelled.
     public func cancelAll() async -> Int {
         cancelAllCount += 1
         let working = tracked.filter { !$0.value.order.state.isTerminal }.keys.sorted()
-        guard !working.isEmpty else { return 0 }
-        var answer: PolyCancelResponse?
-        for attempt in 1...max(1, settings.resolveAttempts) where answer == nil {
-            if attempt > 1 { try? await clock.sleep(for: settings.resolveBackoff * (attempt - 1), tolerance: nil) }
-            do { answer = try await client.cancel(orderIDs: working) } catch {
-                // A refusal stands; the venue's 503 ("trading is currently disabled") passes.
-                if case let .rejected(status, _) = error.kind, status < 500 { break }
+        var cancelled = 0
+        for start in stride(from: 0, to: working.count, by: max(1, settings.cancelIDsPerRequest)) {
+            let ids = Array(working[start..<min(start + max(1, settings.cancelIDsPerRequest), working.count)])
+            var answer: PolyCancelResponse?
+            for attempt in 1...max(1, settings.resolveAttempts) where answer == nil {
+                if attempt > 1 { try? await clock.sleep(for: settings.resolveBackoff * (attempt - 1), tolerance: nil) }
+                do { answer = try await client.cancel(orderIDs: ids) } catch {
+                    // A refusal stands; the venue's 503 ("trading is currently disabled") passes.
+                    if case let .rejected(status, _) = error.kind, status < 500 { break }
+                }
+            }
+            for orderID in answer?.canceled ?? [] where tracked[orderID] != nil {
+                tracked[orderID]?.cancelAnswered = true
+                cancelled += 1
             }
         }
-        for orderID in answer?.canceled ?? [] { tracked[orderID]?.cancelAnswered = true }
         for orderID in working { wake(orderID, changed: false) }
-        return answer?.canceled.count ?? 0
+        return cancelled
     }
 
     /// Orders that may be working on the venue: not final, and not answered `canceled` by a cancel-all.

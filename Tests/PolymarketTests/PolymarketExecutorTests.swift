@@ -419,6 +419,36 @@ struct PolymarketExecutorTests {
         await h.stop()
     }
 
+    @Test("cancelAll with more orders than one DELETE /orders takes (3,000 at the venue; 2 here): several requests, every order cancelled; the venue refuses 3,001 ids in one")
+    func cancelAllInChunks() async throws {
+        let h = try await Harness.start {
+            $0.orderTimeout = .seconds(600)
+            $0.cancelIDsPerRequest = 2
+        }
+        let works = (1...5).map { index in
+            Task { await h.executor.execute(h.request("many-\(index)", limit: "0.30", count: "5", tif: .goodTillCanceled)) }
+        }
+        #expect(await eventually(.seconds(30)) { (try? await h.client.openOrders().count) == 5 })
+        let (cancelled, states) = await h.driven(step: .milliseconds(50)) {
+            var states: [OrderState] = []
+            let cancelled = await h.executor.cancelAll()
+            for work in works { states.append(await work.value.order.state) }
+            return (cancelled, states)
+        }
+        #expect(cancelled == 5)
+        #expect(states == Array(repeating: .canceled, count: 5))
+        #expect(h.sim.faults.requests("DELETE /orders") == 3)
+        #expect(try await h.client.openOrders().isEmpty)
+        do {
+            _ = try await h.client.cancel(orderIDs: (0...3_000).map { "0x\($0)" })
+            Issue.record("3,001 ids accepted")
+        } catch {
+            guard case let .rejected(status, message) = error.kind else { Issue.record("\(error)"); return }
+            #expect(status == 400 && message.contains("max allowed: 3000"), "\(status) \(message)")
+        }
+        await h.stop()
+    }
+
     @Test("cancelAll while a GTC order is still being placed (the venue does not have it yet: not_canceled): cancelled as soon as the venue accepts it")
     func cancelAllDuringSubmit() async throws {
         let h = try await Harness.start { $0.orderTimeout = .seconds(600) }

@@ -84,6 +84,8 @@ enum PolySimRoutes {
 
     /// Orders per `POST /orders` (the venue's documented batch limit).
     static let batchLimit = 15
+    /// Order ids per `DELETE /orders` (the OpenAPI's `maxItems`).
+    static let cancelLimit = 3_000
 
     static func place(_ request: PolyOrderRequest, _ call: PolySimCall) async -> Result<PolyOrderResponse, PolySimError> {
         guard request.owner == call.key else { return .failure(PolySimError(400, "the order owner has to be the owner of the API KEY")) }
@@ -125,6 +127,7 @@ enum PolySimRoutes {
         },
         route("DELETE", "orders", auth: .l2, rate: .deleteOrder) { call in
             guard let ids = decode([String].self, call) else { return PolySimRouter.error(400, "Invalid order payload") }
+            guard ids.count <= cancelLimit else { return PolySimRouter.error(400, "Too many orders in payload, max allowed: \(cancelLimit)") }
             return PolySimRouter.json(200, await call.exchange.cancel(ids, owner: call.key))
         },
         route("DELETE", "cancel-all", auth: .l2, rate: .deleteOrder) { call in
