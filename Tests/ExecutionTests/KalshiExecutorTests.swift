@@ -246,10 +246,7 @@ struct KalshiExecutorTests {
             $0.orderTimeout = .seconds(600)
             $0.cancelBatchSize = 1
         }
-        let works = (1...3).map { index in
-            Task { await h.executor.execute(Self.request("gtc-\(index)", limit: "0.40", count: "1", tif: .goodTillCanceled)) }
-        }
-        #expect(await eventually(timeout: .seconds(30)) { await h.executor.openOrders().count == 3 })
+        let works = await Self.resting(h, 3)
         // Each cancel is answered 5 s after it arrives: one after another, the second would arrive 5 s later.
         try h.sim.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=latency_ms:5000")
         let cancelling = Task { await h.executor.cancelAll() }
