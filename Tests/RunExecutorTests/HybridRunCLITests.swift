@@ -334,7 +334,7 @@ struct HybridRunCLITests {
         _ = try await next.waitForLine(containing: "state ready", timeout: .seconds(60))
         let took = starting.duration(to: .now)
         // One by one: 15 s (5 s of it spent reading the fills of orders the venue counts nothing filled of).
-        #expect(took < .seconds(10), "\(took)")
+        #expect(took < .seconds(12), "\(took)")
         #expect(resting.demo.server.faults.requests("GET /portfolio/fills") - fillReads < 48, "no fills read for an order with none")
         #expect(next.output.contains { $0.contains("reconciled 48 order(s), 0 unresolved") }, "\(next.output.suffix(10))")
         #expect(await resting.mine().map(\.status) == Array(repeating: .canceled, count: 48))
