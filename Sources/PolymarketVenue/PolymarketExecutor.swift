@@ -440,10 +440,10 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
                     if case let .rejected(status, _) = error.kind, status < 500 { break }
                 }
             }
-            for orderID in answer?.canceled ?? [] where tracked[orderID] != nil {
-                tracked[orderID]?.cancelAnswered = true
-                cancelled += 1
-            }
+            // Counted by the venue's word: an execution may have concluded (and stopped tracking its order)
+            // on the user channel's cancellation while this answer was on its way.
+            for orderID in answer?.canceled ?? [] { tracked[orderID]?.cancelAnswered = true }
+            cancelled += answer?.canceled.count ?? 0
         }
         for orderID in working { wake(orderID, changed: false) }
         return cancelled
