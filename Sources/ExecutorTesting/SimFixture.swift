@@ -54,13 +54,16 @@ public func price(_ text: String) -> Price { (try? Price(parsing: text)) ?? Pric
 public func contracts(_ text: String) -> Contracts { (try? Contracts(parsing: text)) ?? .zero }
 
 extension SimFixture {
-    /// A WebSocket client to the simulator with test-speed backoff and silence detection.
+    /// A WebSocket client to the simulator with test-speed backoff. Silence detection at 15 s: at 2 s, a
+    /// full suite beside busy-loops once held the simulator's pong past it, the client reconnected, and
+    /// the events published meanwhile were never heard (an executor on a `ManualClock`, whose safety poll
+    /// never comes, then waited for ever). Tests of silence detection set their own.
     public func webSocket(_ credentials: KalshiCredentials? = nil, anonymous: Bool = false,
                           configure: (inout KalshiWebSocket.Configuration) -> Void = { _ in }) -> KalshiWebSocket {
         var configuration = KalshiWebSocket.Configuration(url: server.webSocketURL, credentials: anonymous ? nil : (credentials ?? self.credentials))
         configuration.backoffBase = .milliseconds(20)
         configuration.backoffMax = .milliseconds(200)
-        configuration.silenceTimeout = .seconds(2)
+        configuration.silenceTimeout = .seconds(15)
         configuration.commandTimeout = .seconds(5)
         configure(&configuration)
         return KalshiWebSocket(configuration)

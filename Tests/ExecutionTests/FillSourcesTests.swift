@@ -46,7 +46,13 @@ struct FillSourcesTests {
         let response = try await trading.createOrder(intent, grid: .linearCent)
         try order.acknowledge(venueOrderID: response.orderID)
 
+        // Bounded: events missed (a reconnect on a starved machine) fail the test instead of holding the suite.
+        let limit = Task {
+            try? await Task.sleep(for: .seconds(60))
+            collected.cancel()
+        }
         let (wsFills, orders, positions) = await collected.value
+        limit.cancel()
         let restFills = try await trading.fills(orderID: response.orderID).collect()
         #expect(wsFills.count == 1 && restFills.count == 1)
         #expect(wsFills.first?.tradeID == restFills.first?.fillID, "the WebSocket trade_id is the REST fill_id")
