@@ -96,6 +96,14 @@ public enum CLIProcess {
         }
     }
 
+    /// The exit status of child `pid` once it has ended (its exit code, or the signal that ended it), read
+    /// without reaping it, so Foundation's own reaping goes on as before; nil while it runs.
+    static func peekExit(_ pid: Int32) -> Int32? {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._sigchld.si_pid == pid else { return nil }
+        return info._sifields._sigchld.si_status
+    }
+
     /// The package root (for `env-examples/`), from a test file's `#filePath`.
     public static func packageRoot(from filePath: String) -> String {
         var url = URL(fileURLWithPath: filePath)
@@ -203,15 +211,20 @@ public final class RunningCLI: @unchecked Sendable {
         return "\ncrash report:\n" + report
     }
 
-    /// Sends a signal (SIGTERM by default) and waits for the exit status.
+    /// Sends `signal` (SIGTERM by default) and waits for the exit status. A process still running
+    /// `killAfter` after the signal is killed (SIGKILL, so its status is 9 by signal): a shutdown that hangs
+    /// fails its test rather than holding the suite. The wait never outlasts the child: should Foundation not
+    /// notice its exit (its status peeked from the kernel says so), the peeked status is returned 2 s later.
     @discardableResult
-    /// Sends `signal` and waits for the exit status. With `killAfter`, a process still running that long
-    /// after the signal is killed (SIGKILL, so its status is 9 by signal): a shutdown that hangs fails.
-    public func stop(signal: Int32 = SIGTERM, killAfter: Duration? = nil) async -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, signal) }
+    public func stop(signal: Int32 = SIGTERM, killAfter: Duration? = .seconds(120)) async -> Int32 {
+        let pid = process.processIdentifier
+        if process.isRunning { kill(pid, signal) }
         let deadline = killAfter.map { ContinuousClock.now + $0 }
+        var exitedAt: (ContinuousClock.Instant, Int32)?
         while process.isRunning {
-            if let deadline, ContinuousClock.now >= deadline { kill(process.processIdentifier, SIGKILL) }
+            if let deadline, ContinuousClock.now >= deadline { kill(pid, SIGKILL) }
+            if exitedAt == nil, let status = CLIProcess.peekExit(pid) { exitedAt = (.now, status) }
+            if let (at, status) = exitedAt, at.duration(to: .now) > .seconds(2) { return status }
             try? await Task.sleep(for: .milliseconds(20))
         }
         // Its last lines: read until the pipe's end (a grandchild holding it open is not waited for long).
