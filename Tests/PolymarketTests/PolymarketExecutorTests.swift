@@ -24,7 +24,14 @@ struct PolymarketExecutorTests {
 
         static func start(user: Bool = true, configure: (inout PolymarketExecutor<ManualClock>.Settings) -> Void = { _ in },
                           exchange: (inout PolySimExchange.Configuration) -> Void = { _ in }) async throws -> Harness {
-            let sim = try await PolySimFixture.start(exchange)
+            // The executor's heartbeats run on the test's ManualClock, which moves only when a test drives it;
+            // the venue's expiry runs on real time. At its 15 s, a loaded machine's wait for an order to rest
+            // once outlasted it and the venue cancelled the order under the test (a cancel-all then found it
+            // gone). Tests of the expiry set their own.
+            let sim = try await PolySimFixture.start { configuration in
+                configuration.heartbeatTimeout = .seconds(600)
+                exchange(&configuration)
+            }
             let spec = try #require(await sim.market(PolymarketExecutorTests.slug))
             let client = try await sim.client()
             let gamma = sim.gamma()
