@@ -141,10 +141,7 @@ extension KalshiExecutor {
 
         static func plan(_ targets: [CancelTarget], batchSize: Int) -> [CancelWork] {
             guard batchSize > 1, targets.count > 1 else { return targets.map(CancelWork.single) }
-            return stride(from: 0, to: targets.count, by: batchSize).map { start in
-                let chunk = Array(targets[start..<min(start + batchSize, targets.count)])
-                return chunk.count == 1 ? .single(chunk[0]) : .batch(chunk)
-            }
+            return targets.chunked(batchSize).map { chunk in chunk.count == 1 ? .single(chunk[chunk.startIndex]) : .batch(Array(chunk)) }
         }
     }
 

@@ -285,29 +285,20 @@ public actor KalshiExecutor<C: Clock>: Executor where C.Duration == Duration {
     public func cancelAll() async -> Int {
         cancelAllCount += 1
         let working = tracked.filter { !$0.value.order.state.isTerminal }.map { CancelTarget(orderID: $0.key, ticker: $0.value.request.ticker) }
-        var pending = CancelWork.plan(working, batchSize: settings.cancelBatchSize)
         var cancelled = 0
-        await withTaskGroup(of: CancelWork.Outcome.self) { group in
-            var inFlight = 0
-            while !pending.isEmpty || inFlight > 0 {
-                while inFlight < max(1, settings.cancelConcurrency), let next = pending.popLast() {
-                    group.addTask { await self.perform(next) }
-                    inFlight += 1
+        await withBoundedConcurrency(CancelWork.plan(working, batchSize: settings.cancelBatchSize), width: settings.cancelConcurrency,
+                                     perform: { await self.perform($0) }) { outcome in
+            for (orderID, answer) in outcome.answers {
+                switch answer {
+                case let .cancelled(response):
+                    if response.reducedBy.isPositive { cancelled += 1 }
+                    tracked[orderID]?.cancelAnswered = true
+                case .refused: tracked[orderID]?.cancelAnswered = true
+                case .unanswered: break
                 }
-                guard let outcome = await group.next() else { break }
-                inFlight -= 1
-                pending.append(contentsOf: outcome.onTheirOwn.map(CancelWork.single))
-                for (orderID, answer) in outcome.answers {
-                    switch answer {
-                    case let .cancelled(response):
-                        if response.reducedBy.isPositive { cancelled += 1 }
-                        tracked[orderID]?.cancelAnswered = true
-                    case .refused: tracked[orderID]?.cancelAnswered = true
-                    case .unanswered: break
-                    }
-                    wake(orderID)
-                }
+                wake(orderID)
             }
+            return outcome.onTheirOwn.map(CancelWork.single)
         }
         return cancelled
     }

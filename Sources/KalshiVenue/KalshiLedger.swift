@@ -19,10 +19,8 @@ extension KalshiExecutor: VenueLedger {
     /// The order with its fills. One the venue counts nothing filled of has none to read (a start-up after a
     /// crash with many orders resting spends 10 read tokens less on each, twice: before and after its cancel).
     private func record(_ venue: KalshiOrder, side: OutcomeSide) async throws -> VenueOrderRecord {
-        guard venue.fillCountFP.isPositive else {
-            return VenueOrderRecord(venueOrderID: venue.orderID, status: Self.status(venue.status), filled: venue.fillCountFP, fills: [])
-        }
-        let fills = try await client.fills(orderID: venue.orderID).collect().compactMap { fill in
+        let listed = venue.fillCountFP.isPositive ? try await client.fills(orderID: venue.orderID).collect() : []
+        let fills = listed.compactMap { fill in
             ExecutionFill(venueFillID: fill.fillID, count: fill.countFP, yesPrice: fill.yesPriceDollars, fee: fill.feeCost, isTaker: fill.isTaker,
                           side: side, timestampNanoseconds: (fill.ts ?? 0) * 1_000_000_000)
         }

@@ -430,8 +430,8 @@ public actor PolymarketExecutor<C: Clock>: Executor where C.Duration == Duration
         cancelAllCount += 1
         let working = tracked.filter { !$0.value.order.state.isTerminal }.keys.sorted()
         var cancelled = 0
-        for start in stride(from: 0, to: working.count, by: max(1, settings.cancelIDsPerRequest)) {
-            let ids = Array(working[start..<min(start + max(1, settings.cancelIDsPerRequest), working.count)])
+        for chunk in working.chunked(settings.cancelIDsPerRequest) {
+            let ids = Array(chunk)
             var answer: PolyCancelResponse?
             for attempt in 1...max(1, settings.resolveAttempts) where answer == nil {
                 if attempt > 1 { try? await clock.sleep(for: settings.resolveBackoff * (attempt - 1), tolerance: nil) }

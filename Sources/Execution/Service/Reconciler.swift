@@ -251,18 +251,9 @@ public struct Reconciler: Sendable {
             }
         }
         var answers = [Result<VenueOrderRecord?, any Error>?](repeating: nil, count: rows.count)
-        await withTaskGroup(of: (Int, Result<VenueOrderRecord?, any Error>).self) { group in
-            var (next, inFlight) = (0, 0)
-            while next < rows.count || inFlight > 0 {
-                while next < rows.count, inFlight < max(1, venueConcurrency) {
-                    let (index, row) = (next, rows[next])
-                    group.addTask { (index, await answer(row)) }
-                    (next, inFlight) = (next + 1, inFlight + 1)
-                }
-                guard let (index, result) = await group.next() else { break }
-                inFlight -= 1
-                answers[index] = result
-            }
+        await withBoundedConcurrency(Array(rows.indices), width: venueConcurrency, perform: { index in (index, await answer(rows[index])) }) { index, result in
+            answers[index] = result
+            return []
         }
         return answers.map { $0 ?? .success(nil) }
     }
