@@ -8,6 +8,11 @@ public func withBoundedConcurrency<Work: Sendable, Outcome: Sendable>(
 ) async {
     var pending = Array(work.reversed())
     await withTaskGroup(of: Outcome.self) { group in
+        // A closure written in a function with an isolated parameter runs on that isolation only when it
+        // captures the parameter. Without this capture the group's body ran on the global executor, and
+        // `handle` changed an actor's state off the actor, racing its own methods (the Kalshi executor's
+        // cancel-all and an account event woke one order's waiter twice: the process crashed at a stop).
+        isolation?.assertIsolated("withBoundedConcurrency hands outcomes over on the caller's isolation")
         var inFlight = 0
         while !pending.isEmpty || inFlight > 0 {
             while inFlight < max(1, width), let next = pending.popLast() {
