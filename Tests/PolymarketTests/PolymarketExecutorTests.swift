@@ -13,6 +13,11 @@ import Testing
 @Suite("PolymarketExecutor on the simulator")
 struct PolymarketExecutorTests {
     static let slug = "nfl-buf-2026-01-11"
+    /// An order timeout the clock never reaches while a test drives it. `driven` advances the clock by a step
+    /// whenever something sleeps on it, as fast as the machine goes: a 600 s timeout (12,000 steps of 50 ms)
+    /// once passed while a loaded machine's cancel-all was on its way, and the executions cancelled their own
+    /// orders before the cancel-all's answer (which then counted none).
+    static let beyondTheTest: Duration = .seconds(365 * 86_400)
 
     struct Harness {
         let sim: PolySimFixture
@@ -411,7 +416,7 @@ struct PolymarketExecutorTests {
 
     @Test("cancelAll cancels the orders the executor works, by id, tried again after a 503; another order of the same key (a manual order, another process) stays")
     func cancelAllOwnOrders() async throws {
-        let h = try await Harness.start { $0.orderTimeout = .seconds(600) }
+        let h = try await Harness.start { $0.orderTimeout = Self.beyondTheTest }
         let placed = try await h.postOutside(through: h.client)
         let work = Task { await h.executor.execute(h.request("mine-1", limit: "0.30", count: "5", tif: .goodTillCanceled)) }
         #expect(await eventually(.seconds(30)) { (try? await h.client.openOrders().count) == 2 })
@@ -429,7 +434,7 @@ struct PolymarketExecutorTests {
     @Test("cancelAll with more orders than one DELETE /orders takes (3,000 at the venue; 2 here): several requests, every order cancelled; the venue refuses 3,001 ids in one")
     func cancelAllInChunks() async throws {
         let h = try await Harness.start {
-            $0.orderTimeout = .seconds(600)
+            $0.orderTimeout = Self.beyondTheTest
             $0.cancelIDsPerRequest = 2
         }
         let works = (1...5).map { index in
@@ -458,7 +463,7 @@ struct PolymarketExecutorTests {
 
     @Test("cancelAll while a GTC order is still being placed (the venue does not have it yet: not_canceled): cancelled as soon as the venue accepts it")
     func cancelAllDuringSubmit() async throws {
-        let h = try await Harness.start { $0.orderTimeout = .seconds(600) }
+        let h = try await Harness.start { $0.orderTimeout = Self.beyondTheTest }
         try h.sim.faults.apply(argument: "POST /order=latency_ms:3000", routeNames: PolySimServer.routeNames)
         let work = Task { await h.executor.execute(h.request("placing-1", limit: "0.30", count: "5", tif: .goodTillCanceled)) }
         #expect(await eventually(.seconds(30)) { h.sim.faults.requests("POST /order") == 1 })
