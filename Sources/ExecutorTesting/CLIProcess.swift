@@ -197,6 +197,10 @@ public final class RunningCLI: @unchecked Sendable {
         throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "no line containing \(wanted); output: \(output.suffix(20))" + crashReport])
     }
 
+    /// The last `count` lines, and the crash report if the child crashed (its last lines are then the
+    /// backtracer's list of loaded images): for a failed expectation's message.
+    public func tail(_ count: Int = 10) -> String { "\(output.suffix(count))" + crashReport }
+
     /// The head of a crash report the child printed (the runtime's backtracer: what crashed and the
     /// crashing thread's frames), or "".
     public var crashReport: String {

@@ -19,6 +19,8 @@ struct AdminServerLimitsTests {
         let server = try await Self.server { $0.requestTimeout = .milliseconds(2_000) }
         let silent = try RawSocket(port: server.port)
         silent.send("GET /health HTTP/1.1\r\nHost: x\r\n")  // the head never ends
+        // Waiting 5 s for the cut at 2 s once gave up first, the whole suite running beside it.
+        silent.readTimeout(seconds: 30)
         let cut = await silent.readAll()
         #expect(cut.closed && cut.text.isEmpty)
         await server.stop()
@@ -27,6 +29,7 @@ struct AdminServerLimitsTests {
         let kept = try await Self.server { $0.requestTimeout = .seconds(30); $0.idleTimeout = .milliseconds(2_400) }
         let idle = try RawSocket(port: kept.port)
         idle.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        idle.readTimeout(seconds: 20)
         let answered = await idle.readAll()
         #expect(answered.text.hasPrefix("HTTP/1.1 200") && answered.closed, "answered, then closed once idle")
         await kept.stop()

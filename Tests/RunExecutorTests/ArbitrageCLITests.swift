@@ -142,7 +142,7 @@ struct ArbitrageCLITests {
         if !inRun { _ = try await later.waitForLine(containing: "state ready") }
         try await ControllerTraderCLITests.postArb(dir, HybridRunCLITests.signal("s-after", "BUY_YES", yesAsk: 40, noAsk: 61, contracts: 1))
         _ = try await later.waitForLine(containingAny: ["TRADE s-after", "BLOCK s-after"], timeout: .seconds(15))
-        #expect(!later.output.contains { $0.contains("BLOCK s-after") }, "\(later.output.suffix(10))")
+        #expect(!later.output.contains { $0.contains("BLOCK s-after") }, "\(later.tail(10))")
         #expect(await later.stop() == 0)
         #expect(!(first.output + later.output).contains { $0.contains("close1") }, "no leg was sold back")
         #expect(await kalshi.exchange.accountSnapshot(kalshi.credentials.keyID.rawValue).positions[Self.ticker] == contracts("10"))

@@ -53,7 +53,7 @@ struct ConcurrentOrdersCLITests {
         }
         // First attempts only: a signal whose IOC found nothing at its price is retried (`-a1`) after its answer.
         let firstThree = seen.filter { !$0.key.contains("c-4") && $0.key.hasSuffix("-a0") }
-        #expect(firstThree.count == 3, "orders at the venue: \(seen.keys.sorted()); the run said: \(run.output.suffix(30))")
+        #expect(firstThree.count == 3, "orders at the venue: \(seen.keys.sorted()); the run said: \(run.tail(30))")
         if let first = firstThree.values.min(), let last = firstThree.values.max() {
             #expect(last - first < 5_000_000_000, "the three orders arrived \((last - first) / 1_000_000) ms apart: one waited for another's answer")
         }
@@ -92,8 +92,8 @@ struct ConcurrentOrdersCLITests {
         var seen = try await arrivals(until: 1)
         try await post("p-2", "KXNFL-26JAN11-KC")  // while p-1 is held at the venue
         seen.merge(try await arrivals(until: 1)) { first, _ in first }
-        let first = try #require(seen.first { $0.key.contains("p-1") }?.value, "\(seen.keys.sorted()) \(run.output.suffix(20))")
-        let second = try #require(seen.first { $0.key.contains("p-2") }?.value, "\(seen.keys.sorted()) \(run.output.suffix(20))")
+        let first = try #require(seen.first { $0.key.contains("p-1") }?.value, "\(seen.keys.sorted()) \(run.tail(20))")
+        let second = try #require(seen.first { $0.key.contains("p-2") }?.value, "\(seen.keys.sorted()) \(run.tail(20))")
         #expect(second < first + UInt64(hold.wholeNanoseconds), "p-2 reached the venue \((second - first) / 1_000_000) ms after p-1: it waited for p-1's answer")
         _ = try await run.waitForLine(containing: "TRADE p-2")
         #expect(await run.stop() == 0)

@@ -112,12 +112,12 @@ struct ControllerTraderCLITests {
         // Every cancel is held past the request timeout, every try of it.
         try kalshi.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=latency_ms:120000")
         let stopping = ContinuousClock.now
-        #expect(await trader.stop(signal: SIGTERM, killAfter: .seconds(120)) == 0, "\(trader.output.suffix(10))")
+        #expect(await trader.stop(signal: SIGTERM, killAfter: .seconds(120)) == 0, "\(trader.tail(10))")
         let took = stopping.duration(to: .now)
         // Unbounded: the trader link's pass alone took every try (3 × the 10 s request timeout).
         #expect(took >= .seconds(19) && took < .seconds(45), "\(took)")
-        #expect(trader.output.contains { $0.contains("[TRADER] shutdown: cancelled 0 resting order(s); the controller was told") }, "\(trader.output.suffix(10))")
-        #expect(trader.output.contains { $0.contains("WARNING shutdown: 1 order(s) may still rest on the venue") }, "\(trader.output.suffix(10))")
+        #expect(trader.output.contains { $0.contains("[TRADER] shutdown: cancelled 0 resting order(s); the controller was told") }, "\(trader.tail(10))")
+        #expect(trader.output.contains { $0.contains("WARNING shutdown: 1 order(s) may still rest on the venue") }, "\(trader.tail(10))")
         _ = try await controller.waitForLine(containing: "is shutting down (trader stopping); it cancelled 0 resting order(s)")
         #expect(await controller.stop() == 0)
         _ = try? await placing.value
@@ -135,9 +135,9 @@ struct ControllerTraderCLITests {
         try await Self.postArb(controllerDir, ArbitrageCLITests.arb("hybrid-1", yesToken: spec.yesToken))
         _ = try await controller.waitForLine(containing: "ARB hybrid-1 nfl-buf filled: both legs filled 10.00")
         #expect(controller.output.contains { $0.contains("[REMOTE_EXEC]") && $0.contains("→ kalshi trader: buy 10.00 yes @ 0.40 \(ArbitrageCLITests.ticker)") },
-                "\(controller.output.suffix(20))")
+                "\(controller.tail(20))")
         #expect(controller.output.contains { $0.contains("[HYBRID]") && $0.contains("polymarket leg executes locally") })
-        #expect(trader.output.contains { $0.contains("[TRADER] leg ") && $0.contains("done, filled 10.00") }, "\(trader.output.suffix(20))")
+        #expect(trader.output.contains { $0.contains("[TRADER] leg ") && $0.contains("done, filled 10.00") }, "\(trader.tail(20))")
         let status = try await CLIProcess.runDetached(["status"], environment: ["ADMIN_TOKEN_FILE": controllerDir.path + "/admin.token"],
                                                       workingDirectory: controllerDir.path)
         #expect(status.stdout.contains("trader kalshi from 127.0.0.1:"), "\(status.stdout)")
@@ -231,7 +231,7 @@ struct ControllerTraderCLITests {
         let line = try await controller.waitForLine(containing: "ARB no-path-1 nfl-buf aborted: no_execution_path")
         #expect(line.contains("no kalshi trader is connected and CONTROLLER_PLATFORMS does not authorise kalshi here"), "\(line)")
         let status = await controller.stop()
-        #expect(status == 0, "\(controller.output.suffix(15))")
+        #expect(status == 0, "\(controller.tail(15))")
         #expect(await Self.kalshiOrders(kalshi).isEmpty)
         let journal = try Journal(path: dir.path + "/journal.sqlite", readOnly: true)
         #expect(try journal.orders(signalID: "arb:no-path-1").isEmpty, "no leg was journaled as sent")

@@ -96,7 +96,7 @@ struct HardeningCLITests {
         #expect(flood.status == 503 && flood.body.contains("the inbox is full"), "\(flood.body)")
         #expect(await run.stop() == 0)
         let status = run.output.last { $0.hasPrefix("final ") } ?? ""
-        #expect(status.contains("duplicates=1") && status.contains("refused=8"), "\(status) \(run.output.suffix(10))")
+        #expect(status.contains("duplicates=1") && status.contains("refused=8"), "\(status) \(run.tail(10))")
     }
 
     @Test("TS-53 after a restart, accepted signals not yet executed trade while younger than SIGNAL_MAX_AGE_MS; older ones are recorded expired")
@@ -149,7 +149,7 @@ struct HardeningCLITests {
         _ = try await run.waitForLine(containing: "state ready")
         let order = try await CLIProcess.runDetached(["order", "buy-yes", "KXNFL-26JAN11-BUF", "--count", "1", "--price", "0.99"],
                                                      workingDirectory: dir.path)
-        #expect(order.status == 0, "\(order.stdout)\(order.stderr)\(run.output.suffix(8))")
+        #expect(order.status == 0, "\(order.stdout)\(order.stderr)\(run.tail(8))")
         #expect(order.stdout.contains("goes through its admin API") && order.stdout.contains("→ filled filled=1.00"), "\(order.stdout)")
         _ = try await run.waitForLine(containing: "ORDER via admin API: buy-yes KXNFL-26JAN11-BUF 1 @ 0.99 ioc")
         let cancel = try await CLIProcess.runDetached(["cancel-all"], workingDirectory: dir.path)

@@ -109,7 +109,7 @@ struct HybridRunCLITests {
         demo.server.faults.clear()
         let resolved = try await run.waitForLine(containing: "(outcome was unknown)")
         #expect(resolved.contains(": canceled"), "settled once the fills show: \(resolved)")
-        #expect(await run.stop(signal: SIGTERM) == 0, "\(run.output.suffix(10))")
+        #expect(await run.stop(signal: SIGTERM) == 0, "\(run.tail(10))")
 
         let order = try #require(try await Self.journaledOrders(dir).first { ($0["client_order_id"] as? String)?.contains("s-lag") == true })
         #expect(order["state"] as? String == "canceled")
@@ -143,13 +143,13 @@ struct HybridRunCLITests {
         }
         #expect(await eventually(timeout: .seconds(30)) { await venueOrders().contains { $0.status == .resting } })
         try demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=unavailable:2")
-        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0, "stopped at once, not at the order's timeout: \(run.output.suffix(10))")
+        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0, "stopped at once, not at the order's timeout: \(run.tail(10))")
         // Cancelled by the shutdown's cancel-all, or (when that came while the order was still being placed) by
         // its own follow-up as soon as it was accepted.
-        #expect(run.output.contains { $0.contains("shutdown: cancelled") }, "\(run.output.suffix(10))")
+        #expect(run.output.contains { $0.contains("shutdown: cancelled") }, "\(run.tail(10))")
         #expect(demo.server.faults.requests("DELETE /portfolio/events/orders/{order_id}") == 3, "two 503s, then the cancel")
         #expect(await venueOrders().map(\.status) == [.canceled], "nothing left resting")
-        #expect(!run.output.contains { $0.contains("WARNING shutdown") }, "a confirmed cancel is not reported as resting: \(run.output.suffix(10))")
+        #expect(!run.output.contains { $0.contains("WARNING shutdown") }, "a confirmed cancel is not reported as resting: \(run.tail(10))")
         // The order's request was answered before the API stopped: the order ended when it was cancelled.
         let answer = try await posting.value
         #expect(answer.status == 200 && answer.body.contains("canceled"), "\(answer.body)")
@@ -197,12 +197,12 @@ struct HybridRunCLITests {
         defer { dir.remove() }
         // The venue answers again just before the stop, sooner than the run's next re-ask.
         demo.server.faults.clear()
-        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0, "\(run.output.suffix(10))")
+        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0, "\(run.tail(10))")
         let orders = await ControllerTraderCLITests.kalshiOrders(demo)
         #expect(orders.filter { $0.clientOrderID != "mm-ask" }.map(\.status) == [.canceled], "\(orders.map { ($0.clientOrderID, $0.status) })")
         let states = try await Self.journaledOrders(dir).compactMap { $0["state"] as? String }
         #expect(states == ["canceled"], "\(states)")
-        #expect(run.output.contains { $0.contains("(outcome was unknown)") && $0.contains("canceled") }, "\(run.output.suffix(10))")
+        #expect(run.output.contains { $0.contains("(outcome was unknown)") && $0.contains("canceled") }, "\(run.tail(10))")
         await production.stop()
         await demo.stop()
     }
@@ -214,7 +214,7 @@ struct HybridRunCLITests {
         // Each lookup of the order now takes longer than the request timeout, every try of it.
         try demo.server.faults.apply(argument: "GET /portfolio/orders/{order_id}=latency_ms:120000")
         let stopping = ContinuousClock.now
-        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0, "\(run.output.suffix(10))")
+        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0, "\(run.tail(10))")
         let took = stopping.duration(to: .now)
         // Unbounded, the last ask would take every try of the lookup: 5 × the 10 s request timeout.
         #expect(took >= .seconds(10) && took < .seconds(45), "\(took)")
@@ -222,7 +222,7 @@ struct HybridRunCLITests {
         #expect(orders.compactMap { $0["state"] as? String } == ["resting"], "left for the next start: \(orders)")
         let id = try #require(orders.first?["client_order_id"] as? String)
         #expect(run.output.contains { $0.contains("WARNING shutdown: 1 order(s) with an unknown outcome the venue did not settle within 10") && $0.contains(id) },
-                "\(run.output.suffix(10))")
+                "\(run.tail(10))")
         await production.stop()
         await demo.stop()
     }
@@ -279,19 +279,19 @@ struct HybridRunCLITests {
         // Every cancel is held past the request timeout, every try of it.
         try demo.server.faults.apply(argument: "DELETE /portfolio/events/orders/{order_id}=latency_ms:120000")
         let stopping = ContinuousClock.now
-        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(120)) == 0, "\(run.output.suffix(10))")
+        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(120)) == 0, "\(run.tail(10))")
         let took = stopping.duration(to: .now)
         // Unbounded: 3 tries × the 10 s request timeout, twice (the shutdown's two passes), 66 s measured.
         #expect(took >= .seconds(19) && took < .seconds(45), "\(took)")
         #expect(run.output.contains { $0.contains("WARNING shutdown: 1 order(s) may still rest on the venue") && $0.contains(id) },
-                "\(run.output.suffix(10))")
+                "\(run.tail(10))")
         #expect(await resting.mine().map(\.status) == [.resting])
         // The next start, the venue answering again, cancels it.
         demo.server.faults.clear()
         let next = try RunningCLI.launch(["--signals", try resting.dir.write("none2.jsonl", "")], environment: resting.environment,
                                          workingDirectory: resting.dir.path)
         _ = try await next.waitForLine(containing: "state ready")
-        #expect(await resting.mine().map(\.status) == [.canceled], "\(next.output.suffix(10))")
+        #expect(await resting.mine().map(\.status) == [.canceled], "\(next.tail(10))")
         #expect(await next.stop(signal: SIGTERM, killAfter: .seconds(60)) == 0)
         try await resting.finish()
     }
@@ -307,15 +307,15 @@ struct HybridRunCLITests {
             try resting.demo.server.faults.apply(argument: "\(route)=latency_ms:4000")
         }
         let stopping = ContinuousClock.now
-        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(120)) == 0, "\(run.output.suffix(10))")
+        #expect(await run.stop(signal: SIGTERM, killAfter: .seconds(120)) == 0, "\(run.tail(10))")
         let took = stopping.duration(to: .now)
         let statuses = await resting.mine().map(\.status)
         #expect(statuses == Array(repeating: .canceled, count: 48), "\(statuses)")
-        #expect(!run.output.contains { $0.contains("WARNING shutdown") }, "\(run.output.suffix(10))")
+        #expect(!run.output.contains { $0.contains("WARNING shutdown") }, "\(run.tail(10))")
         #expect(took < .seconds(19), "\(took)")
         #expect(resting.demo.server.faults.requests("DELETE /portfolio/events/orders/batched") >= 3)
         // (Not an exact count: a cancel whose answer a loaded machine lost is tried again and refused as ended.)
-        #expect(run.output.contains { $0.contains("shutdown: cancelled ") }, "\(run.output.suffix(10))")
+        #expect(run.output.contains { $0.contains("shutdown: cancelled ") }, "\(run.tail(10))")
         try await resting.finish()
     }
 
@@ -336,7 +336,7 @@ struct HybridRunCLITests {
         // One by one: 15 s (5 s of it spent reading the fills of orders the venue counts nothing filled of).
         #expect(took < .seconds(12), "\(took)")
         #expect(resting.demo.server.faults.requests("GET /portfolio/fills") - fillReads < 48, "no fills read for an order with none")
-        #expect(next.output.contains { $0.contains("reconciled 48 order(s), 0 unresolved") }, "\(next.output.suffix(10))")
+        #expect(next.output.contains { $0.contains("reconciled 48 order(s), 0 unresolved") }, "\(next.tail(10))")
         #expect(await resting.mine().map(\.status) == Array(repeating: .canceled, count: 48))
         let states = try await Self.journaledOrders(resting.dir).compactMap { $0["state"] as? String }
         #expect(states == Array(repeating: "canceled", count: 48), "\(states)")
@@ -355,7 +355,7 @@ struct HybridRunCLITests {
         let run = try RunningCLI.launch(["--signals", file], environment: environment, workingDirectory: dir.path)
         _ = try await run.waitForLine(containing: "TRADE b-")
         let status = await run.stop(signal: SIGTERM)
-        #expect(status == 0, "\(run.output.suffix(10))")
+        #expect(status == 0, "\(run.tail(10))")
         #expect(run.output.contains { $0.contains("shutdown: cancelled") })
         let account = demo.credentials.keyID.rawValue
         let resting = try await demo.exchange.orders(account: account, ticker: nil, status: "resting", cursor: nil, limit: 100).get().orders

@@ -16,7 +16,7 @@ struct StartupSignalCLITests {
                                         workingDirectory: dir.path)
         _ = try await run.waitForLine(containing: "state connectingData")
         let status = await run.stop()
-        #expect(status == 0, "\(run.output.suffix(10))")
-        #expect(run.output.contains { $0.contains("state stopped") }, "\(run.output.suffix(10))")
+        #expect(status == 0, "\(run.tail(10))")
+        #expect(run.output.contains { $0.contains("state stopped") }, "\(run.tail(10))")
     }
 }

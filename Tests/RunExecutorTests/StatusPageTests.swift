@@ -117,7 +117,7 @@ struct StatusPageTests {
             blocked = run.output.indices.first { $0 > haltIndex && run.output[$0].contains("BLOCK syn-") }
             try await Task.sleep(for: .milliseconds(100))
         }
-        let firstBlock = try #require(blocked, "a signal after the halt is blocked: \(run.output.suffix(10))")
+        let firstBlock = try #require(blocked, "a signal after the halt is blocked: \(run.tail(10))")
         #expect(run.output[firstBlock].lowercased().contains("halt"), "\(run.output[firstBlock])")
         try await Task.sleep(for: .seconds(2))
         #expect(!run.output[firstBlock...].contains { $0.contains(" TRADE ") }, "\(run.output[firstBlock...])")
