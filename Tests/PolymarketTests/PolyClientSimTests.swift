@@ -37,6 +37,20 @@ struct PolyClientSimTests {
         #expect(try await stale.collateralBalance(signatureType: .eoa) > 0)
     }
 
+    @Test("Gamma answers for several tokens in one request; a resolved market's tokens at 1 (the winner) and 0, an open market's none")
+    func resolvedPricesTogether() async throws {
+        let sim = try await PolySimFixture.start()
+        defer { Task { await sim.stop() } }
+        let markets = await sim.exchange.markets
+        #expect(markets.count >= 2)
+        let (resolved, open) = (markets[0], markets[1])
+        await sim.exchange.resolve(condition: resolved.conditionID, winner: .no)
+        let listed = try await sim.gamma().markets(tokenIDs: [resolved.yesToken, open.noToken, resolved.noToken])
+        #expect(Set(listed.map(\.conditionId)) == [resolved.conditionID, open.conditionID])
+        let prices = Dictionary(uniqueKeysWithValues: listed.flatMap(\.resolvedPrices).map { ($0.token, $0.micros) })
+        #expect(prices == [resolved.yesToken: 0, resolved.noToken: 1_000_000], "\(prices)")
+    }
+
     @Test("GET /book reproduces its own hash; tick, neg-risk and fee rate per token; Gamma lists both tokens by outcome")
     func marketParameters() async throws {
         let sim = try await PolySimFixture.start()

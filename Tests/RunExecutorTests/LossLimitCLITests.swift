@@ -198,6 +198,32 @@ struct LossLimitCLITests {
         await sim.stop()
     }
 
+    @Test("TS-46 at start-up the results of the markets held are read together (one GET /markets?tickers=…), not market by market: with the one-market route failing, both positions are still realised")
+    func startUpResultsTogether() async throws {
+        let sim = try await Self.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let environment = try Self.environment(sim, dir)
+        let file = try dir.write("held.jsonl", [Self.signal("held", "BUY_YES", contracts: 10), Self.signal("kept", "BUY_NO", contracts: 4, ticker: Self.other)]
+            .joined(separator: "\n") + "\n")
+        let run = try RunningCLI.launch(["--signals", file], environment: environment, workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "TRADE kept")
+        #expect(await run.stop(signal: SIGTERM) == 0)
+
+        for ticker in [Self.ticker, Self.other] { await sim.exchange.lifecycle(ticker, event: "determined", result: "no", publish: false) }
+        // Asked market by market, every question fails: nothing would be realised.
+        try sim.server.faults.apply(argument: "GET /markets/{ticker}=error_rate:1")
+        let restart = try await CLIProcess.runDetached(["--signals", dir.write("none.jsonl", ""), "--duration", "1"], environment: environment,
+                                                       workingDirectory: dir.path)
+        for ticker in [Self.ticker, Self.other] {
+            #expect(restart.stdout.contains("SETTLED \(ticker) at 0.00 per YES contract (the market's result, read at start-up)"), "\(restart.stdout)")
+        }
+        // −5.18 on the 10 YES (see `settlement`), +1.85 on the 4 NO.
+        #expect(restart.stdout.contains("REALIZED \(Self.ticker) closed=10.00 pnl=-5.18"), "\(restart.stdout)")
+        #expect(restart.stdout.contains("REALIZED \(Self.other) closed=4.00 pnl=1.85"), "\(restart.stdout)")
+        await sim.stop()
+    }
+
     @Test("TS-46 a market's result realises the position: on the lifecycle feed during a run, and read from the market at start-up")
     func settlement() async throws {
         let sim = try await Self.start()

@@ -31,6 +31,17 @@ public protocol MarketListing: Sendable {
     func openMarkets() async throws -> [MarketInfo]
     /// One market, or `nil` when the venue does not list it.
     func market(_ ticker: String) async throws -> MarketInfo?
+    /// The markets of `tickers` the venue lists (any status), in as few requests as it allows.
+    func markets(_ tickers: [String]) async throws -> [MarketInfo]
+}
+
+extension MarketListing {
+    /// One market after another: for a listing that cannot be asked about several at once.
+    public func markets(_ tickers: [String]) async throws -> [MarketInfo] {
+        var found: [MarketInfo] = []
+        for ticker in tickers { if let market = try await market(ticker) { found.append(market) } }
+        return found
+    }
 }
 
 /// A Kalshi venue's listing over its REST API.
@@ -54,6 +65,23 @@ public struct KalshiMarketListing: MarketListing {
             if let info = Self.info(market) { markets.append(info) }
         }
         return markets
+    }
+
+    /// Tickers per `GET /markets?tickers=…`: the venue documents no limit; its order-book batch takes 100.
+    static let tickersPerRequest = 100
+
+    /// `GET /markets?tickers=A,B,…` (every status), `tickersPerRequest` at a time: a start-up holding
+    /// positions in many markets learns their results in one round trip, not one per market.
+    public func markets(_ tickers: [String]) async throws -> [MarketInfo] {
+        var found: [MarketInfo] = []
+        for chunk in tickers.chunked(Self.tickersPerRequest) {
+            var filter = MarketFilter()
+            filter.tickers = Array(chunk)
+            for try await market in client.markets(filter) {
+                if let info = Self.info(market) { found.append(info) }
+            }
+        }
+        return found
     }
 
     public func market(_ ticker: String) async throws -> MarketInfo? {
@@ -98,6 +126,16 @@ public actor MarketCatalog {
         guard let market = try? await listing.market(ticker) else { return markets[ticker] }
         markets[ticker] = market
         return market
+    }
+
+    /// The markets of `tickers` as the venue lists them now, asked together; a market the venue could not be
+    /// asked about (or does not list) is the cached copy, if any, as `current(_:)` does for one.
+    public func current(_ tickers: [String]) async -> [String: MarketInfo] {
+        guard !tickers.isEmpty else { return [:] }
+        for market in (try? await listing.markets(tickers)) ?? [] { markets[market.ticker] = market }
+        var answer: [String: MarketInfo] = [:]
+        for ticker in tickers { answer[ticker] = markets[ticker] }
+        return answer
     }
 
     /// A lifecycle change seen on the data feed (closed, settled, grid changed).

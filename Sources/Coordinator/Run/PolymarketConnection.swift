@@ -97,16 +97,20 @@ public struct PolymarketConnection: Sendable {
         throw ManualOrderError("no Polymarket book for token \(token.prefix(24))… within \(timeout)")
     }
 
-    /// Settles journaled positions in Polymarket markets that resolved (Gamma's outcome prices).
+    /// Token ids per Gamma `GET /markets` (repeated `clob_token_ids`; a token id is up to 78 digits).
+    static let tokensPerGammaRequest = 20
+
+    /// Settles journaled positions in Polymarket markets that resolved (Gamma's outcome prices): each token
+    /// at the price it resolved to, the tokens asked about together (`tokensPerGammaRequest` at a time).
     public func resolutions(_ tokens: [String]) async -> [(token: String, yesValue: Dollars)] {
-        var settled: [(String, Dollars)] = []
-        for token in tokens {
-            guard let market = try? await gamma.markets(tokenIDs: [token]).first, market.closed, let prices = market.outcomePrices,
-                  let values = try? JSONDecoder().decode([String].self, from: Data(prices.utf8)), let yes = values.first,
-                  let micros = PolyDecimal.micros(yes), micros == 0 || micros == 1_000_000 else { continue }
-            settled.append((token, Dollars(micros: micros)))
+        var resolved: [String: Dollars] = [:]
+        for chunk in tokens.chunked(Self.tokensPerGammaRequest) {
+            guard let markets = try? await gamma.markets(tokenIDs: Array(chunk)) else { continue }
+            for market in markets {
+                for (token, micros) in market.resolvedPrices { resolved[token] = Dollars(micros: micros) }
+            }
         }
-        return settled
+        return tokens.compactMap { token in resolved[token].map { (token, $0) } }
     }
 
     public func shutdown() async {

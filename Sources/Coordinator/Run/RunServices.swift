@@ -67,8 +67,9 @@ struct MarketResults: Sendable {
     @discardableResult
     func settle(kalshi tickers: [String], polymarket tokens: [String], how: String) async -> Set<Platform> {
         var settled = Set<Platform>()
+        let current = await catalog.current(tickers)
         for ticker in tickers {
-            guard let value = await catalog.current(ticker)?.settlementYesValue else { continue }
+            guard let value = current[ticker]?.settlementYesValue else { continue }
             if await service.settle(ticker, yesValue: value, reason: "the market's result, \(how)") != nil { settled.insert(.kalshi) }
         }
         guard let polymarket else { return settled }

@@ -368,12 +368,27 @@ public struct GammaMarket: Codable, Hashable, Sendable {
     /// use `positionIds`, the others the JSON string `clobTokenIds`. `nil` when the two arrays disagree
     /// in length or cannot be read.
     public var tokensByOutcome: [String: String]? {
-        guard let labels = try? JSONDecoder().decode([String].self, from: Data(outcomes.utf8)) else { return nil }
-        let ids: [String]?
-        if version == "v2", let positionIds { ids = positionIds } else {
-            ids = clobTokenIds.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+        guard let labels = try? JSONDecoder().decode([String].self, from: Data(outcomes.utf8)), let ids = tokenIDs, ids.count == labels.count else {
+            return nil
         }
-        guard let ids, ids.count == labels.count else { return nil }
         return Dictionary(zip(labels.map { $0.lowercased() }, ids), uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The token ids in the order of `outcomes` (and of `outcomePrices`): `positionIds` on `v2` markets,
+    /// else the JSON string `clobTokenIds`; `nil` when unreadable.
+    public var tokenIDs: [String]? {
+        if version == "v2", let positionIds { return positionIds }
+        return clobTokenIds.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+    }
+
+    /// A closed market's tokens with what each resolved to (a price of 1 or 0 in `outcomePrices`); empty
+    /// while the market is open or its prices are anything else.
+    public var resolvedPrices: [(token: String, micros: Int64)] {
+        guard closed, let text = outcomePrices, let prices = try? JSONDecoder().decode([String].self, from: Data(text.utf8)),
+              let ids = tokenIDs, ids.count == prices.count else { return [] }
+        return zip(ids, prices).compactMap { id, price in
+            guard let micros = PolyDecimal.micros(price), micros == 0 || micros == 1_000_000 else { return nil }
+            return (id, micros)
+        }
     }
 }
