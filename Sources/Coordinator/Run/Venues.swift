@@ -136,7 +136,8 @@ public struct Venues: Sendable {
         // read before reconciliation compares anything.
         if let polymarket {
             let tokens = Set(try journal.positions(platforms: [.polymarket]).keys).union(try journal.nonTerminalOrders().filter { $0.platform == .polymarket }.map(\.ticker))
-            for token in tokens.sorted() { _ = try? await polymarket.directory.info(token) }
+            // Three requests each (book, fee rate, Gamma): eight tokens at a time, not one after another.
+            await withBoundedConcurrency(tokens.sorted(), width: 8, perform: { token in _ = try? await polymarket.directory.info(token) }) { _ in [] }
         }
         let reconciler = Reconciler(
             journal: journal, ledger: executor, driftThreshold: config.driftThreshold, absentWindow: config.absentWindow,
