@@ -198,16 +198,22 @@ struct LossLimitCLITests {
         await sim.stop()
     }
 
+    /// A run holding 10 YES of `ticker` (bought at 0.50, fee 0.18) and 4 NO of `other` (at 0.52, fee 0.07).
+    static func holdingBoth(_ environment: [String: String], _ dir: TemporaryDirectory) async throws -> RunningCLI {
+        let file = try dir.write("held.jsonl", [signal("held", "BUY_YES", contracts: 10), signal("kept", "BUY_NO", contracts: 4, ticker: other)]
+            .joined(separator: "\n") + "\n")
+        let run = try RunningCLI.launch(["--signals", file], environment: environment, workingDirectory: dir.path)
+        _ = try await run.waitForLine(containing: "TRADE kept")
+        return run
+    }
+
     @Test("TS-46 at start-up the results of the markets held are read together (one GET /markets?tickers=…), not market by market: with the one-market route failing, both positions are still realised")
     func startUpResultsTogether() async throws {
         let sim = try await Self.start()
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let environment = try Self.environment(sim, dir)
-        let file = try dir.write("held.jsonl", [Self.signal("held", "BUY_YES", contracts: 10), Self.signal("kept", "BUY_NO", contracts: 4, ticker: Self.other)]
-            .joined(separator: "\n") + "\n")
-        let run = try RunningCLI.launch(["--signals", file], environment: environment, workingDirectory: dir.path)
-        _ = try await run.waitForLine(containing: "TRADE kept")
+        let run = try await Self.holdingBoth(environment, dir)
         #expect(await run.stop(signal: SIGTERM) == 0)
 
         for ticker in [Self.ticker, Self.other] { await sim.exchange.lifecycle(ticker, event: "determined", result: "no", publish: false) }
@@ -230,10 +236,7 @@ struct LossLimitCLITests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let environment = try Self.environment(sim, dir)
-        let file = try dir.write("held.jsonl", [Self.signal("held", "BUY_YES", contracts: 10), Self.signal("kept", "BUY_NO", contracts: 4, ticker: Self.other)]
-            .joined(separator: "\n") + "\n")
-        let run = try RunningCLI.launch(["--signals", file], environment: environment, workingDirectory: dir.path)
-        _ = try await run.waitForLine(containing: "TRADE kept")
+        let run = try await Self.holdingBoth(environment, dir)
         await sim.exchange.lifecycle(Self.ticker, event: "determined", result: "no")
         _ = try await run.waitForLine(containing: "SETTLED \(Self.ticker) at 0.00 per YES contract")
         // 10 YES bought at 0.50 with a 0.18 fee, worth nothing: −5.18.
