@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Markets
+import Synchronization
 import WSClient
 
 /// The trader's side of the link: connects to the controller, proves it holds the secret after the
@@ -89,8 +90,9 @@ public struct ControllerLink: Sendable {
     public func close() async throws { try await outbound.close(.normalClosure, reason: nil) }
 }
 
-private final class OutcomeBox: @unchecked Sendable {
-    // @unchecked: set inside the session's handler, read after it returns (one task at a time).
-    var value: TraderConnector.Ended?
-    func set(_ ended: TraderConnector.Ended) { if value == nil { value = ended } }
+/// How the session ended, set inside its handler (the first reason stands) and read after it returns.
+private final class OutcomeBox: Sendable {
+    private let ended = Mutex<TraderConnector.Ended?>(nil)
+    var value: TraderConnector.Ended? { ended.withLock { $0 } }
+    func set(_ reason: TraderConnector.Ended) { ended.withLock { if $0 == nil { $0 = reason } } }
 }
