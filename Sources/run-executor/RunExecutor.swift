@@ -10,11 +10,11 @@ import VenueTransport
 struct RunExecutor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run-executor",
-        abstract: "Paper/live execution of prediction-market arbitrage signals on Kalshi.",
+        abstract: "Paper/live execution of prediction-market arbitrage signals on Kalshi and Polymarket.",
         discussion: """
             With no subcommand, runs the trading loop. With no configuration at all it starts the embedded \
-            exchange simulator as both the market-data and the trading venue and paper-trades its synthetic \
-            signals. Configuration comes from --profile NAME (.env.NAME), --env-file PATH or .env, and the \
+            Kalshi simulator as both the market-data and the trading venue and the Polymarket simulator beside \
+            it, and paper-trades its synthetic signals and the arbs a detector finds between the two. Configuration comes from --profile NAME (.env.NAME), --env-file PATH or .env, and the \
             process environment, which overrides the file. See `run-executor config check --help`.
 
             Exit codes: 0 success, 2 configuration error, 3 live confirmation refused, 1 anything else.

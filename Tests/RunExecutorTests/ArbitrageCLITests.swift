@@ -99,6 +99,13 @@ struct ArbitrageCLITests {
         let posted = try await AdminCLITests.post(endpoint + "/signals", token: token, body: Self.arb("posted-arb", yesToken: spec.yesToken))
         #expect(posted.status == 200 && posted.body.contains(#""accepted":1"#), "\(posted.body)")
         _ = try await run.waitForLine(containing: "ARB posted-arb nfl-buf filled")
+        // `status` says how the arbs went and what the day realised, beside the loop's counters.
+        let status = try await CLIProcess.runDetached(["status"], environment: ["ADMIN_TOKEN_FILE": dir.path + "/admin.token"], workingDirectory: dir.path)
+        #expect(status.stdout.contains("arbs=1 filled=1 mismatch_closed=0 exposure_left=0"), "\(status.stdout)\(status.stderr)")
+        #expect(status.stdout.contains("today: trades 2, volume 20.00, realised P&L 0.00 (losing streak 0)"), "\(status.stdout)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(try await CLIProcess.runDetached(
+            ["status", "--json"], environment: ["ADMIN_TOKEN_FILE": dir.path + "/admin.token"], workingDirectory: dir.path).stdout.utf8)) as? [String: Any])
+        #expect((json["arbs"] as? [String: Any])?["filled"] as? Int == 1, "\(json)")
         let again = try await AdminCLITests.post(endpoint + "/signals", token: token, body: Self.arb("posted-arb", yesToken: spec.yesToken))
         #expect(again.status == 207 && again.body.contains("was already accepted"), "\(again.body)")
         #expect(await run.stop() == 0)

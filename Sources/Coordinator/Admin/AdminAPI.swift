@@ -1,3 +1,4 @@
+import Arbitrage
 import Execution
 import Foundation
 import Markets
@@ -25,6 +26,9 @@ public struct AdminStatus: Sendable, Codable {
     /// Remote traders connected (platform, address, since, last pong, legs in flight); empty without
     /// `TRADER_LISTEN`.
     public var traders: [TraderRegistry.Connected]
+    /// The arbitrage engine's counters (received, filled, mismatch closed, exposure left, aborted, denied,
+    /// refused, running, queued); absent where no engine runs.
+    public var arbs: ArbStats?
 }
 
 /// Routes of the admin API. Every route but `GET /health` and the sign-in needs `Authorization: Bearer
@@ -55,10 +59,11 @@ public struct AdminAPI: Sendable {
     let desk: ManualOrderDesk?
     let hybrid: Bool
     let dashboard: DashboardSource
+    let arbs: ArbEngine?
     let log: @Sendable (String) -> Void
 
     public init(token: String, board: RunBoard, service: ExecutionService, loop: ExecutionLoop, inbox: SignalInbox, desk: ManualOrderDesk? = nil,
-                hybrid: Bool, dashboard: DashboardSource? = nil, log: @escaping @Sendable (String) -> Void) {
+                hybrid: Bool, dashboard: DashboardSource? = nil, arbs: ArbEngine? = nil, log: @escaping @Sendable (String) -> Void) {
         self.token = token
         self.board = board
         self.service = service
@@ -68,6 +73,7 @@ public struct AdminAPI: Sendable {
         self.hybrid = hybrid
         self.dashboard = dashboard ?? DashboardSource(venues: Dashboard.Venues(
             mode: service.mode.rawValue, hybrid: hybrid, summary: hybrid ? "Hybrid: market data from production, orders on the trading venue." : ""))
+        self.arbs = arbs
         self.log = log
     }
 
@@ -168,7 +174,7 @@ public struct AdminAPI: Sendable {
         return AdminStatus(state: await board.state, mode: service.mode.rawValue, hybrid: hybrid, execution: await service.status(),
                            loop: await loop.currentStats(), signalsReceived: counters.received, signalsMalformed: counters.malformed,
                            signalsWaiting: await inbox.waiting, signalsRefused: counters.refused, signalsDuplicate: counters.duplicates,
-                           traders: await dashboard.traders?.connected ?? [])
+                           traders: await dashboard.traders?.connected ?? [], arbs: await arbs?.stats)
     }
 
     private func signals(_ body: Data) async -> AdminResponse {

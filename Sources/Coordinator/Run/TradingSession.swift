@@ -413,7 +413,7 @@ public final class TradingSession: Sendable {
         dashboard.traders = traders
         let admin = try await startAdmin(port: adminPort ?? config.admin.port,
                                          api: { AdminAPI(token: $0, board: board, service: service, loop: loop, inbox: inbox, desk: desk,
-                                                         hybrid: plan.hybrid, dashboard: dashboard, log: log) })
+                                                         hybrid: plan.hybrid, dashboard: dashboard, arbs: arbitrage.engine, log: log) })
         await move(.ready)
 
         var logger = Logger(label: "run-executor.services")

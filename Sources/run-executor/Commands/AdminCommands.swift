@@ -122,9 +122,17 @@ struct Status: AsyncParsableCommand {
         }
         print("state \(status.state), mode \(status.mode)\(status.hybrid ? " (hybrid)" : "")")
         print("breaker \(status.execution.breaker)" + (status.execution.haltReason.map { " — \($0)" } ?? ""))
-        print("today: trades \(status.execution.tradesToday), volume \(status.execution.volumeToday); open orders \(status.execution.openOrders)")
-        print("signals received \(status.signalsReceived), malformed \(status.signalsMalformed)")
+        let execution = status.execution
+        print("today: trades \(execution.tradesToday), volume \(execution.volumeToday), realised P&L \(execution.realizedToday) "
+              + "(losing streak \(execution.consecutiveLosses)); open orders \(execution.openOrders), outcome unknown \(execution.unresolvedOrders)")
+        if let failure = execution.persistenceFailure { print("journal write failed: \(failure)") }
+        if !execution.denials.isEmpty {
+            print("denied by the breaker: " + execution.denials.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        print("signals received \(status.signalsReceived), malformed \(status.signalsMalformed), waiting \(status.signalsWaiting), "
+              + "refused \(status.signalsRefused), duplicate \(status.signalsDuplicate)")
         print("loop \(status.loop.line)")
+        if let arbs = status.arbs, arbs.received > 0 { print("\(arbs.line) running=\(arbs.running) queued=\(arbs.queued)") }
         for trader in status.traders {
             print("trader \(trader.platforms.map(\.rawValue).joined(separator: ",")) from \(trader.address) since \(trader.since), "
                   + "last pong \(trader.lastPong ?? "none yet"), legs in flight \(trader.legsInFlight)")
