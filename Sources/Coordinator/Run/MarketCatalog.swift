@@ -131,8 +131,10 @@ public actor MarketCatalog {
     /// The markets of `tickers` as the venue lists them now, asked together; a market the venue could not be
     /// asked about (or does not list) is the cached copy, if any, as `current(_:)` does for one.
     public func current(_ tickers: [String]) async -> [String: MarketInfo] {
-        guard !tickers.isEmpty else { return [:] }
-        for market in (try? await listing.markets(tickers)) ?? [] { markets[market.ticker] = market }
+        // A request that fails costs only its own markets (the result check asks again later).
+        for chunk in tickers.chunked(KalshiMarketListing.tickersPerRequest) {
+            for market in (try? await listing.markets(Array(chunk))) ?? [] { markets[market.ticker] = market }
+        }
         var answer: [String: MarketInfo] = [:]
         for ticker in tickers { answer[ticker] = markets[ticker] }
         return answer
