@@ -71,7 +71,7 @@ extension SimFixture {
 }
 
 /// Polls `condition` (every 5 ms, up to `timeout`) — waiting for an outcome, never racing a fixed sleep.
-public func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async -> Bool) async -> Bool {
+public func eventually(timeout: Duration = .seconds(30), _ condition: @Sendable () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return true }

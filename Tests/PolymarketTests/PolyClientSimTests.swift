@@ -159,8 +159,9 @@ struct PolyClientSimTests {
 
     @Test("heartbeats chain their ids; when they stop, the venue cancels the key's open orders")
     func heartbeats() async throws {
-        // Long enough that two heartbeats in a row never straddle it on a loaded machine.
-        let sim = try await PolySimFixture.start { $0.heartbeatTimeout = .seconds(3) }
+        // Long enough that two heartbeats in a row never straddle it on a loaded machine (3 s once did, with
+        // two suites running beside busy-loops).
+        let sim = try await PolySimFixture.start { $0.heartbeatTimeout = .seconds(8) }
         defer { Task { await sim.stop() } }
         let spec = try #require(await sim.market(Self.slug))
         let client = try await sim.client()
@@ -173,7 +174,7 @@ struct PolyClientSimTests {
         #expect(first != second)
         await #expect(throws: PolyAPIError.self) { _ = try await client.heartbeat("not-the-id") }
         // Nothing more: the switch trips (the simulator checks every second).
-        for _ in 0..<100 where !(try await client.openOrders()).isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        for _ in 0..<300 where !(try await client.openOrders()).isEmpty { try await Task.sleep(for: .milliseconds(100)) }
         #expect(try await client.openOrders().isEmpty)
         #expect(try await client.order(order.orderID)?.status == "ORDER_STATUS_CANCELED")
     }

@@ -19,7 +19,7 @@ struct TraderListenerTests {
     }
 
     static func eventually(_ condition: () async -> Bool) async -> Bool {
-        for _ in 0..<500 {
+        for _ in 0..<3_000 {
             if await condition() { return true }
             try? await Task.sleep(for: .milliseconds(10))
         }
