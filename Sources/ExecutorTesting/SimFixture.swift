@@ -42,6 +42,10 @@ public struct SimFixture: Sendable {
         configuration.tier = tier
         configuration.retryBaseDelay = .milliseconds(5)
         configuration.retryMaxDelay = .milliseconds(20)
+        // A connection to 127.0.0.1 takes microseconds, but a request queued for one of the pool's connections
+        // waits under the same limit: on a machine running two suites beside busy-loops, 3 s (the default)
+        // once passed (`getConnectionFromPoolTimeout`), and an order was refused unsent.
+        configuration.connectTimeout = .seconds(30)
         configure(&configuration)
         return KalshiTransport(configuration)
     }

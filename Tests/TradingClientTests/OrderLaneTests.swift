@@ -65,9 +65,7 @@ struct OrderLaneTests {
     func concurrentOrders() async throws {
         let sim = try await SimFixture.start(tier: .prestige)  // the venue's bucket takes the burst, as the client's does
         defer { Task { await sim.stop() } }
-        // Sixteen wait for the pool's connections: on a machine running two suites beside busy-loops the wait
-        // once passed the default connect timeout (`getConnectionFromPoolTimeout`).
-        let client = try KalshiTradingClient(transport: sim.transport(tier: .prestige) { $0.connectTimeout = .seconds(60) }, allowsProduction: false)
+        let client = try KalshiTradingClient(transport: sim.transport(tier: .prestige), allowsProduction: false)
         await client.warmUp()
         let ids = (0..<(VenueHTTP.orderLanes * 3)).map { "lane-\($0)" }
         let created = try await withThrowingTaskGroup(of: String.self) { group in
