@@ -78,6 +78,15 @@ struct MarketResults: Sendable {
         }
         return settled
     }
+
+    /// Realises what has a result among the positions the journal holds, each asked about on its own venue.
+    @discardableResult
+    func settleHeld(how: String) async -> Set<Platform> {
+        await settle(kalshi: held(.kalshi), polymarket: held(.polymarket), how: how)
+    }
+
+    /// The markets the journal holds a position in on `platform` (flat ones left out).
+    func held(_ platform: Platform) -> [String] { ((try? service.journal.positions(platforms: [platform])) ?? [:]).keys.sorted() }
 }
 
 /// Markets' results, by asking: every `interval` the markets of the positions the journal holds are looked
@@ -104,8 +113,7 @@ struct ResultCheckService: Service {
     }
 
     private func check() async {
-        let settled = await results.settle(kalshi: positions(.kalshi).filter { $0.value != .zero }.keys.sorted(),
-                                           polymarket: positions(.polymarket).filter { $0.value != .zero }.keys.sorted(), how: "read by the result check")
+        let settled = await results.settleHeld(how: "read by the result check")
         if settled.contains(.kalshi), let paper { await paper.restore(positions: positions(.kalshi)) }
         if settled.contains(.polymarket), let paper = results.polymarket?.paper { await paper.restore(positions: positions(.polymarket)) }
     }

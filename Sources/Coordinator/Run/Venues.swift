@@ -142,12 +142,7 @@ public struct Venues: Sendable {
         let reconciler = Reconciler(
             journal: journal, ledger: executor, driftThreshold: config.driftThreshold, absentWindow: config.absentWindow,
             eventOf: { await catalog.info($0)?.eventTicker },
-            settlePositions: { tickers in
-                // Each position asked about on its own venue (both, should the journal not say which).
-                let onPolymarket = (try? journal.positions(platforms: [.polymarket])).map { Set($0.keys) }
-                await results.settle(kalshi: onPolymarket.map { held in tickers.filter { !held.contains($0) } } ?? tickers,
-                                     polymarket: onPolymarket.map { held in tickers.filter(held.contains) } ?? tickers, how: "read at start-up")
-            },
+            settlePositions: { await results.settleHeld(how: "read at start-up") },
             realized: { ticker, result in await service.recordReconciled(result, ticker: ticker) })
         let report = try await reconciler.run(nowNanoseconds: ExecutionService.systemWallClock())
         log(report.summary)

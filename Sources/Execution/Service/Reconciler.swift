@@ -111,9 +111,9 @@ public struct Reconciler: Sendable {
     public let absentWindow: Duration
     /// The event of a market (for positions adopted from the venue), when the venue's listing knows it.
     public let eventOf: @Sendable (String) async -> String?
-    /// Settles the journal's positions in markets that have a result (given the markets held), before
-    /// positions are compared: the venue no longer lists a settled position.
-    public let settlePositions: @Sendable ([String]) async -> Void
+    /// Settles the journal's positions in markets that have a result, before positions are compared: the
+    /// venue no longer lists a settled position.
+    public let settlePositions: @Sendable () async -> Void
     /// Told each result an order settled here realises (a fill closing a position), with its market: the
     /// breaker's loss limits count it as they count a completion's.
     public let realized: @Sendable (String, Realization) async -> Void
@@ -125,7 +125,7 @@ public struct Reconciler: Sendable {
 
     public init(journal: Journal, ledger: any VenueLedger, driftThreshold: Contracts = .zero, absentWindow: Duration = Reconciler.defaultAbsentWindow,
                 eventOf: @escaping @Sendable (String) async -> String? = { _ in nil },
-                settlePositions: @escaping @Sendable ([String]) async -> Void = { _ in },
+                settlePositions: @escaping @Sendable () async -> Void = {},
                 realized: @escaping @Sendable (String, Realization) async -> Void = { _, _ in }, venueConcurrency: Int = 8) {
         self.venueConcurrency = venueConcurrency
         self.settlePositions = settlePositions
@@ -174,7 +174,7 @@ public struct Reconciler: Sendable {
             try await importExternal(listed, now: nowNanoseconds)
             report.imported.append(listed.clientOrderID)
         }
-        await settlePositions(try journal.positions().keys.sorted())
+        await settlePositions()
         let covered = ledger.positionPlatforms
         guard !covered.isEmpty, let venue = try await ledger.venuePositions() else { return report }
         let journaled = try journal.positions(platforms: covered)
