@@ -31,7 +31,8 @@ public protocol MarketListing: Sendable {
     func openMarkets() async throws -> [MarketInfo]
     /// One market, or `nil` when the venue does not list it.
     func market(_ ticker: String) async throws -> MarketInfo?
-    /// The markets of `tickers` the venue lists (any status), in as few requests as it allows.
+    /// The markets of `tickers` the venue lists (any status), in one request where the venue allows
+    /// (`MarketCatalog` asks about `tickersPerLookup` at most).
     func markets(_ tickers: [String]) async throws -> [MarketInfo]
 }
 
@@ -67,19 +68,14 @@ public struct KalshiMarketListing: MarketListing {
         return markets
     }
 
-    /// Tickers per `GET /markets?tickers=…`: the venue documents no limit; its order-book batch takes 100.
-    static let tickersPerRequest = 100
-
-    /// `GET /markets?tickers=A,B,…` (every status), `tickersPerRequest` at a time: a start-up holding
-    /// positions in many markets learns their results in one round trip, not one per market.
+    /// `GET /markets?tickers=A,B,…` (every status): a start-up holding positions in many markets learns
+    /// their results in one round trip, not one per market.
     public func markets(_ tickers: [String]) async throws -> [MarketInfo] {
+        var filter = MarketFilter()
+        filter.tickers = tickers
         var found: [MarketInfo] = []
-        for chunk in tickers.chunked(Self.tickersPerRequest) {
-            var filter = MarketFilter()
-            filter.tickers = Array(chunk)
-            for try await market in client.markets(filter) {
-                if let info = Self.info(market) { found.append(info) }
-            }
+        for try await market in client.markets(filter) {
+            if let info = Self.info(market) { found.append(info) }
         }
         return found
     }
@@ -128,11 +124,16 @@ public actor MarketCatalog {
         return market
     }
 
-    /// The markets of `tickers` as the venue lists them now, asked together; a market the venue could not be
-    /// asked about (or does not list) is the cached copy, if any, as `current(_:)` does for one.
+    /// Markets per listing request of `current(_:)`: Kalshi documents no limit for `GET /markets?tickers=`;
+    /// its order-book batch takes 100.
+    static let tickersPerLookup = 100
+
+    /// The markets of `tickers` as the venue lists them now, asked together (`tickersPerLookup` a request);
+    /// a market the venue could not be asked about (or does not list) is the cached copy, if any, as
+    /// `current(_:)` does for one.
     public func current(_ tickers: [String]) async -> [String: MarketInfo] {
         // A request that fails costs only its own markets (the result check asks again later).
-        for chunk in tickers.chunked(KalshiMarketListing.tickersPerRequest) {
+        for chunk in tickers.chunked(Self.tickersPerLookup) {
             for market in (try? await listing.markets(Array(chunk))) ?? [] { markets[market.ticker] = market }
         }
         var answer: [String: MarketInfo] = [:]
