@@ -62,24 +62,24 @@ public actor KalshiRateLimiter<C: Clock> where C.Duration == Duration {
     /// owed: the requests after it wait until the debt is paid back. (Waiting for tokens the bucket can
     /// never hold would hold the request for ever.)
     public func acquire(_ cost: Int, from bucket: RateBucket) async throws {
-        let capacity = Int(bucket == .read ? read.capacity : write.capacity)
-        let upFront = min(cost, capacity)
+        let upFront = min(cost, Int(withBucket(bucket) { $0.capacity }))
         while true {
-            let wait: Duration
-            switch bucket {
-            case .read: wait = read.take(upFront, now: clock.now)
-            case .write: wait = write.take(upFront, now: clock.now)
-            }
+            let now = clock.now
+            let wait = withBucket(bucket) { $0.take(upFront, now: now) }
             if wait > .zero {
                 try await clock.sleep(for: wait, tolerance: nil)
                 continue
             }
-            guard cost > upFront else { return }
-            switch bucket {
-            case .read: _ = read.reserve(cost - upFront, now: clock.now)
-            case .write: _ = write.reserve(cost - upFront, now: clock.now)
-            }
+            if cost > upFront { _ = withBucket(bucket) { $0.reserve(cost - upFront, now: now) } }
             return
+        }
+    }
+
+    /// `body` on the bucket named.
+    private func withBucket<T>(_ bucket: RateBucket, _ body: (inout TokenBucket<C>) -> T) -> T {
+        switch bucket {
+        case .read: body(&read)
+        case .write: body(&write)
         }
     }
 }
