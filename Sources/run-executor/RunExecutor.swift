@@ -14,7 +14,8 @@ struct RunExecutor: AsyncParsableCommand {
         discussion: """
             With no subcommand, runs the trading loop. With no configuration at all it starts the embedded \
             Kalshi simulator as both the market-data and the trading venue and the Polymarket simulator beside \
-            it, and paper-trades its synthetic signals and the arbs a detector finds between the two. Configuration comes from --profile NAME (.env.NAME), --env-file PATH or .env, and the \
+            it, and paper-trades its synthetic signals and the arbs a detector finds between the two. Configuration \
+            comes from --profile NAME (.env.NAME), --env-file PATH or .env, and the \
             process environment, which overrides the file. See `run-executor config check --help`.
 
             Exit codes: 0 success, 2 configuration error, 3 live confirmation refused, 1 anything else.
